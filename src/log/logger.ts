@@ -1,0 +1,154 @@
+/**
+ * A logr-style structured logger facade: constant messages plus key/value pairs, verbosity
+ * levels as klog's `-v`. Controllers see only {@link Logger}; sinks decide the format.
+ *
+ * @module
+ */
+
+/** Structured key/values attached to a log line. */
+export type LogValues = Readonly<Record<string, unknown>>;
+
+/** One log record as handed to a sink. */
+export interface LogRecord {
+  readonly level: 'info' | 'error';
+  /** klog verbosity of an info line (0 for errors). */
+  readonly v: number;
+  /** Logger name path, e.g. `service-controller`. */
+  readonly name: string;
+  readonly msg: string;
+  readonly err?: unknown;
+  readonly values: LogValues;
+}
+
+/** Where log records go. */
+export type LogSink = (record: LogRecord) => void;
+
+/** A structured logger with klog verbosity semantics. */
+export interface Logger {
+  /** Logs at the logger's current verbosity (0 unless derived with {@link Logger.v}). */
+  info(msg: string, values?: LogValues): void;
+  /** Logs an error; always emitted regardless of verbosity. */
+  error(err: unknown, msg: string, values?: LogValues): void;
+  /** A logger whose info lines have verbosity `level` (emitted only when `-v` >= level). */
+  v(level: number): Logger;
+  /** Whether info lines of this logger are emitted. */
+  enabled(): boolean;
+  /** A logger that adds `values` to every line. */
+  withValues(values: LogValues): Logger;
+  /** A logger whose name gains `.name` (or becomes `name`). */
+  withName(name: string): Logger;
+}
+
+class SinkLogger implements Logger {
+  readonly #sink: LogSink;
+  readonly #maxV: number;
+  readonly #level: number;
+  readonly #name: string;
+  readonly #values: LogValues;
+
+  constructor(sink: LogSink, maxV: number, level: number, name: string, values: LogValues) {
+    this.#sink = sink;
+    this.#maxV = maxV;
+    this.#level = level;
+    this.#name = name;
+    this.#values = values;
+  }
+
+  info(msg: string, values: LogValues = {}): void {
+    if (!this.enabled()) return;
+    this.#sink({ level: 'info', v: this.#level, name: this.#name, msg, values: { ...this.#values, ...values } });
+  }
+
+  error(err: unknown, msg: string, values: LogValues = {}): void {
+    this.#sink({ level: 'error', v: 0, name: this.#name, msg, err, values: { ...this.#values, ...values } });
+  }
+
+  v(level: number): Logger {
+    return new SinkLogger(this.#sink, this.#maxV, level, this.#name, this.#values);
+  }
+
+  enabled(): boolean {
+    return this.#level <= this.#maxV;
+  }
+
+  withValues(values: LogValues): Logger {
+    return new SinkLogger(this.#sink, this.#maxV, this.#level, this.#name, { ...this.#values, ...values });
+  }
+
+  withName(name: string): Logger {
+    return new SinkLogger(this.#sink, this.#maxV, this.#level, this.#name === '' ? name : `${this.#name}.${name}`, this.#values);
+  }
+}
+
+/** Creates a logger writing to `sink`, emitting info lines up to verbosity `verbosity` (klog `-v`). */
+export function createLogger(sink: LogSink, verbosity = 0): Logger {
+  return new SinkLogger(sink, verbosity, 0, '', {});
+}
+
+/** A logger that drops everything. */
+export const noopLogger: Logger = createLogger(() => {}, -1);
+
+/** A sink that keeps records in memory, for tests. */
+export class MemoryLogSink {
+  readonly records: LogRecord[] = [];
+  readonly sink: LogSink = (record) => {
+    this.records.push(record);
+  };
+}
+
+function formatValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(value.message);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value !== null && typeof value === 'object') {
+    const ref = value as { name?: unknown; namespace?: unknown };
+    // Object references print as klog's KObj: namespace/name.
+    if (typeof ref.name === 'string' && Object.keys(value).every((k) => k === 'name' || k === 'namespace')) {
+      return JSON.stringify(typeof ref.namespace === 'string' && ref.namespace !== '' ? `${ref.namespace}/${ref.name}` : ref.name);
+    }
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * klog's text format: `I1122 10:15:03.123456 12345 name] "msg" key="value"`, one line per record.
+ * @param write - receives each formatted line (with trailing newline).
+ * @param now - clock for the timestamp.
+ */
+export function klogTextSink(write: (line: string) => void, now: () => number, pid = process.pid): LogSink {
+  return (r) => {
+    const d = new Date(now());
+    const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+    const stamp = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
+    const parts = [`${r.level === 'error' ? 'E' : 'I'}${stamp} ${String(pid).padStart(7)} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
+    if (r.level === 'error' && r.err !== undefined) parts.push(`err=${JSON.stringify(errorText(r.err))}`);
+    for (const [k, v] of Object.entries(r.values)) parts.push(`${k}=${formatValue(v)}`);
+    write(`${parts.join(' ')}\n`);
+  };
+}
+
+/** klog's JSON format: `{"ts":<float seconds>,"v":N,"logger":"…","msg":"…",…}`, one object per line. */
+export function klogJsonSink(write: (line: string) => void, now: () => number): LogSink {
+  return (r) => {
+    const line: Record<string, unknown> = { ts: now() / 1000 };
+    if (r.name !== '') line['logger'] = r.name;
+    line['msg'] = r.msg;
+    if (r.level === 'error') line['err'] = errorText(r.err);
+    else line['v'] = r.v;
+    for (const [k, v] of Object.entries(r.values)) line[k] = v instanceof Error ? v.message : v;
+    let text: string;
+    try {
+      text = JSON.stringify(line);
+    } catch {
+      text = JSON.stringify({ ts: line['ts'], msg: r.msg, err: 'unserialisable log values' });
+    }
+    write(`${text}\n`);
+  };
+}
