@@ -24,17 +24,15 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): Timer;
 }
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
-
 /** Sleeps on a clock's timer, honouring an AbortSignal. Shared by both clock implementations. */
-function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  return new Promise<void>((resolve, reject) => {
+async function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  signal?.throwIfAborted();
+  let aborted = false;
+  await new Promise<void>((resolve) => {
     const onAbort = (): void => {
+      aborted = true;
       timer.cancel();
-      reject(abortReason(signal as AbortSignal));
+      resolve();
     };
     const timer = clock.setTimer(ms, () => {
       signal?.removeEventListener('abort', onAbort);
@@ -42,7 +40,13 @@ function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Pro
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+  // Thrown here rather than passed to reject(): the caller gets the signal's own reason, whatever
+  // its type (typescript-eslint's prefer-promise-reject-errors only admits Errors in reject()).
+  if (aborted) signal?.throwIfAborted();
 }
+
+/** The longest delay Node's `setTimeout` honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** The wall clock, backed by `Date.now()` and `setTimeout`. */
 export class RealClock implements Clock {
@@ -55,7 +59,14 @@ export class RealClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): Timer {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    // Node fires a timeout longer than 2^31-1 ms after 1 ms (TimeoutOverflowWarning), so a long
+    // timer is a chain of shorter ones.
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (remaining: number): void => {
+      const step = Math.min(remaining, MAX_TIMEOUT_MS);
+      handle = setTimeout(() => (remaining > step ? arm(remaining - step) : fn()), step);
+    };
+    arm(Math.max(0, ms));
     return { cancel: () => clearTimeout(handle) };
   }
 }
@@ -166,6 +177,8 @@ export class FakeClock implements Clock {
    */
   async runUntilIdle(limitMs = 24 * 3600_000): Promise<number> {
     const start = this.#now;
+    // Code started just before this call may schedule its first timer after an await; let it.
+    await settleMicrotasks();
     for (;;) {
       const next = this.nextTimerAt();
       if (next === undefined || next - start > limitMs) break;

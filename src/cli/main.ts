@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+/**
+ * The `outrigger` command. Thin: parses the command line and calls the library.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { runSelfCheck } from './selfcheck.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const USAGE = `Usage: outrigger <command>
+
+Commands:
+  selfcheck   exercise the simulated API server, informers and work queue on a virtual clock
+              and print what happened (the default)
+  version     print the version
+  help        print this help
+
+Planned: run (the cloud-controller-manager), simulate (scenarios at scale).
+`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const command = argv[0] ?? 'selfcheck';
+  switch (command) {
+    case 'selfcheck':
+      return runSelfCheck((line: string) => process.stdout.write(`${line}\n`));
+    case 'version':
+    case '--version':
+      process.stdout.write(`outrigger ${packageVersion()}\n`);
+      return 0;
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`outrigger: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

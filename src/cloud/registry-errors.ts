@@ -1,0 +1,100 @@
+/**
+ * Errors raised while registering, finding, loading and constructing providers — configuration
+ * problems, reported with the provider name, config path or module specifier that caused them.
+ *
+ * @module
+ */
+
+/** Options every registry error accepts. */
+export interface RegistryErrorOptions {
+  /** The underlying error, kept on `error.cause`. */
+  readonly cause?: unknown;
+}
+
+function errorOptions(options: RegistryErrorOptions | undefined): ErrorOptions | undefined {
+  return options !== undefined && 'cause' in options ? { cause: options.cause } : undefined;
+}
+
+/** The message of an unknown thrown value, for embedding in another message. */
+export function causeMessage(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/**
+ * A registration was refused: the name is taken, empty or reserved, or the factory is not a
+ * function. Upstream exits the process on a duplicate; a library throws instead.
+ */
+export class ProviderRegistrationError extends Error {
+  override readonly name = 'ProviderRegistrationError';
+  readonly code = 'ProviderRegistration' as const;
+  /** The name that was being registered. */
+  readonly providerName: string;
+
+  constructor(providerName: string, detail: string, options?: RegistryErrorOptions) {
+    super(`cannot register cloud provider ${JSON.stringify(providerName)}: ${detail}`, errorOptions(options));
+    this.providerName = providerName;
+  }
+}
+
+/** No provider is registered under the requested name; the message lists the known names. */
+export class UnknownProviderError extends Error {
+  override readonly name = 'UnknownProviderError';
+  readonly code = 'UnknownProvider' as const;
+  /** The requested name. */
+  readonly providerName: string;
+  /** Registered names, sorted. */
+  readonly known: readonly string[];
+
+  constructor(providerName: string, known: readonly string[]) {
+    const sorted = [...known].sort();
+    const list = sorted.length === 0 ? 'no cloud providers are registered' : `registered: ${sorted.map((n) => JSON.stringify(n)).join(', ')}`;
+    super(`unknown cloud provider ${JSON.stringify(providerName)} (${list})`);
+    this.providerName = providerName;
+    this.known = Object.freeze(sorted);
+  }
+}
+
+/** A factory failed or returned something that is not a provider (upstream "could not init cloud provider"). */
+export class ProviderInitError extends Error {
+  override readonly name = 'ProviderInitError';
+  readonly code = 'ProviderInit' as const;
+  /** The provider being constructed. */
+  readonly providerName: string;
+
+  /** Message: `could not init cloud provider "<name>": <detail>`. */
+  constructor(providerName: string, detail: string, options?: RegistryErrorOptions) {
+    super(`could not init cloud provider ${JSON.stringify(providerName)}: ${detail}`, errorOptions(options));
+    this.providerName = providerName;
+  }
+}
+
+/**
+ * The cloud config file (`--cloud-config`) could not be read. Upstream exits fatally here; we
+ * throw so the caller decides, with the path in the message.
+ */
+export class CloudConfigFileError extends Error {
+  override readonly name = 'CloudConfigFileError';
+  readonly code = 'CloudConfigFile' as const;
+  /** The path that could not be read. */
+  readonly path: string;
+
+  constructor(path: string, options?: RegistryErrorOptions) {
+    const reason = options !== undefined && 'cause' in options ? `: ${causeMessage(options.cause)}` : '';
+    super(`cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
+    this.path = path;
+  }
+}
+
+/** A provider module could not be loaded or does not follow the module convention. */
+export class ProviderModuleError extends Error {
+  override readonly name = 'ProviderModuleError';
+  readonly code = 'ProviderModule' as const;
+  /** The specifier as given (package name or path). */
+  readonly specifier: string;
+
+  /** Message: `cannot load cloud provider module "<specifier>": <detail>`. */
+  constructor(specifier: string, detail: string, options?: RegistryErrorOptions) {
+    super(`cannot load cloud provider module ${JSON.stringify(specifier)}: ${detail}`, errorOptions(options));
+    this.specifier = specifier;
+  }
+}

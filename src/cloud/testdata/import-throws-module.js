@@ -1,0 +1,2 @@
+// Fails while being evaluated.
+throw new Error('fixture failed at import time');

@@ -1,0 +1,29 @@
+/**
+ * Outrigger: the Kubernetes cloud provider framework and cloud-controller-manager.
+ *
+ * This entry point exports the provider contract (what a provider implements and how it is
+ * registered and loaded), the Kubernetes access seam and client-go machinery, the controller
+ * idiom and the logger facade. Test doubles live in `outrigger/testing`.
+ *
+ * @example
+ * ```ts
+ * import { defaultRegistry, InstanceNotFoundError, type CloudProvider } from 'outrigger';
+ *
+ * defaultRegistry.register('acme', ({ contents }) => new AcmeCloud(contents));
+ * ```
+ *
+ * @module
+ */
+export * from './cloud/index.js';
+export * from './kube/index.js';
+export { ControllerLoop } from './controllers/controller-loop.js';
+export type {
+  ControllerLoopOptions,
+  ReconcileContext,
+  ReconcileObserver,
+  ReconcileResult,
+  Reconciler,
+} from './controllers/controller-loop.js';
+export type { Controller, ControllerContext } from './controllers/context.js';
+export { createLogger, klogJsonSink, klogTextSink, noopLogger } from './log/logger.js';
+export type { LogRecord, LogSink, LogValues, Logger } from './log/logger.js';

@@ -1,0 +1,495 @@
+/**
+ * Recording core/v1 Events with client-go `tools/record` semantics: a recorder never blocks or
+ * throws; a broadcaster queues events, logs each one, correlates them (dedup, aggregation, spam
+ * filter — client-go's `EventCorrelator`) and writes them to the API one at a time, retrying
+ * failed writes.
+ *
+ * Deviations from client-go, each for a reason:
+ * - Event names are `<object name>.<hex of unix nanos>` as upstream, but our clocks tick in
+ *   milliseconds (and a virtual clock may not tick at all), so the nanos are bumped by one when
+ *   they would repeat, keeping names unique.
+ * - client-go retries only transport errors and gives up on any API status. Its REST client
+ *   already retried 429/5xx answers underneath; our {@link KubeClient} seam promises no such
+ *   retry, so here 429 and 5xx are retried like transport errors.
+ * - `shutdown()` drains the queue (each pending event gets one more attempt) instead of dropping
+ *   it, but, as upstream's cancelled context, cuts retry sleeps short.
+ *
+ * @module
+ */
+import type { Clock } from './clock.js';
+import type { KubeClient } from './client.js';
+import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
+import type { Event, KubeObject } from './resources.js';
+import { noopLogger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
+
+/** The two event types the API accepts. */
+export type EventType = 'Normal' | 'Warning';
+
+/** Records events about objects (client-go `record.EventRecorder`). */
+export interface EventRecorder {
+  /**
+   * Records an event about `obj` (which must carry `kind`, `apiVersion` and `metadata.name`).
+   * Never blocks and never throws: the write happens in the background.
+   */
+  event(obj: KubeObject, type: EventType, reason: string, message: string): void;
+}
+
+/** Who reports events: `source.component`/`reportingComponent` and `source.host`/`reportingInstance`. */
+export interface EventSourceInfo {
+  readonly component: string;
+  readonly host?: string;
+}
+
+/** Options of an {@link EventBroadcaster}. */
+export interface EventBroadcasterOptions {
+  readonly client: KubeClient;
+  readonly clock: Clock;
+  /** Uniform [0, 1) source for the first retry's jitter. */
+  readonly random: () => number;
+  readonly logger?: Logger;
+}
+
+/** client-go `maxTriesPerEvent`. */
+const MAX_TRIES_PER_EVENT = 12;
+/** client-go `defaultSleepDuration` between write attempts (the first one randomised). */
+const SLEEP_DURATION_MS = 10_000;
+/** client-go `maxQueuedEvents`: beyond this the broadcaster drops events. */
+const MAX_QUEUED_EVENTS = 1000;
+/** client-go `maxLruCacheEntries`, per correlator cache. */
+const LRU_SIZE = 4096;
+/** client-go aggregation: this many distinct messages within the interval ⇒ combine. */
+const AGGREGATE_MAX_EVENTS = 10;
+const AGGREGATE_INTERVAL_MS = 600_000;
+/** client-go spam filter: burst 25 per source+object, refill 1 per 5 minutes. */
+const SPAM_BURST = 25;
+const SPAM_QPS = 1 / 300;
+const AGGREGATE_PREFIX = '(combined from similar events): ';
+
+/** A small least-recently-used map, as client-go's `golang/groupcache/lru`. */
+class Lru<V> {
+  readonly #max: number;
+  readonly #map = new Map<string, V>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get(key: string): V | undefined {
+    const value = this.#map.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: re-inserting marks the entry most recently used.
+      this.#map.delete(key);
+      this.#map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.#max) {
+      const oldest = this.#map.keys().next();
+      if (oldest.done !== true) this.#map.delete(oldest.value);
+    }
+  }
+}
+
+/** A passive token bucket (x/time/rate `AllowN(now, 1)`), starting full. */
+class TokenBucket {
+  readonly #burst: number;
+  readonly #perMs: number;
+  #tokens: number;
+  #last: number;
+
+  constructor(burst: number, qps: number, now: number) {
+    this.#burst = burst;
+    this.#perMs = qps / 1000;
+    this.#tokens = burst;
+    this.#last = now;
+  }
+
+  tryAccept(now: number): boolean {
+    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#last) * this.#perMs);
+    this.#last = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/** metav1.Time's wire format: RFC 3339 with whole seconds. */
+function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function eventKey(e: Event): string {
+  const o = e.involvedObject;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message]
+    .map((s) => s ?? '')
+    .join('');
+}
+
+function spamKey(e: Event): string {
+  const o = e.involvedObject;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type].map((s) => s ?? '').join('');
+}
+
+function aggregateKey(e: Event): string {
+  const o = e.involvedObject;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance]
+    .map((s) => s ?? '')
+    .join('');
+}
+
+interface EventLog {
+  readonly count: number;
+  readonly firstTimestamp: string | undefined;
+  readonly name: string;
+  readonly resourceVersion: string | undefined;
+}
+
+interface AggregateRecord {
+  readonly localKeys: Set<string>;
+  lastTimestamp: number;
+}
+
+type Correlation = { readonly skip: true } | { readonly skip: false; readonly event: Event; readonly patch: Record<string, unknown> | undefined };
+
+/** client-go's `EventCorrelator`: aggregate, then observe (dedup), then spam-filter. */
+class EventCorrelator {
+  readonly #clock: Clock;
+  readonly #spam = new Lru<TokenBucket>(LRU_SIZE);
+  readonly #aggregates = new Lru<AggregateRecord>(LRU_SIZE);
+  readonly #observed = new Lru<EventLog>(LRU_SIZE);
+  readonly #nextName: (objectName: string, ms: number) => string;
+
+  constructor(clock: Clock, nextName: (objectName: string, ms: number) => string) {
+    this.#clock = clock;
+    this.#nextName = nextName;
+  }
+
+  correlate(event: Event): Correlation {
+    const [aggregated, key] = this.#aggregate(event);
+    const [observed, patch] = this.#observe(aggregated, key);
+    // As upstream, the spam filter runs last, so even a dropped event counts in the dedup cache.
+    if (this.#filter(observed)) return { skip: true };
+    return { skip: false, event: observed, patch };
+  }
+
+  /** Records the server's copy, so the next duplicate patches the right name/resourceVersion. */
+  updateState(written: Event): void {
+    this.#observed.set(eventKey(written), {
+      count: written.count ?? 1,
+      firstTimestamp: written.firstTimestamp,
+      name: written.metadata.name ?? '',
+      resourceVersion: written.metadata.resourceVersion,
+    });
+  }
+
+  #aggregate(event: Event): [Event, string] {
+    const now = this.#clock.now();
+    const aggKey = aggregateKey(event);
+    let record = this.#aggregates.get(aggKey);
+    if (record === undefined || now - record.lastTimestamp > AGGREGATE_INTERVAL_MS) {
+      record = { localKeys: new Set(), lastTimestamp: now };
+    }
+    record.localKeys.add(event.message ?? '');
+    record.lastTimestamp = now;
+    this.#aggregates.set(aggKey, record);
+    if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return [event, eventKey(event)];
+    // Keep the set bounded, as upstream's PopAny.
+    const first = record.localKeys.values().next();
+    if (first.done !== true) record.localKeys.delete(first.value);
+    const t = formatTime(now);
+    const objectName = event.involvedObject.name ?? '';
+    const combined: Event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: this.#nextName(objectName, now), ...(event.metadata.namespace === undefined ? {} : { namespace: event.metadata.namespace }) },
+      involvedObject: event.involvedObject,
+      reason: event.reason ?? '',
+      message: AGGREGATE_PREFIX + (event.message ?? ''),
+      type: event.type ?? 'Normal',
+      count: 1,
+      firstTimestamp: t,
+      lastTimestamp: t,
+      ...(event.source === undefined ? {} : { source: event.source }),
+      // Upstream leaves these empty on combined events; we keep them so every event we write names
+      // its reporter (events.k8s.io/v1 requires it).
+      ...(event.reportingComponent === undefined ? {} : { reportingComponent: event.reportingComponent }),
+      ...(event.reportingInstance === undefined ? {} : { reportingInstance: event.reportingInstance }),
+    };
+    return [combined, aggKey];
+  }
+
+  #observe(event: Event, key: string): [Event, Record<string, unknown> | undefined] {
+    const last = this.#observed.get(key);
+    let observed = event;
+    let patch: Record<string, unknown> | undefined;
+    if (last !== undefined && last.count > 0) {
+      const { resourceVersion: _rv, ...meta } = event.metadata;
+      observed = {
+        ...event,
+        metadata: { ...meta, name: last.name, ...(last.resourceVersion === undefined ? {} : { resourceVersion: last.resourceVersion }) },
+        count: last.count + 1,
+        ...(last.firstTimestamp === undefined ? {} : { firstTimestamp: last.firstTimestamp }),
+      };
+      // Upstream's two-way strategic merge patch between the event with and without these three.
+      patch = { count: observed.count, lastTimestamp: observed.lastTimestamp, message: observed.message };
+    }
+    this.#observed.set(key, {
+      count: observed.count ?? 1,
+      firstTimestamp: observed.firstTimestamp,
+      name: observed.metadata.name ?? '',
+      resourceVersion: observed.metadata.resourceVersion,
+    });
+    return [observed, patch];
+  }
+
+  #filter(event: Event): boolean {
+    const now = this.#clock.now();
+    const key = spamKey(event);
+    let bucket = this.#spam.get(key);
+    if (bucket === undefined) bucket = new TokenBucket(SPAM_BURST, SPAM_QPS, now);
+    const drop = !bucket.tryAccept(now);
+    this.#spam.set(key, bucket);
+    return drop;
+  }
+}
+
+/** Whether a failed write is worth another attempt (see the module comment for 429/5xx). */
+function isRetriable(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return true;
+  return err.status === 429 || err.status >= 500;
+}
+
+/**
+ * Queues, logs, correlates and writes events for any number of recorders (client-go
+ * `EventBroadcaster` with structured logging and recording to the Events API started).
+ *
+ * @example
+ * ```ts
+ * const broadcaster = new EventBroadcaster({ client, clock, random: Math.random, logger });
+ * const recorder = broadcaster.newRecorder({ component: 'service-controller' });
+ * recorder.event(service, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
+ * await broadcaster.shutdown();
+ * ```
+ */
+export class EventBroadcaster {
+  readonly #client: KubeClient;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #log: Logger;
+  readonly #correlator: EventCorrelator;
+  readonly #queue: Event[] = [];
+  readonly #idleWaiters: (() => void)[] = [];
+  /** Aborted on shutdown: cuts retry sleeps short. */
+  readonly #stop = new AbortController();
+  #draining = false;
+  #closed = false;
+  #lastNanos = 0n;
+
+  constructor(options: EventBroadcasterOptions) {
+    this.#client = options.client;
+    this.#clock = options.clock;
+    this.#random = options.random;
+    this.#log = (options.logger ?? noopLogger).withName('events');
+    this.#correlator = new EventCorrelator(this.#clock, (name, ms) => this.#eventName(name, ms));
+  }
+
+  /** A recorder stamping events with `source`. */
+  newRecorder(source: EventSourceInfo): EventRecorder {
+    return { event: (obj, type, reason, message) => this.#record(source, obj, type, reason, message) };
+  }
+
+  /** Resolves once every queued event has been written or given up on. */
+  flush(): Promise<void> {
+    if (!this.#draining && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops accepting events, cuts retry sleeps short and resolves once the queue is drained (each
+   * pending event gets its remaining attempt).
+   */
+  async shutdown(): Promise<void> {
+    this.#closed = true;
+    this.#stop.abort();
+    await this.flush();
+  }
+
+  /** `<name>.<hex unix nanos>`, unique per broadcaster even when the clock does not move. */
+  #eventName(objectName: string, ms: number): string {
+    let nanos = BigInt(Math.floor(ms)) * 1_000_000n;
+    if (nanos <= this.#lastNanos) nanos = this.#lastNanos + 1n;
+    this.#lastNanos = nanos;
+    return `${objectName}.${nanos.toString(16)}`;
+  }
+
+  #record(source: EventSourceInfo, obj: KubeObject, type: EventType, reason: string, message: string): void {
+    try {
+      const meta = obj.metadata;
+      if (obj.kind === undefined || obj.kind === '' || obj.apiVersion === undefined || meta?.name === undefined) {
+        // As client-go's GetReference failure: the event cannot name its object.
+        this.#log.error(new Error('object has no kind, apiVersion or name'), 'Could not construct reference, will not report event', {
+          object: { name: meta?.name ?? '', namespace: meta?.namespace ?? '' },
+          eventType: type,
+          reason,
+          message,
+        });
+        return;
+      }
+      if (type !== 'Normal' && type !== 'Warning') {
+        this.#log.error(new Error(`unsupported event type ${String(type)}`), 'Unsupported event type', { eventType: type });
+        return;
+      }
+      const now = this.#clock.now();
+      const t = formatTime(now);
+      const involvedObject: Event['involvedObject'] = {
+        kind: obj.kind,
+        apiVersion: obj.apiVersion,
+        name: meta.name,
+        ...(meta.namespace === undefined || meta.namespace === '' ? {} : { namespace: meta.namespace }),
+        ...(meta.uid === undefined ? {} : { uid: meta.uid }),
+        ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }),
+      };
+      const event: Event = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: {
+          name: this.#eventName(meta.name, now),
+          // Cluster-scoped objects' events live in `default`, as upstream's makeEvent.
+          namespace: involvedObject.namespace ?? 'default',
+        },
+        involvedObject,
+        reason,
+        message,
+        type,
+        source: { component: source.component, ...(source.host === undefined ? {} : { host: source.host }) },
+        firstTimestamp: t,
+        lastTimestamp: t,
+        count: 1,
+        reportingComponent: source.component,
+        reportingInstance: source.host ?? '',
+      };
+      // client-go's StartStructuredLogging watcher.
+      this.#log.v(2).info('Event occurred', {
+        object: { name: meta.name, namespace: involvedObject.namespace ?? '' },
+        kind: obj.kind,
+        apiVersion: obj.apiVersion,
+        type,
+        reason,
+        message,
+      });
+      if (this.#closed) {
+        this.#log.v(4).info('Event broadcaster is shut down; dropping event', { reason });
+        return;
+      }
+      if (this.#queue.length >= MAX_QUEUED_EVENTS) {
+        this.#log.error(new Error('too many queued events'), 'Unable to record event: too many queued events, dropped event', { reason });
+        return;
+      }
+      this.#queue.push(event);
+      this.#kick();
+    } catch (err) {
+      // Recording must never throw into a controller.
+      this.#log.error(err, 'Unable to record event');
+    }
+  }
+
+  #kick(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    void this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (let event = this.#queue.shift(); event !== undefined; event = this.#queue.shift()) {
+        try {
+          await this.#recordToSink(event);
+        } catch (err) {
+          this.#log.error(err, 'Unable to write event');
+        }
+      }
+    } finally {
+      this.#draining = false;
+      for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  async #recordToSink(event: Event): Promise<void> {
+    const result = this.#correlator.correlate(event);
+    if (result.skip) {
+      this.#log.v(4).info('Event dropped by the spam filter', {
+        object: { name: event.involvedObject.name ?? '', namespace: event.involvedObject.namespace ?? '' },
+        reason: event.reason,
+      });
+      return;
+    }
+    for (let tries = 0; ; ) {
+      if (await this.#write(result.event, result.patch)) return;
+      tries++;
+      if (tries >= MAX_TRIES_PER_EVENT) {
+        this.#log.error(new Error('retry limit exceeded'), 'Unable to write event (retry limit exceeded!)', this.#describe(result.event));
+        return;
+      }
+      // As upstream: the first sleep is randomised so that clients do not retry in lockstep.
+      const delay = tries === 1 ? SLEEP_DURATION_MS * this.#random() : SLEEP_DURATION_MS;
+      try {
+        await this.#clock.sleep(delay, this.#stop.signal);
+      } catch {
+        this.#log.error(new Error('broadcaster is shut down'), 'Unable to write event (broadcaster is shut down)', this.#describe(result.event));
+        return;
+      }
+    }
+  }
+
+  /** One write attempt (client-go `recordEvent`); true when done, successfully or for good. */
+  async #write(event: Event, patch: Record<string, unknown> | undefined): Promise<boolean> {
+    const events = this.#client.events;
+    const name = event.metadata.name ?? '';
+    const namespace = event.metadata.namespace ?? 'default';
+    const update = (event.count ?? 1) > 1 && patch !== undefined;
+    let written: Event | undefined;
+    let failure: unknown;
+    if (update) {
+      try {
+        written = await events.patch({ namespace, name }, { type: 'strategic', body: patch });
+      } catch (err) {
+        failure = err;
+      }
+    }
+    // The event we meant to bump may have expired from the API (events have a TTL): create anew.
+    if (!update || isNotFound(failure)) {
+      const { resourceVersion: _rv, ...meta } = event.metadata;
+      try {
+        written = await events.create({ ...event, metadata: meta });
+        failure = undefined;
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (written !== undefined && failure === undefined) {
+      this.#correlator.updateState(written);
+      return true;
+    }
+    if (!isRetriable(failure)) {
+      if (isAlreadyExists(failure)) this.#log.v(5).info('Server rejected event (will not retry!)', { ...this.#describe(event), err: String(failure) });
+      else this.#log.error(failure, 'Server rejected event (will not retry!)', this.#describe(event));
+      return true;
+    }
+    this.#log.error(failure, 'Unable to write event (may retry after sleeping)', this.#describe(event));
+    return false;
+  }
+
+  #describe(event: Event): Record<string, unknown> {
+    return {
+      event: event.metadata.name,
+      object: { name: event.involvedObject.name ?? '', namespace: event.involvedObject.namespace ?? '' },
+      reason: event.reason,
+      count: event.count,
+    };
+  }
+}

@@ -1,0 +1,557 @@
+/**
+ * The request semantics of the simulated API server (a test double): resource registry, object
+ * lifecycle (create, update, status subresource, patch, finalizers, delete), list with pagination
+ * and watch, all against one global resourceVersion. Every operation here runs synchronously, so
+ * requests are serialised exactly in arrival order; request accounting, faults and cancellation
+ * are layered on top by the client views.
+ *
+ * @module
+ */
+import type { Clock } from '../clock.js';
+import type { DeleteOptions, ListOptions, ObjectKey, Patch, WatchOptions } from '../client.js';
+import { apiErrors, KubeApiError } from '../errors.js';
+import type { StatusCause } from '../errors.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, strategicSchemaFor } from '../patch/index.js';
+import { apiVersionOf, BUILTIN_RESOURCES, objectKeyString } from '../resources.js';
+import type { KubeObject, ResourceType } from '../resources.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import type { JsonObject } from './json-value.js';
+import { strategyFor } from './kind-strategies.js';
+import type { KindStrategy, Subresource } from './kind-strategies.js';
+import { compileFilter } from './object-filter.js';
+import { ResourceStore } from './store.js';
+import type { ChangeType } from './store.js';
+import { validateObject, validateUpdate } from './validation.js';
+import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
+
+/** Dependencies of the core. */
+export interface ApiServerCoreOptions {
+  readonly clock: Clock;
+  readonly historyLimit: number;
+  readonly newUid: () => string;
+  readonly random: () => number;
+}
+
+/** One served resource. */
+interface ResourceEntry {
+  readonly type: ResourceType;
+  readonly strategy: KindStrategy;
+  readonly store: ResourceStore;
+  readonly hub: WatchHub;
+}
+
+/** A list answer before it is typed for the caller. */
+export interface RawList {
+  readonly items: JsonObject[];
+  readonly metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
+}
+
+/** Characters of generated name suffixes, as apiserver's `utilrand.String` (no vowels, no 0/1/3). */
+const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const GENERATED_SUFFIX_LENGTH = 5;
+/** Longest generateName base kept, so base + suffix fits a 63-character label. */
+const MAX_GENERATE_NAME_BASE = 63 - GENERATED_SUFFIX_LENGTH;
+/** Attempts at a free generated name before answering AlreadyExists (upstream retries too). */
+const GENERATE_NAME_ATTEMPTS = 8;
+
+const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
+const UNKNOWN_RESOURCE_MESSAGE = 'the server could not find the requested resource';
+
+function typeKey(type: Pick<ResourceType, 'group' | 'version' | 'resource'>): string {
+  return `${type.group}/${type.version}/${type.resource}`;
+}
+
+/** RFC 3339 with seconds precision, as metav1.Time serialises. */
+function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** The metadata object of `obj`, created when missing. */
+function metaOf(obj: JsonObject): JsonObject {
+  const meta = obj['metadata'];
+  if (isJsonObject(meta)) return meta;
+  const created: JsonObject = {};
+  obj['metadata'] = created;
+  return created;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function finalizersOf(meta: JsonObject): string[] {
+  const f = meta['finalizers'];
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function unknownResource(): KubeApiError {
+  return new KubeApiError(404, 'NotFound', UNKNOWN_RESOURCE_MESSAGE, { details: { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] } });
+}
+
+/** Implements the apiserver semantics over in-memory stores. */
+export class ApiServerCore {
+  readonly #clock: Clock;
+  readonly #historyLimit: number;
+  readonly #newUid: () => string;
+  readonly #random: () => number;
+  readonly #entries = new Map<string, ResourceEntry>();
+  /** The global resourceVersion, shared by every resource as etcd's revision is; starts at 1 like etcd. */
+  #rv = 1;
+
+  constructor(options: ApiServerCoreOptions) {
+    this.#clock = options.clock;
+    this.#historyLimit = options.historyLimit;
+    this.#newUid = options.newUid;
+    this.#random = options.random;
+    for (const type of BUILTIN_RESOURCES) this.register(type);
+  }
+
+  /** Serves a resource. Registering the same descriptor twice is a no-op; a different one throws. */
+  register(type: ResourceType): void {
+    const key = typeKey(type);
+    const existing = this.#entries.get(key);
+    if (existing !== undefined) {
+      const a = existing.type;
+      if (a.kind === type.kind && a.namespaced === type.namespaced && a.hasStatus === type.hasStatus) return;
+      throw new Error(`simulated API server: resource ${key} is already registered with a different kind, scope or status`);
+    }
+    this.#entries.set(key, {
+      type: Object.freeze({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, namespaced: type.namespaced, hasStatus: type.hasStatus }),
+      strategy: strategyFor(type),
+      store: new ResourceStore(this.#historyLimit, this.#rv),
+      hub: new WatchHub(),
+    });
+  }
+
+  /** The current global resourceVersion. */
+  get resourceVersion(): number {
+    return this.#rv;
+  }
+
+  /** Whether `type` is served (built in or registered). */
+  knows(type: ResourceType): boolean {
+    return this.#entries.has(typeKey(type));
+  }
+
+  // --- reads ------------------------------------------------------------------------------------
+
+  get(type: ResourceType, key: ObjectKey): JsonObject {
+    const entry = this.#entry(type, 'main');
+    const stored = entry.store.get(this.#storeKey(entry, key.namespace, key.name));
+    if (stored === undefined) throw this.#notFound(entry, key.name);
+    return cloneJson(stored);
+  }
+
+  list(type: ResourceType, options: ListOptions): RawList {
+    const entry = this.#entry(type, 'main');
+    const namespace = this.#queryNamespace(entry, options.namespace);
+    const filter = compileFilter(entry.type, { namespace, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
+    const requested = options.resourceVersion ?? '';
+    let listRv = this.#rv;
+    let after = '';
+    let entries: Array<[string, JsonObject]>;
+    if (options.continue !== undefined && options.continue !== '') {
+      if (requested !== '' && requested !== '0') throw apiErrors.badRequest('specifying resource version is not allowed when using continue');
+      const position = decodeContinue(options.continue);
+      const snapshot = entry.store.entriesAt(position.rv);
+      if (snapshot === undefined || position.rv > this.#rv) {
+        throw apiErrors.gone(
+          'The provided continue parameter is too old to display a consistent list result. Start a new list without the continue parameter.',
+        );
+      }
+      entries = snapshot;
+      listRv = position.rv;
+      after = position.after;
+    } else {
+      // Any version not newer than ours is served from the latest state (NotOlderThan semantics).
+      if (requested !== '' && requested !== '0') this.#checkNotTooLarge(this.#parseRv(requested));
+      entries = entry.store.entries();
+    }
+    const matching = entries.filter(([key, obj]) => key > after && filter.matches(obj));
+    const limit = options.limit !== undefined && Number.isInteger(options.limit) && options.limit > 0 ? options.limit : undefined;
+    const page = limit === undefined ? matching : matching.slice(0, limit);
+    const metadata: RawList['metadata'] = { resourceVersion: String(listRv) };
+    if (limit !== undefined && matching.length > limit) {
+      const last = page[page.length - 1] as [string, JsonObject];
+      metadata.continue = encodeContinue({ rv: listRv, after: last[0] });
+      // As upstream, the count is only known when nothing is filtered out by selectors.
+      if (!filter.hasSelectors) metadata.remainingItemCount = matching.length - limit;
+    }
+    return { items: page.map(([, obj]) => cloneJson(obj)), metadata };
+  }
+
+  /**
+   * Opens a watch: replays what the client has not seen (synthetic ADDED for all objects when no
+   * version is given, else the retained changes after it) then follows live changes. A version
+   * older than the retained history yields an ERROR 410 Expired on the stream, as the watch cache.
+   */
+  watch(type: ResourceType, options: WatchOptions): SimulatedWatchStream<KubeObject> {
+    const entry = this.#entry(type, 'main');
+    const namespace = this.#queryNamespace(entry, options.namespace);
+    const filter = compileFilter(entry.type, { namespace, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
+    const requested = options.resourceVersion ?? '';
+    const stream = new SimulatedWatchStream<KubeObject>();
+    if (requested === '' || requested === '0') {
+      for (const [, obj] of entry.store.entries()) if (filter.matches(obj)) stream.push('ADDED', cloneJson(obj));
+    } else {
+      const from = this.#parseRv(requested);
+      this.#checkNotTooLarge(from);
+      const changes = entry.store.changesSince(from);
+      if (changes === undefined) {
+        stream.fail(apiErrors.gone(`too old resource version: ${from} (${entry.store.historyStart})`));
+        return stream;
+      }
+      for (const change of changes) {
+        const event = eventFor(change, filter.matches);
+        if (event !== undefined) stream.push(event.type, cloneJson(event.object));
+      }
+    }
+    entry.hub.add({ stream, matches: filter.matches, allowBookmarks: options.allowWatchBookmarks === true });
+    const timeout = options.timeoutSeconds;
+    if (timeout !== undefined && timeout > 0) {
+      const timer = this.#clock.setTimer(timeout * 1000, () => stream.end());
+      stream.onEnd(() => timer.cancel());
+    }
+    return stream;
+  }
+
+  // --- writes -----------------------------------------------------------------------------------
+
+  create(type: ResourceType, input: unknown): JsonObject {
+    const entry = this.#entry(type, 'main');
+    const body = this.#decode(entry, input);
+    return this.#insert(entry, body);
+  }
+
+  update(type: ResourceType, input: unknown, subresource: Subresource): JsonObject {
+    const entry = this.#entry(type, subresource);
+    const body = this.#decode(entry, input);
+    const meta = metaOf(body);
+    const name = this.#requireName(str(meta['name']));
+    const key = this.#storeKey(entry, str(meta['namespace']), name);
+    const requestRv = str(meta['resourceVersion']) ?? '';
+    const stored = entry.store.get(key);
+    if (stored === undefined) {
+      if (subresource === 'main' && entry.strategy.allowCreateOnUpdate && requestRv === '') return this.#insert(entry, body);
+      throw this.#notFound(entry, name);
+    }
+    this.#checkResourceVersion(entry, name, requestRv, stored);
+    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(body, stored, subresource), false);
+  }
+
+  patch(type: ResourceType, objectKey: ObjectKey, patch: Patch, subresource: Subresource): JsonObject {
+    const entry = this.#entry(type, subresource);
+    const name = this.#requireName(objectKey.name);
+    const key = this.#storeKey(entry, objectKey.namespace, name);
+    const stored = entry.store.get(key);
+    if (stored === undefined) throw this.#notFound(entry, name);
+    const patched = cloneJson(this.#applyPatch(entry, name, stored, patch));
+    if (!isJsonObject(patched)) {
+      throw apiErrors.invalid(entry.type.kind, entry.type.group, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: 'the patched document is not an object' }]);
+    }
+    const meta = metaOf(patched);
+    // As upstream's patch handler: the patched object must still be the one named by the URL.
+    const patchedName = str(meta['name']) ?? '';
+    if (patchedName === '') meta['name'] = name;
+    else if (patchedName !== name) throw apiErrors.badRequest(`the name of the object (${patchedName}) does not match the name on the URL (${name})`);
+    const wantNamespace = entry.type.namespaced ? (objectKey.namespace ?? '') : '';
+    const patchedNamespace = str(meta['namespace']) ?? '';
+    if (patchedNamespace === '' && wantNamespace !== '') meta['namespace'] = wantNamespace;
+    else if (patchedNamespace !== wantNamespace) {
+      throw apiErrors.badRequest(`the namespace of the object (${patchedNamespace}) does not match the namespace on the request (${wantNamespace})`);
+    }
+    // A decode failure of the patched object is a 422 (not a 400 as for a body).
+    const typeErrors = validateObject(entry.type.group, entry.type.kind, patched).typeErrors;
+    if (typeErrors.length > 0) throw apiErrors.invalid(entry.type.kind, entry.type.group, name, typeErrors);
+    // A resourceVersion left in the patched object acts as a precondition.
+    this.#checkResourceVersion(entry, name, str(meta['resourceVersion']) ?? '', stored);
+    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(patched, stored, subresource), true);
+  }
+
+  delete(type: ResourceType, objectKey: ObjectKey, options: DeleteOptions): void {
+    const entry = this.#entry(type, 'main');
+    const name = this.#requireName(objectKey.name);
+    const key = this.#storeKey(entry, objectKey.namespace, name);
+    const stored = entry.store.get(key);
+    if (stored === undefined) throw this.#notFound(entry, name);
+    const meta = metaOf(stored);
+    const pre = options.preconditions;
+    if (pre?.uid !== undefined && pre.uid !== meta['uid']) {
+      throw this.#conflict(entry, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${str(meta['uid']) ?? ''}`);
+    }
+    if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta['resourceVersion']) {
+      throw this.#conflict(
+        entry,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${str(meta['resourceVersion']) ?? ''}`,
+      );
+    }
+    // propagationPolicy and gracePeriodSeconds have no effect: there is no garbage collector and
+    // none of these kinds deletes gracefully.
+    if (finalizersOf(meta).length === 0) {
+      this.#remove(entry, key, stored);
+      return;
+    }
+    // As upstream's markAsDeleting: finalizers hold the object, now marked as being deleted.
+    if (meta['deletionTimestamp'] !== undefined) return;
+    const next = cloneJson(stored);
+    const nextMeta = metaOf(next);
+    nextMeta['deletionTimestamp'] = rfc3339(this.#clock.now());
+    nextMeta['deletionGracePeriodSeconds'] = 0;
+    const generation = nextMeta['generation'];
+    if (typeof generation === 'number' && generation > 0) nextMeta['generation'] = generation + 1;
+    this.#write(entry, 'MODIFIED', key, next, stored);
+  }
+
+  // --- server-wide ------------------------------------------------------------------------------
+
+  /** Sends a BOOKMARK at the current resourceVersion to every watch that asked for them. */
+  sendBookmarks(): void {
+    for (const entry of this.#entries.values()) {
+      entry.hub.bookmark({
+        apiVersion: apiVersionOf(entry.type),
+        kind: entry.type.kind,
+        metadata: { resourceVersion: String(this.#rv) },
+      });
+    }
+  }
+
+  /** Ends every open watch from the server side. */
+  closeWatches(): void {
+    for (const entry of this.#entries.values()) entry.hub.endAll();
+  }
+
+  /** Forgets all retained history: older watch and continue versions then get 410. */
+  compactHistory(): void {
+    for (const entry of this.#entries.values()) entry.store.compact(this.#rv);
+  }
+
+  /** Copies of all objects of a resource, sorted by key. */
+  snapshot(type: ResourceType): JsonObject[] {
+    return this.#entry(type, 'main')
+      .store.entries()
+      .map(([, obj]) => cloneJson(obj));
+  }
+
+  // --- internals --------------------------------------------------------------------------------
+
+  #entry(type: ResourceType, subresource: Subresource): ResourceEntry {
+    const entry = this.#entries.get(typeKey(type));
+    if (entry === undefined) throw unknownResource();
+    if (subresource === 'status' && !entry.type.hasStatus) throw unknownResource();
+    return entry;
+  }
+
+  #notFound(entry: ResourceEntry, name: string): KubeApiError {
+    return apiErrors.notFound(entry.type.resource, entry.type.group, name);
+  }
+
+  #conflict(entry: ResourceEntry, name: string, why: string): KubeApiError {
+    return apiErrors.conflict(entry.type.resource, entry.type.group, name, why);
+  }
+
+  #invalid(entry: ResourceEntry, name: string, causes: readonly StatusCause[]): KubeApiError {
+    return apiErrors.invalid(entry.type.kind, entry.type.group, name, causes);
+  }
+
+  #requireName(name: string | undefined): string {
+    if (name === undefined || name === '') throw apiErrors.badRequest('resource name may not be empty');
+    return name;
+  }
+
+  /** The namespace a list/watch is restricted to (`''`: all); a namespace on a cluster-scoped resource is refused. */
+  #queryNamespace(entry: ResourceEntry, namespace: string | undefined): string {
+    if (namespace !== undefined && namespace !== '' && !entry.type.namespaced) {
+      throw apiErrors.badRequest(`${entry.type.resource} is cluster-scoped: a namespace may not be given`);
+    }
+    return namespace ?? '';
+  }
+
+  /** The store key of an object, enforcing the resource's scope. */
+  #storeKey(entry: ResourceEntry, namespace: string | undefined, name: string): string {
+    const ns = namespace ?? '';
+    if (entry.type.namespaced && ns === '') {
+      throw apiErrors.badRequest(`a namespace is required for the namespaced resource ${entry.type.resource}`);
+    }
+    if (!entry.type.namespaced && ns !== '') {
+      throw apiErrors.badRequest(`${entry.type.resource} is cluster-scoped: a namespace may not be given`);
+    }
+    return objectKeyString(ns, name);
+  }
+
+  #parseRv(text: string): number {
+    if (!/^[0-9]+$/.test(text)) throw apiErrors.badRequest(`invalid resource version: ${JSON.stringify(text)}`);
+    return Number(text);
+  }
+
+  /** As the watch cache: a version from the future is answered with 504 (immediately here, not after 3 s). */
+  #checkNotTooLarge(rv: number): void {
+    if (rv > this.#rv) {
+      throw new KubeApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${this.#rv}`, {
+        details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+      });
+    }
+  }
+
+  /** Optimistic concurrency: a non-empty resourceVersion must be the stored one. */
+  #checkResourceVersion(entry: ResourceEntry, name: string, requestRv: string, stored: JsonObject): void {
+    if (requestRv === '') return; // unconditional update, as the built-in strategies allow
+    this.#parseRv(requestRv);
+    if (requestRv !== metaOf(stored)['resourceVersion']) throw this.#conflict(entry, name, OPTIMISTIC_LOCK_MESSAGE);
+  }
+
+  /** Copies a request body; JSON type errors are decode failures: 400, as the apiserver answers. */
+  #decode(entry: ResourceEntry, input: unknown): JsonObject {
+    const { kind, version } = entry.type;
+    const body = cloneJson(input);
+    if (!isJsonObject(body)) throw apiErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: the body is not a JSON object`);
+    const typeErrors = validateObject(entry.type.group, kind, body).typeErrors;
+    if (typeErrors.length > 0) {
+      const first = typeErrors[0] as StatusCause;
+      throw new KubeApiError(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${first.field ?? ''}: ${first.message ?? ''}`, {
+        details: { kind, causes: typeErrors },
+      });
+    }
+    return body;
+  }
+
+  #stampTypeMeta(entry: ResourceEntry, obj: JsonObject): void {
+    obj['apiVersion'] = apiVersionOf(entry.type);
+    obj['kind'] = entry.type.kind;
+  }
+
+  /** The create path shared by create and create-on-update (rest.BeforeCreate, then storage). */
+  #insert(entry: ResourceEntry, body: JsonObject): JsonObject {
+    const meta = metaOf(body);
+    const requestRv = str(meta['resourceVersion']) ?? '';
+    const namespace = str(meta['namespace']) ?? '';
+    if (entry.type.namespaced && namespace === '') {
+      throw apiErrors.badRequest(`a namespace is required for the namespaced resource ${entry.type.resource}`);
+    }
+    if (!entry.type.namespaced && namespace !== '') {
+      throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    // System fields belong to the server: clients cannot set uid, timestamps or deletion state.
+    for (const field of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']) delete meta[field];
+    meta['uid'] = this.#newUid();
+    meta['creationTimestamp'] = rfc3339(this.#clock.now());
+    if (entry.strategy.tracksGeneration) meta['generation'] = 1;
+    else delete meta['generation'];
+    if (!entry.type.namespaced) delete meta['namespace'];
+    this.#stampTypeMeta(entry, body);
+    entry.strategy.prepareForCreate(body);
+    entry.strategy.applyDefaults(body);
+
+    const generateName = str(meta['generateName']) ?? '';
+    const generate = (str(meta['name']) ?? '') === '' && generateName !== '';
+    for (let attempt = 1; ; attempt++) {
+      if (generate) meta['name'] = generateName.slice(0, MAX_GENERATE_NAME_BASE) + this.#randomSuffix();
+      const name = str(meta['name']) ?? '';
+      const causes = validateObject(entry.type.group, entry.type.kind, body).errors;
+      if (causes.length > 0) throw this.#invalid(entry, name, causes);
+      // As the etcd3 storage layer: a create must not carry a resourceVersion (a 500 upstream).
+      if (requestRv !== '') throw apiErrors.internal('resourceVersion should not be set on objects to be created');
+      const key = objectKeyString(namespace, name);
+      if (entry.store.get(key) !== undefined) {
+        if (generate && attempt < GENERATE_NAME_ATTEMPTS) continue;
+        throw apiErrors.alreadyExists(entry.type.resource, entry.type.group, name);
+      }
+      return cloneJson(this.#write(entry, 'ADDED', key, body, undefined));
+    }
+  }
+
+  #randomSuffix(): string {
+    let out = '';
+    for (let i = 0; i < GENERATED_SUFFIX_LENGTH; i++) {
+      const index = Math.min(NAME_ALPHABET.length - 1, Math.floor(this.#random() * NAME_ALPHABET.length));
+      out += NAME_ALPHABET[index] as string;
+    }
+    return out;
+  }
+
+  #applyPatch(entry: ResourceEntry, name: string, stored: JsonObject, patch: Patch): unknown {
+    try {
+      switch (patch.type) {
+        case 'merge':
+          return applyMergePatch(stored, patch.body);
+        case 'json':
+          return applyJsonPatch(stored, patch.body);
+        case 'strategic': {
+          const schema = strategicSchemaFor(entry.type.group, entry.type.kind);
+          if (schema === undefined) {
+            // Custom resources do not support strategic merge patch.
+            throw apiErrors.unsupportedMediaType(
+              'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+            );
+          }
+          return applyStrategicMergePatch(stored, patch.body, schema);
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof PatchError)) throw err;
+      const cause: StatusCause = { reason: 'FieldValueInvalid', field: err.field ?? 'patch', message: err.message };
+      if (err.kind === 'invalid') throw this.#invalid(entry, name, [cause]);
+      throw new KubeApiError(400, 'BadRequest', err.message, { details: { causes: [cause] }, cause: err });
+    }
+  }
+
+  /**
+   * Completes an update or patch as rest.BeforeUpdate and the registry store do: system fields
+   * come from the stored object, defaults and validation run, a deleting object whose last
+   * finalizer went away is deleted, and a write that changes nothing is not written at all.
+   */
+  #finishUpdate(entry: ResourceEntry, key: string, stored: JsonObject, candidate: JsonObject, fromPatch: boolean): JsonObject {
+    const meta = metaOf(candidate);
+    const old = metaOf(stored);
+    const name = str(old['name']) ?? '';
+    if ((str(meta['uid']) ?? '') === '') meta['uid'] = old['uid'];
+    for (const field of ['creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion', 'generation', 'name', 'namespace']) {
+      if (old[field] === undefined) delete meta[field];
+      else meta[field] = old[field];
+    }
+    delete meta['managedFields'];
+    delete meta['selfLink'];
+    this.#stampTypeMeta(entry, candidate);
+    entry.strategy.applyDefaults(candidate);
+
+    const result = validateObject(entry.type.group, entry.type.kind, candidate);
+    if (result.typeErrors.length > 0) {
+      // Only reachable through a patch: bodies were type-checked when decoded.
+      if (fromPatch) throw this.#invalid(entry, name, result.typeErrors);
+      throw apiErrors.badRequest(`${entry.type.kind} cannot be decoded: ${result.typeErrors[0]?.message ?? ''}`);
+    }
+    const causes = [...result.errors, ...validateUpdate(entry.type.group, entry.type.kind, candidate, stored)];
+    if (causes.length > 0) throw this.#invalid(entry, name, causes);
+
+    const generation = old['generation'];
+    if (entry.strategy.tracksGeneration && typeof generation === 'number' && entry.strategy.specChanged(stored, candidate)) {
+      meta['generation'] = generation + 1;
+    }
+    if (old['deletionTimestamp'] !== undefined && finalizersOf(meta).length === 0) {
+      // As the registry store: emptying the finalizers of a deleting object deletes it instead.
+      const rv = this.#remove(entry, key, stored);
+      meta['resourceVersion'] = String(rv);
+      return candidate;
+    }
+    if (jsonEqual(candidate, stored)) return cloneJson(stored); // no-op: no new resourceVersion, no event
+    return cloneJson(this.#write(entry, 'MODIFIED', key, candidate, stored));
+  }
+
+  /** Deletes an object; the DELETED event carries its last state at the deletion's version, as etcd's watch. */
+  #remove(entry: ResourceEntry, key: string, stored: JsonObject): number {
+    const last = cloneJson(stored);
+    this.#write(entry, 'DELETED', key, last, stored);
+    return this.#rv;
+  }
+
+  /** Assigns the next resourceVersion, stores the change and tells the watches. */
+  #write(entry: ResourceEntry, type: ChangeType, key: string, object: JsonObject, prev: JsonObject | undefined): JsonObject {
+    this.#rv++;
+    metaOf(object)['resourceVersion'] = String(this.#rv);
+    const change = { rv: this.#rv, type, key, object, prev };
+    entry.store.commit(change);
+    entry.hub.dispatch(change);
+    return object;
+  }
+}

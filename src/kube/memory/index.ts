@@ -1,0 +1,34 @@
+/**
+ * The simulated Kubernetes API server — a test double and demo sandbox, not an apiserver.
+ *
+ * It serves the {@link KubeClient} seam in process with kube-apiserver semantics for what the
+ * cloud-controller-manager touches, because it is the only apiserver Outrigger's tests have:
+ * - one global, monotonically increasing resourceVersion; uid, creationTimestamp, generation
+ *   (registered kinds only: the built-in strategies of Services and Nodes never set it); optimistic concurrency (409 Conflict on a stale version);
+ * - the `/status` subresource split (main writes keep status, status writes keep spec but take
+ *   metadata such as finalizers); no-op writes are not written; immutable uid;
+ * - finalizers: delete marks (deletionTimestamp) and the object goes when the last finalizer does;
+ * - JSON merge, JSON and strategic merge patches (the shared `kube/patch` engines), with a
+ *   resourceVersion in the patch acting as a precondition;
+ * - validation of names, labels, annotations, finalizers, Node taints/addresses/conditions,
+ *   Service type/ports/load-balancer status, Lease durations (422 with field causes; wrong JSON
+ *   types are 400 as decode errors in bodies, 422 in patch results); defaults Service
+ *   `spec.type` ClusterIP, port protocol TCP and LoadBalancer ingress `ipMode` VIP;
+ * - list with label/field selectors, namespace filter and consistent limit/continue pages (limit is
+ *   honoured for every resourceVersion, including '0');
+ * - watch from a resourceVersion with selector transitions, bookmarks, timeouts and a bounded
+ *   history (410 Expired once evicted);
+ * - request accounting per user agent and fault injection (errors, latency, dropped watches).
+ *
+ * Deliberately absent: authentication, authorization and admission (namespaces need not exist),
+ * defaulting beyond the fields above (no clusterIP or nodePort allocation), managedFields and
+ * server-side apply, garbage collection (propagationPolicy is ignored), graceful deletion,
+ * periodic bookmarks (call `sendBookmarks()`), the apiserver's default watch timeout and its
+ * 3-second wait on resourceVersions from the future (answered 504 at once).
+ *
+ * @module
+ */
+export { SimulatedApiServer } from './simulated-api-server.js';
+export type { SimulatedApiServerOptions } from './simulated-api-server.js';
+export type { FaultInjector, FaultSpec } from './faults.js';
+export type { RequestCount, Verb } from './request-counts.js';

@@ -1,0 +1,152 @@
+/**
+ * Per-kind write behaviour of the simulated API server (a test double), after the apiserver's
+ * registry "strategies": what create does with status, how the main resource and the `/status`
+ * subresource split an object, which defaults apply and whether `metadata.generation` is tracked.
+ *
+ * @module
+ */
+import type { ResourceType } from '../resources.js';
+import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import type { JsonObject } from './json-value.js';
+
+/** Which part of a resource a write goes through. */
+export type Subresource = 'main' | 'status';
+
+/** How one kind behaves on writes. */
+export interface KindStrategy {
+  /** Whether `metadata.generation` is kept (1 on create, +1 on spec changes). */
+  readonly tracksGeneration: boolean;
+  /** Whether a PUT of an absent object creates it (upstream's `AllowCreateOnUpdate`). */
+  readonly allowCreateOnUpdate: boolean;
+  /** Adjusts a new object before validation (status reset or dropped where upstream does). */
+  prepareForCreate(obj: JsonObject): void;
+  /** Builds the object to store from a write of `subresource` and the stored object. */
+  prepareForUpdate(next: JsonObject, stored: JsonObject, subresource: Subresource): JsonObject;
+  /** Applies the kind's defaults in place (run on every write, as the apiserver decodes). */
+  applyDefaults(obj: JsonObject): void;
+  /** Whether the change from `prev` to `next` counts as a spec change (bumps generation). */
+  specChanged(prev: JsonObject, next: JsonObject): boolean;
+}
+
+function withFrom(target: JsonObject, source: JsonObject, keys: (key: string) => boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(target)) if (!keys(k)) out[k] = v;
+  for (const [k, v] of Object.entries(source)) if (keys(k)) out[k] = cloneJson(v);
+  return out;
+}
+
+/**
+ * The split used by Nodes and Services (and their `/status` strategies upstream): a main write
+ * keeps the stored status; a status write keeps everything but status and metadata, so
+ * finalizers and labels may change through `/status` — the service controller relies on that.
+ */
+function builtinSplit(next: JsonObject, stored: JsonObject, subresource: Subresource): JsonObject {
+  return subresource === 'main'
+    ? withFrom(next, stored, (k) => k === 'status')
+    : withFrom(next, stored, (k) => k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind');
+}
+
+function noDefaults(): void {}
+
+const NODE: KindStrategy = {
+  tracksGeneration: false,
+  allowCreateOnUpdate: false,
+  // Kubelets register with their status, so (unlike Services) create keeps it.
+  prepareForCreate: noDefaults,
+  prepareForUpdate: builtinSplit,
+  applyDefaults: noDefaults,
+  specChanged: () => false,
+};
+
+function serviceDefaults(obj: JsonObject): void {
+  if (obj['spec'] === undefined) obj['spec'] = {};
+  const spec = obj['spec'];
+  if (!isJsonObject(spec)) return;
+  if (spec['type'] === undefined) spec['type'] = 'ClusterIP';
+  if (Array.isArray(spec['ports'])) {
+    for (const port of spec['ports']) if (isJsonObject(port) && port['protocol'] === undefined) port['protocol'] = 'TCP';
+  }
+  // As upstream's SetDefaults_Service (LoadBalancerIPMode, on by default since 1.30): an ingress
+  // with an IP and no ipMode becomes VIP on LoadBalancer Services. It matters to the CCM: a
+  // provider status without ipMode never equals the stored one.
+  const status = obj['status'];
+  const lb = isJsonObject(status) ? status['loadBalancer'] : undefined;
+  if (spec['type'] === 'LoadBalancer' && isJsonObject(lb) && Array.isArray(lb['ingress'])) {
+    for (const ingress of lb['ingress']) {
+      if (isJsonObject(ingress) && typeof ingress['ip'] === 'string' && ingress['ip'] !== '' && ingress['ipMode'] === undefined) {
+        ingress['ipMode'] = 'VIP';
+      }
+    }
+  }
+}
+
+const SERVICE: KindStrategy = {
+  // Upstream's svcStrategy never sets metadata.generation, so Services carry none.
+  tracksGeneration: false,
+  allowCreateOnUpdate: false,
+  // As upstream's svcStrategy.PrepareForCreate: clients cannot create a Service with a status.
+  prepareForCreate(obj) {
+    obj['status'] = { loadBalancer: {} };
+  },
+  prepareForUpdate: builtinSplit,
+  applyDefaults: serviceDefaults,
+  specChanged: (prev, next) => !jsonEqual(prev['spec'], next['spec']),
+};
+
+/** Events: no status, accepted as sent; a PUT of an absent Event creates it, as upstream allows. */
+const EVENT: KindStrategy = {
+  tracksGeneration: false,
+  allowCreateOnUpdate: true,
+  prepareForCreate: noDefaults,
+  prepareForUpdate: (next) => next,
+  applyDefaults: noDefaults,
+  specChanged: () => false,
+};
+
+const LEASE: KindStrategy = {
+  tracksGeneration: false,
+  allowCreateOnUpdate: false,
+  prepareForCreate: noDefaults,
+  prepareForUpdate: (next) => next,
+  applyDefaults: noDefaults,
+  specChanged: () => false,
+};
+
+/**
+ * Registered kinds behave like custom resources: generation tracks every change outside metadata
+ * (and status when there is a status subresource), create drops status, and a status write takes
+ * nothing but status.
+ */
+function customResourceStrategy(hasStatus: boolean): KindStrategy {
+  const outside = (obj: JsonObject): JsonObject =>
+    withFrom({}, obj, (k) => k !== 'metadata' && k !== 'apiVersion' && k !== 'kind' && !(hasStatus && k === 'status'));
+  return {
+    tracksGeneration: true,
+    allowCreateOnUpdate: false,
+    prepareForCreate(obj) {
+      if (hasStatus) delete obj['status'];
+    },
+    prepareForUpdate(next, stored, subresource) {
+      if (!hasStatus) return next;
+      if (subresource === 'main') return withFrom(next, stored, (k) => k === 'status');
+      const out = cloneJson(stored);
+      if (next['status'] === undefined) delete out['status'];
+      else out['status'] = cloneJson(next['status']);
+      // Only the resourceVersion of the request matters (it was checked already).
+      return out;
+    },
+    applyDefaults: noDefaults,
+    specChanged: (prev, next) => !jsonEqual(outside(prev), outside(next)),
+  };
+}
+
+/** The strategy of a resource: the four built-ins by kind, anything else as a custom resource. */
+export function strategyFor(type: ResourceType): KindStrategy {
+  if (type.group === '' && type.version === 'v1') {
+    if (type.resource === 'nodes') return NODE;
+    if (type.resource === 'services') return SERVICE;
+    if (type.resource === 'events') return EVENT;
+  }
+  if (type.group === 'coordination.k8s.io' && type.resource === 'leases') return LEASE;
+  return customResourceStrategy(type.hasStatus);
+}

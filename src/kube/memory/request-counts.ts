@@ -1,0 +1,44 @@
+/**
+ * Request accounting of the simulated API server (a test double): how many requests of each
+ * verb reached each resource, per user agent, so tests can assert on API traffic (e.g. "one
+ * patch per sync", "the informer did not relist").
+ *
+ * @module
+ */
+
+/** The request verbs the simulated API server accounts (as the apiserver's audit verbs). */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/** How many requests of one verb hit one resource from one user agent. */
+export interface RequestCount {
+  readonly verb: Verb;
+  /** Plural resource, with `/status` for the status subresource: `services`, `services/status`. */
+  readonly resource: string;
+  readonly userAgent: string;
+  readonly count: number;
+}
+
+/** Counts requests by (verb, resource, user agent). */
+export class RequestCounter {
+  readonly #counts = new Map<string, { verb: Verb; resource: string; userAgent: string; count: number }>();
+
+  /** Counts one request. */
+  record(verb: Verb, resource: string, userAgent: string): void {
+    const key = JSON.stringify([resource, verb, userAgent]);
+    const entry = this.#counts.get(key);
+    if (entry === undefined) this.#counts.set(key, { verb, resource, userAgent, count: 1 });
+    else entry.count++;
+  }
+
+  /** A snapshot of the counts, sorted by resource, verb, then user agent. */
+  counts(): RequestCount[] {
+    return [...this.#counts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, entry]) => ({ ...entry }));
+  }
+
+  /** Forgets every count. */
+  reset(): void {
+    this.#counts.clear();
+  }
+}

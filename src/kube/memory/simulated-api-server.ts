@@ -1,0 +1,119 @@
+/**
+ * The simulated API server: an in-process test double and demo sandbox with kube-apiserver
+ * semantics for what the cloud-controller-manager touches. See the module documentation in
+ * `index.ts` for what it implements and what it deliberately leaves out.
+ *
+ * @module
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { RealClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import type { KubeClient } from '../client.js';
+import type { KubeObject, ResourceType } from '../resources.js';
+import { ApiServerCore } from './api-server-core.js';
+import { FaultRegistry } from './faults.js';
+import type { FaultInjector } from './faults.js';
+import { RequestCounter } from './request-counts.js';
+import type { RequestCount } from './request-counts.js';
+import { SimulatedKubeClient } from './simulated-client.js';
+
+/** Options of a {@link SimulatedApiServer}. */
+export interface SimulatedApiServerOptions {
+  /** Time source for timestamps, watch timeouts and injected latency (default: the wall clock). */
+  clock?: Clock;
+  /** Changes retained per resource for watches and list continuation (default 1000). */
+  historyLimit?: number;
+  /** Generates object uids (default `crypto.randomUUID`). */
+  newUid?: () => string;
+  /** Uniform random numbers in [0, 1) for generateName suffixes (default: from `node:crypto`). */
+  random?: () => number;
+}
+
+/** User agent of requests from a client made without one. */
+const DEFAULT_USER_AGENT = 'unknown';
+
+function cryptoRandom(): number {
+  return randomInt(0, 2 ** 48) / 2 ** 48;
+}
+
+/**
+ * A simulated Kubernetes API server (test double and demo sandbox) serving Nodes, Services,
+ * Events and Leases — plus any registered resource — through {@link KubeClient} views.
+ *
+ * @example
+ * ```ts
+ * const clock = new FakeClock();
+ * const server = new SimulatedApiServer({ clock });
+ * const kube = server.client({ userAgent: 'service-controller' });
+ * await kube.services.create({ metadata: { name: 'web', namespace: 'default' }, spec: { type: 'LoadBalancer' } });
+ * server.faults.inject({ verb: 'patch', resource: 'services/status', error: apiErrors.conflict('services', '', 'web', 'boom') });
+ * ```
+ */
+export class SimulatedApiServer {
+  /** Fault hooks: failing or delaying requests, dropping watches. */
+  readonly faults: FaultInjector;
+  readonly #core: ApiServerCore;
+  readonly #faults: FaultRegistry;
+  readonly #counter = new RequestCounter();
+
+  constructor(options: SimulatedApiServerOptions = {}) {
+    const historyLimit = options.historyLimit ?? 1000;
+    if (!Number.isInteger(historyLimit) || historyLimit < 0) {
+      throw new RangeError(`SimulatedApiServer: historyLimit must be an integer >= 0, got ${historyLimit}`);
+    }
+    const clock = options.clock ?? new RealClock();
+    this.#core = new ApiServerCore({
+      clock,
+      historyLimit,
+      newUid: options.newUid ?? (() => randomUUID()),
+      random: options.random ?? cryptoRandom,
+    });
+    this.#faults = new FaultRegistry(clock, () => this.#core.closeWatches());
+    this.faults = this.#faults;
+  }
+
+  /** A KubeClient view; its requests are accounted under `userAgent`. */
+  client(options: { userAgent?: string } = {}): KubeClient {
+    return new SimulatedKubeClient({
+      core: this.#core,
+      counter: this.#counter,
+      faults: this.#faults,
+      userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+    });
+  }
+
+  /** Serves another resource on the generic path (custom-resource semantics, no strategic patch). */
+  registerResource(type: ResourceType): void {
+    this.#core.register(type);
+  }
+
+  /** Requests seen so far by verb, resource (`x` or `x/status`) and user agent, failed ones included. */
+  requestCounts(): readonly RequestCount[] {
+    return this.#counter.counts();
+  }
+
+  /** Forgets the request counts. */
+  resetRequestCounts(): void {
+    this.#counter.reset();
+  }
+
+  /** Forgets all retained watch history: older watch and continue versions then get 410. */
+  compactHistory(): void {
+    this.#core.compactHistory();
+  }
+
+  /** The current global resourceVersion. */
+  resourceVersion(): string {
+    return String(this.#core.resourceVersion);
+  }
+
+  /** Sends a BOOKMARK with the current resourceVersion to every watch that allowed bookmarks. */
+  sendBookmarks(): void {
+    this.#core.sendBookmarks();
+  }
+
+  /** Deep copies of all objects of a resource, sorted by key, for assertions. */
+  snapshot<T extends KubeObject = KubeObject>(type: ResourceType<T>): T[] {
+    return this.#core.snapshot(type).map((obj) => obj as unknown as T);
+  }
+}

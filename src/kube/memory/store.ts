@@ -1,0 +1,113 @@
+/**
+ * Object storage of the simulated API server (a test double): the current objects of one
+ * resource plus a bounded history of changes, which stands in for both etcd's revision history
+ * (consistent list pages at an older resourceVersion) and the apiserver's watch cache (watch from
+ * a resourceVersion; 410 once it has been evicted).
+ *
+ * Objects held here are private: callers receive copies and never hand in shared references.
+ *
+ * @module
+ */
+import type { JsonObject } from './json-value.js';
+
+/** A change type as recorded in history. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One recorded change. */
+export interface StoredChange {
+  /** The resourceVersion the change was written at. */
+  readonly rv: number;
+  readonly type: ChangeType;
+  readonly key: string;
+  /**
+   * The object after the change. For DELETED it is the last stored state carrying the deletion's
+   * resourceVersion, as etcd's watch reports deletions.
+   */
+  readonly object: JsonObject;
+  /** The object before the change (absent for ADDED). */
+  readonly prev: JsonObject | undefined;
+}
+
+/** Stores one resource's objects and its recent history. */
+export class ResourceStore {
+  readonly #objects = new Map<string, JsonObject>();
+  readonly #history: StoredChange[] = [];
+  readonly #historyLimit: number;
+  #historyStart: number;
+
+  /**
+   * @param historyLimit - number of changes retained.
+   * @param startRv - the global resourceVersion when the resource came to exist: history is
+   *   complete from there on.
+   */
+  constructor(historyLimit: number, startRv: number) {
+    this.#historyLimit = historyLimit;
+    this.#historyStart = startRv;
+  }
+
+  /** The stored object under `key` (the private instance: copy before handing out). */
+  get(key: string): JsonObject | undefined {
+    return this.#objects.get(key);
+  }
+
+  /** Number of stored objects. */
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  /** Current objects sorted by key (private instances). */
+  entries(): Array<[string, JsonObject]> {
+    return sortByKey([...this.#objects.entries()]);
+  }
+
+  /**
+   * The resourceVersion history is complete after: every change with a greater version is
+   * retained, so a watch or a list page from any version >= this one can be served.
+   */
+  get historyStart(): number {
+    return this.#historyStart;
+  }
+
+  /** Records a change and applies it to the current objects. */
+  commit(change: StoredChange): void {
+    if (change.type === 'DELETED') this.#objects.delete(change.key);
+    else this.#objects.set(change.key, change.object);
+    this.#history.push(change);
+    while (this.#history.length > this.#historyLimit) {
+      const evicted = this.#history.shift() as StoredChange;
+      this.#historyStart = evicted.rv;
+    }
+  }
+
+  /** Changes after `rv`, oldest first, or `undefined` when some of them have been evicted. */
+  changesSince(rv: number): StoredChange[] | undefined {
+    if (rv < this.#historyStart) return undefined;
+    return this.#history.filter((c) => c.rv > rv);
+  }
+
+  /**
+   * The objects as they were at `rv`, sorted by key, rebuilt by undoing later changes; undefined
+   * when history no longer reaches back that far (etcd would answer "compacted").
+   */
+  entriesAt(rv: number): Array<[string, JsonObject]> | undefined {
+    const later = this.changesSince(rv);
+    if (later === undefined) return undefined;
+    const state = new Map(this.#objects);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const change = later[i] as StoredChange;
+      if (change.prev === undefined) state.delete(change.key);
+      else state.set(change.key, change.prev);
+    }
+    return sortByKey([...state.entries()]);
+  }
+
+  /** Forgets all history up to `rv` (the current global resourceVersion). */
+  compact(rv: number): void {
+    this.#history.length = 0;
+    this.#historyStart = Math.max(this.#historyStart, rv);
+  }
+}
+
+function sortByKey(entries: Array<[string, JsonObject]>): Array<[string, JsonObject]> {
+  return entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}

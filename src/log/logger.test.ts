@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLogger, klogJsonSink, klogTextSink, MemoryLogSink, noopLogger } from './logger.js';
+
+describe('Logger', () => {
+  it('drops info lines above the configured verbosity but always keeps errors', () => {
+    const mem = new MemoryLogSink();
+    const log = createLogger(mem.sink, 2);
+    log.info('v0');
+    log.v(2).info('v2');
+    log.v(3).info('v3 dropped');
+    log.v(9).error(new Error('boom'), 'error kept');
+    assert.deepEqual(
+      mem.records.map((r) => r.msg),
+      ['v0', 'v2', 'error kept'],
+    );
+    assert.equal(log.v(3).enabled(), false);
+    assert.equal(log.v(2).enabled(), true);
+  });
+
+  it('accumulates names and values', () => {
+    const mem = new MemoryLogSink();
+    const log = createLogger(mem.sink).withName('service-controller').withName('sync').withValues({ a: 1 });
+    log.info('msg', { b: 2 });
+    assert.equal(mem.records[0]?.name, 'service-controller.sync');
+    assert.deepEqual(mem.records[0]?.values, { a: 1, b: 2 });
+  });
+
+  it('noopLogger emits nothing and reports disabled', () => {
+    assert.equal(noopLogger.enabled(), false);
+    noopLogger.error(new Error('x'), 'ignored');
+  });
+
+  it('formats klog text lines with object references as namespace/name', () => {
+    const lines: string[] = [];
+    const log = createLogger(klogTextSink((l) => lines.push(l), () => Date.UTC(2026, 10, 22, 10, 15, 3, 123), 42));
+    log.withName('svc').info('Ensuring load balancer', { service: { namespace: 'default', name: 'web' }, n: 3 });
+    log.error(new Error('cloud down'), 'Sync failed');
+    assert.equal(lines[0], 'I1122 10:15:03.123000      42 svc] "Ensuring load balancer" service="default/web" n=3\n');
+    assert.equal(lines[1], 'E1122 10:15:03.123000      42 outrigger] "Sync failed" err="cloud down"\n');
+  });
+
+  it('formats klog JSON lines that always parse, with v on info and err on errors', () => {
+    const lines: string[] = [];
+    const log = createLogger(klogJsonSink((l) => lines.push(l), () => 1_500), 4);
+    log.v(4).info('hello', { node: { name: 'n1' } });
+    log.error('plain string error', 'bad');
+    const first = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    const second = JSON.parse(lines[1] ?? '') as Record<string, unknown>;
+    assert.deepEqual(first, { ts: 1.5, msg: 'hello', v: 4, node: { name: 'n1' } });
+    assert.deepEqual(second, { ts: 1.5, msg: 'bad', err: 'plain string error' });
+  });
+
+  it('survives values that cannot be serialised', () => {
+    const lines: string[] = [];
+    const log = createLogger(klogJsonSink((l) => lines.push(l), () => 0));
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    log.info('cyclic', { cyclic });
+    assert.equal((JSON.parse(lines[0] ?? '') as { err: string }).err, 'unserialisable log values');
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Test doubles for provider authors and Outrigger's own tests: the simulated API server (an
+ * in-process stand-in for kube-apiserver — never a substitute for a real cluster), the virtual
+ * clock and an in-memory log sink.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock, SimulatedApiServer } from 'outrigger/testing';
+ *
+ * const clock = new FakeClock();
+ * const server = new SimulatedApiServer({ clock });
+ * const kube = server.client({ userAgent: 'my-test' });
+ * await kube.nodes.create({ metadata: { name: 'n1' } });
+ * ```
+ *
+ * @module
+ */
+export { FakeClock } from './kube/clock.js';
+export { SimulatedApiServer } from './kube/memory/index.js';
+export type { FaultInjector, FaultSpec, RequestCount, SimulatedApiServerOptions, Verb } from './kube/memory/index.js';
+export { MemoryLogSink } from './log/logger.js';
