@@ -27,3 +27,11 @@ export type {
 export type { Controller, ControllerContext } from './controllers/context.js';
 export { createLogger, klogJsonSink, klogTextSink, noopLogger } from './log/logger.js';
 export type { LogRecord, LogSink, LogValues, Logger } from './log/logger.js';
+export { CloudNodeController } from './controllers/node/index.js';
+export type { CloudNodeControllerMetrics, CloudNodeControllerOptions } from './controllers/node/index.js';
+export { CloudNodeLifecycleController } from './controllers/node-lifecycle/index.js';
+export type { CloudNodeLifecycleControllerOptions } from './controllers/node-lifecycle/index.js';
+export { ServiceController } from './controllers/service/index.js';
+export type { ServiceControllerMetrics, ServiceControllerOptions } from './controllers/service/index.js';
+export { RouteController, RouteControllerConfigError } from './controllers/route/index.js';
+export type { RouteControllerOptions } from './controllers/route/index.js';

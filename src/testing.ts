@@ -19,3 +19,11 @@ export { FakeClock } from './kube/clock.js';
 export { SimulatedApiServer } from './kube/memory/index.js';
 export type { FaultInjector, FaultSpec, RequestCount, SimulatedApiServerOptions, Verb } from './kube/memory/index.js';
 export { MemoryLogSink } from './log/logger.js';
+export {
+  FakeCloudProvider,
+  FakeConfigError,
+  fakeProviderFactory,
+  parseFakeConfig,
+  registerFakeProvider,
+} from './providers/fake/index.js';
+export type * from './providers/fake/index.js';

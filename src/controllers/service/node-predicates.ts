@@ -1,0 +1,80 @@
+/**
+ * Which Nodes back load balancers (KEP-3458 "stable node set", upstream `nodeIncludedPredicate`,
+ * `nodeUnTaintedPredicate`, `nodeNotDeletedPredicate`, `shouldSyncUpdatedNode` and
+ * `nodesSufficientlyEqual` in `controllers/service/controller.go`). Readiness deliberately plays
+ * no part: a NotReady node stays a backend and the load balancer's health checks decide.
+ *
+ * @module
+ */
+import type { Node } from 'kubernetes-types/core/v1.js';
+import { TO_BE_DELETED_TAINT } from '../../cloud/constants.js';
+
+/** Label that takes a Node out of every load balancer's backend set (core/v1 `LabelNodeExcludeBalancers`). */
+export const LABEL_NODE_EXCLUDE_BALANCERS = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** Go's `strconv.ParseBool`: the accepted spellings of true and false, `undefined` for anything else. */
+export function parseGoBool(value: string): boolean | undefined {
+  if (GO_TRUE.has(value)) return true;
+  if (GO_FALSE.has(value)) return false;
+  return undefined;
+}
+
+/**
+ * Whether the exclude label lets the Node in: absent ⇒ included; a Go false ⇒ included; a Go true
+ * or an unparsable value (the empty string too) ⇒ excluded, as upstream errs on the side of exclusion.
+ */
+export function nodeIncluded(node: Readonly<Node>): boolean {
+  const value = node.metadata?.labels?.[LABEL_NODE_EXCLUDE_BALANCERS];
+  if (value === undefined) return true;
+  return parseGoBool(value) === false;
+}
+
+/** Whether the Node lacks the cluster autoscaler's `ToBeDeletedByClusterAutoscaler` taint. */
+export function nodeUnTainted(node: Readonly<Node>): boolean {
+  return !(node.spec?.taints ?? []).some((taint) => taint.key === TO_BE_DELETED_TAINT);
+}
+
+/** Whether the Node is not being deleted (no `deletionTimestamp`). */
+export function nodeNotDeleted(node: Readonly<Node>): boolean {
+  return node.metadata?.deletionTimestamp === undefined;
+}
+
+/**
+ * Whether the Node belongs to the stable node set every Ensure and Update receives: not being
+ * deleted, not excluded by label, not tainted for deletion by the autoscaler.
+ */
+export function inStableNodeSet(node: Readonly<Node>): boolean {
+  return nodeNotDeleted(node) && nodeIncluded(node) && nodeUnTainted(node);
+}
+
+/**
+ * Whether a Node update must trigger a host update: the exclude label flipped inclusion, or
+ * `spec.providerID` was set, unset or changed. Taint, readiness and deletionTimestamp changes alone
+ * do not (upstream picks those up at the next sync for another reason).
+ */
+export function shouldSyncUpdatedNode(oldNode: Readonly<Node>, newNode: Readonly<Node>): boolean {
+  if (nodeIncluded(oldNode) !== nodeIncluded(newNode)) return true;
+  return (oldNode.spec?.providerID ?? '') !== (newNode.spec?.providerID ?? '');
+}
+
+/**
+ * Whether two backend sets are the same for a load balancer: same size and the same
+ * name → providerID mapping (upstream `nodesSufficientlyEqual`).
+ */
+export function nodesSufficientlyEqual(oldNodes: readonly Readonly<Node>[], newNodes: readonly Readonly<Node>[]): boolean {
+  if (oldNodes.length !== newNodes.length) return false;
+  const byName = new Map<string, string>();
+  for (const node of oldNodes) byName.set(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+  const seen = new Set<string>();
+  for (const node of newNodes) {
+    const name = node.metadata?.name ?? '';
+    const providerID = byName.get(name);
+    if (providerID === undefined || providerID !== (node.spec?.providerID ?? '')) return false;
+    seen.add(name);
+  }
+  // Duplicate names can make equal lengths hide a difference; the name sets must match too.
+  return seen.size === byName.size;
+}
