@@ -19,6 +19,9 @@ export { FakeClock } from './kube/clock.js';
 export { SimulatedApiServer } from './kube/memory/index.js';
 export type { FaultInjector, FaultSpec, RequestCount, SimulatedApiServerOptions, Verb } from './kube/memory/index.js';
 export { MemoryLogSink } from './log/logger.js';
+export { HttpApiServer, kubeconfigFor } from './kube/memory/http/index.js';
+export type { HttpApiServerOptions, HttpFaultAction, HttpFaultInjector, HttpFaultSpec, KubeconfigOptions, RecordedRequest } from './kube/memory/http/index.js';
+export { runKubeClientConformance } from './kube/conformance/index.js';
 export {
   FakeCloudProvider,
   FakeConfigError,

@@ -1,0 +1,521 @@
+/**
+ * The KubeClient conformance suite: one set of behaviour cases every KubeClient implementation
+ * must pass — the simulated API server in process and the client-node adapter over HTTP — so
+ * that what the simulator shows is what a cluster does (ARCHITECTURE.md convention 10, after
+ * hono's shared router cases). Cases assert apiserver behaviour the cloud-controller-manager
+ * relies on: CRUD, optimistic concurrency, the status subresource, finalizers, the three patch
+ * types, selectors and paging, watch ordering, 410 after compaction, bookmarks and error shapes.
+ *
+ * @module
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeClient, WatchEvent, WatchStream } from '../client.js';
+import { apiErrors, KubeApiError } from '../errors.js';
+import { defineResource } from '../resources.js';
+import type { KubeObject, Node, Service } from '../resources.js';
+import type { SimulatedApiServer } from '../memory/index.js';
+
+/** What one case runs against: a client and the simulated server behind it (for faults and compaction). */
+export interface KubeClientConformanceFixture {
+  readonly client: KubeClient;
+  readonly server: SimulatedApiServer;
+  /** Releases sockets, servers, timers. */
+  close(): Promise<void>;
+}
+
+/** A case an implementation cannot support, with the reason printed in the test report. */
+export interface ConformanceSkip {
+  /** The exact case name. */
+  readonly case: string;
+  readonly reason: string;
+}
+
+/** Options of {@link runKubeClientConformance}. */
+export interface KubeClientConformanceOptions {
+  /** Names the implementation in the test report. */
+  readonly name: string;
+  /** Builds a fresh fixture per case. */
+  readonly setup: () => Promise<KubeClientConformanceFixture>;
+  readonly skip?: readonly ConformanceSkip[];
+  /** Safety net per case, ms (default 10 000); cases never wait on wall time otherwise. */
+  readonly timeoutMs?: number;
+}
+
+interface ConformanceCase {
+  readonly name: string;
+  run(f: KubeClientConformanceFixture): Promise<void>;
+}
+
+const NS = 'default';
+
+const node = (name: string, labels?: Record<string, string>): Node => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, ...(labels === undefined ? {} : { labels }) },
+});
+
+const service = (name: string, extra: { labels?: Record<string, string>; finalizers?: string[] } = {}): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name,
+    namespace: NS,
+    ...(extra.labels === undefined ? {} : { labels: extra.labels }),
+    ...(extra.finalizers === undefined ? {} : { finalizers: extra.finalizers }),
+  },
+  spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
+});
+
+async function rejection(promise: Promise<unknown>): Promise<KubeApiError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof KubeApiError) return err;
+    throw err;
+  }
+  assert.fail('expected the request to fail with a KubeApiError');
+}
+
+async function expectError(promise: Promise<unknown>, status: number, reason: string, message?: RegExp): Promise<KubeApiError> {
+  const err = await rejection(promise);
+  assert.equal(err.status, status, `${err.status} ${err.reason}: ${err.message}`);
+  assert.equal(err.reason, reason);
+  if (message !== undefined) assert.match(err.message, message);
+  return err;
+}
+
+/** Reads `n` events (fewer if the stream ends). */
+async function take<T extends KubeObject>(stream: WatchStream<T>, n: number): Promise<Array<WatchEvent<T>>> {
+  const it = stream[Symbol.asyncIterator]();
+  const out: Array<WatchEvent<T>> = [];
+  while (out.length < n) {
+    const r = await it.next();
+    if (r.done === true) break;
+    out.push(r.value);
+  }
+  return out;
+}
+
+const summary = (events: ReadonlyArray<WatchEvent<KubeObject>>): string[] => events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`);
+
+const rv = (obj: KubeObject): string => obj.metadata?.resourceVersion ?? '';
+
+const CASES: readonly ConformanceCase[] = [
+  {
+    name: 'create returns the stored object with uid, resourceVersion, creationTimestamp, apiVersion and kind; get returns the same',
+    async run({ client }) {
+      const created = await client.nodes.create(node('n1', { zone: 'a' }));
+      assert.ok((created.metadata?.uid ?? '') !== '');
+      assert.match(rv(created), /^\d+$/);
+      assert.match(created.metadata?.creationTimestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.equal(created.apiVersion, 'v1');
+      assert.equal(created.kind, 'Node');
+      assert.deepEqual(await client.nodes.get({ name: 'n1' }), created);
+    },
+  },
+  {
+    name: 'namespaced create takes the namespace from the object; get needs it',
+    async run({ client }) {
+      const created = await client.services.create(service('web'));
+      assert.equal(created.metadata?.namespace, NS);
+      assert.equal((await client.services.get({ namespace: NS, name: 'web' })).metadata?.uid, created.metadata?.uid);
+      await expectError(client.services.get({ namespace: 'other', name: 'web' }), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'create of a taken name fails with 409 AlreadyExists',
+    async run({ client }) {
+      await client.nodes.create(node('n1'));
+      const err = await expectError(client.nodes.create(node('n1')), 409, 'AlreadyExists', /nodes "n1" already exists/);
+      assert.equal(err.details?.name, 'n1');
+    },
+  },
+  {
+    name: 'get of an absent object fails with 404 NotFound and the apiserver message and details',
+    async run({ client }) {
+      const err = await expectError(client.leases.get({ namespace: NS, name: 'missing' }), 404, 'NotFound');
+      assert.equal(err.message, 'leases.coordination.k8s.io "missing" not found');
+      assert.equal(err.details?.name, 'missing');
+      assert.equal(err.details?.group, 'coordination.k8s.io');
+      assert.equal(err.details?.kind, 'leases');
+    },
+  },
+  {
+    name: 'update with the current resourceVersion succeeds and assigns a newer one',
+    async run({ client }) {
+      const created = await client.nodes.create(node('n1'));
+      const updated = await client.nodes.update({ ...created, metadata: { ...created.metadata, labels: { a: 'b' } } });
+      assert.deepEqual(updated.metadata?.labels, { a: 'b' });
+      assert.ok(Number(rv(updated)) > Number(rv(created)));
+    },
+  },
+  {
+    name: 'update with a stale resourceVersion fails with 409 Conflict',
+    async run({ client }) {
+      const created = await client.nodes.create(node('n1'));
+      await client.nodes.update({ ...created, metadata: { ...created.metadata, labels: { a: '1' } } });
+      await expectError(
+        client.nodes.update({ ...created, metadata: { ...created.metadata, labels: { a: '2' } } }),
+        409,
+        'Conflict',
+        /Operation cannot be fulfilled on nodes "n1": the object has been modified/,
+      );
+    },
+  },
+  {
+    name: 'update of an absent object fails with 404 NotFound',
+    async run({ client }) {
+      await expectError(client.nodes.update(node('ghost')), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'main writes ignore status and status writes ignore spec',
+    async run({ client }) {
+      const created = await client.services.create(service('web'));
+      const ingress = [{ ip: '192.0.2.1' }];
+      const main = await client.services.update({ ...created, status: { loadBalancer: { ingress } } });
+      assert.deepEqual(main.status?.loadBalancer?.ingress ?? [], []);
+      const status = await client.services.updateStatus({ ...main, spec: { ...main.spec, type: 'NodePort' }, status: { loadBalancer: { ingress } } });
+      assert.equal(status.spec?.type, 'LoadBalancer');
+      assert.equal(status.status?.loadBalancer?.ingress?.[0]?.ip, '192.0.2.1');
+    },
+  },
+  {
+    name: 'patchStatus with a merge patch writes status; a main patch of status is ignored',
+    async run({ client }) {
+      await client.services.create(service('web'));
+      const key = { namespace: NS, name: 'web' };
+      const ignored = await client.services.patch(key, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.9' }] } } } });
+      assert.deepEqual(ignored.status?.loadBalancer?.ingress ?? [], []);
+      const patched = await client.services.patchStatus(key, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.7' }] } } } });
+      assert.equal(patched.status?.loadBalancer?.ingress?.[0]?.ip, '192.0.2.7');
+    },
+  },
+  {
+    name: 'finalizers may change through the status subresource',
+    async run({ client }) {
+      await client.services.create(service('web'));
+      const patched = await client.services.patchStatus({ namespace: NS, name: 'web' }, { type: 'merge', body: { metadata: { finalizers: ['service.kubernetes.io/load-balancer-cleanup'] } } });
+      assert.deepEqual(patched.metadata?.finalizers, ['service.kubernetes.io/load-balancer-cleanup']);
+    },
+  },
+  {
+    name: 'merge patch merges maps and replaces lists',
+    async run({ client }) {
+      await client.nodes.create({ ...node('n1', { a: '1' }), spec: { taints: [{ key: 'x', effect: 'NoSchedule' }] } });
+      const patched = await client.nodes.patch({ name: 'n1' }, { type: 'merge', body: { metadata: { labels: { b: '2' } }, spec: { taints: [{ key: 'y', effect: 'NoExecute' }] } } });
+      assert.deepEqual(patched.metadata?.labels, { a: '1', b: '2' });
+      assert.deepEqual(patched.spec?.taints, [{ key: 'y', effect: 'NoExecute' }]);
+    },
+  },
+  {
+    name: 'strategic merge patch merges node conditions by type',
+    async run({ client }) {
+      await client.nodes.create(node('n1'));
+      const t = '2026-01-01T00:00:00Z';
+      await client.nodes.patchStatus({ name: 'n1' }, {
+        type: 'strategic',
+        body: { status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: t, lastTransitionTime: t }] } },
+      });
+      const patched = await client.nodes.patchStatus({ name: 'n1' }, {
+        type: 'strategic',
+        body: { status: { conditions: [{ type: 'NetworkUnavailable', status: 'False', lastHeartbeatTime: t, lastTransitionTime: t }] } },
+      });
+      assert.deepEqual(patched.status?.conditions?.map((c) => `${c.type}=${c.status}`).sort(), ['NetworkUnavailable=False', 'Ready=True']);
+    },
+  },
+  {
+    name: 'json patch applies its operations in order',
+    async run({ client }) {
+      await client.nodes.create(node('n1', { a: '1' }));
+      const patched = await client.nodes.patch({ name: 'n1' }, {
+        type: 'json',
+        body: [
+          { op: 'add', path: '/metadata/labels/b', value: '2' },
+          { op: 'remove', path: '/metadata/labels/a' },
+          { op: 'add', path: '/spec', value: { unschedulable: true } },
+        ],
+      });
+      assert.deepEqual(patched.metadata?.labels, { b: '2' });
+      assert.equal(patched.spec?.unschedulable, true);
+    },
+  },
+  {
+    name: 'a resourceVersion in a patch acts as a precondition (409 when stale)',
+    async run({ client }) {
+      const created = await client.nodes.create(node('n1'));
+      await client.nodes.patch({ name: 'n1' }, { type: 'merge', body: { metadata: { labels: { a: '1' } } } });
+      await expectError(client.nodes.patch({ name: 'n1' }, { type: 'merge', body: { metadata: { resourceVersion: rv(created), labels: { a: '2' } } } }), 409, 'Conflict');
+    },
+  },
+  {
+    name: 'patch of an absent object fails with 404 NotFound',
+    async run({ client }) {
+      await expectError(client.nodes.patch({ name: 'ghost' }, { type: 'merge', body: { metadata: { labels: { a: '1' } } } }), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'an invalid object fails with 422 Invalid and field causes',
+    async run({ client }) {
+      const err = await expectError(client.nodes.create({ ...node('n1'), spec: { taints: [{ key: 'x', effect: 'Sometimes' }] } }), 422, 'Invalid');
+      assert.ok((err.details?.causes ?? []).some((c) => (c.field ?? '').includes('taints')), JSON.stringify(err.details));
+    },
+  },
+  {
+    name: 'delete without finalizers removes the object',
+    async run({ client }) {
+      await client.nodes.create(node('n1'));
+      await client.nodes.delete({ name: 'n1' });
+      await expectError(client.nodes.get({ name: 'n1' }), 404, 'NotFound');
+      await expectError(client.nodes.delete({ name: 'n1' }), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'delete with finalizers only marks the object; removing the last finalizer deletes it',
+    async run({ client }) {
+      await client.services.create(service('web', { finalizers: ['example.com/hold'] }));
+      const key = { namespace: NS, name: 'web' };
+      await client.services.delete(key);
+      const marked = await client.services.get(key);
+      assert.ok((marked.metadata?.deletionTimestamp ?? '') !== '');
+      await client.services.patch(key, { type: 'json', body: [{ op: 'remove', path: '/metadata/finalizers' }] });
+      await expectError(client.services.get(key), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'delete with stale preconditions fails with 409 Conflict; matching ones delete',
+    async run({ client }) {
+      const created = await client.nodes.create(node('n1'));
+      await expectError(client.nodes.delete({ name: 'n1' }, { preconditions: { uid: 'not-the-uid' } }), 409, 'Conflict', /Precondition failed: UID in precondition/);
+      await client.nodes.delete({ name: 'n1' }, { preconditions: { uid: created.metadata?.uid ?? '', resourceVersion: rv(created) } });
+      await expectError(client.nodes.get({ name: 'n1' }), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'list filters by label selector, field selector and namespace',
+    async run({ client }) {
+      await client.nodes.create(node('a', { role: 'edge' }));
+      await client.nodes.create(node('b', { role: 'core' }));
+      await client.nodes.create(node('c'));
+      const names = (l: { items: KubeObject[] }): string[] => l.items.map((i) => i.metadata?.name ?? '').sort();
+      assert.deepEqual(names(await client.nodes.list({ labelSelector: 'role=edge' })), ['a']);
+      assert.deepEqual(names(await client.nodes.list({ labelSelector: 'role in (edge,core)' })), ['a', 'b']);
+      assert.deepEqual(names(await client.nodes.list({ labelSelector: '!role' })), ['c']);
+      assert.deepEqual(names(await client.nodes.list({ fieldSelector: 'metadata.name!=b' })), ['a', 'c']);
+      await client.leases.create({ metadata: { name: 'l1', namespace: 'kube-system' } });
+      await client.leases.create({ metadata: { name: 'l2', namespace: NS } });
+      assert.deepEqual(names(await client.leases.list({ namespace: 'kube-system' })), ['l1']);
+      assert.deepEqual(names(await client.leases.list()), ['l1', 'l2']);
+    },
+  },
+  {
+    name: 'a malformed label selector fails with 400 BadRequest',
+    async run({ client }) {
+      await expectError(client.nodes.list({ labelSelector: 'a in (' }), 400, 'BadRequest');
+    },
+  },
+  {
+    name: 'list pages with limit and continue, and reports the collection resourceVersion',
+    async run({ client, server }) {
+      for (const n of ['a', 'b', 'c']) await client.nodes.create(node(n));
+      const first = await client.nodes.list({ limit: 2 });
+      assert.deepEqual(first.items.map((i) => i.metadata?.name), ['a', 'b']);
+      assert.equal(first.metadata.resourceVersion, server.resourceVersion());
+      assert.equal(first.metadata.remainingItemCount, 1);
+      const cont = first.metadata.continue;
+      assert.ok(cont !== undefined);
+      const second = await client.nodes.list({ limit: 2, continue: cont });
+      assert.deepEqual(second.items.map((i) => i.metadata?.name), ['c']);
+      assert.equal(second.metadata.continue, undefined);
+    },
+  },
+  {
+    name: 'watch without a resourceVersion starts with ADDED for every current object',
+    async run({ client }) {
+      await client.nodes.create(node('a'));
+      await client.nodes.create(node('b'));
+      const stream = await client.nodes.watch();
+      try {
+        assert.deepEqual(summary(await take(stream, 2)).sort(), ['ADDED a', 'ADDED b']);
+      } finally {
+        stream.close();
+      }
+    },
+  },
+  {
+    name: 'watch from a list resourceVersion delivers ADDED, MODIFIED, DELETED in commit order',
+    async run({ client }) {
+      await client.nodes.create(node('old'));
+      const list = await client.nodes.list();
+      const stream = await client.nodes.watch({ resourceVersion: list.metadata.resourceVersion });
+      try {
+        const a = await client.nodes.create(node('a'));
+        await client.nodes.patch({ name: 'a' }, { type: 'merge', body: { metadata: { labels: { x: 'y' } } } });
+        await client.nodes.create(node('b'));
+        await client.nodes.delete({ name: 'a' });
+        const events = await take(stream, 4);
+        assert.deepEqual(summary(events), ['ADDED a', 'MODIFIED a', 'ADDED b', 'DELETED a']);
+        const versions = events.map((e) => Number(rv(e.object)));
+        assert.deepEqual([...versions].sort((x, y) => x - y), versions);
+        assert.ok(versions[0] !== undefined && versions[0] > Number(list.metadata.resourceVersion) && versions[0] === Number(rv(a)));
+      } finally {
+        stream.close();
+      }
+    },
+  },
+  {
+    name: 'watch with a label selector sees objects entering as ADDED and leaving as DELETED',
+    async run({ client }) {
+      const start = (await client.nodes.list()).metadata.resourceVersion;
+      const stream = await client.nodes.watch({ resourceVersion: start, labelSelector: 'pool=blue' });
+      try {
+        await client.nodes.create(node('red', { pool: 'red' }));
+        await client.nodes.create(node('n1'));
+        await client.nodes.patch({ name: 'n1' }, { type: 'merge', body: { metadata: { labels: { pool: 'blue' } } } });
+        await client.nodes.patch({ name: 'n1' }, { type: 'merge', body: { metadata: { labels: { pool: 'green' } } } });
+        assert.deepEqual(summary(await take(stream, 2)), ['ADDED n1', 'DELETED n1']);
+      } finally {
+        stream.close();
+      }
+    },
+  },
+  {
+    name: 'watch from a resourceVersion older than the retained history fails with 410 Expired after compaction',
+    async run({ client, server }) {
+      await client.nodes.create(node('a'));
+      const old = (await client.nodes.list()).metadata.resourceVersion;
+      await client.nodes.create(node('b'));
+      server.compactHistory();
+      const stream = await client.nodes.watch({ resourceVersion: old });
+      const err = await rejection(take(stream, 1));
+      assert.equal(err.status, 410);
+      assert.equal(err.reason, 'Expired');
+      assert.match(err.message, /too old resource version/);
+    },
+  },
+  {
+    name: 'watch with allowWatchBookmarks receives a BOOKMARK carrying the current resourceVersion',
+    async run({ client, server }) {
+      const start = (await client.nodes.list()).metadata.resourceVersion;
+      const stream = await client.nodes.watch({ resourceVersion: start, allowWatchBookmarks: true });
+      try {
+        await client.nodes.create(node('a'));
+        server.sendBookmarks();
+        const events = await take(stream, 2);
+        assert.deepEqual(events.map((e) => e.type), ['ADDED', 'BOOKMARK']);
+        assert.equal(events[1]?.object.metadata?.resourceVersion, server.resourceVersion());
+      } finally {
+        stream.close();
+      }
+    },
+  },
+  {
+    name: 'watch ends normally when the server closes it, after the events already sent',
+    async run({ client, server }) {
+      const start = (await client.nodes.list()).metadata.resourceVersion;
+      const stream = await client.nodes.watch({ resourceVersion: start });
+      await client.nodes.create(node('a'));
+      const first = await take(stream, 1);
+      assert.deepEqual(summary(first), ['ADDED a']);
+      server.faults.closeWatches();
+      assert.deepEqual(await take(stream, 1), []);
+    },
+  },
+  {
+    name: 'closing a watch ends a pending iteration',
+    async run({ client }) {
+      const stream = await client.nodes.watch({ resourceVersion: (await client.nodes.list()).metadata.resourceVersion });
+      const pending = take(stream, 1);
+      stream.close();
+      assert.deepEqual(await pending, []);
+    },
+  },
+  {
+    name: 'an injected API error reaches the caller with its status, reason, message and details',
+    async run({ client, server }) {
+      await client.services.create(service('web'));
+      server.faults.inject({ verb: 'patch', resource: 'services/status', error: apiErrors.conflict('services', '', 'web', 'injected') });
+      const err = await expectError(
+        client.services.patchStatus({ namespace: NS, name: 'web' }, { type: 'merge', body: { status: {} } }),
+        409,
+        'Conflict',
+        /^Operation cannot be fulfilled on services "web": injected$/,
+      );
+      assert.equal(err.details?.name, 'web');
+      assert.equal(err.details?.kind, 'services');
+    },
+  },
+  {
+    name: 'an unknown resource fails with 404 NotFound',
+    async run({ client }) {
+      const widgets = defineResource({ group: 'example.com', version: 'v1', resource: 'widgets', kind: 'Widget', namespaced: true, hasStatus: false });
+      await expectError(client.resource(widgets).list({ namespace: NS }), 404, 'NotFound', /the server could not find the requested resource/);
+    },
+  },
+  {
+    name: 'a registered resource is served on the generic path',
+    async run({ client, server }) {
+      const widgets = defineResource<KubeObject & { spec?: { size?: number } }>({
+        group: 'example.com',
+        version: 'v1',
+        resource: 'widgets',
+        kind: 'Widget',
+        namespaced: true,
+        hasStatus: true,
+      });
+      server.registerResource(widgets);
+      const w = client.resource(widgets);
+      await w.create({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1', namespace: NS }, spec: { size: 3 } });
+      const patched = await w.patch({ namespace: NS, name: 'w1' }, { type: 'merge', body: { spec: { size: 4 } } });
+      assert.equal(patched.spec?.size, 4);
+      assert.deepEqual((await w.list({ namespace: NS })).items.map((i) => i.metadata?.name), ['w1']);
+    },
+  },
+  {
+    name: "an aborted signal rejects reads, writes and watches with the signal's reason",
+    async run({ client }) {
+      const controller = new AbortController();
+      controller.abort(new Error('caller gave up'));
+      const { signal } = controller;
+      await assert.rejects(client.nodes.list({ signal }), /caller gave up/);
+      await assert.rejects(client.nodes.create(node('n1'), { signal }), /caller gave up/);
+      await assert.rejects(client.nodes.watch({ signal }), /caller gave up/);
+      await expectError(client.nodes.get({ name: 'n1' }), 404, 'NotFound');
+    },
+  },
+];
+
+/** The names of every case, for skip lists. */
+export const KUBE_CLIENT_CONFORMANCE_CASES: readonly string[] = CASES.map((c) => c.name);
+
+/**
+ * Registers the conformance cases with `node:test` under `describe('KubeClient conformance: <name>')`.
+ *
+ * @example
+ * ```ts
+ * runKubeClientConformance({
+ *   name: 'simulated API server',
+ *   setup: async () => { const server = new SimulatedApiServer(); return { client: server.client(), server, close: async () => {} }; },
+ * });
+ * ```
+ */
+export function runKubeClientConformance(options: KubeClientConformanceOptions): void {
+  const skips = new Map((options.skip ?? []).map((s) => [s.case, s.reason]));
+  for (const name of skips.keys()) {
+    if (!KUBE_CLIENT_CONFORMANCE_CASES.includes(name)) throw new Error(`runKubeClientConformance(${options.name}): unknown case in skip list: ${name}`);
+  }
+  void describe(`KubeClient conformance: ${options.name}`, () => {
+    for (const c of CASES) {
+      const reason = skips.get(c.name);
+      void it(c.name, { timeout: options.timeoutMs ?? 10_000, ...(reason === undefined ? {} : { skip: reason }) }, async () => {
+        const fixture = await options.setup();
+        try {
+          await c.run(fixture);
+        } finally {
+          await fixture.close();
+        }
+      });
+    }
+  });
+}

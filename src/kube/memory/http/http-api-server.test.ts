@@ -1,0 +1,213 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../clock.js';
+import { apiErrors } from '../../errors.js';
+import { SimulatedApiServer } from '../simulated-api-server.js';
+import { HttpApiServer } from './http-api-server.js';
+import type { HttpApiServerOptions } from './http-api-server.js';
+
+async function withFace(fn: (face: HttpApiServer, sim: SimulatedApiServer) => Promise<void>, options: Partial<HttpApiServerOptions> = {}): Promise<void> {
+  const sim = new SimulatedApiServer({ clock: new FakeClock() });
+  const face = await HttpApiServer.start({ server: sim, ...options });
+  try {
+    await fn(face, sim);
+  } finally {
+    await face.close();
+  }
+}
+
+async function call(face: HttpApiServer, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+  const res = await fetch(`${face.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, json: text === '' || !text.startsWith('{') ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** Reads newline-delimited JSON frames from a streaming response. */
+function frames(res: Response): () => Promise<Record<string, unknown> | undefined> {
+  const reader = res.body?.getReader();
+  assert.ok(reader !== undefined);
+  const decoder = new TextDecoder();
+  let buffered = '';
+  return async () => {
+    for (;;) {
+      const nl = buffered.indexOf('\n');
+      if (nl >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        return JSON.parse(line) as Record<string, unknown>;
+      }
+      const chunk = await reader.read();
+      if (chunk.done) return undefined;
+      buffered += decoder.decode(chunk.value as Uint8Array, { stream: true });
+    }
+  };
+}
+
+describe('HttpApiServer: health, version and discovery', () => {
+  it('serves /healthz, /livez, /readyz, /version, /api, /apis and group resource lists', async () => {
+    await withFace(async (face) => {
+      for (const p of ['/healthz', '/livez', '/readyz']) assert.equal(await (await fetch(`${face.url}${p}`)).text(), 'ok');
+      assert.equal((await call(face, 'GET', '/version')).json['gitVersion'], 'v1.34.0-outrigger.simulated');
+      assert.deepEqual((await call(face, 'GET', '/api')).json['versions'], ['v1']);
+      const groups = (await call(face, 'GET', '/apis')).json['groups'] as Array<{ name: string }>;
+      assert.deepEqual(groups.map((g) => g.name), ['coordination.k8s.io']);
+      const core = (await call(face, 'GET', '/api/v1')).json['resources'] as Array<{ name: string; namespaced: boolean }>;
+      assert.deepEqual(core.map((r) => r.name), ['nodes', 'nodes/status', 'services', 'services/status', 'events']);
+      const leases = (await call(face, 'GET', '/apis/coordination.k8s.io/v1')).json['resources'] as Array<{ name: string; kind: string }>;
+      assert.deepEqual(leases.map((r) => `${r.name}:${r.kind}`), ['leases:Lease']);
+    });
+  });
+
+  it('writes a kubeconfig pointing at the face, readable only by its owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-face-'));
+    try {
+      await withFace(async (face) => {
+        const path = join(dir, 'config');
+        await face.writeKubeconfig(path, { namespace: 'kube-system' });
+        const text = await readFile(path, 'utf8');
+        assert.ok(text.includes(`server: "${face.url}"`));
+        assert.ok(text.includes('namespace: "kube-system"'));
+        assert.equal((await stat(path)).mode & 0o777, 0o600);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('HttpApiServer: REST', () => {
+  it('creates (201), gets, lists with kind and metadata, updates, patches and deletes', async () => {
+    await withFace(async (face) => {
+      const created = await call(face, 'POST', '/api/v1/namespaces/default/services', { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }] } });
+      assert.equal(created.status, 201);
+      assert.equal((created.json['metadata'] as { namespace: string }).namespace, 'default');
+      const list = await call(face, 'GET', '/api/v1/services?limit=10');
+      assert.equal(list.json['kind'], 'ServiceList');
+      assert.equal((list.json['items'] as unknown[]).length, 1);
+      const got = await call(face, 'GET', '/api/v1/namespaces/default/services/web');
+      const put = await call(face, 'PUT', '/api/v1/namespaces/default/services/web', { ...got.json, metadata: { ...(got.json['metadata'] as object), labels: { a: 'b' } } });
+      assert.equal(put.status, 200);
+      const patched = await call(face, 'PATCH', '/api/v1/namespaces/default/services/web/status', { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } }, 'application/merge-patch+json; charset=utf-8');
+      assert.equal(patched.status, 200);
+      const deleted = await call(face, 'DELETE', '/api/v1/namespaces/default/services/web');
+      assert.deepEqual([deleted.status, deleted.json['status']], [200, 'Success']);
+    });
+  });
+
+  const errorCases: ReadonlyArray<{ name: string; method: string; path: string; body?: unknown; contentType?: string; status: number; reason: string; message?: RegExp }> = [
+    { name: 'an unknown path', method: 'GET', path: '/api/v1/pods', status: 404, reason: 'NotFound', message: /the server could not find the requested resource/ },
+    { name: 'an absent object', method: 'GET', path: '/api/v1/nodes/ghost', status: 404, reason: 'NotFound', message: /^nodes "ghost" not found$/ },
+    { name: 'a patch with an unsupported content type', method: 'PATCH', path: '/api/v1/nodes/n1', body: {}, contentType: 'application/json', status: 415, reason: 'UnsupportedMediaType' },
+    { name: 'apply patches (not served)', method: 'PATCH', path: '/api/v1/nodes/n1', body: {}, contentType: 'application/apply-patch+yaml', status: 415, reason: 'UnsupportedMediaType' },
+    { name: 'POST to an object URL', method: 'POST', path: '/api/v1/nodes/n1', body: {}, status: 405, reason: 'MethodNotAllowed' },
+    { name: 'DELETE of a status subresource', method: 'DELETE', path: '/api/v1/nodes/n1/status', status: 405, reason: 'MethodNotAllowed' },
+    { name: 'a body that is not JSON', method: 'POST', path: '/api/v1/nodes', body: '{nope', status: 400, reason: 'BadRequest', message: /unknown format/ },
+    { name: 'a json patch that is not a list', method: 'PATCH', path: '/api/v1/nodes/n1', body: {}, contentType: 'application/json-patch+json', status: 400, reason: 'BadRequest' },
+    {
+      name: 'an object in another namespace than the URL',
+      method: 'POST',
+      path: '/api/v1/namespaces/a/services',
+      body: { metadata: { name: 's', namespace: 'b' } },
+      status: 400,
+      reason: 'BadRequest',
+      message: /does not match the namespace sent on the request/,
+    },
+    { name: 'an update naming another object', method: 'PUT', path: '/api/v1/nodes/n1', body: { metadata: { name: 'n2' } }, status: 400, reason: 'BadRequest', message: /does not match the name on the URL/ },
+    { name: 'a non-integer limit', method: 'GET', path: '/api/v1/nodes?limit=ten', status: 400, reason: 'BadRequest', message: /limit/ },
+    { name: 'stale delete preconditions', method: 'DELETE', path: '/api/v1/nodes/n1', body: { kind: 'DeleteOptions', preconditions: { uid: 'other' } }, status: 409, reason: 'Conflict' },
+  ];
+  for (const c of errorCases) {
+    it(`answers ${c.status} ${c.reason} with a Status body for ${c.name}`, async () => {
+      await withFace(async (face, sim) => {
+        await sim.client().nodes.create({ metadata: { name: 'n1' } });
+        const res = await call(face, c.method, c.path, c.body, c.contentType);
+        assert.equal(res.status, c.status, JSON.stringify(res.json));
+        assert.equal(res.json['kind'], 'Status');
+        assert.equal(res.json['code'], c.status);
+        assert.equal(res.json['reason'], c.reason);
+        if (c.message !== undefined) assert.match(String(res.json['message']), c.message);
+      });
+    });
+  }
+
+  it('sends Retry-After with a 429', async () => {
+    await withFace(async (face, sim) => {
+      sim.faults.inject({ verb: 'list', error: apiErrors.tooManyRequests('slow down', 7) });
+      const res = await call(face, 'GET', '/api/v1/nodes');
+      assert.equal(res.status, 429);
+      assert.equal(res.headers.get('retry-after'), '7');
+    });
+  });
+
+  it('answers 401 without the configured bearer token', async () => {
+    await withFace(
+      async (face) => {
+        assert.equal((await call(face, 'GET', '/api/v1/nodes')).status, 401);
+        const ok = await fetch(`${face.url}/api/v1/nodes`, { headers: { authorization: 'Bearer t0ken' } });
+        assert.equal(ok.status, 200);
+        assert.ok(face.kubeconfig().includes('token: "t0ken"'));
+      },
+      { token: 't0ken' },
+    );
+  });
+
+  it('accounts requests under their User-Agent on the simulated server', async () => {
+    await withFace(async (face, sim) => {
+      await fetch(`${face.url}/api/v1/nodes`, { headers: { 'user-agent': 'kubectl/v1.34' } });
+      assert.deepEqual(sim.requestCounts(), [{ verb: 'list', resource: 'nodes', userAgent: 'kubectl/v1.34', count: 1 }]);
+    });
+  });
+});
+
+describe('HttpApiServer: watch', () => {
+  it('streams events as JSON lines from a resourceVersion, then ERROR 410 for a compacted one', async () => {
+    await withFace(async (face, sim) => {
+      const kube = sim.client();
+      await kube.nodes.create({ metadata: { name: 'a' } });
+      const rv = sim.resourceVersion();
+      const res = await fetch(`${face.url}/api/v1/nodes?watch=true&resourceVersion=${rv}&allowWatchBookmarks=true`);
+      assert.equal(res.status, 200);
+      const next = frames(res);
+      await kube.nodes.create({ metadata: { name: 'b' } });
+      sim.sendBookmarks();
+      const added = await next();
+      assert.equal(added?.['type'], 'ADDED');
+      assert.equal((added?.['object'] as { metadata: { name: string } }).metadata.name, 'b');
+      assert.equal((await next())?.['type'], 'BOOKMARK');
+      sim.faults.closeWatches();
+      assert.equal(await next(), undefined);
+
+      sim.compactHistory();
+      const stale = await fetch(`${face.url}/api/v1/nodes?watch=1&resourceVersion=${rv}`);
+      const error = await frames(stale)();
+      assert.equal(error?.['type'], 'ERROR');
+      assert.deepEqual([(error?.['object'] as { code: number }).code, (error?.['object'] as { reason: string }).reason], [410, 'Expired']);
+    });
+  });
+
+  it('ends open watches and hung requests on close()', async () => {
+    const sim = new SimulatedApiServer({ clock: new FakeClock() });
+    const face = await HttpApiServer.start({ server: sim });
+    const res = await fetch(`${face.url}/api/v1/nodes?watch=true`);
+    face.faults.inject({ pathPrefix: '/api/v1/services', action: { kind: 'hang' } });
+    const hung = fetch(`${face.url}/api/v1/services`).then(
+      () => 'answered',
+      () => 'dropped',
+    );
+    await face.nextRequest((r) => r.pathname === '/api/v1/services');
+    const read = res.body?.getReader().read().then(
+      (r) => (r.done ? 'ended' : 'data'),
+      () => 'ended',
+    );
+    await face.close();
+    assert.equal(await read, 'ended');
+    assert.equal(await hung, 'dropped');
+  });
+});
