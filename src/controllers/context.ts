@@ -10,6 +10,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { Clock } from '../kube/clock.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { SharedInformerFactory } from '../kube/shared-informers.js';
+import type { WorkQueueMetrics } from '../kube/work-queue.js';
 import type { Logger } from '../log/logger.js';
 
 /** The dependencies of a controller. */
@@ -26,6 +27,8 @@ export interface ControllerContext {
   /** Jitter source in [0, 1). */
   readonly random: () => number;
   readonly logger: Logger;
+  /** Feeds the `workqueue_*` metrics of every queue the controller builds (the manager's Prometheus sink). */
+  readonly workQueueMetrics?: WorkQueueMetrics;
 }
 
 /** A controller: started once, runs until the signal aborts. */

@@ -80,6 +80,7 @@ export class CloudNodeLifecycleController implements Controller {
       clock: ctx.clock,
       logger: this.#log,
       reconcile: (key, rctx) => this.#monitorNode(key, rctx),
+      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       ...(options.observe === undefined ? {} : { observe: options.observe }),
     });
   }

@@ -121,6 +121,7 @@ export class CloudNodeController implements Controller {
       clock: ctx.clock,
       logger: this.#log,
       reconcile: (key, rctx) => this.#syncNode(key, rctx),
+      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       ...(options.observe === undefined ? {} : { observe: options.observe }),
     });
   }

@@ -171,6 +171,7 @@ export class RouteController implements Controller {
       clock: ctx.clock,
       logger: this.#log,
       reconcile: (key, rctx) => this.#reconcile(key, rctx),
+      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       ...(this.#watchBased ? { rateLimiter: watchRoutesRateLimiter(ctx.clock, MIN_ROUTE_RESYNC_INTERVAL_MS) } : {}),
     });
   }

@@ -145,6 +145,7 @@ export class ServiceController implements Controller {
       clock: ctx.clock,
       logger: this.#log,
       reconcile: (key, rc) => this.#syncService(key, rc),
+      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       rateLimiter: new ItemExponentialFailureRateLimiter(MIN_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     });
     this.#nodeLoop = new ControllerLoop({
@@ -152,6 +153,7 @@ export class ServiceController implements Controller {
       clock: ctx.clock,
       logger: this.#log,
       reconcile: (_key, rc) => this.#syncNodes(rc),
+      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       rateLimiter: new ItemExponentialFailureRateLimiter(MIN_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     });
 

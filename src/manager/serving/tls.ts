@@ -1,0 +1,89 @@
+/**
+ * The serving certificate: `--tls-cert-file`/`--tls-private-key-file` when given, otherwise a
+ * self-signed one generated in memory at start-up (upstream writes its self-signed pair to
+ * `--cert-dir`; nothing needs it on disk here, and a read-only root filesystem stays read-only).
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import type { Clock } from '../../kube/clock.js';
+
+/** A PEM certificate chain and its private key. */
+export interface ServingCertificate {
+  readonly cert: string;
+  readonly key: string;
+  /** `self-signed` or the certificate file's path, for the log. */
+  readonly source: string;
+}
+
+/** A certificate or key file could not be used. */
+export class ServingCertError extends Error {
+  override readonly name = 'ServingCertError';
+  /** The flag at fault. */
+  readonly flag: string;
+
+  constructor(flag: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.flag = flag;
+  }
+}
+
+/** Reads the configured pair, or generates a self-signed certificate valid for a year. */
+export async function loadServingCertificate(o: {
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
+  readonly bindAddress: string;
+  readonly clock: Clock;
+}): Promise<ServingCertificate> {
+  const certFile = o.tlsCertFile ?? '';
+  const keyFile = o.tlsPrivateKeyFile ?? '';
+  if (certFile !== '' || keyFile !== '') {
+    // As upstream's validation: the two flags come together.
+    if (certFile === '') throw new ServingCertError('--tls-cert-file', '--tls-cert-file is required when --tls-private-key-file is set');
+    if (keyFile === '') throw new ServingCertError('--tls-private-key-file', '--tls-private-key-file is required when --tls-cert-file is set');
+    // One after the other, so the error names the first bad flag deterministically.
+    const cert = await read('--tls-cert-file', certFile);
+    const key = await read('--tls-private-key-file', keyFile);
+    return { cert, key, source: certFile };
+  }
+  return selfSigned(o.bindAddress, o.clock);
+}
+
+async function read(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/** A self-signed EC P-256 certificate for `localhost`, 127.0.0.1, ::1 and the bind address. */
+async function selfSigned(bindAddress: string, clock: Clock): Promise<ServingCertificate> {
+  const { generate } = await import('selfsigned');
+  const now = clock.now();
+  const ips = new Set(['127.0.0.1', '::1']);
+  const names = new Set(['localhost']);
+  // A wildcard bind address names no host; a specific one is how clients will reach us.
+  if (isIP(bindAddress) !== 0) {
+    if (bindAddress !== '0.0.0.0' && bindAddress !== '::') ips.add(bindAddress);
+  } else if (bindAddress !== '') names.add(bindAddress);
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    algorithm: 'sha256',
+    // Backdated an hour against clock skew, as upstream's self-signed helper does.
+    notBeforeDate: new Date(now - 3_600_000),
+    notAfterDate: new Date(now + 365 * 24 * 3_600_000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [...[...names].map((value) => ({ type: 2 as const, value })), ...[...ips].map((ip) => ({ type: 7 as const, ip }))],
+      },
+    ],
+  });
+  return { cert: pems.cert, key: pems.private, source: 'self-signed' };
+}

@@ -1,0 +1,26 @@
+/**
+ * The `local` cloud provider: real TCP/UDP load balancers on this host's addresses, address pools
+ * with persisted allocations, and inventory-backed instances.
+ *
+ * @module
+ */
+export type { Backend } from './backend-picker.js';
+export { BackendPicker } from './backend-picker.js';
+export { HealthChecker } from './health-checker.js';
+export type { HealthTarget } from './health-checker.js';
+export { canonicalIp, formatIp, parseAddressRange, parseIp } from './ip-address.js';
+export type { AddressRange, IpAddress, IpFamily } from './ip-address.js';
+export { AllocationError, IpAllocator, poolMatches } from './ip-allocator.js';
+export type { Allocation, AllocationRequest } from './ip-allocator.js';
+export { DEFAULT_POOL_RANGE, LOCAL_CONFIG_DEFAULTS, LocalConfigError, parseLocalConfig } from './local-config.js';
+export type { AddressPool, BalancingAlgorithm, HealthCheckSettings, InventoryInstance, LocalConfig } from './local-config.js';
+export { LOCAL_PROVIDER_ID_PREFIX, LocalInstances } from './local-instances.js';
+export { LOAD_BALANCER_IPS_ANNOTATION, LocalLoadBalancer } from './local-load-balancer.js';
+export type { ListenerInfo } from './local-load-balancer.js';
+export { LocalCloudProvider } from './local-provider.js';
+export type { LocalCloudProviderOptions } from './local-provider.js';
+export { LOCAL_PROVIDER_NAME, localProviderFactory, registerLocalProvider } from './register-local-provider.js';
+export type { LocalProviderFactoryOptions } from './register-local-provider.js';
+export { SOURCE_RANGES_ANNOTATION, sourceFilterFor } from './source-ranges.js';
+export type { SourceFilter } from './source-ranges.js';
+export { StateFile, StateFileError } from './state-file.js';

@@ -1,0 +1,123 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { AllocationError, IpAllocator } from './ip-allocator.js';
+import { parseLocalConfig } from './local-config.js';
+
+const POOLS = parseLocalConfig(`pools:
+- name: prod
+  ranges: [127.0.10.0/30]
+  namespaces: [prod]
+- name: small
+  ranges: [127.0.11.254-127.0.12.1]
+  avoidBuggyIPs: true
+`).pools;
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof AllocationError);
+    return `${err.code}: ${err.message}`;
+  }
+  return 'no error';
+}
+
+describe('IpAllocator', () => {
+  it('hands out the first free address of the first matching pool and keeps it (sticky)', () => {
+    const a = new IpAllocator(POOLS);
+    assert.deepEqual(a.allocate({ key: 'prod/a', namespace: 'prod' }), { ip: '127.0.10.0', pool: 'prod' });
+    assert.deepEqual(a.allocate({ key: 'prod/b', namespace: 'prod' }), { ip: '127.0.10.1', pool: 'prod' });
+    assert.deepEqual(a.allocate({ key: 'prod/a', namespace: 'prod' }), { ip: '127.0.10.0', pool: 'prod' });
+  });
+
+  it('skips pools whose namespace list excludes the Service and avoids .0/.255 when asked', () => {
+    const a = new IpAllocator(POOLS);
+    assert.deepEqual(a.allocate({ key: 'dev/a', namespace: 'dev' }), { ip: '127.0.11.254', pool: 'small' });
+    assert.deepEqual(a.allocate({ key: 'dev/b', namespace: 'dev' }), { ip: '127.0.12.1', pool: 'small' });
+    assert.match(code(() => a.allocate({ key: 'dev/c', namespace: 'dev' })), /^Exhausted: address pool "small" is exhausted/);
+  });
+
+  it('falls over to the next matching pool when the first is full', () => {
+    const a = new IpAllocator(POOLS);
+    for (let i = 0; i < 4; i++) a.allocate({ key: `prod/s${i}`, namespace: 'prod' });
+    assert.deepEqual(a.allocate({ key: 'prod/s4', namespace: 'prod' }), { ip: '127.0.11.254', pool: 'small' });
+    a.allocate({ key: 'prod/s5', namespace: 'prod' });
+    assert.match(code(() => a.allocate({ key: 'prod/s6', namespace: 'prod' })), /^Exhausted: address pools "prod", "small" are exhausted/);
+    a.release('prod/s2');
+    assert.deepEqual(a.allocate({ key: 'prod/s6', namespace: 'prod' }), { ip: '127.0.10.2', pool: 'prod' });
+  });
+
+  const refusals: { name: string; requested: string; namespace: string; expect: RegExp }[] = [
+    { name: 'a requested address outside every pool is refused', requested: '10.0.0.1', namespace: 'prod', expect: /^OutsidePools: requested load-balancer IP 10\.0\.0\.1 is not in any address pool/ },
+    { name: 'a requested address of a pool not serving the Service is refused', requested: '127.0.10.2', namespace: 'dev', expect: /^PoolMismatch: .*pool "prod"/ },
+    { name: 'a requested address held by another Service is a conflict naming it', requested: '127.0.10.0', namespace: 'prod', expect: /^Conflict: .*127\.0\.10\.0 \(pool "prod"\) is already allocated to Service prod\/first/ },
+    { name: 'a requested value that is not an address is refused', requested: 'banana', namespace: 'prod', expect: /^InvalidAddress/ },
+  ];
+  for (const c of refusals) {
+    it(c.name, () => {
+      const a = new IpAllocator(POOLS);
+      a.allocate({ key: 'prod/first', namespace: 'prod' });
+      assert.match(code(() => a.allocate({ key: `${c.namespace}/x`, namespace: c.namespace, requested: [c.requested] })), c.expect);
+      assert.equal(a.get(`${c.namespace}/x`), undefined, 'a refused request allocates nothing');
+    });
+  }
+
+  it('honours a requested address and moves the Service to a newly requested one', () => {
+    const a = new IpAllocator(POOLS);
+    assert.equal(a.allocate({ key: 'prod/a', namespace: 'prod', requested: ['127.0.10.3'] }).ip, '127.0.10.3');
+    assert.equal(a.allocate({ key: 'prod/a', namespace: 'prod', requested: ['127.0.10.2'] }).ip, '127.0.10.2');
+    assert.equal(a.ownerOf('127.0.10.3'), undefined);
+  });
+
+  it('re-adopts a free status address, but never one held by another Service', () => {
+    const a = new IpAllocator(POOLS);
+    assert.equal(a.allocate({ key: 'prod/a', namespace: 'prod', previous: ['127.0.10.2'] }).ip, '127.0.10.2');
+    assert.equal(a.allocate({ key: 'prod/b', namespace: 'prod', previous: ['127.0.10.2'] }).ip, '127.0.10.0');
+  });
+
+  it('restore skips entries outside the pools or already held', () => {
+    const a = new IpAllocator(POOLS);
+    const rejected = a.restore([
+      ['prod/a', { ip: '127.0.10.1' }],
+      ['prod/b', { ip: '127.0.10.1' }],
+      ['prod/c', { ip: '10.1.1.1' }],
+    ]);
+    assert.deepEqual(rejected.map((r) => r.key), ['prod/b', 'prod/c']);
+    assert.equal(a.ownerOf('127.0.10.1'), 'prod/a');
+  });
+
+  it('property: no address is ever held twice; requested addresses are honoured or refused', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('allocate' as const), svc: fc.nat(7), ns: fc.constantFrom('prod', 'dev'), req: fc.option(fc.nat(5)), prev: fc.option(fc.nat(5)) }),
+      fc.record({ kind: fc.constant('release' as const), svc: fc.nat(7), ns: fc.constantFrom('prod', 'dev') }),
+    );
+    const candidates = ['127.0.10.0', '127.0.10.3', '127.0.11.254', '127.0.11.255', '127.0.12.0', '127.0.12.1'];
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const a = new IpAllocator(POOLS);
+        for (const o of ops) {
+          const key = `${o.ns}/s${o.svc}`;
+          if (o.kind === 'release') {
+            a.release(key);
+          } else {
+            const requested = o.req === null ? undefined : candidates[o.req];
+            const previous = o.prev === null ? undefined : candidates[o.prev];
+            const before = a.entries();
+            try {
+              const got = a.allocate({ key, namespace: o.ns, requested: requested === undefined ? [] : [requested], previous: previous === undefined ? [] : [previous] });
+              if (requested !== undefined) assert.equal(got.ip, requested, 'a granted request gets exactly the requested address');
+            } catch (err) {
+              assert.ok(err instanceof AllocationError);
+              assert.deepEqual(a.entries(), before, 'a refusal changes nothing');
+            }
+          }
+          const ips = a.entries().map(([, v]) => v.ip);
+          assert.equal(new Set(ips).size, ips.length, `an address is held twice: ${ips.join(',')}`);
+          for (const [k, v] of a.entries()) assert.equal(a.ownerOf(v.ip), k);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

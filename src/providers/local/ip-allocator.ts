@@ -1,0 +1,187 @@
+/**
+ * Load-balancer address management for the local provider: one address per Service from the
+ * first matching pool, requested addresses validated against the pools, sticky allocations, and
+ * re-adoption of addresses a Service already shows in its status.
+ *
+ * @module
+ */
+import type { AddressPool } from './local-config.js';
+import type { IpAddress } from './ip-address.js';
+import { formatIp, isBuggyIp, parseIp, rangeContains } from './ip-address.js';
+
+/** An address held by a Service. */
+export interface Allocation {
+  readonly ip: string;
+  readonly pool: string;
+}
+
+/** What the allocator needs to know about a Service. */
+export interface AllocationRequest {
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly namespace: string;
+  readonly labels?: Readonly<Record<string, string>> | undefined;
+  /** Addresses asked for (`spec.loadBalancerIP`, `outrigger.io/load-balancer-ips`); the first is used. */
+  readonly requested?: readonly string[] | undefined;
+  /** Addresses in `status.loadBalancer.ingress`, re-adopted when the allocator has none for the key. */
+  readonly previous?: readonly string[] | undefined;
+}
+
+/** Why an address could not be allocated; `code` is stable. */
+export class AllocationError extends Error {
+  override readonly name = 'AllocationError';
+  /** `Conflict`, `OutsidePools`, `PoolMismatch`, `InvalidAddress`, `NoMatchingPool` or `Exhausted`. */
+  readonly code: 'Conflict' | 'OutsidePools' | 'PoolMismatch' | 'InvalidAddress' | 'NoMatchingPool' | 'Exhausted';
+
+  constructor(code: AllocationError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Whether `pool` may serve a Service in `namespace` carrying `labels`. */
+export function poolMatches(pool: AddressPool, namespace: string, labels: Readonly<Record<string, string>> | undefined): boolean {
+  if (pool.namespaces.length > 0 && !pool.namespaces.includes(namespace)) return false;
+  return pool.serviceSelector.matches(labels);
+}
+
+/**
+ * Hands out addresses from pools. Never gives one address to two keys: every path that assigns
+ * goes through {@link IpAllocator.allocate} or {@link IpAllocator.restore}, both of which check
+ * the owner index first.
+ */
+export class IpAllocator {
+  readonly #pools: readonly AddressPool[];
+  readonly #byKey = new Map<string, Allocation>();
+  readonly #byIp = new Map<string, string>();
+
+  constructor(pools: readonly AddressPool[]) {
+    this.#pools = pools;
+  }
+
+  /** The allocation of `key`, if any. */
+  get(key: string): Allocation | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /** The key holding `ip`, if any. */
+  ownerOf(ip: string): string | undefined {
+    const parsed = parseIp(ip);
+    return parsed === undefined ? undefined : this.#byIp.get(formatIp(parsed.value, parsed.family));
+  }
+
+  /** Every allocation, sorted by key. */
+  entries(): [string, Allocation][] {
+    return [...this.#byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /** Number of allocations. */
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  /** The pool containing `ip`, if any. */
+  poolOf(ip: IpAddress): AddressPool | undefined {
+    return this.#pools.find((p) => p.ranges.some((r) => rangeContains(r, ip)));
+  }
+
+  /**
+   * The address for the Service: the requested one (if valid and free), else its sticky
+   * allocation, else a free address from its status, else the first free address of the first
+   * matching pool with room.
+   * @throws AllocationError naming the address or pool at fault; nothing changes then.
+   */
+  allocate(req: AllocationRequest): Allocation {
+    const current = this.#byKey.get(req.key);
+    const requestedText = req.requested?.[0];
+    if (requestedText !== undefined) {
+      const requested = parseIp(requestedText.trim());
+      if (requested === undefined) throw new AllocationError('InvalidAddress', `requested load-balancer IP ${JSON.stringify(requestedText)} is not an IP address`);
+      const ip = formatIp(requested.value, requested.family);
+      if (current?.ip === ip) return current;
+      const pool = this.poolOf(requested);
+      if (pool === undefined) throw new AllocationError('OutsidePools', `requested load-balancer IP ${ip} is not in any address pool`);
+      if (!poolMatches(pool, req.namespace, req.labels)) {
+        throw new AllocationError('PoolMismatch', `requested load-balancer IP ${ip} is in pool ${JSON.stringify(pool.name)}, which does not serve this Service (namespace or label selector)`);
+      }
+      const owner = this.#byIp.get(ip);
+      if (owner !== undefined && owner !== req.key) {
+        throw new AllocationError('Conflict', `requested load-balancer IP ${ip} (pool ${JSON.stringify(pool.name)}) is already allocated to Service ${owner}`);
+      }
+      return this.#assign(req.key, { ip, pool: pool.name });
+    }
+    // Sticky: once allocated, an address stays with the Service until it is released.
+    if (current !== undefined) return current;
+    const matching = this.#pools.filter((p) => poolMatches(p, req.namespace, req.labels));
+    for (const text of req.previous ?? []) {
+      const previous = parseIp(text);
+      if (previous === undefined) continue;
+      const ip = formatIp(previous.value, previous.family);
+      const pool = matching.find((p) => p.ranges.some((r) => rangeContains(r, previous)));
+      // A status address held by another Service (or outside the pools) is not re-adopted: a fresh
+      // one is better than handing one address out twice.
+      if (pool !== undefined && !this.#byIp.has(ip)) return this.#assign(req.key, { ip, pool: pool.name });
+    }
+    if (matching.length === 0) throw new AllocationError('NoMatchingPool', `no address pool serves namespace ${JSON.stringify(req.namespace)} with these labels`);
+    for (const pool of matching) {
+      const ip = this.#firstFree(pool);
+      if (ip !== undefined) return this.#assign(req.key, { ip, pool: pool.name });
+    }
+    throw new AllocationError('Exhausted', `address pool${matching.length > 1 ? 's' : ''} ${matching.map((p) => JSON.stringify(p.name)).join(', ')} ${matching.length > 1 ? 'are' : 'is'} exhausted`);
+  }
+
+  /** Frees the address of `key`; returns whether it held one. */
+  release(key: string): boolean {
+    const current = this.#byKey.get(key);
+    if (current === undefined) return false;
+    this.#byKey.delete(key);
+    this.#byIp.delete(current.ip);
+    return true;
+  }
+
+  /**
+   * Takes back allocations read from the state file. Entries whose address is invalid, outside
+   * every pool, or already held are skipped and returned with the reason, so a hand-edited file
+   * can never make the allocator hand out an address twice.
+   */
+  restore(entries: Iterable<readonly [string, { readonly ip: string }]>): { key: string; reason: string }[] {
+    const rejected: { key: string; reason: string }[] = [];
+    for (const [key, entry] of entries) {
+      const parsed = parseIp(entry.ip);
+      if (parsed === undefined) {
+        rejected.push({ key, reason: `${JSON.stringify(entry.ip)} is not an IP address` });
+        continue;
+      }
+      const ip = formatIp(parsed.value, parsed.family);
+      const pool = this.poolOf(parsed);
+      const owner = this.#byIp.get(ip);
+      if (pool === undefined) rejected.push({ key, reason: `${ip} is not in any address pool` });
+      else if (owner !== undefined && owner !== key) rejected.push({ key, reason: `${ip} is already allocated to ${owner}` });
+      else if (this.#byKey.has(key) && this.#byKey.get(key)?.ip !== ip) rejected.push({ key, reason: `${key} already holds another address` });
+      else this.#assign(key, { ip, pool: pool.name });
+    }
+    return rejected;
+  }
+
+  #assign(key: string, allocation: Allocation): Allocation {
+    const current = this.#byKey.get(key);
+    if (current !== undefined) this.#byIp.delete(current.ip);
+    this.#byKey.set(key, allocation);
+    this.#byIp.set(allocation.ip, key);
+    return allocation;
+  }
+
+  #firstFree(pool: AddressPool): string | undefined {
+    for (const range of pool.ranges) {
+      // Bounded: each step either returns or passes an address that is taken or skipped, and at
+      // most #byIp.size addresses are taken (plus two buggy ones per /24 when avoided).
+      for (let v = range.first; v <= range.last; v++) {
+        const candidate = { family: range.family, value: v };
+        if (pool.avoidBuggyIPs && isBuggyIp(candidate)) continue;
+        const ip = formatIp(v, range.family);
+        if (!this.#byIp.has(ip)) return ip;
+      }
+    }
+    return undefined;
+  }
+}

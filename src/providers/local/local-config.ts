@@ -1,0 +1,294 @@
+/**
+ * The local provider's cloud config (`--cloud-config`, YAML): address pools, the allocation state
+ * file, data-plane and health-check settings, and the instance inventory. Validated strictly; every
+ * error names the file, the line and the field path.
+ *
+ * @module
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import type { Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { labelSelectorFromMatch } from '../../kube/selectors/index.js';
+import type { LabelSelector } from '../../kube/selectors/index.js';
+import type { AddressRange } from './ip-address.js';
+import { canonicalIp, parseAddressRange, rangesOverlap } from './ip-address.js';
+
+/** The cloud config is invalid; the message reads `<file>:<line>: <path>: <problem>`. */
+export class LocalConfigError extends Error {
+  override readonly name = 'LocalConfigError';
+  /** The config file, when known. */
+  readonly file: string | undefined;
+  /** 1-based line of the offending field, when known. */
+  readonly line: number | undefined;
+  /** Dotted path of the offending field (`pools[1].ranges[0]`), `''` for the document. */
+  readonly field: string;
+
+  constructor(file: string | undefined, line: number | undefined, field: string, detail: string) {
+    const where = `${file ?? '<cloud-config>'}${line === undefined ? '' : `:${line}`}`;
+    super(`invalid local cloud config ${where}: ${field === '' ? '' : `${field}: `}${detail}`);
+    this.file = file;
+    this.line = line;
+    this.field = field;
+  }
+}
+
+/** An address pool after validation. */
+export interface AddressPool {
+  readonly name: string;
+  readonly ranges: readonly AddressRange[];
+  /** Skip IPv4 addresses ending in `.0` and `.255` (MetalLB's `avoidBuggyIPs`). */
+  readonly avoidBuggyIPs: boolean;
+  /** Namespaces whose Services may use the pool; empty = all. */
+  readonly namespaces: readonly string[];
+  /** Labels a Service must carry to use the pool; matches everything when not configured. */
+  readonly serviceSelector: LabelSelector;
+}
+
+/** One inventory entry: what InstancesV2 answers for a node. */
+export interface InventoryInstance {
+  readonly nodeName: string;
+  readonly providerID: string;
+  readonly addresses: readonly { readonly type: string; readonly address: string }[];
+  readonly zone?: string | undefined;
+  readonly region?: string | undefined;
+  readonly instanceType?: string | undefined;
+  /** Whether the instance is shut down (the Node gets the shutdown taint). */
+  readonly shutdown: boolean;
+}
+
+/** Backend health-check settings. */
+export interface HealthCheckSettings {
+  readonly enabled: boolean;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  /** Consecutive failures before a node leaves rotation. */
+  readonly unhealthyThreshold: number;
+  /** Consecutive successes before it returns. */
+  readonly healthyThreshold: number;
+  /** kube-proxy's health port probed for `externalTrafficPolicy: Cluster` (kube-proxy default 10256). */
+  readonly kubeProxyPort: number;
+}
+
+/** How a listener picks a backend for a new connection or UDP session. */
+export type BalancingAlgorithm = 'round-robin' | 'least-connections';
+
+/** The validated config. */
+export interface LocalConfig {
+  readonly pools: readonly AddressPool[];
+  /** Where allocations are persisted; undefined = memory only (re-adoption from status still works). */
+  readonly stateFile?: string | undefined;
+  readonly healthCheck: HealthCheckSettings;
+  readonly balancing: BalancingAlgorithm;
+  /** How long a deleted or removed listener lets established connections finish. */
+  readonly drainTimeoutMs: number;
+  /** Idle time after which a UDP session (client ↔ backend mapping) is dropped. */
+  readonly udpIdleTimeoutMs: number;
+  /** Bound on connecting to a backend. */
+  readonly connectTimeoutMs: number;
+  /** Retry delay returned with a RetryError when a pool is exhausted. */
+  readonly exhaustedRetryMs: number;
+  /** Undefined = no inventory: instances are derived from the Node objects. */
+  readonly inventory?: readonly InventoryInstance[] | undefined;
+}
+
+/** Defaults of every optional setting. */
+export const LOCAL_CONFIG_DEFAULTS = {
+  healthCheck: { enabled: true, intervalMs: 5_000, timeoutMs: 1_000, unhealthyThreshold: 2, healthyThreshold: 1, kubeProxyPort: 10256 },
+  balancing: 'round-robin',
+  drainTimeoutMs: 10_000,
+  udpIdleTimeoutMs: 60_000,
+  connectTimeoutMs: 5_000,
+  exhaustedRetryMs: 10_000,
+} as const satisfies Omit<LocalConfig, 'pools' | 'stateFile' | 'inventory'>;
+
+const positiveMs = z.number().int().positive().max(2 ** 31 - 1);
+const port = z.number().int().min(1).max(65535);
+const labelSelectorSchema = z.strictObject({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(z.strictObject({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+
+const schema = z.strictObject({
+  pools: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label (lower case letters, digits, "-")'),
+        ranges: z.array(z.string()).min(1),
+        avoidBuggyIPs: z.boolean().optional(),
+        namespaces: z.array(z.string().min(1)).optional(),
+        serviceSelector: labelSelectorSchema.optional(),
+      }),
+    )
+    .optional(),
+  stateFile: z.string().min(1).optional(),
+  healthCheck: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      intervalMs: positiveMs.optional(),
+      timeoutMs: positiveMs.optional(),
+      unhealthyThreshold: z.number().int().min(1).max(100).optional(),
+      healthyThreshold: z.number().int().min(1).max(100).optional(),
+      kubeProxyPort: port.optional(),
+    })
+    .optional(),
+  balancing: z.enum(['round-robin', 'least-connections']).optional(),
+  drainTimeoutMs: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  udpIdleTimeoutMs: positiveMs.optional(),
+  connectTimeoutMs: positiveMs.optional(),
+  exhaustedRetryMs: positiveMs.optional(),
+  inventory: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        providerID: z.string().min(1).optional(),
+        addresses: z
+          .array(z.strictObject({ type: z.enum(['Hostname', 'InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS']), address: z.string().min(1) }))
+          .optional(),
+        zone: z.string().min(1).optional(),
+        region: z.string().min(1).optional(),
+        instanceType: z.string().min(1).optional(),
+        shutdown: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+
+type Path = readonly (string | number)[];
+
+function formatPath(path: Path): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
+  return out;
+}
+
+/** The default pool when the config names none: a loopback range that binds on any Linux host. */
+export const DEFAULT_POOL_RANGE = '127.0.100.0/24';
+
+/**
+ * Parses and validates the local provider's YAML config; blank or absent text means all defaults
+ * with one pool `default` over {@link DEFAULT_POOL_RANGE}.
+ *
+ * @example
+ * ```yaml
+ * pools:
+ *   - name: default
+ *     ranges: [127.0.10.0/24, 127.0.11.10-127.0.11.20]
+ *     avoidBuggyIPs: true
+ * stateFile: /var/lib/outrigger/local-lb.json
+ * ```
+ * @throws LocalConfigError naming the file, line and field at fault (overlapping pools, bad
+ * ranges, unknown fields, wrong types, duplicate names).
+ */
+export function parseLocalConfig(contents: string | undefined, file?: string): LocalConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(contents ?? '', { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const firstError = doc.errors[0];
+  if (firstError !== undefined) {
+    const line = lineCounter.linePos(firstError.pos[0]).line;
+    throw new LocalConfigError(file, line, '', `YAML syntax error: ${firstError.message.split('\n')[0] ?? ''}`);
+  }
+  const lineOf = (path: Path): number | undefined => {
+    // Walk up to the nearest node that exists (a missing field is reported at its parent).
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as YamlNode | undefined;
+      const offset = node?.range?.[0];
+      if (offset !== undefined) return lineCounter.linePos(offset).line;
+    }
+    return undefined;
+  };
+  const fail = (path: Path, detail: string): never => {
+    throw new LocalConfigError(file, lineOf(path), formatPath(path), detail);
+  };
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    if (issue === undefined) return fail([], 'invalid');
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') return fail(path, `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`);
+    return fail(path, issue.message);
+  }
+  const cfg = parsed.data;
+
+  const pools: AddressPool[] = [];
+  const seen = new Map<string, number>();
+  const claimed: { pool: string; range: AddressRange }[] = [];
+  (cfg.pools ?? [{ name: 'default', ranges: [DEFAULT_POOL_RANGE] }]).forEach((pool, i) => {
+    const previous = seen.get(pool.name);
+    if (previous !== undefined) fail(['pools', i, 'name'], `pool name ${JSON.stringify(pool.name)} is also used by pools[${previous}]`);
+    seen.set(pool.name, i);
+    const ranges = pool.ranges.map((text, j) => {
+      let range: AddressRange;
+      try {
+        range = parseAddressRange(text);
+      } catch (err) {
+        return fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
+      }
+      for (const other of claimed) {
+        if (rangesOverlap(other.range, range)) {
+          fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: range ${range.text} overlaps range ${other.range.text} of pool ${JSON.stringify(other.pool)}`);
+        }
+      }
+      claimed.push({ pool: pool.name, range });
+      return range;
+    });
+    let serviceSelector: LabelSelector;
+    try {
+      // No selector = every Service (an empty metav1.LabelSelector selects everything).
+      serviceSelector = labelSelectorFromMatch(pool.serviceSelector ?? {});
+    } catch (err) {
+      return fail(['pools', i, 'serviceSelector'], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
+    }
+    pools.push({ name: pool.name, ranges, avoidBuggyIPs: pool.avoidBuggyIPs ?? false, namespaces: pool.namespaces ?? [], serviceSelector });
+  });
+
+  let inventory: InventoryInstance[] | undefined;
+  if (cfg.inventory !== undefined) {
+    const names = new Map<string, number>();
+    inventory = cfg.inventory.map((entry, i) => {
+      const previous = names.get(entry.name);
+      if (previous !== undefined) fail(['inventory', i, 'name'], `node ${JSON.stringify(entry.name)} is also listed at inventory[${previous}]`);
+      names.set(entry.name, i);
+      const addresses = (entry.addresses ?? []).map((a, j) => {
+        if (a.type === 'InternalIP' || a.type === 'ExternalIP') {
+          const ip = canonicalIp(a.address);
+          if (ip === undefined) return fail(['inventory', i, 'addresses', j, 'address'], `${JSON.stringify(a.address)} is not an IP address`);
+          return { type: a.type, address: ip };
+        }
+        return { type: a.type, address: a.address };
+      });
+      return {
+        nodeName: entry.name,
+        providerID: entry.providerID ?? `local://${entry.name}`,
+        addresses,
+        zone: entry.zone,
+        region: entry.region,
+        instanceType: entry.instanceType,
+        shutdown: entry.shutdown ?? false,
+      };
+    });
+  }
+
+  const d = LOCAL_CONFIG_DEFAULTS;
+  const hc = cfg.healthCheck ?? {};
+  return {
+    pools,
+    stateFile: cfg.stateFile,
+    healthCheck: {
+      enabled: hc.enabled ?? d.healthCheck.enabled,
+      intervalMs: hc.intervalMs ?? d.healthCheck.intervalMs,
+      timeoutMs: hc.timeoutMs ?? d.healthCheck.timeoutMs,
+      unhealthyThreshold: hc.unhealthyThreshold ?? d.healthCheck.unhealthyThreshold,
+      healthyThreshold: hc.healthyThreshold ?? d.healthCheck.healthyThreshold,
+      kubeProxyPort: hc.kubeProxyPort ?? d.healthCheck.kubeProxyPort,
+    },
+    balancing: cfg.balancing ?? d.balancing,
+    drainTimeoutMs: cfg.drainTimeoutMs ?? d.drainTimeoutMs,
+    udpIdleTimeoutMs: cfg.udpIdleTimeoutMs ?? d.udpIdleTimeoutMs,
+    connectTimeoutMs: cfg.connectTimeoutMs ?? d.connectTimeoutMs,
+    exhaustedRetryMs: cfg.exhaustedRetryMs ?? d.exhaustedRetryMs,
+    inventory,
+  };
+}

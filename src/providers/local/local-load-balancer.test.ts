@@ -1,0 +1,401 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { RetryError } from '../../cloud/errors.js';
+import type { ProviderInitContext } from '../../cloud/provider.js';
+import { FakeClock } from '../../kube/clock.js';
+import { noopLogger } from '../../log/logger.js';
+import { parseLocalConfig } from './local-config.js';
+import { LocalCloudProvider } from './local-provider.js';
+
+// Addresses used only by this file: LB pool 127.0.77.0/24, nodes 127.0.78.x, outsiders 127.0.79.x.
+const N1 = '127.0.78.1';
+const N2 = '127.0.78.2';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function node(name: string, ip: string): Node {
+  return { metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }] } };
+}
+
+function listen(server: Server | HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : 0);
+    });
+  });
+}
+
+/** TCP backends on N1 and N2 sharing one port (a node port); each answers every line with its node name. */
+async function tcpBackends(): Promise<{ port: number; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const make = (name: string): Server =>
+    createServer((s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+      s.on('data', () => s.write(`${name}\n`));
+    });
+  const a = make('n1');
+  const b = make('n2');
+  const port = await listen(a, N1, 0);
+  await listen(b, N2, port);
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    a.close();
+    b.close();
+  });
+  return { port, sockets };
+}
+
+/** UDP backends on N1 and N2 sharing one port; each answers a datagram with its node name. */
+async function udpBackends(): Promise<number> {
+  const make = (name: string): UdpSocket => {
+    const s = createSocket('udp4');
+    s.on('message', (_m, r) => s.send(name, r.port, r.address));
+    return s;
+  };
+  const a = make('n1');
+  const b = make('n2');
+  await new Promise<void>((r) => a.bind(0, N1, r));
+  const port = a.address().port;
+  await new Promise<void>((r) => b.bind(port, N2, r));
+  cleanups.push(() => {
+    a.close();
+    b.close();
+  });
+  return port;
+}
+
+/** A client connection that can ask "which node?" repeatedly. */
+async function client(host: string, port: number, localAddress?: string): Promise<{ ask(): Promise<string>; socket: Socket }> {
+  const socket = connect({ host, port, ...(localAddress !== undefined && { localAddress }) });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  cleanups.push(() => void socket.destroy());
+  let buffered = '';
+  const waiters: ((line: string) => void)[] = [];
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      waiters.shift()?.(line);
+    }
+  });
+  return {
+    socket,
+    ask: () =>
+      new Promise<string>((resolve, reject) => {
+        waiters.push(resolve);
+        socket.once('close', () => reject(new Error('connection closed')));
+        socket.write('?\n');
+      }),
+  };
+}
+
+async function askOnce(host: string, port: number, localAddress?: string): Promise<string> {
+  const c = await client(host, port, localAddress);
+  const answer = await c.ask();
+  c.socket.destroy();
+  return answer;
+}
+
+async function udpAsk(host: string, port: number, localAddress = '127.0.0.1'): Promise<{ socket: UdpSocket; ask(): Promise<string> }> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, localAddress, r));
+  cleanups.push(() => void socket.close());
+  return {
+    socket,
+    ask: () =>
+      new Promise<string>((resolve) => {
+        socket.once('message', (m) => resolve(m.toString()));
+        socket.send('?', port, host);
+      }),
+  };
+}
+
+function service(name: string, ports: { port: number; nodePort: number; protocol?: 'TCP' | 'UDP' }[], spec: Service['spec'] = {}, extra: Partial<Service> = {}): Service {
+  return {
+    metadata: { namespace: 'default', name, uid: `uid-${name}` },
+    spec: { type: 'LoadBalancer', ports: ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })), ...spec },
+    ...extra,
+  };
+}
+
+const ctx = (signal: AbortSignal): ProviderInitContext => ({ signal, logger: noopLogger, clientBuilder: { client: () => assert.fail('unused') } });
+
+async function startProvider(yaml = '', onHealthChange?: (svc: string, node: string, healthy: boolean) => void): Promise<{ provider: LocalCloudProvider; clock: FakeClock }> {
+  const clock = new FakeClock();
+  const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${yaml}`);
+  const provider = new LocalCloudProvider({ config, clock, ...(onHealthChange !== undefined && { onHealthChange }) });
+  const controller = new AbortController();
+  await provider.initialize(ctx(controller.signal));
+  cleanups.push(() => provider.shutdown());
+  return { provider, clock };
+}
+
+const NO_HEALTH = 'healthCheck:\n  enabled: false\n';
+
+describe('LocalLoadBalancer data plane', () => {
+  it('TCP and UDP on the same port reach both nodes, and status reports the address with ipMode Proxy', async () => {
+    const tcp = await tcpBackends();
+    const udpPort = await udpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const svc = service('web', [
+      { port: 8053, nodePort: tcp.port },
+      { port: 8053, nodePort: udpPort, protocol: 'UDP' },
+    ]);
+    const status = await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1), node('n2', N2)]);
+    assert.deepEqual(status, { ingress: [{ ip: '127.0.77.0', ipMode: 'Proxy', ports: [{ port: 8053, protocol: 'TCP' }, { port: 8053, protocol: 'UDP' }] }] });
+    const tcpAnswers = [await askOnce('127.0.77.0', 8053), await askOnce('127.0.77.0', 8053)];
+    assert.deepEqual(tcpAnswers.sort(), ['n1', 'n2'], 'round-robin over both nodes');
+    const u1 = await udpAsk('127.0.77.0', 8053);
+    const u2 = await udpAsk('127.0.77.0', 8053);
+    assert.deepEqual([await u1.ask(), await u2.ask()].sort(), ['n1', 'n2']);
+    assert.deepEqual(await lb.getLoadBalancer('kubernetes', svc), { exists: true, status });
+  });
+
+  it('a node leaving the set gets no new connections while an established one continues', async () => {
+    const tcp = await tcpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const svc = service('web', [{ port: 8080, nodePort: tcp.port }]);
+    await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1), node('n2', N2)]);
+    const first = await client('127.0.77.0', 8080);
+    const firstNode = await first.ask();
+    const other = firstNode === 'n1' ? node('n2', N2) : node('n1', N1);
+    await lb.updateLoadBalancer('kubernetes', svc, [other]);
+    for (let i = 0; i < 4; i++) assert.equal(await askOnce('127.0.77.0', 8080), other.metadata?.name);
+    assert.equal(await first.ask(), firstNode, 'the established connection still reaches the node that left');
+  });
+
+  it('a port change is hitless: the old connection continues, the new port serves, the old port refuses', async () => {
+    const tcp = await tcpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    const established = await client('127.0.77.0', 8080);
+    assert.equal(await established.ask(), 'n1');
+    await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8081, nodePort: tcp.port }]), [node('n1', N1)]);
+    assert.equal(await askOnce('127.0.77.0', 8081), 'n1');
+    assert.equal(await established.ask(), 'n1');
+    await assert.rejects(client('127.0.77.0', 8080), /ECONNREFUSED/);
+  });
+
+  it('loadBalancerSourceRanges reject TCP and drop UDP from outside the ranges', async () => {
+    const tcp = await tcpBackends();
+    const udpPort = await udpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const svc = service('web', [{ port: 8080, nodePort: tcp.port }, { port: 8080, nodePort: udpPort, protocol: 'UDP' }], { loadBalancerSourceRanges: ['127.0.79.0/24'] });
+    await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1)]);
+    assert.equal(await askOnce('127.0.77.0', 8080, '127.0.79.5'), 'n1');
+    await assert.rejects(askOnce('127.0.77.0', 8080, '127.0.0.1'), /ECONNRESET|connection closed/);
+    const outsider = await udpAsk('127.0.77.0', 8080, '127.0.0.1');
+    let outsiderGotReply = false;
+    outsider.socket.on('message', () => (outsiderGotReply = true));
+    outsider.socket.send('?', 8080, '127.0.77.0');
+    // Datagrams on one socket are handled in order: once the insider's reply is back, the
+    // outsider's earlier datagram has been seen and dropped.
+    const insider = await udpAsk('127.0.77.0', 8080, '127.0.79.6');
+    assert.equal(await insider.ask(), 'n1');
+    assert.equal(outsiderGotReply, false);
+    assert.equal(provider.localLoadBalancer.dataPlane('default/web')?.connections, 1, 'only the insider has a UDP session');
+  });
+
+  it('sessionAffinity ClientIP sticks to one node, then expires on the virtual clock', async () => {
+    const tcp = await tcpBackends();
+    const { provider, clock } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const svc = service('web', [{ port: 8080, nodePort: tcp.port }], { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10 } } });
+    await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1), node('n2', N2)]);
+    const sticky = await askOnce('127.0.77.0', 8080);
+    for (let i = 0; i < 3; i++) {
+      await clock.advance(9_000);
+      assert.equal(await askOnce('127.0.77.0', 8080), sticky, 'each new connection within the timeout refreshes it');
+    }
+    await clock.advance(10_001);
+    assert.notEqual(await askOnce('127.0.77.0', 8080), sticky, 'after the timeout round-robin moves on');
+  });
+
+  it('UDP sessions expire after the idle timeout', async () => {
+    const udpPort = await udpBackends();
+    const { provider, clock } = await startProvider(`${NO_HEALTH}udpIdleTimeoutMs: 30000\n`);
+    await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('dns', [{ port: 8053, nodePort: udpPort, protocol: 'UDP' }]), [node('n1', N1)]);
+    const c = await udpAsk('127.0.77.0', 8053);
+    assert.equal(await c.ask(), 'n1');
+    const plane = provider.localLoadBalancer.dataPlane('default/dns');
+    await clock.advance(20_000);
+    assert.equal(await c.ask(), 'n1');
+    await clock.advance(20_000);
+    assert.equal(plane?.connections, 1, 'activity 20 s ago keeps the session');
+    await clock.advance(10_000);
+    assert.equal(plane?.connections, 0, 'idle for 30 s: the session is gone');
+  });
+
+  it('a failing health check takes a node out of rotation and recovery brings it back', async () => {
+    const tcp = await tcpBackends();
+    const healthy = new Map([['n1', true], ['n2', true]]);
+    const makeHealth = (name: string): HttpServer => createHttpServer((req, res) => {
+      res.statusCode = req.url === '/healthz' && healthy.get(name) === true ? 200 : 503;
+      res.end();
+    });
+    const h1 = makeHealth('n1');
+    const h2 = makeHealth('n2');
+    const hport = await listen(h1, N1, 0);
+    await listen(h2, N2, hport);
+    cleanups.push(() => {
+      h1.close();
+      h2.close();
+    });
+    const changes: { node: string; healthy: boolean }[] = [];
+    let notify: (() => void) | undefined;
+    const { provider, clock } = await startProvider(`healthCheck:\n  intervalMs: 1000\n  unhealthyThreshold: 1\n  kubeProxyPort: ${hport}\n`, (_svc, n, h) => {
+      changes.push({ node: n, healthy: h });
+      notify?.();
+    });
+    const changed = (): Promise<void> => new Promise((r) => (notify = r));
+    const lb = provider.loadBalancer();
+    await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1), node('n2', N2)]);
+    healthy.set('n2', false);
+    let next = changed();
+    await clock.advance(1000);
+    await next;
+    assert.deepEqual(changes, [{ node: 'n2', healthy: false }]);
+    for (let i = 0; i < 4; i++) assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
+    healthy.set('n2', true);
+    next = changed();
+    await clock.advance(1000);
+    await next;
+    const answers = new Set<string>();
+    for (let i = 0; i < 4; i++) answers.add(await askOnce('127.0.77.0', 8080));
+    assert.deepEqual([...answers].sort(), ['n1', 'n2']);
+  });
+
+  it('a port bound by another process is an error naming it, and other Services keep working', async () => {
+    const tcp = await tcpBackends();
+    const squatter = createServer();
+    await listen(squatter, '127.0.77.1', 8080);
+    cleanups.push(() => void squatter.close());
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    await lb.ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    await assert.rejects(lb.ensureLoadBalancer('kubernetes', service('b', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]), /cannot listen on 127\.0\.77\.1:8080\/TCP: EADDRINUSE/);
+    assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
+  });
+
+  it('pool exhaustion is a RetryError and recovers when an address frees up', async () => {
+    const tcp = await tcpBackends();
+    const clock = new FakeClock();
+    const provider = new LocalCloudProvider({ clock, config: parseLocalConfig(`pools:\n- name: tiny\n  ranges: [127.0.77.10/32]\n${NO_HEALTH}`) });
+    await provider.initialize(ctx(new AbortController().signal));
+    cleanups.push(() => provider.shutdown());
+    const lb = provider.loadBalancer();
+    const a = service('a', [{ port: 8080, nodePort: tcp.port }]);
+    await lb.ensureLoadBalancer('kubernetes', a, [node('n1', N1)]);
+    const err = await lb.ensureLoadBalancer('kubernetes', service('b', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof RetryError);
+    assert.match(err.message, /address pool "tiny" is exhausted/);
+    await lb.ensureLoadBalancerDeleted('kubernetes', a);
+    const status = await lb.ensureLoadBalancer('kubernetes', service('b', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    assert.equal(status.ingress[0]?.ip, '127.0.77.10');
+  });
+
+  it('a restart keeps every address, from the state file and from status re-adoption', async () => {
+    const tcp = await tcpBackends();
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-local-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const stateFile = join(dir, 'state.json');
+    const names = ['a', 'b', 'c', 'd'];
+    const first = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    const ips = new Map<string, string>();
+    for (const n of names) {
+      const s = await first.provider.loadBalancer().ensureLoadBalancer('kubernetes', service(n, [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+      ips.set(n, s.ingress[0]?.ip ?? '');
+    }
+    await first.provider.loadBalancer().ensureLoadBalancerDeleted('kubernetes', service('b', []));
+    ips.delete('b');
+    await first.provider.shutdown();
+    const stored = JSON.parse(await readFile(stateFile, 'utf8')) as { allocations: Record<string, { ip: string }> };
+    assert.deepEqual(Object.keys(stored.allocations).sort(), ['default/a', 'default/c', 'default/d']);
+
+    // A new leader with the state file: Services come back in another order, plus a new one.
+    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    const newcomer = await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service('e', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    for (const n of ['d', 'c', 'a']) {
+      const s = await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service(n, [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+      assert.equal(s.ingress[0]?.ip, ips.get(n), `Service ${n} keeps its address`);
+    }
+    assert.ok(![...ips.values()].includes(newcomer.ingress[0]?.ip ?? ''), 'a new Service never gets a kept address');
+    assert.equal(await askOnce(ips.get('a') ?? '', 8080), 'n1');
+    await second.provider.shutdown();
+
+    // No state file at all: the addresses in the Services' status are re-adopted.
+    const third = await startProvider(NO_HEALTH);
+    for (const n of ['d', 'c', 'a']) {
+      const withStatus = service(n, [{ port: 8080, nodePort: tcp.port }], {}, { status: { loadBalancer: { ingress: [{ ip: ips.get(n) ?? '' }] } } });
+      const s = await third.provider.loadBalancer().ensureLoadBalancer('kubernetes', withStatus, [node('n1', N1)]);
+      assert.equal(s.ingress[0]?.ip, ips.get(n));
+    }
+  });
+
+  it('1,000 create/delete cycles leave the listener registry and open handles where they started', async () => {
+    const tcp = await tcpBackends();
+    const udpPort = await udpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const count = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) if (r === 'TCPServerWrap' || r === 'UDPWrap' || r === 'TCPSocketWrap') out[r] = (out[r] ?? 0) + 1;
+      return out;
+    };
+    const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+    // Handles closed by earlier tests go away over a few event-loop turns.
+    for (let i = 0; i < 10; i++) await settle();
+    const before = count();
+    for (let i = 0; i < 1000; i++) {
+      const svc = service(`s${i % 7}`, [{ port: 9000, nodePort: tcp.port }, { port: 9000, nodePort: udpPort, protocol: 'UDP' }]);
+      await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1), node('n2', N2)]);
+      if (i % 100 === 0) assert.equal(await askOnce('127.0.77.0', 9000), 'n1', 'every new load balancer serves');
+      await lb.ensureLoadBalancerDeleted('kubernetes', svc);
+    }
+    for (let i = 0; i < 5; i++) await settle();
+    assert.deepEqual(provider.localLoadBalancer.listeners(), []);
+    assert.equal(provider.localLoadBalancer.allocator.size, 0);
+    assert.deepEqual(count(), before);
+  });
+
+  it('aborting the initialise signal closes every listener', async () => {
+    const tcp = await tcpBackends();
+    const provider = new LocalCloudProvider({ clock: new FakeClock(), config: parseLocalConfig(`pools:\n- name: t\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`) });
+    const controller = new AbortController();
+    await provider.initialize(ctx(controller.signal));
+    await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    assert.equal(provider.localLoadBalancer.listeners().length, 1);
+    controller.abort();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(provider.localLoadBalancer.listeners(), []);
+    await assert.rejects(client('127.0.77.0', 8080), /ECONNREFUSED/);
+    await assert.rejects(provider.loadBalancer().ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }]), []), /only by the leading manager/);
+  });
+});

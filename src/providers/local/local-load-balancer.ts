@@ -1,0 +1,246 @@
+/**
+ * The local provider's LoadBalancer capability: allocates an address per Service, persists it,
+ * and runs the Service's listeners in this process while the provider is initialised (leading).
+ *
+ * @module
+ */
+import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { RetryError } from '../../cloud/errors.js';
+import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
+import type { Clock } from '../../kube/clock.js';
+import type { Logger } from '../../log/logger.js';
+import { parseIp } from './ip-address.js';
+import { AllocationError, IpAllocator } from './ip-allocator.js';
+import type { LocalConfig } from './local-config.js';
+import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
+import { ServiceDataPlane } from './service-data-plane.js';
+import { sourceFilterFor } from './source-ranges.js';
+import { StateFile } from './state-file.js';
+
+/** Annotation requesting specific addresses (comma-separated; the first is used). */
+export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
+
+// Upstream's default ClientIP affinity timeout (core/v1 DefaultClientIPServiceAffinitySeconds).
+const DEFAULT_AFFINITY_SECONDS = 10_800;
+
+/** Options of {@link LocalLoadBalancer}. */
+export interface LocalLoadBalancerOptions {
+  readonly config: LocalConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly onHealthChange?: ((service: string, node: string, healthy: boolean) => void) | undefined;
+}
+
+/** One open listener, as {@link LocalLoadBalancer.listeners} reports it. */
+export interface ListenerInfo {
+  readonly service: string;
+  readonly address: string;
+  readonly listener: string;
+}
+
+function keyOf(service: Readonly<Service>): string {
+  return `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
+}
+
+function nodeAddress(node: Readonly<Node>, family: 4 | 6): string | undefined {
+  const addresses = node.status?.addresses ?? [];
+  // InternalIP of the load balancer's family first, as kube-proxy's node IP; ExternalIP as fallback.
+  for (const type of ['InternalIP', 'ExternalIP']) {
+    for (const a of addresses) {
+      if (a.type === type && parseIp(a.address)?.family === family) return parseIp(a.address) === undefined ? undefined : a.address;
+    }
+  }
+  return undefined;
+}
+
+/** The LoadBalancer capability of the local provider. */
+export class LocalLoadBalancer implements LoadBalancer {
+  readonly #config: LocalConfig;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #onHealthChange: LocalLoadBalancerOptions['onHealthChange'];
+  readonly #allocator: IpAllocator;
+  readonly #state: StateFile | undefined;
+  readonly #planes = new Map<string, ServiceDataPlane>();
+  #loaded: Promise<void> | undefined;
+  #active = false;
+
+  constructor(options: LocalLoadBalancerOptions) {
+    this.#config = options.config;
+    this.#clock = options.clock;
+    this.#logger = options.logger;
+    this.#onHealthChange = options.onHealthChange;
+    this.#allocator = new IpAllocator(options.config.pools);
+    this.#state = options.config.stateFile === undefined ? undefined : new StateFile(options.config.stateFile);
+  }
+
+  /** The address allocator (read-only use: inspection in tests and tools). */
+  get allocator(): IpAllocator {
+    return this.#allocator;
+  }
+
+  /** Every open listener. */
+  listeners(): ListenerInfo[] {
+    return [...this.#planes.values()].flatMap((p) => p.listeners.map((listener) => ({ service: p.key, address: p.address, listener })));
+  }
+
+  /** The data plane of a Service key (`namespace/name`), if running. */
+  dataPlane(key: string): ServiceDataPlane | undefined {
+    return this.#planes.get(key);
+  }
+
+  /** Loads the state file once; later calls share the result. */
+  load(): Promise<void> {
+    this.#loaded ??= (async () => {
+      if (this.#state === undefined) return;
+      const stored = await this.#state.load();
+      for (const { key, reason } of this.#allocator.restore(stored)) {
+        this.#logger.error(new Error(reason), 'Dropped an allocation from the state file', { service: key, stateFile: this.#state.path });
+      }
+    })();
+    return this.#loaded;
+  }
+
+  /** Starts serving (the provider is initialised in the leader). */
+  async start(): Promise<void> {
+    await this.load();
+    this.#active = true;
+  }
+
+  /** Closes every listener now (lost leadership or shutdown); allocations are kept. */
+  async stop(): Promise<void> {
+    this.#active = false;
+    const planes = [...this.#planes.values()];
+    this.#planes.clear();
+    await Promise.all(planes.map((p) => p.close(0)));
+  }
+
+  getLoadBalancer(_clusterName: string, service: Readonly<Service>): Promise<LoadBalancerLookup> {
+    const plane = this.#planes.get(keyOf(service));
+    if (plane === undefined) return Promise.resolve({ exists: false });
+    return Promise.resolve({ exists: true, status: statusOf(plane.address, service) });
+  }
+
+  /** As upstream's `DefaultLoadBalancerName`: `a` + the UID without dashes, at most 32 characters. */
+  getLoadBalancerName(_clusterName: string, service: Readonly<Service>): Promise<string> {
+    return Promise.resolve(`a${(service.metadata?.uid ?? '').replaceAll('-', '')}`.slice(0, 32));
+  }
+
+  async ensureLoadBalancer(_clusterName: string, service: Readonly<Service>, nodes: readonly Readonly<Node>[]): Promise<LoadBalancerStatus> {
+    this.#requireActive();
+    await this.load();
+    const key = keyOf(service);
+    const ports = portsOf(service);
+    const filter = sourceFilterFor(service);
+    const requested = [
+      ...(service.metadata?.annotations?.[LOAD_BALANCER_IPS_ANNOTATION] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
+      ...(service.spec?.loadBalancerIP !== undefined && service.spec.loadBalancerIP !== '' ? [service.spec.loadBalancerIP] : []),
+    ];
+    const before = this.#allocator.get(key);
+    let allocation;
+    try {
+      allocation = this.#allocator.allocate({
+        key,
+        namespace: service.metadata?.namespace ?? 'default',
+        labels: service.metadata?.labels,
+        requested,
+        previous: (service.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip === undefined ? [] : [i.ip])),
+      });
+    } catch (err) {
+      if (err instanceof AllocationError && err.code === 'Exhausted') {
+        // Recoverable once another Service releases an address: retry at a fixed pace.
+        throw new RetryError(err.message, this.#config.exhaustedRetryMs, { cause: err });
+      }
+      throw err;
+    }
+    if (before?.ip !== allocation.ip) await this.#persist();
+    let plane = this.#planes.get(key);
+    if (plane !== undefined && plane.address !== allocation.ip) {
+      // The requested address changed: a new address needs new sockets.
+      this.#planes.delete(key);
+      await plane.close(this.#config.drainTimeoutMs);
+      plane = undefined;
+    }
+    if (plane === undefined) {
+      plane = new ServiceDataPlane({
+        key,
+        address: allocation.ip,
+        family: parseIp(allocation.ip)?.family ?? 4,
+        clock: this.#clock,
+        config: this.#config,
+        onHealthChange: this.#onHealthChange,
+      });
+      this.#planes.set(key, plane);
+    }
+    const family = parseIp(allocation.ip)?.family ?? 4;
+    await plane.apply({
+      ports,
+      nodes: backendNodes(nodes, family),
+      filter,
+      affinityTimeoutMs: affinityMs(service),
+      healthCheckPort: this.#healthPort(service),
+    });
+    return statusOf(allocation.ip, service);
+  }
+
+  updateLoadBalancer(_clusterName: string, service: Readonly<Service>, nodes: readonly Readonly<Node>[]): Promise<void> {
+    this.#requireActive();
+    const plane = this.#planes.get(keyOf(service));
+    if (plane !== undefined) plane.setNodes(backendNodes(nodes, parseIp(plane.address)?.family ?? 4), this.#healthPort(service));
+    return Promise.resolve();
+  }
+
+  async ensureLoadBalancerDeleted(_clusterName: string, service: Readonly<Service>): Promise<void> {
+    await this.load();
+    const key = keyOf(service);
+    const plane = this.#planes.get(key);
+    this.#planes.delete(key);
+    // The listening sockets close at once (the address may be handed out again right away);
+    // established connections drain in the background within the grace period.
+    if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
+    if (this.#allocator.release(key)) await this.#persist();
+  }
+
+  #requireActive(): void {
+    if (!this.#active) throw new Error('local provider: load balancers are served only by the leading manager after initialize()');
+  }
+
+  #healthPort(service: Readonly<Service>): number {
+    const local = service.spec?.externalTrafficPolicy === 'Local';
+    return local && service.spec?.healthCheckNodePort !== undefined ? service.spec.healthCheckNodePort : this.#config.healthCheck.kubeProxyPort;
+  }
+
+  async #persist(): Promise<void> {
+    await this.#state?.save(this.#allocator.entries());
+  }
+}
+
+function portsOf(service: Readonly<Service>): DataPlanePort[] {
+  return (service.spec?.ports ?? []).map((p) => {
+    const protocol = p.protocol ?? 'TCP';
+    if (protocol !== 'TCP' && protocol !== 'UDP') throw new Error(`port ${p.port}/${protocol}: the local provider serves TCP and UDP only`);
+    if (p.nodePort === undefined || p.nodePort === 0) throw new Error(`port ${p.port}/${protocol} has no nodePort yet`);
+    return { protocol, port: p.port, nodePort: p.nodePort };
+  });
+}
+
+function backendNodes(nodes: readonly Readonly<Node>[], family: 4 | 6): DataPlaneNode[] {
+  const out: DataPlaneNode[] = [];
+  for (const node of nodes) {
+    const host = nodeAddress(node, family);
+    if (host !== undefined) out.push({ name: node.metadata?.name ?? host, host });
+  }
+  return out;
+}
+
+function affinityMs(service: Readonly<Service>): number | undefined {
+  if (service.spec?.sessionAffinity !== 'ClientIP') return undefined;
+  return (service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) * 1000;
+}
+
+function statusOf(ip: string, service: Readonly<Service>): LoadBalancerStatus {
+  const ports = (service.spec?.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
+  // ipMode Proxy: traffic reaches nodes from this process, not with the LB address as destination,
+  // so kube-proxy must not short-circuit the address inside the cluster.
+  return { ingress: [{ ip, ipMode: 'Proxy', ...(ports.length > 0 && { ports }) }] };
+}
