@@ -35,3 +35,5 @@ export { ServiceController } from './controllers/service/index.js';
 export type { ServiceControllerMetrics, ServiceControllerOptions } from './controllers/service/index.js';
 export { RouteController, RouteControllerConfigError } from './controllers/route/index.js';
 export type { RouteControllerOptions } from './controllers/route/index.js';
+export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './manager/run.js';
+export type { RunCloudControllerManagerOptions, TextSink } from './manager/run.js';

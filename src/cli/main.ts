@@ -15,17 +15,23 @@ function packageVersion(): string {
 const USAGE = `Usage: outrigger <command>
 
 Commands:
+  run         the cloud-controller-manager, with upstream's flags (outrigger run --help)
   selfcheck   exercise the simulated API server, informers and work queue on a virtual clock
               and print what happened (the default)
   version     print the version
   help        print this help
 
-Planned: run (the cloud-controller-manager), simulate (scenarios at scale).
+Planned: simulate (scenarios at scale).
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = argv[0] ?? 'selfcheck';
   switch (command) {
+    case 'run': {
+      // Loaded on demand: the manager pulls in the Kubernetes client, prom-client and TLS.
+      const { runCloudControllerManager } = await import('../manager/run.js');
+      return runCloudControllerManager({ argv: argv.slice(1) });
+    }
     case 'selfcheck':
       return runSelfCheck((line: string) => process.stdout.write(`${line}\n`));
     case 'version':
@@ -43,4 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: after `run` returns, idle keep-alive sockets and timers must not keep the process
+// alive (upstream's binary exits as soon as its Run returns).
+process.exit(code);

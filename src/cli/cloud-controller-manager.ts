@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/**
+ * The `cloud-controller-manager` entry: the same as `outrigger run`, so an upstream Deployment's
+ * command and arguments work unchanged.
+ *
+ * @module
+ */
+import { runCloudControllerManager } from '../manager/run.js';
+
+process.exit(await runCloudControllerManager({ argv: process.argv.slice(2) }));

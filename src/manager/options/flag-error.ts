@@ -1,0 +1,21 @@
+/**
+ * The one error type for bad command-line input: it names the flag and the value so the manager
+ * can print a single line and exit 2, as cobra/pflag do for upstream's binary.
+ *
+ * @module
+ */
+
+/** A flag that could not be parsed or failed validation. */
+export class FlagError extends Error {
+  /** The flag as typed by the user, with dashes (e.g. `--concurrent-node-syncs`); '' when none applies. */
+  readonly flag: string;
+  /** The offending value, when there is one. */
+  readonly value: string | undefined;
+
+  constructor(flag: string, value: string | undefined, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'FlagError';
+    this.flag = flag;
+    this.value = value;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The typed options of `outrigger run`, built from parsed flags, and their validation with the
+ * messages upstream gives (each naming the flag).
+ *
+ * @module
+ */
+import { FlagError } from './flag-error.js';
+import { KNOWN_FEATURE_GATES } from './flag-table.js';
+import type { FlagValue } from './flag-table.js';
+import type { ParsedFlags } from './parse-flags.js';
+import { parseFlags } from './parse-flags.js';
+
+/** Leader-election settings (`--leader-elect*`). Durations in ms. */
+export interface LeaderElectionOptions {
+  readonly enabled: boolean;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  readonly resourceLock: string;
+  readonly resourceName: string;
+  readonly resourceNamespace: string;
+}
+
+/** Everything `outrigger run` acts on. Durations are milliseconds. */
+export interface ManagerOptions {
+  readonly cloudProvider: string;
+  readonly cloudConfig: string;
+  readonly providerModules: readonly string[];
+  /** `--controllers` as typed (aliases not yet resolved). */
+  readonly controllers: readonly string[];
+  readonly controllerStartIntervalMs: number;
+  readonly minResyncPeriodMs: number;
+  readonly kubeApiQps: number;
+  readonly kubeApiBurst: number;
+  readonly kubeconfig: string;
+  readonly master: string;
+  readonly leaderElection: LeaderElectionOptions;
+  readonly enableLeaderMigration: boolean;
+  readonly leaderMigrationConfig: string;
+  readonly clusterName: string;
+  readonly clusterCidr: string;
+  readonly allocateNodeCidrs: boolean;
+  readonly configureCloudRoutes: boolean;
+  readonly routeReconciliationPeriodMs: number;
+  readonly nodeMonitorPeriodMs: number;
+  readonly nodeStatusUpdateFrequencyMs: number;
+  readonly concurrentNodeSyncs: number;
+  readonly concurrentNodeStatusUpdates: number;
+  readonly concurrentServiceSyncs: number;
+  readonly featureGates: ReadonlyMap<string, boolean>;
+  readonly bindAddress: string;
+  readonly securePort: number;
+  readonly certDir: string;
+  readonly tlsCertFile: string;
+  readonly tlsPrivateKeyFile: string;
+  readonly tlsMinVersion: string;
+  readonly authenticationKubeconfig: string;
+  readonly authenticationTokenWebhookCacheTtlMs: number;
+  readonly authorizationWebhookCacheAuthorizedTtlMs: number;
+  readonly authorizationWebhookCacheUnauthorizedTtlMs: number;
+  readonly authenticationSkipLookup: boolean;
+  readonly authenticationTolerateLookupFailure: boolean;
+  readonly clientCaFile: string;
+  readonly authorizationKubeconfig: string;
+  readonly authorizationAlwaysAllowPaths: readonly string[];
+  readonly verbosity: number;
+  readonly loggingFormat: 'text' | 'json';
+  readonly version: boolean;
+  readonly help: boolean;
+  /** Deprecation warnings and notes about accepted-but-inert flags. */
+  readonly warnings: readonly string[];
+}
+
+function get<T extends FlagValue>(parsed: ParsedFlags, name: string, check: (v: FlagValue) => v is T): T {
+  const value = parsed.values.get(name);
+  if (value === undefined || !check(value)) throw new Error(`flag table and options disagree about --${name}`);
+  return value;
+}
+const isStr = (v: FlagValue): v is string => typeof v === 'string';
+const isNum = (v: FlagValue): v is number => typeof v === 'number';
+const isBool = (v: FlagValue): v is boolean => typeof v === 'boolean';
+const isList = (v: FlagValue): v is readonly string[] => Array.isArray(v);
+
+/** `--feature-gates=A=true,B=false` ⇒ map; unknown gates and non-boolean values are errors, as upstream. */
+function parseFeatureGates(entries: readonly string[]): Map<string, boolean> {
+  const gates = new Map<string, boolean>();
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const key = eq < 0 ? entry : entry.slice(0, eq).trim();
+    const val = eq < 0 ? '' : entry.slice(eq + 1).trim();
+    if (eq < 0) throw new FlagError('--feature-gates', entry, `--feature-gates: missing bool value for ${key}`);
+    if (!KNOWN_FEATURE_GATES.includes(key)) {
+      throw new FlagError('--feature-gates', entry, `--feature-gates: unrecognized feature gate: ${key} (known: ${KNOWN_FEATURE_GATES.join(', ')})`);
+    }
+    if (val !== 'true' && val !== 'false') throw new FlagError('--feature-gates', entry, `--feature-gates: invalid value of ${key}=${val}, err: expected true or false`);
+    gates.set(key, val === 'true');
+  }
+  return gates;
+}
+
+/** Builds typed options from parsed flags (no cross-flag validation; see {@link validateOptions}). */
+export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
+  const str = (n: string): string => get(parsed, n, isStr);
+  const num = (n: string): number => get(parsed, n, isNum);
+  const bool = (n: string): boolean => get(parsed, n, isBool);
+  const list = (n: string): readonly string[] => get(parsed, n, isList);
+  const format = str('logging-format');
+  if (format !== 'text' && format !== 'json') {
+    throw new FlagError('--logging-format', format, `--logging-format: unsupported log format ${JSON.stringify(format)}, permitted formats: "json", "text"`);
+  }
+  return {
+    cloudProvider: str('cloud-provider'),
+    cloudConfig: str('cloud-config'),
+    providerModules: list('provider-module'),
+    controllers: list('controllers'),
+    controllerStartIntervalMs: num('controller-start-interval'),
+    minResyncPeriodMs: num('min-resync-period'),
+    kubeApiQps: num('kube-api-qps'),
+    kubeApiBurst: num('kube-api-burst'),
+    kubeconfig: str('kubeconfig'),
+    master: str('master'),
+    leaderElection: {
+      enabled: bool('leader-elect'),
+      leaseDurationMs: num('leader-elect-lease-duration'),
+      renewDeadlineMs: num('leader-elect-renew-deadline'),
+      retryPeriodMs: num('leader-elect-retry-period'),
+      resourceLock: str('leader-elect-resource-lock'),
+      resourceName: str('leader-elect-resource-name'),
+      resourceNamespace: str('leader-elect-resource-namespace'),
+    },
+    enableLeaderMigration: bool('enable-leader-migration'),
+    leaderMigrationConfig: str('leader-migration-config'),
+    clusterName: str('cluster-name'),
+    clusterCidr: str('cluster-cidr'),
+    allocateNodeCidrs: bool('allocate-node-cidrs'),
+    configureCloudRoutes: bool('configure-cloud-routes'),
+    routeReconciliationPeriodMs: num('route-reconciliation-period'),
+    nodeMonitorPeriodMs: num('node-monitor-period'),
+    nodeStatusUpdateFrequencyMs: num('node-status-update-frequency'),
+    concurrentNodeSyncs: num('concurrent-node-syncs'),
+    concurrentNodeStatusUpdates: num('concurrent-node-status-updates'),
+    concurrentServiceSyncs: num('concurrent-service-syncs'),
+    featureGates: parseFeatureGates(list('feature-gates')),
+    bindAddress: str('bind-address'),
+    securePort: num('secure-port'),
+    certDir: str('cert-dir'),
+    tlsCertFile: str('tls-cert-file'),
+    tlsPrivateKeyFile: str('tls-private-key-file'),
+    tlsMinVersion: str('tls-min-version'),
+    authenticationKubeconfig: str('authentication-kubeconfig'),
+    authenticationTokenWebhookCacheTtlMs: num('authentication-token-webhook-cache-ttl'),
+    authorizationWebhookCacheAuthorizedTtlMs: num('authorization-webhook-cache-authorized-ttl'),
+    authorizationWebhookCacheUnauthorizedTtlMs: num('authorization-webhook-cache-unauthorized-ttl'),
+    authenticationSkipLookup: bool('authentication-skip-lookup'),
+    authenticationTolerateLookupFailure: bool('authentication-tolerate-lookup-failure'),
+    clientCaFile: str('client-ca-file'),
+    authorizationKubeconfig: str('authorization-kubeconfig'),
+    authorizationAlwaysAllowPaths: list('authorization-always-allow-paths'),
+    verbosity: num('v'),
+    loggingFormat: format,
+    version: bool('version'),
+    help: bool('help'),
+    warnings: parsed.warnings,
+  };
+}
+
+/**
+ * Cross-flag validation, as upstream's `Validate` plus the checks upstream has but never calls
+ * (node worker counts), since a zero-worker controller silently does nothing.
+ * @returns every problem found, each a FlagError naming its flag (empty when valid).
+ */
+export function validateOptions(o: ManagerOptions): FlagError[] {
+  const errors: FlagError[] = [];
+  const fail = (flag: string, value: string | number, message: string): void => {
+    errors.push(new FlagError(flag, String(value), message));
+  };
+  if (o.cloudProvider === '') fail('--cloud-provider', '', '--cloud-provider cannot be empty');
+  if (o.concurrentNodeSyncs <= 0) fail('--concurrent-node-syncs', o.concurrentNodeSyncs, `--concurrent-node-syncs must be greater than 0, got ${o.concurrentNodeSyncs}`);
+  if (o.concurrentNodeStatusUpdates < 0) fail('--concurrent-node-status-updates', o.concurrentNodeStatusUpdates, `--concurrent-node-status-updates must not be negative, got ${o.concurrentNodeStatusUpdates}`);
+  if (o.concurrentServiceSyncs <= 0) fail('--concurrent-service-syncs', o.concurrentServiceSyncs, `--concurrent-service-syncs must be greater than 0, got ${o.concurrentServiceSyncs}`);
+  if (o.kubeApiQps <= 0) fail('--kube-api-qps', o.kubeApiQps, `--kube-api-qps must be greater than 0, got ${o.kubeApiQps}`);
+  if (o.kubeApiBurst <= 0) fail('--kube-api-burst', o.kubeApiBurst, `--kube-api-burst must be greater than 0, got ${o.kubeApiBurst}`);
+  if (o.securePort < 0 || o.securePort > 65535) fail('--secure-port', o.securePort, `--secure-port ${o.securePort} must be between 0 and 65535, inclusive. 0 for turning off secure port`);
+  if ((o.tlsCertFile === '') !== (o.tlsPrivateKeyFile === '')) {
+    fail(o.tlsCertFile === '' ? '--tls-cert-file' : '--tls-private-key-file', '', '--tls-cert-file and --tls-private-key-file must be given together');
+  }
+  if (o.tlsMinVersion !== '' && !['VersionTLS12', 'VersionTLS13'].includes(o.tlsMinVersion)) {
+    fail('--tls-min-version', o.tlsMinVersion, `--tls-min-version: unsupported version ${JSON.stringify(o.tlsMinVersion)} (supported: VersionTLS12, VersionTLS13)`);
+  }
+  for (const [flag, ms] of [
+    ['--route-reconciliation-period', o.routeReconciliationPeriodMs],
+    ['--node-monitor-period', o.nodeMonitorPeriodMs],
+    ['--node-status-update-frequency', o.nodeStatusUpdateFrequencyMs],
+    ['--min-resync-period', o.minResyncPeriodMs],
+  ] as const) {
+    if (ms <= 0) fail(flag, ms, `${flag} must be greater than 0`);
+  }
+  if (o.controllerStartIntervalMs < 0) fail('--controller-start-interval', o.controllerStartIntervalMs, '--controller-start-interval must not be negative');
+  const le = o.leaderElection;
+  if (le.enabled) {
+    // As client-go's NewLeaderElector: leaseDuration > renewDeadline > retryPeriod * 1.2 (JitterFactor).
+    if (le.resourceLock !== 'leases') fail('--leader-elect-resource-lock', le.resourceLock, `--leader-elect-resource-lock: only "leases" is supported, got ${JSON.stringify(le.resourceLock)}`);
+    if (le.leaseDurationMs <= le.renewDeadlineMs) fail('--leader-elect-lease-duration', le.leaseDurationMs, '--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
+    if (le.renewDeadlineMs <= 1.2 * le.retryPeriodMs) fail('--leader-elect-renew-deadline', le.renewDeadlineMs, '--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
+    if (le.retryPeriodMs <= 0) fail('--leader-elect-retry-period', le.retryPeriodMs, '--leader-elect-retry-period must be greater than 0');
+    if (le.resourceName === '') fail('--leader-elect-resource-name', '', '--leader-elect-resource-name cannot be empty');
+    if (le.resourceNamespace === '') fail('--leader-elect-resource-namespace', '', '--leader-elect-resource-namespace cannot be empty');
+  }
+  if (o.leaderMigrationConfig !== '' && !o.enableLeaderMigration) {
+    fail('--leader-migration-config', o.leaderMigrationConfig, '--leader-migration-config is set but --enable-leader-migration is false');
+  }
+  if (o.verbosity < 0) fail('--v', o.verbosity, `--v must not be negative, got ${o.verbosity}`);
+  return errors;
+}
+
+/**
+ * Parses and validates a command line in one step (except `--controllers` names, which need the
+ * controller catalog: see `resolveControllerAliases`).
+ * @throws FlagError — the first problem found.
+ */
+export function parseManagerOptions(argv: readonly string[]): ManagerOptions {
+  const options = optionsFromFlags(parseFlags(argv));
+  if (options.help || options.version) return options;
+  const [first] = validateOptions(options);
+  if (first !== undefined) throw first;
+  return options;
+}

@@ -1,0 +1,194 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CloudProvider } from '../cloud/provider.js';
+import { ProviderRegistry } from '../cloud/registry.js';
+import { SimulatedApiServer } from '../kube/memory/index.js';
+import { HttpApiServer } from '../kube/memory/http/index.js';
+import { FakeCloudProvider } from '../providers/fake/index.js';
+import { EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './run.js';
+
+/** Captures text and tells listeners about each write. */
+class Capture {
+  text = '';
+  readonly #waiters: { match: RegExp; resolve: () => void }[] = [];
+  write(chunk: string): boolean {
+    this.text += chunk;
+    for (const w of [...this.#waiters]) {
+      if (w.match.test(this.text)) {
+        this.#waiters.splice(this.#waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+    return true;
+  }
+  waitFor(match: RegExp): Promise<void> {
+    if (match.test(this.text)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+}
+
+async function run(argv: string[], registry = new ProviderRegistry()): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await runCloudControllerManager({ argv, registry, stdout, stderr, handleSignals: false, env: {} });
+  return { code, out: stdout.text, err: stderr.text };
+}
+
+describe('runCloudControllerManager', () => {
+  it('prints --help with upstream sections and exits 0', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, EXIT_OK);
+    assert.match(r.out, /Leader-migration flags:/);
+    assert.match(r.out, /--leader-elect-lease-duration duration/);
+  });
+
+  it('prints --version and exits 0', async () => {
+    const r = await run(['--version']);
+    assert.equal(r.code, EXIT_OK);
+    assert.match(r.out, /^outrigger \d+\.\d+\.\d+/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ['an unknown flag', ['--cloud-provider=fake', '--nope'], /^Error: unknown flag: --nope\n$/],
+    ['a missing --cloud-provider', [], /^Error: --cloud-provider cannot be empty\n$/],
+    ['an unknown provider', ['--cloud-provider=acme'], /Error: unknown cloud provider "acme" \(registered: "fake"\)\n$/],
+    ['"external" (no provider in this process)', ['--cloud-provider=external'], /Error: --cloud-provider=external: no cloud provider runs in this process/],
+    ['a missing kubeconfig file', ['--cloud-provider=fake', '--kubeconfig=/nonexistent/kubeconfig'], /Error: .*\/nonexistent\/kubeconfig/],
+  ];
+  for (const [name, argv, message] of bad) {
+    it(`exits 2 on ${name} with one message and no stack trace`, async () => {
+      const r = await run(argv);
+      assert.equal(r.code, EXIT_USAGE, r.err);
+      assert.match(r.err, message);
+      assert.doesNotMatch(r.err, /\n\s+at /);
+    });
+  }
+
+  it('prints the stack trace of an input error at -v=4', async () => {
+    const r = await run(['-v=4', '--cloud-provider=acme']);
+    assert.equal(r.code, EXIT_USAGE);
+    assert.match(r.err, /UnknownProviderError: unknown cloud provider "acme"[^\n]*\n\s+at /);
+  });
+
+  it('prints pflag deprecation warnings on stderr', async () => {
+    const r = await run(['--node-sync-period=1m']);
+    assert.match(r.err, /^Flag --node-sync-period has been deprecated, This flag is currently no-op and will be deleted\.\n/);
+  });
+
+  describe('against the simulated API over HTTP', () => {
+    let http: HttpApiServer;
+    let dir: string;
+    let kubeconfig: string;
+    before(async () => {
+      http = await HttpApiServer.start({ server: new SimulatedApiServer() });
+      dir = await mkdtemp(join(tmpdir(), 'outrigger-run-'));
+      kubeconfig = join(dir, 'kubeconfig');
+      await http.writeKubeconfig(kubeconfig);
+    });
+    after(async () => {
+      await http.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('stops its controllers and exits 1 when another holder takes the lease', async () => {
+      const api = new SimulatedApiServer();
+      const face = await HttpApiServer.start({ server: api });
+      const config = join(dir, 'lost-kubeconfig');
+      await face.writeKubeconfig(config);
+      const stderr = new Capture();
+      try {
+        const done = runCloudControllerManager({
+          argv: [
+            '--cloud-provider=fake',
+            '--cluster-cidr=10.244.0.0/16',
+            `--kubeconfig=${config}`,
+            '--secure-port=0',
+            '--leader-elect-lease-duration=3s',
+            '--leader-elect-renew-deadline=2s',
+            '--leader-elect-retry-period=500ms',
+          ],
+          registry: new ProviderRegistry(),
+          stdout: new Capture(),
+          stderr,
+          handleSignals: false,
+          env: {},
+        });
+        await stderr.waitFor(/"Started controller"/);
+        // Another candidate overwrites the record: our renewals now fail until the renew deadline.
+        const leases = api.client().leases;
+        const lease = await leases.get({ namespace: 'kube-system', name: 'cloud-controller-manager' });
+        await leases.update({ ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new Date(Date.now() + 60_000).toISOString().replace('Z', '000Z'), leaseDurationSeconds: 60 } });
+        assert.equal(await done, 1, stderr.text);
+        assert.match(stderr.text, /leaderelection lost/);
+      } finally {
+        await face.close();
+      }
+    });
+
+    it('registers the caller\'s providers, initialises once under leader migration, runs migrated controllers under the migration lease, and exits 0 when aborted', async () => {
+      let initialized = 0;
+      const registry = new ProviderRegistry();
+      const stderr = new Capture();
+      const shutdown = new AbortController();
+      const migrationConfig = join(dir, 'migration.yaml');
+      await writeFile(
+        migrationConfig,
+        [
+          'apiVersion: controllermanager.config.k8s.io/v1',
+          'kind: LeaderMigrationConfiguration',
+          'leaderName: test-migration',
+          'controllerLeaders:',
+          '  - name: cloud-node-lifecycle-controller',
+          '    component: "*"',
+          '  - name: node-route-controller',
+          '    component: kube-controller-manager',
+          '',
+        ].join('\n'),
+      );
+      const done = runCloudControllerManager({
+        argv: [
+          '--cloud-provider=acme',
+          `--kubeconfig=${kubeconfig}`,
+          '--secure-port=0',
+          '--enable-leader-migration',
+          `--leader-migration-config=${migrationConfig}`,
+          '--leader-elect-lease-duration=3s',
+          '--leader-elect-renew-deadline=2s',
+          '--leader-elect-retry-period=500ms',
+        ],
+        registry,
+        providers: [
+          {
+            name: 'acme',
+            factory: (): CloudProvider => {
+              const fake = new FakeCloudProvider({ name: 'acme', capabilities: ['instancesV2', 'loadBalancer', 'routes'] });
+              const initialize = fake.initialize.bind(fake);
+              fake.initialize = async (ctx) => {
+                initialized++;
+                await initialize(ctx);
+              };
+              return fake;
+            },
+          },
+        ],
+        stdout: new Capture(),
+        stderr,
+        signal: shutdown.signal,
+        handleSignals: false,
+        env: {},
+      });
+      await stderr.waitFor(/"Started controller" controller="cloud-node-lifecycle-controller"/);
+      assert.match(stderr.text, /"Controllers owned by another manager will not run here" controllers=\["node-route-controller"\]/);
+      // The migrated controller starts only after the migration lease is held.
+      const migrationStart = stderr.text.indexOf('lease="kube-system/test-migration"');
+      assert.ok(migrationStart > 0 && migrationStart < stderr.text.indexOf('controller="cloud-node-lifecycle-controller"'), stderr.text);
+      assert.doesNotMatch(stderr.text, /"Starting controller" controller="node-route-controller"/);
+      shutdown.abort();
+      assert.equal(await done, EXIT_OK, stderr.text);
+      assert.equal(initialized, 1);
+    });
+  });
+});

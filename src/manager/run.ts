@@ -1,0 +1,581 @@
+/**
+ * `outrigger run` / `cloud-controller-manager`: the whole process, as upstream's
+ * `app.Run`: flags ⇒ logger ⇒ provider ⇒ clients ⇒ metrics and serving ⇒ leader election (with
+ * optional leader migration) ⇒ on leading, `initialize` once, shared informers, controllers ⇒
+ * on losing a lease exit 1; on SIGTERM/SIGINT stop leading, drain, close, exit 0. Bad input exits
+ * 2 with one message naming the flag or file.
+ *
+ * @module
+ */
+import { randomUUID, getRandomValues } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { initCloudProvider } from '../cloud/init-cloud-provider.js';
+import { loadProviderModule } from '../cloud/module-loader.js';
+import type { ProviderModuleEntry } from '../cloud/module-loader.js';
+import type { ClientBuilder, CloudProvider } from '../cloud/provider.js';
+import { CloudConfigFileError, ProviderInitError, ProviderModuleError, ProviderRegistrationError, UnknownProviderError } from '../cloud/registry-errors.js';
+import { defaultRegistry } from '../cloud/registry.js';
+import type { ProviderRegistry } from '../cloud/registry.js';
+import type { Controller, ControllerContext } from '../controllers/context.js';
+import { RouteControllerConfigError } from '../controllers/route/index.js';
+import { createKubeClient } from '../kube/client-node/index.js';
+import type { ClientNodeKubeClient } from '../kube/client-node/index.js';
+import { KubeConfigError } from '../kube/client-node/index.js';
+import type { Clock } from '../kube/clock.js';
+import { RealClock } from '../kube/clock.js';
+import { EventBroadcaster } from '../kube/events.js';
+import { LeaderElector, leaderIdentity } from '../kube/leader-election.js';
+import { SharedInformerFactory } from '../kube/shared-informers.js';
+import type { Logger } from '../log/logger.js';
+import { createLogger, klogJsonSink, klogTextSink } from '../log/logger.js';
+import { FakeConfigError } from '../providers/fake/fake-config.js';
+import { FAKE_PROVIDER_NAME, registerFakeProvider } from '../providers/fake/register-fake-provider.js';
+import { CCM_USER_AGENT, CONTROLLER_CATALOG, MANAGED_CONTROLLERS, userAgentFor } from './controllers.js';
+import type { ManagedController } from './controllers.js';
+import { classifyControllers, defaultLeaderMigrationConfig, LeaderMigrationConfigError, parseLeaderMigrationConfig } from './leader-migration/index.js';
+import type { LeaderMigrationConfiguration } from './leader-migration/index.js';
+import { createManagerMetrics } from './metrics/index.js';
+import type { ManagerMetrics } from './metrics/index.js';
+import { FlagError } from './options/flag-error.js';
+import { enabledControllers } from './options/controller-selection.js';
+import type { ManagerOptions } from './options/manager-options.js';
+import { optionsFromFlags, validateOptions } from './options/manager-options.js';
+import { formatHelp, parseFlags } from './options/parse-flags.js';
+import { DelegatedAuth } from './serving/delegated-auth.js';
+import { startServing } from './serving/index.js';
+import type { HealthCheck } from './serving/index.js';
+
+/** Something text can be written to (process.stdout/stderr or a test buffer). */
+export interface TextSink {
+  write(text: string): unknown;
+}
+
+/** Options of {@link runCloudControllerManager}. */
+export interface RunCloudControllerManagerOptions {
+  /** The command line without the program name (`process.argv.slice(2)`). */
+  readonly argv: readonly string[];
+  /** Providers to register before `--cloud-provider` is resolved (a provider author's own main). */
+  readonly providers?: readonly ProviderModuleEntry[];
+  /** Registry to use (default: the process-wide one, with the fake provider added). */
+  readonly registry?: ProviderRegistry;
+  /** Environment (default `process.env`): `KUBECONFIG`, in-cluster variables, `HOME`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly stdout?: TextSink;
+  readonly stderr?: TextSink;
+  /** Aborting it is a graceful shutdown, like SIGTERM. */
+  readonly signal?: AbortSignal;
+  /** Listen for SIGTERM/SIGINT (default true). */
+  readonly handleSignals?: boolean;
+  /** Time for controllers to drain their queues on shutdown (default 10 s). */
+  readonly shutdownGraceMs?: number;
+  /** Time source (default: the wall clock). */
+  readonly clock?: Clock;
+  /** Jitter source in [0, 1) (default: crypto-backed). */
+  readonly random?: () => number;
+  /** This candidate's host name for the leader identity (default `os.hostname()`). */
+  readonly hostname?: string;
+}
+
+/** Exit codes, as upstream: 0 clean shutdown, 1 runtime failure or lost lease, 2 bad input. */
+export const EXIT_OK = 0;
+/** Runtime failure, including a lost lease (upstream exits 1 on "leaderelection lost"). */
+export const EXIT_FAILURE = 1;
+/** Bad command line, config file or provider selection. */
+export const EXIT_USAGE = 2;
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** Client name of the delegated-auth reviews when a separate kubeconfig is given. */
+const AUTH_CLIENT = 'delegated-auth';
+
+/** Errors that are the operator's input at fault: one line, exit 2. */
+function isInputError(err: unknown): boolean {
+  return (
+    err instanceof FlagError ||
+    err instanceof UnknownProviderError ||
+    err instanceof CloudConfigFileError ||
+    err instanceof ProviderInitError ||
+    err instanceof ProviderModuleError ||
+    err instanceof ProviderRegistrationError ||
+    err instanceof LeaderMigrationConfigError ||
+    err instanceof KubeConfigError ||
+    err instanceof RouteControllerConfigError ||
+    err instanceof FakeConfigError
+  );
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function cryptoRandom(): number {
+  return (getRandomValues(new Uint32Array(1))[0] ?? 0) / 2 ** 32;
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** An AbortSignal aborted when any of `signals` is. */
+function anySignal(signals: readonly AbortSignal[]): AbortSignal {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener('abort', () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
+
+/** A promise that settles when `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Everything built before leader election, shared by the leading phase. */
+interface Wiring {
+  readonly options: ManagerOptions;
+  readonly enabled: readonly string[];
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly cloud: CloudProvider;
+  readonly root: ClientNodeKubeClient;
+  readonly clients: ReadonlyMap<string, ClientNodeKubeClient>;
+  readonly metrics: ManagerMetrics;
+  readonly events: EventBroadcaster;
+  readonly informers: SharedInformerFactory;
+  /** Names of started controllers (for /healthz), filled as they start. */
+  readonly started: Set<string>;
+  synced: boolean;
+}
+
+/** Starts `specs` (already filtered) under `signal`; resolves with their run promises. */
+function startControllers(w: Wiring, specs: readonly ManagedController[], signal: AbortSignal): Promise<void>[] {
+  const runs: Promise<void>[] = [];
+  let startDelayMs = 0;
+  for (const spec of specs) {
+    const kube = w.clients.get(spec.clientName) ?? w.root;
+    const log = w.logger.withValues({ controller: spec.name });
+    const ctx: ControllerContext = {
+      kube,
+      informers: w.informers,
+      cloud: w.cloud,
+      recorder: w.events.newRecorder({ component: spec.eventComponent }),
+      clock: w.clock,
+      random: w.random,
+      logger: w.logger,
+      workQueueMetrics: w.metrics.workQueue,
+    };
+    log.info('Starting controller');
+    const start = spec.start(ctx, { options: w.options, metrics: w.metrics });
+    if ('skipped' in start) {
+      // As upstream's startControllers: a controller that does not start is logged and skipped.
+      log.info('Skipping controller', { reason: start.skipped });
+      continue;
+    }
+    const controller: Controller = start.controller;
+    w.started.add(spec.name);
+    w.metrics.runningManagedControllers(spec.name, true);
+    log.info('Started controller');
+    const delayMs = startDelayMs;
+    // --controller-start-interval: as upstream, a jittered (factor 1.0) pause after each start.
+    startDelayMs += w.options.controllerStartIntervalMs * (1 + w.random());
+    runs.push(
+      (async (): Promise<void> => {
+        if (delayMs > 0) await w.clock.sleep(delayMs, signal).catch(() => {});
+        if (!signal.aborted) await controller.run(signal);
+      })()
+        .catch((err: unknown) => {
+          log.error(err, 'Controller stopped with an error');
+        })
+        .finally(() => {
+          w.metrics.runningManagedControllers(spec.name, false);
+        }),
+    );
+  }
+  return runs;
+}
+
+/** Builds a client per identity: the root one, the informers' and each controller's. */
+async function buildClients(
+  o: ManagerOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  clock: Clock,
+  metrics: ManagerMetrics,
+  extraNames: readonly string[],
+): Promise<{ root: ClientNodeKubeClient; clients: Map<string, ClientNodeKubeClient> }> {
+  const make = (userAgent: string): Promise<ClientNodeKubeClient> =>
+    createKubeClient({
+      ...(o.kubeconfig === '' ? {} : { kubeconfig: o.kubeconfig }),
+      ...(o.master === '' ? {} : { master: o.master }),
+      env,
+      qps: o.kubeApiQps,
+      burst: o.kubeApiBurst,
+      userAgent,
+      clock,
+      metrics: metrics.restClient,
+    });
+  const root = await make(CCM_USER_AGENT);
+  const clients = new Map<string, ClientNodeKubeClient>();
+  const names = new Set(['shared-informers', ...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
+  for (const name of names) clients.set(name, await make(userAgentFor(name)));
+  // Delegated auth reviews go to --authorization-kubeconfig (else --authentication-kubeconfig,
+  // else the main connection); one client serves both reviews.
+  const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
+  if (authKubeconfig !== '') {
+    clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
+  }
+  return { root, clients };
+}
+
+/**
+ * Runs the cloud-controller-manager until shutdown and returns the process exit code.
+ *
+ * @example
+ * ```ts
+ * // A provider author's own main:
+ * process.exitCode = await runCloudControllerManager({
+ *   argv: process.argv.slice(2),
+ *   providers: [{ name: 'acme', factory: ({ contents }) => new AcmeCloud(contents) }],
+ * });
+ * ```
+ */
+export async function runCloudControllerManager(run: RunCloudControllerManagerOptions): Promise<number> {
+  const stdout = run.stdout ?? process.stdout;
+  const stderr = run.stderr ?? process.stderr;
+  const env = run.env ?? process.env;
+  const clock = run.clock ?? new RealClock();
+  const random = run.random ?? cryptoRandom;
+  let verbosity = 0;
+  const shutdown = new AbortController();
+  const onSignal = (sig: string) => (): void => {
+    shutdown.abort(new Error(`received ${sig}`));
+  };
+  const onTerm = onSignal('SIGTERM');
+  const onInt = onSignal('SIGINT');
+  const handleSignals = run.handleSignals ?? true;
+  if (handleSignals) {
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  }
+  if (run.signal !== undefined) {
+    if (run.signal.aborted) shutdown.abort(run.signal.reason);
+    else run.signal.addEventListener('abort', () => shutdown.abort(run.signal?.reason), { once: true });
+  }
+  let logger: Logger | undefined;
+  try {
+    const parsed = parseFlags(run.argv);
+    // pflag prints deprecation warnings while parsing, before any validation error.
+    for (const warning of parsed.warnings) stderr.write(`${warning}\n`);
+    const options = optionsFromFlags(parsed);
+    verbosity = options.verbosity;
+    if (options.help) {
+      stdout.write(formatHelp('cloud-controller-manager'));
+      return EXIT_OK;
+    }
+    if (options.version) {
+      stdout.write(`outrigger ${packageVersion()}\n`);
+      return EXIT_OK;
+    }
+    const [invalid] = validateOptions(options);
+    if (invalid !== undefined) throw invalid;
+    const write = (line: string): void => {
+      stderr.write(line);
+    };
+    const sink = options.loggingFormat === 'json' ? klogJsonSink(write, () => clock.now()) : klogTextSink(write, () => clock.now());
+    const log = createLogger(sink, options.verbosity);
+    logger = log;
+    log.info('Starting cloud-controller-manager', { version: packageVersion(), cloudProvider: options.cloudProvider });
+    const enabled = enabledControllers(options.controllers, CONTROLLER_CATALOG);
+
+    // Providers: built-ins, the caller's, then --provider-module, then --cloud-provider.
+    const registry = run.registry ?? defaultRegistry;
+    if (!registry.has(FAKE_PROVIDER_NAME)) registerFakeProvider(registry, { clock });
+    for (const entry of run.providers ?? []) {
+      if (!registry.has(entry.name)) registry.register(entry.name, entry.factory);
+    }
+    for (const specifier of options.providerModules) {
+      const loaded = await loadProviderModule(specifier, registry);
+      log.info('Loaded provider module', { module: specifier, providers: loaded.registered });
+    }
+    const cloud = await initCloudProvider(registry, options.cloudProvider, options.cloudConfig, undefined, { logger: log.withName('cloud-provider') });
+    if (cloud === undefined) {
+      throw new FlagError('--cloud-provider', options.cloudProvider, `--cloud-provider=${options.cloudProvider}: no cloud provider runs in this process, so there is nothing to manage`);
+    }
+
+    // Leader migration: only with leader election on, as upstream.
+    let migration: LeaderMigrationConfiguration | undefined;
+    if (options.enableLeaderMigration && options.leaderElection.enabled) {
+      migration =
+        options.leaderMigrationConfig === ''
+          ? defaultLeaderMigrationConfig()
+          : parseLeaderMigrationConfig(await readFile(options.leaderMigrationConfig, 'utf8').catch((err: unknown) => {
+              throw new FlagError('--leader-migration-config', options.leaderMigrationConfig, `--leader-migration-config: cannot read ${JSON.stringify(options.leaderMigrationConfig)}: ${messageOf(err)}`, { cause: err });
+            }), options.leaderMigrationConfig);
+    }
+
+    const metrics = createManagerMetrics({ clock });
+    const { root, clients } = await buildClients(options, env, clock, metrics, ['cloud-provider']);
+    try {
+      metrics.restClient.setHost(new URL(root.server).host);
+    } catch {
+      // A server URL we cannot parse only loses the host label.
+    }
+    const informersClient = clients.get('shared-informers') ?? root;
+    const wiring: Wiring = {
+      options,
+      enabled,
+      logger: log,
+      clock,
+      random,
+      cloud,
+      root,
+      clients,
+      metrics,
+      events: new EventBroadcaster({ client: root, clock, random, logger: log.withName('events') }),
+      // As upstream's ResyncPeriod: a random period between --min-resync-period and twice it.
+      informers: new SharedInformerFactory({ client: informersClient, clock, random, logger: log.withName('informers'), defaultResyncMs: options.minResyncPeriodMs * (1 + random()) }),
+      started: new Set(),
+      synced: false,
+    };
+    return await runLeading(wiring, migration, shutdown.signal, run);
+  } catch (err) {
+    const input = isInputError(err);
+    const stack = verbosity >= 4 && err instanceof Error && err.stack !== undefined ? err.stack : undefined;
+    if (!input && logger !== undefined) {
+      logger.error(err, 'cloud-controller-manager failed', stack === undefined ? {} : { stack });
+      return EXIT_FAILURE;
+    }
+    // One line naming the flag/file; the stack only at -v>=4.
+    stderr.write(`Error: ${stack ?? messageOf(err)}\n`);
+    return input ? EXIT_USAGE : EXIT_FAILURE;
+  } finally {
+    if (handleSignals) {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    }
+  }
+}
+
+/** Serving, leader election (and migration) and the controllers; returns the exit code. */
+async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | undefined, shutdown: AbortSignal, run: RunCloudControllerManagerOptions): Promise<number> {
+  const { options: o, logger: log, clock, random } = w;
+  const le = o.leaderElection;
+  const identity = leaderIdentity(run.hostname ?? osHostname(), randomUUID());
+  const releaseOnCancel = o.featureGates.get('ControllerManagerReleaseLeaderElectionLockOnExit') ?? false;
+  const elector = (name: string): LeaderElector =>
+    new LeaderElector({
+      client: w.root,
+      namespace: le.resourceNamespace,
+      name,
+      identity,
+      leaseDurationMs: le.leaseDurationMs,
+      renewDeadlineMs: le.renewDeadlineMs,
+      retryPeriodMs: le.retryPeriodMs,
+      releaseOnCancel,
+      clock,
+      random,
+      logger: log.withName('leader-election').withValues({ lease: `${le.resourceNamespace}/${name}` }),
+      onLeaderStatus: (leading) => w.metrics.leaderStatus(name, leading),
+    });
+  const main = le.enabled ? elector(le.resourceName) : undefined;
+
+  // Which controllers run under which lock (KEP-2436); without migration all are "non-migrated".
+  let migrated: string[] = [];
+  let nonMigrated = [...w.enabled];
+  if (migration !== undefined) {
+    const classes = classifyControllers(migration, w.enabled, CCM_USER_AGENT);
+    migrated = classes.migrated;
+    nonMigrated = classes.nonMigrated;
+    if (classes.unowned.length > 0) log.info('Controllers owned by another manager will not run here', { controllers: classes.unowned });
+  }
+  const migrationElector = migration !== undefined && migrated.length > 0 ? elector(migration.leaderName) : undefined;
+
+  const healthz: HealthCheck[] = [];
+  if (main !== undefined) {
+    healthz.push({
+      name: 'leaderElection',
+      check: () => {
+        const err = main.check();
+        if (err !== undefined) throw err;
+      },
+    });
+  }
+  // One named check per started controller, as upstream (a ping unless the controller has its own).
+  const controllerChecks: HealthCheck[] = w.enabled.map((name) => ({
+    name,
+    check: () => {
+      if (!w.started.has(name)) throw new Error(`controller ${name} is not running`);
+    },
+  }));
+  const readyz: HealthCheck[] = [
+    {
+      name: 'leader-election',
+      check: () => {
+        if (main !== undefined && main.leader() === undefined && !main.isLeader()) throw new Error('leadership not yet known');
+      },
+    },
+    {
+      name: 'informer-sync',
+      check: () => {
+        const leading = main === undefined || main.isLeader();
+        if (leading && !w.synced) throw new Error('informer caches not synced');
+      },
+    },
+  ];
+  let serving: { port: number; close(): Promise<void> } | undefined;
+  if (o.securePort !== 0) {
+    serving = await startServing({
+      bindAddress: o.bindAddress,
+      securePort: o.securePort,
+      ...(o.tlsCertFile === '' ? {} : { tlsCertFile: o.tlsCertFile }),
+      ...(o.tlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+      alwaysAllowPaths: o.authorizationAlwaysAllowPaths,
+      auth: new DelegatedAuth({
+        kube: w.clients.get(AUTH_CLIENT) ?? w.root,
+        clock,
+        authnCacheTtlMs: o.authenticationTokenWebhookCacheTtlMs,
+        authzAllowedTtlMs: o.authorizationWebhookCacheAuthorizedTtlMs,
+        authzDeniedTtlMs: o.authorizationWebhookCacheUnauthorizedTtlMs,
+      }),
+      metrics: w.metrics,
+      // The same array grows as controllers start: the server reads it on every request.
+      healthz,
+      readyz,
+      livez: [{ name: 'ping', check: () => {} }],
+      logger: log.withName('serving'),
+    });
+    log.info('Serving securely', { address: `${o.bindAddress}:${serving.port}` });
+  }
+
+  const lost = new AbortController();
+  let leaseLost = false;
+  let initialized = false;
+  const controllerRuns: Promise<void>[] = [];
+  const stopControllers = new AbortController();
+
+  /** Runs once, under the main lock: initialize (ONCE, unlike upstream under migration), informers. */
+  const onMainLeading = async (leading: AbortSignal): Promise<void> => {
+    const signal = anySignal([leading, stopControllers.signal]);
+    if (!initialized) {
+      initialized = true;
+      const clientBuilder: ClientBuilder = { client: (name) => w.clients.get(name) ?? w.clients.get('cloud-provider') ?? w.root };
+      await w.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider') });
+      w.cloud.setInformers?.(w.informers);
+    }
+    const specs = MANAGED_CONTROLLERS.filter((c) => nonMigrated.includes(c.name));
+    controllerRuns.push(...startControllers(w, specs, signal));
+    // Only started controllers get a check, as upstream (a skipped one is not unhealthy).
+    healthz.push(...controllerChecks.filter((c) => nonMigrated.includes(c.name) && w.started.has(c.name)));
+    w.informers.start(signal);
+    void w.informers.waitForCacheSync(signal).then((ok) => {
+      if (ok) w.synced = true;
+      if (ok) log.info('Caches are synced');
+    });
+    if (migrationElector !== undefined) {
+      log.info('Leader migration: acquiring the migration lease', { lease: migration?.leaderName, controllers: migrated });
+      void migrationElector
+        .run(signal, {
+          onStartedLeading: (migrationLeading) => {
+            const both = anySignal([signal, migrationLeading]);
+            try {
+              controllerRuns.push(...startControllers(w, MANAGED_CONTROLLERS.filter((c) => migrated.includes(c.name)), both));
+            } catch (err) {
+              lost.abort(err);
+              return;
+            }
+            healthz.push(...controllerChecks.filter((c) => migrated.includes(c.name) && w.started.has(c.name)));
+            w.informers.start(both);
+          },
+          onStoppedLeading: () => {
+            if (!shutdown.aborted && migrationElector.isLeader() === false && initialized) {
+              leaseLost = true;
+              lost.abort(new Error('migration lease lost'));
+            }
+          },
+        })
+        .catch((err: unknown) => {
+          log.error(err, 'Leader migration election failed');
+          leaseLost = true;
+          lost.abort(err);
+        });
+    }
+  };
+
+  const leadingDone = (async (): Promise<void> => {
+    if (main === undefined) {
+      await onMainLeading(shutdown);
+      return;
+    }
+    let started = false;
+    await main.run(anySignal([shutdown, lost.signal]), {
+      onStartedLeading: (leading) => {
+        started = true;
+        onMainLeading(leading).catch((err: unknown) => {
+          if (!isInputError(err)) log.error(err, 'Starting controllers failed');
+          lost.abort(err);
+        });
+        leading.addEventListener(
+          'abort',
+          () => {
+            if (!shutdown.aborted) {
+              // As upstream: "leaderelection lost", stop at once and exit non-zero.
+              leaseLost = true;
+              lost.abort(new Error('leaderelection lost'));
+            }
+          },
+          { once: true },
+        );
+      },
+      onStoppedLeading: () => {
+        if (started && !shutdown.aborted) {
+          leaseLost = true;
+          lost.abort(new Error('leaderelection lost'));
+        }
+      },
+      onNewLeader: (id) => {
+        if (id !== identity) log.info('New leader elected', { identity: id });
+      },
+    });
+  })();
+  leadingDone.catch((err: unknown) => {
+    if (!isInputError(err)) log.error(err, 'Leader election failed');
+    lost.abort(err);
+  });
+
+  await Promise.race([aborted(shutdown), aborted(lost.signal)]);
+  if (lost.signal.aborted && !shutdown.aborted) {
+    // Stop every write at once; no drain (upstream exits immediately after flushing logs).
+    stopControllers.abort(lost.signal.reason);
+    if (isInputError(lost.signal.reason)) {
+      // A controller's configuration error found at start (e.g. --cluster-cidr): exit 2 with it.
+      await serving?.close().catch(() => {});
+      throw lost.signal.reason;
+    }
+    log.error(lost.signal.reason, leaseLost ? 'leaderelection lost' : 'cloud-controller-manager stopped');
+    await serving?.close().catch(() => {});
+    return EXIT_FAILURE;
+  }
+  log.info('Shutting down', { reason: messageOf(shutdown.reason) });
+  stopControllers.abort(shutdown.reason);
+  // Drain within the grace period: controllers finish in-flight work, the elector releases the lease if configured.
+  const grace = new AbortController();
+  const graceTimer = clock.setTimer(run.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, () => grace.abort());
+  await Promise.race([Promise.allSettled([...controllerRuns, leadingDone, w.informers.shutdown(), w.events.shutdown()]), aborted(grace.signal)]);
+  graceTimer.cancel();
+  if (grace.signal.aborted) log.info('Shutdown grace period elapsed with work still in flight');
+  await serving?.close().catch(() => {});
+  for (const client of [w.root, ...w.clients.values()]) client.close();
+  log.info('Stopped');
+  return leaseLost ? EXIT_FAILURE : EXIT_OK;
+}
