@@ -107,7 +107,7 @@ async function startHaproxy(backendPort: number, dir: string): Promise<{ target:
   const cfg = join(dir, 'haproxy.cfg');
   await writeFile(
     cfg,
-    `global\n  maxconn 20000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend f\n  bind 127.0.74.1:${port}\n  default_backend b\nbackend b\n  server s1 ${BACKEND}:${backendPort}\n`,
+    `global\n  maxconn 8000\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend f\n  bind 127.0.74.1:${port}\n  default_backend b\nbackend b\n  server s1 ${BACKEND}:${backendPort}\n`,
   );
   const proc = spawn('haproxy', ['-f', cfg], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
