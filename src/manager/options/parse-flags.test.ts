@@ -164,6 +164,6 @@ describe('parseFlags', () => {
     const help = formatHelp('cloud-controller-manager');
     for (const spec of FLAGS) assert.match(help, new RegExp(`--${spec.name}\\b`));
     assert.match(help, /Secure serving flags:/);
-    assert.match(help, /--secure-port int +The port .* \(default 10258\)/);
+    assert.match(help, /--secure-port int +Port for authenticated and authorized HTTPS; 0 turns HTTPS serving off\. \(default 10258\)/);
   });
 });

@@ -159,7 +159,7 @@ export function formatHelp(command: string): string {
     groups.set(spec.group, list);
   }
   const lines = [
-    'The Cloud controller manager is a daemon that embeds the cloud specific control loops shipped with Kubernetes.',
+    'cloud-controller-manager is a long-running daemon that runs the Kubernetes control loops that depend on a cloud provider.',
     '',
     'Usage:',
     `  ${command} [flags]`,
