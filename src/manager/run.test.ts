@@ -75,7 +75,7 @@ describe('runCloudControllerManager', () => {
 
   it('prints pflag deprecation warnings on stderr', async () => {
     const r = await run(['--node-sync-period=1m']);
-    assert.match(r.err, /^Flag --node-sync-period has been deprecated, This flag is currently no-op and will be deleted\.\n/);
+    assert.match(r.err, /^Flag --node-sync-period has been deprecated, it does nothing and will be removed\.\n/);
   });
 
   describe('against the simulated API over HTTP', () => {

@@ -132,8 +132,8 @@ describe('parseFlags', () => {
   it('warns in pflag words about deprecated flags and accepts them', () => {
     const parsed = parseFlags(['--node-sync-period=1m', '--allow-untagged-cloud']);
     assert.deepEqual(parsed.warnings, [
-      'Flag --allow-untagged-cloud has been deprecated, This is a legacy mode of operation and will be removed.',
-      'Flag --node-sync-period has been deprecated, This flag is currently no-op and will be deleted.',
+      'Flag --allow-untagged-cloud has been deprecated, running without a cluster ID is a legacy mode and will go away.',
+      'Flag --node-sync-period has been deprecated, it does nothing and will be removed.',
     ]);
   });
 
