@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { ipTo16Bytes, isIpv4Mapped, parseIp } from '../../net/ip.js';
 
 /** A parsed IP: 16 bytes, IPv4 stored IPv4-mapped (`::ffff:a.b.c.d`) as Go's `net.IP` does. */
 export interface ParsedIP {
@@ -17,69 +18,14 @@ export interface ParsedIP {
   readonly text: string;
 }
 
-const V4_MAPPED_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
-
-function parseIPv4Bytes(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const part of parts) {
-    // Sloppy: any run of decimal digits up to 255, leading zeros meaning nothing (not octal).
-    if (!/^[0-9]+$/.test(part)) return undefined;
-    const value = Number.parseInt(part, 10);
-    if (value > 255) return undefined;
-    out.push(value);
-  }
-  return out;
-}
-
-function parseIPv6Bytes(text: string): number[] | undefined {
-  // Go's parser accepts no zone (`%eth0`) and at most one `::`.
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const fields = part.split(':');
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as string;
-      if (i === fields.length - 1 && field.includes('.')) {
-        const v4 = parseIPv4Bytes(field);
-        if (v4 === undefined) return undefined;
-        out.push(...v4);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(field)) return undefined;
-        const value = Number.parseInt(field, 16);
-        out.push(value >> 8, value & 0xff);
-      }
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0] as string);
-  if (head === undefined) return undefined;
-  if (halves.length === 1) return head.length === 16 ? head : undefined;
-  const tail = groupsOf(halves[1] as string);
-  if (tail === undefined) return undefined;
-  const fill = 16 - head.length - tail.length;
-  // `::` stands for at least one zero group.
-  if (fill < 2) return undefined;
-  return [...head, ...new Array<number>(fill).fill(0), ...tail];
-}
-
 /**
  * Parses an IPv4 or IPv6 address as upstream's `netutils.ParseIPSloppy`; `undefined` when it is
  * not one (no surrounding spaces, no zone, no CIDR suffix).
  */
 export function parseIPSloppy(text: string): ParsedIP | undefined {
-  if (text.includes(':')) {
-    const bytes = parseIPv6Bytes(text);
-    if (bytes === undefined) return undefined;
-    const isIPv4 = V4_MAPPED_PREFIX.every((b, i) => bytes[i] === b);
-    return { bytes: Uint8Array.from(bytes), isIPv4, text };
-  }
-  const v4 = parseIPv4Bytes(text);
-  if (v4 === undefined) return undefined;
-  return { bytes: Uint8Array.from([...V4_MAPPED_PREFIX, ...v4]), isIPv4: true, text };
+  const ip = parseIp(text, { syntax: 'sloppy' });
+  if (ip === undefined) return undefined;
+  return { bytes: ipTo16Bytes(ip), isIPv4: ip.family === 4 || isIpv4Mapped(ip), text };
 }
 
 /** Whether two parsed IPs are the same address (Go's `net.IP.Equal`). */

@@ -38,22 +38,8 @@ describe('parseIpRange', () => {
   }
 });
 
+// formatIp is src/net's formatIp, tested there; these check that parseIpRange reads back what it writes.
 describe('formatIp', () => {
-  const cases: [bigint, 4 | 6, string][] = [
-    [0xc0000201n, 4, '192.0.2.1'],
-    [0n, 6, '::'],
-    [1n, 6, '::1'],
-    [0x20010db8000000000000000000000001n, 6, '2001:db8::1'],
-    // The longest zero run is compressed, the first one on a tie, and a single zero group never.
-    [0x20010db8000000010000000000000001n, 6, '2001:db8:0:1::1'],
-    [0x20010db8000000000001000000000001n, 6, '2001:db8::1:0:0:1'],
-    [0x20010db8000100010001000100010001n, 6, '2001:db8:1:1:1:1:1:1'],
-    [0x2001000000010001000100010001000an, 6, '2001:0:1:1:1:1:1:a'],
-  ];
-  for (const [value, family, text] of cases) {
-    it(`formats ${text} canonically`, () => assert.equal(formatIp(value, family), text));
-  }
-
   it('round-trips every IPv6 address through format and parse', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (value) => {

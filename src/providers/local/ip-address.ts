@@ -4,16 +4,12 @@
  *
  * @module
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import type { IpAddress, IpFamily } from '../../net/ip.js';
+import { formatIp, formatIpAddress, parseIp } from '../../net/ip.js';
+import { formatCidr, lastAddress, parseCidr } from '../../net/cidr.js';
 
-/** An address family. */
-export type IpFamily = 4 | 6;
-
-/** A parsed address. */
-export interface IpAddress {
-  readonly family: IpFamily;
-  readonly value: bigint;
-}
+export type { IpAddress, IpFamily } from '../../net/ip.js';
+export { formatIp, parseIp };
 
 /** An inclusive range of addresses of one family. */
 export interface AddressRange {
@@ -24,55 +20,10 @@ export interface AddressRange {
   readonly text: string;
 }
 
-/** Parses an IPv4 or IPv6 address (no zone, no brackets); `undefined` when it is not one. */
-export function parseIp(text: string): IpAddress | undefined {
-  if (isIPv4(text)) return { family: 4, value: text.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n) };
-  if (!isIPv6(text) || text.includes('%')) return undefined;
-  let address = text.toLowerCase();
-  const lastColon = address.lastIndexOf(':');
-  const tail = address.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two groups.
-    const v4 = parseIp(tail)?.value ?? 0n;
-    address = `${address.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const [head = '', rest] = address.split('::');
-  const headGroups = head === '' ? [] : head.split(':');
-  const restGroups = rest === undefined || rest === '' ? [] : rest.split(':');
-  const zeros = rest === undefined ? [] : new Array<string>(8 - headGroups.length - restGroups.length).fill('0');
-  const value = [...headGroups, ...zeros, ...restGroups].reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
-  return { family: 6, value };
-}
-
-/** Formats an address: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as `::`). */
-export function formatIp(value: bigint, family: IpFamily): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
 /** The canonical text of an address, or `undefined` when `text` is not an address. */
 export function canonicalIp(text: string): string | undefined {
   const ip = parseIp(text);
-  return ip === undefined ? undefined : formatIp(ip.value, ip.family);
+  return ip === undefined ? undefined : formatIpAddress(ip);
 }
 
 /**
@@ -99,20 +50,17 @@ export function parseAddressRange(text: string): AddressRange {
     if (single === undefined) throw new RangeError(`${JSON.stringify(text)} is not an address range: expected a CIDR (127.0.10.0/24) or first-last`);
     return { family: single.family, first: single.value, last: single.value, text: formatIp(single.value, single.family) };
   }
-  const addressText = trimmed.slice(0, slash);
-  const prefixText = trimmed.slice(slash + 1);
-  const address = parseIp(addressText);
-  if (address === undefined) throw new RangeError(`${JSON.stringify(text)}: ${JSON.stringify(addressText)} is not an IP address`);
-  const bits = address.family === 4 ? 32 : 128;
-  if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText) || Number(prefixText) > bits) {
-    throw new RangeError(`${JSON.stringify(text)}: the prefix length must be an integer from 0 to ${bits}`);
+  const result = parseCidr(trimmed);
+  if (!result.ok) {
+    // (`missing-prefix` cannot happen: the text has a slash.)
+    const why = result.problem === 'invalid-prefix'
+      ? `the prefix length must be an integer from 0 to ${result.bits}`
+      : `${JSON.stringify(result.problem === 'invalid-address' ? result.addressText : trimmed)} is not an IP address`;
+    throw new RangeError(`${JSON.stringify(text)}: ${why}`);
   }
-  const hostBits = BigInt(bits - Number(prefixText));
-  const base = (address.value >> hostBits) << hostBits;
-  if (base !== address.value) {
-    throw new RangeError(`${JSON.stringify(text)}: host bits are set (did you mean ${formatIp(base, address.family)}/${prefixText}?)`);
-  }
-  return { family: address.family, first: base, last: base + (1n << hostBits) - 1n, text: `${formatIp(base, address.family)}/${prefixText}` };
+  const { cidr } = result;
+  if (result.hostBitsSet) throw new RangeError(`${JSON.stringify(text)}: host bits are set (did you mean ${formatCidr(cidr)}?)`);
+  return { family: cidr.family, first: cidr.network, last: lastAddress(cidr), text: formatCidr(cidr) };
 }
 
 /** Whether two ranges share an address. */

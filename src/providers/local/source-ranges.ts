@@ -6,7 +6,8 @@
  */
 import { BlockList } from 'node:net';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { formatIp, parseIp } from './ip-address.js';
+import { formatCidr, parseCidr } from '../../net/cidr.js';
+import { formatIp } from '../../net/ip.js';
 
 /** The upstream annotation read when `spec.loadBalancerSourceRanges` is empty. */
 export const SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
@@ -35,17 +36,12 @@ export function sourceFilterFor(service: Readonly<Service>): SourceFilter {
   const list = new BlockList();
   const ranges: string[] = [];
   for (const text of texts) {
-    const [addressText = '', prefixText = '', extra] = text.split('/');
-    const address = parseIp(addressText);
-    const bits = address?.family === 6 ? 128 : 32;
-    if (address === undefined || extra !== undefined || !/^[0-9]{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
-      throw new RangeError(`loadBalancerSourceRanges: ${JSON.stringify(text)} is not a CIDR`);
-    }
-    const prefix = Number(prefixText);
-    const host = BigInt(bits - prefix);
-    const network = formatIp((address.value >> host) << host, address.family);
-    list.addSubnet(network, prefix, address.family === 4 ? 'ipv4' : 'ipv6');
-    ranges.push(`${network}/${prefix}`);
+    // Go's ParseCIDR allows a zero-padded prefix length (`/024`).
+    const result = parseCidr(text, { prefixLeadingZeros: true, maxDecimalDigits: 3 });
+    if (!result.ok) throw new RangeError(`loadBalancerSourceRanges: ${JSON.stringify(text)} is not a CIDR`);
+    const { cidr } = result;
+    list.addSubnet(formatIp(cidr.network, cidr.family), cidr.prefixLength, cidr.family === 4 ? 'ipv4' : 'ipv6');
+    ranges.push(formatCidr(cidr));
   }
   return {
     ranges,
