@@ -16,12 +16,12 @@ const USAGE = `Usage: outrigger <command>
 
 Commands:
   run         the cloud-controller-manager, with upstream's flags (outrigger run --help)
+  simulate    run a scenario, a generated cluster or the demo on a virtual clock
+              (outrigger simulate --help)
   selfcheck   exercise the simulated API server, informers and work queue on a virtual clock
               and print what happened (the default)
   version     print the version
   help        print this help
-
-Planned: simulate (scenarios at scale).
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -31,6 +31,10 @@ async function main(argv: readonly string[]): Promise<number> {
       // Loaded on demand: the manager pulls in the Kubernetes client, prom-client and TLS.
       const { runCloudControllerManager } = await import('../manager/run.js');
       return runCloudControllerManager({ argv: argv.slice(1) });
+    }
+    case 'simulate': {
+      const { runSimulateCommand } = await import('./simulate.js');
+      return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr });
     }
     case 'selfcheck':
       return runSelfCheck((line: string) => process.stdout.write(`${line}\n`));

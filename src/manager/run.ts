@@ -21,13 +21,14 @@ import type { ProviderRegistry } from '../cloud/registry.js';
 import type { Controller, ControllerContext } from '../controllers/context.js';
 import { RouteControllerConfigError } from '../controllers/route/index.js';
 import { createKubeClient } from '../kube/client-node/index.js';
-import type { ClientNodeKubeClient } from '../kube/client-node/index.js';
+import type { KubeClient } from '../kube/client.js';
 import { KubeConfigError } from '../kube/client-node/index.js';
 import type { Clock } from '../kube/clock.js';
 import { RealClock } from '../kube/clock.js';
 import { EventBroadcaster } from '../kube/events.js';
 import { LeaderElector, leaderIdentity } from '../kube/leader-election.js';
 import { SharedInformerFactory } from '../kube/shared-informers.js';
+import type { WorkQueueMetrics } from '../kube/work-queue.js';
 import type { Logger } from '../log/logger.js';
 import { createLogger, klogJsonSink, klogTextSink } from '../log/logger.js';
 import { FakeConfigError } from '../providers/fake/fake-config.js';
@@ -76,7 +77,19 @@ export interface RunCloudControllerManagerOptions {
   readonly random?: () => number;
   /** This candidate's host name for the leader identity (default `os.hostname()`). */
   readonly hostname?: string;
+  /** The whole leader identity (default `<hostname>_<uuid>`); the simulator fixes it for determinism. */
+  readonly identity?: string;
+  /**
+   * In-process API access (the simulator): builds the client of each identity from its user agent
+   * instead of from `--kubeconfig`/`--master`, so the rest of the wiring is exactly `outrigger run`'s.
+   */
+  readonly kubeClientFor?: (userAgent: string) => KubeClient;
+  /** Also receives every controller work queue's events (the simulator watches queues for idleness). */
+  readonly workQueueMetrics?: WorkQueueMetrics;
 }
+
+/** A client the manager holds: closable and with a server URL when it talks HTTP. */
+type ManagedClient = KubeClient & { readonly server?: string; close?(): void };
 
 /** Exit codes, as upstream: 0 clean shutdown, 1 runtime failure or lost lease, 2 bad input. */
 export const EXIT_OK = 0;
@@ -141,6 +154,17 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
+/** Feeds every work queue event to both sinks. */
+function teeQueueMetrics(a: WorkQueueMetrics, b: WorkQueueMetrics): WorkQueueMetrics {
+  return {
+    add: (name) => (a.add(name), b.add(name)),
+    depth: (name, n) => (a.depth(name, n), b.depth(name, n)),
+    get: (name, ms) => (a.get(name, ms), b.get(name, ms)),
+    done: (name, ms) => (a.done(name, ms), b.done(name, ms)),
+    retry: (name) => (a.retry(name), b.retry(name)),
+  };
+}
+
 /** Everything built before leader election, shared by the leading phase. */
 interface Wiring {
   readonly options: ManagerOptions;
@@ -149,8 +173,9 @@ interface Wiring {
   readonly clock: Clock;
   readonly random: () => number;
   readonly cloud: CloudProvider;
-  readonly root: ClientNodeKubeClient;
-  readonly clients: ReadonlyMap<string, ClientNodeKubeClient>;
+  readonly root: ManagedClient;
+  readonly clients: ReadonlyMap<string, ManagedClient>;
+  readonly workQueueMetrics: WorkQueueMetrics;
   readonly metrics: ManagerMetrics;
   readonly events: EventBroadcaster;
   readonly informers: SharedInformerFactory;
@@ -174,7 +199,7 @@ function startControllers(w: Wiring, specs: readonly ManagedController[], signal
       clock: w.clock,
       random: w.random,
       logger: w.logger,
-      workQueueMetrics: w.metrics.workQueue,
+      workQueueMetrics: w.workQueueMetrics,
     };
     log.info('Starting controller');
     const start = spec.start(ctx, { options: w.options, metrics: w.metrics });
@@ -213,9 +238,10 @@ async function buildClients(
   clock: Clock,
   metrics: ManagerMetrics,
   extraNames: readonly string[],
-): Promise<{ root: ClientNodeKubeClient; clients: Map<string, ClientNodeKubeClient> }> {
-  const make = (userAgent: string): Promise<ClientNodeKubeClient> =>
-    createKubeClient({
+  kubeClientFor?: (userAgent: string) => KubeClient,
+): Promise<{ root: ManagedClient; clients: Map<string, ManagedClient> }> {
+  const make = async (userAgent: string): Promise<ManagedClient> =>
+    kubeClientFor !== undefined ? kubeClientFor(userAgent) : createKubeClient({
       ...(o.kubeconfig === '' ? {} : { kubeconfig: o.kubeconfig }),
       ...(o.master === '' ? {} : { master: o.master }),
       env,
@@ -226,13 +252,13 @@ async function buildClients(
       metrics: metrics.restClient,
     });
   const root = await make(CCM_USER_AGENT);
-  const clients = new Map<string, ClientNodeKubeClient>();
+  const clients = new Map<string, ManagedClient>();
   const names = new Set(['shared-informers', ...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
   for (const name of names) clients.set(name, await make(userAgentFor(name)));
   // Delegated auth reviews go to --authorization-kubeconfig (else --authentication-kubeconfig,
   // else the main connection); one client serves both reviews.
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
-  if (authKubeconfig !== '') {
+  if (authKubeconfig !== '' && kubeClientFor === undefined) {
     clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
   }
   return { root, clients };
@@ -325,12 +351,13 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     }
 
     const metrics = createManagerMetrics({ clock });
-    const { root, clients } = await buildClients(options, env, clock, metrics, ['cloud-provider']);
+    const { root, clients } = await buildClients(options, env, clock, metrics, ['cloud-provider'], run.kubeClientFor);
     try {
-      metrics.restClient.setHost(new URL(root.server).host);
+      if (root.server !== undefined) metrics.restClient.setHost(new URL(root.server).host);
     } catch {
       // A server URL we cannot parse only loses the host label.
     }
+    const extraQueueMetrics = run.workQueueMetrics;
     const informersClient = clients.get('shared-informers') ?? root;
     const wiring: Wiring = {
       options,
@@ -342,6 +369,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       root,
       clients,
       metrics,
+      workQueueMetrics: extraQueueMetrics === undefined ? metrics.workQueue : teeQueueMetrics(metrics.workQueue, extraQueueMetrics),
       events: new EventBroadcaster({ client: root, clock, random, logger: log.withName('events') }),
       // As upstream's ResyncPeriod: a random period between --min-resync-period and twice it.
       informers: new SharedInformerFactory({ client: informersClient, clock, random, logger: log.withName('informers'), defaultResyncMs: options.minResyncPeriodMs * (1 + random()) }),
@@ -371,7 +399,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
 async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | undefined, shutdown: AbortSignal, run: RunCloudControllerManagerOptions): Promise<number> {
   const { options: o, logger: log, clock, random } = w;
   const le = o.leaderElection;
-  const identity = leaderIdentity(run.hostname ?? osHostname(), randomUUID());
+  const identity = run.identity ?? leaderIdentity(run.hostname ?? osHostname(), randomUUID());
   const releaseOnCancel = o.featureGates.get('ControllerManagerReleaseLeaderElectionLockOnExit') ?? false;
   const elector = (name: string): LeaderElector =>
     new LeaderElector({
@@ -575,7 +603,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
   graceTimer.cancel();
   if (grace.signal.aborted) log.info('Shutdown grace period elapsed with work still in flight');
   await serving?.close().catch(() => {});
-  for (const client of [w.root, ...w.clients.values()]) client.close();
+  for (const client of [w.root, ...w.clients.values()]) client.close?.();
   log.info('Stopped');
   return leaseLost ? EXIT_FAILURE : EXIT_OK;
 }

@@ -1,0 +1,171 @@
+/**
+ * `outrigger simulate`: runs a scenario file, a generated cluster (`--nodes/--services`) or the
+ * demonstration (`--demo`) against the real manager wiring on a virtual clock. Thin: parse the
+ * command line, call the runner, print. Exit 0 when every expectation held, 1 when one failed,
+ * 2 on a bad command line or scenario.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { demoScenario, generateCluster } from '../simulation/generators/index.js';
+import { CloudStepError, formatReport, runScenario, SimulationSetupError } from '../simulation/runner/index.js';
+import type { SimulationProgress } from '../simulation/runner/index.js';
+import { loadScenario, ScenarioError } from '../simulation/scenario/index.js';
+import type { ScenarioFile } from '../simulation/scenario/index.js';
+
+/** Where `outrigger simulate` writes, and whether stdout is a terminal (live progress line). */
+export interface SimulateIo {
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  /** Reads a scenario file (default: the file system). */
+  readonly readFile?: (path: string) => Promise<string>;
+}
+
+/** The usage text of `outrigger simulate`. */
+export const SIMULATE_USAGE = `Usage:
+  outrigger simulate <scenario.yaml> [--output text|json] [--seed N] [-v N]
+  outrigger simulate --nodes N [--services M] [--output text|json] [--seed N]
+  outrigger simulate --demo
+
+Runs the real controllers and manager wiring against a simulated API server on a virtual clock.
+Exit 0 when every expectation holds, 1 when one fails, 2 on a bad scenario or command line.
+`;
+
+class UsageError extends Error {}
+
+interface SimulateArgs {
+  file?: string;
+  output: 'text' | 'json';
+  seed?: number;
+  nodes?: number;
+  services?: number;
+  demo: boolean;
+  verbosity?: number;
+}
+
+function count(flag: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || value === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got ${JSON.stringify(value ?? '')}`);
+  return n;
+}
+
+function parseArgs(argv: readonly string[]): SimulateArgs {
+  const args: SimulateArgs = { output: 'text', demo: false };
+  for (let i = 0; i < argv.length; i++) {
+    const raw = argv[i] ?? '';
+    const eq = raw.indexOf('=');
+    const flag = raw.startsWith('-') && eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = raw.startsWith('-') && eq > 0 ? raw.slice(eq + 1) : undefined;
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--output':
+      case '-o': {
+        const v = value();
+        if (v !== 'text' && v !== 'json') throw new UsageError(`--output: expected text or json, got ${JSON.stringify(v ?? '')}`);
+        args.output = v;
+        break;
+      }
+      case '--seed':
+        args.seed = count('--seed', value());
+        break;
+      case '--nodes':
+        args.nodes = count('--nodes', value());
+        break;
+      case '--services':
+        args.services = count('--services', value());
+        break;
+      case '-v':
+      case '--v':
+        args.verbosity = count('-v', value());
+        break;
+      case '--demo':
+        args.demo = true;
+        break;
+      default:
+        if (raw.startsWith('-')) throw new UsageError(`unknown flag ${JSON.stringify(raw)}`);
+        if (args.file !== undefined) throw new UsageError(`one scenario file at a time (got ${JSON.stringify(args.file)} and ${JSON.stringify(raw)})`);
+        args.file = raw;
+    }
+  }
+  const modes = [args.file !== undefined, args.nodes !== undefined || args.services !== undefined, args.demo].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give a scenario file, --nodes/--services, or --demo (exactly one)');
+  return args;
+}
+
+function progressLine(p: SimulationProgress): string {
+  return `t=${(p.virtualMs / 1000).toFixed(0)}s  nodes initialised ${p.nodes.initialised}/${p.nodes.total}  LBs ensured ${p.loadBalancers.ensured}/${p.loadBalancers.services}`;
+}
+
+/**
+ * Runs `outrigger simulate` with `argv` (after the command name); resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runSimulateCommand(['examples/scenarios/node-init.yaml', '--output', 'json'], process);
+ * ```
+ */
+export async function runSimulateCommand(argv: readonly string[], io: SimulateIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(SIMULATE_USAGE);
+    return 0;
+  }
+  let args: SimulateArgs;
+  let scenario: ScenarioFile;
+  try {
+    args = parseArgs(argv);
+    if (args.file !== undefined) {
+      const file = args.file;
+      const text = await (io.readFile ?? ((p: string) => readFile(p, 'utf8')))(file).catch((err: unknown) => {
+        throw new UsageError(`cannot read ${JSON.stringify(file)}: ${err instanceof Error ? err.message : String(err)}`);
+      });
+      scenario = loadScenario(text, file);
+    } else if (args.demo) {
+      scenario = demoScenario();
+    } else {
+      scenario = generateCluster({ nodes: args.nodes ?? 0, services: args.services ?? 0, ...(args.seed === undefined ? {} : { seed: args.seed }) });
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`outrigger simulate: ${err.message}\n\n${SIMULATE_USAGE}`);
+      return 2;
+    }
+    if (err instanceof ScenarioError) {
+      io.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.verbosity !== undefined) scenario = { ...scenario, manager: { ...scenario.manager, v: args.verbosity } };
+  const generated = args.file === undefined && !args.demo;
+  const tty = io.stdout.isTTY === true && args.output === 'text';
+  let lastLine = '';
+  const onProgress = (p: SimulationProgress): void => {
+    const line = progressLine(p);
+    if (line === lastLine) return;
+    lastLine = line;
+    if (tty) io.stdout.write(`\r\x1b[2K${line}`);
+    else if (args.output === 'text' && generated) io.stdout.write(`${line}\n`);
+  };
+  try {
+    if (args.demo && args.output === 'text') {
+      io.stdout.write('Outrigger demo: 3 kubelet-registered nodes and 2 LoadBalancer Services on a simulated cluster,\n' +
+        'the fake cloud provider and the real controllers on a virtual clock. Then node-2 vanishes from the cloud.\n\n');
+    }
+    const report = await runScenario(scenario, {
+      ...(args.seed === undefined ? {} : { seed: args.seed }),
+      detail: !generated,
+      ...(args.output === 'text' ? { onProgress, progressEveryMs: generated ? 1_000 : 5_000 } : {}),
+      ...(args.verbosity === undefined ? {} : { log: (line: string) => void io.stderr.write(line) }),
+    });
+    if (tty && lastLine !== '') io.stdout.write('\n');
+    io.stdout.write(args.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    return report.passed ? 0 : 1;
+  } catch (err) {
+    if (err instanceof SimulationSetupError || err instanceof CloudStepError || err instanceof ScenarioError) {
+      if (tty && lastLine !== '') io.stdout.write('\n');
+      io.stderr.write(`outrigger simulate: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

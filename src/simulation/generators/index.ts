@@ -1,0 +1,7 @@
+/**
+ * Scenario generators for scale runs and the demonstration.
+ *
+ * @module
+ */
+export { demoScenario, generateCluster, kubeletNode, loadBalancerService } from './generate-cluster.js';
+export type { GenerateClusterOptions } from './generate-cluster.js';

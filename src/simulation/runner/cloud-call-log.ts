@@ -1,0 +1,122 @@
+/**
+ * The simulator's view of cloud traffic, for any provider: the provider handed to the manager is
+ * wrapped so each capability call is counted and logged with its outcome (the fake's own
+ * recorder cannot tell a failed call from a successful one).
+ *
+ * @module
+ */
+import type { CloudProvider } from '../../cloud/provider.js';
+import type { KubeObject } from '../../kube/resources.js';
+
+/** One logged cloud call. */
+export interface CloudCallEntry {
+  readonly method: string;
+  /** Virtual ms since the run started. */
+  readonly at: number;
+  /** The object it is about (`default/web`, a node name) or its last string argument. */
+  readonly target?: string;
+  /** Set when the call threw or rejected. */
+  failed?: true;
+}
+
+const CAPABILITIES = ['loadBalancer', 'instances', 'instancesV2', 'zones', 'clusters', 'routes'] as const;
+const HOOKS = new Set(['initialize', 'setInformers']);
+
+/** What a cloud call is about: the object it names or its last string argument. */
+function targetOf(args: readonly unknown[]): string | undefined {
+  for (const arg of args) {
+    const meta = typeof arg === 'object' && arg !== null && !Array.isArray(arg) ? (arg as KubeObject).metadata : undefined;
+    if (meta?.name !== undefined) return meta.namespace === undefined ? meta.name : `${meta.namespace}/${meta.name}`;
+  }
+  const strings = args.filter((a): a is string => typeof a === 'string');
+  return strings[strings.length - 1];
+}
+
+/** Counts and logs the calls of a provider; {@link CloudCallLog.wrap} gives the manager its provider. */
+export class CloudCallLog {
+  readonly #now: () => number;
+  readonly #limit: number;
+  readonly #entries: CloudCallEntry[] = [];
+  readonly #counts = new Map<string, number>();
+  readonly #wrapped = new WeakMap<object, object>();
+
+  /** @param now - virtual ms since the run started. @param limit - entries kept (counts are exact). */
+  constructor(now: () => number, limit: number) {
+    this.#now = now;
+    this.#limit = limit;
+  }
+
+  #record<A extends unknown[], R>(method: string, fn: (...args: A) => R, self: unknown, args: A): R {
+    this.#counts.set(method, (this.#counts.get(method) ?? 0) + 1);
+    const target = targetOf(args);
+    const entry: CloudCallEntry = { method, at: this.#now(), ...(target === undefined ? {} : { target }) };
+    if (this.#limit > 0) {
+      this.#entries.push(entry);
+      if (this.#entries.length > this.#limit) this.#entries.shift();
+    }
+    try {
+      const result = fn.apply(self, args);
+      if (result instanceof Promise) {
+        return result.catch((err: unknown) => {
+          entry.failed = true;
+          throw err;
+        }) as R;
+      }
+      return result;
+    } catch (err) {
+      entry.failed = true;
+      throw err;
+    }
+  }
+
+  /**
+   * A stand-in for `target` with the same members: methods forward to it (as `this`, so private
+   * fields work), logged; other members read through. Not a Proxy: capability objects may be
+   * frozen, and a Proxy must then return their own functions.
+   */
+  #wrapObject<T extends object>(target: T, hooksOnly: boolean): T {
+    const known = this.#wrapped.get(target);
+    if (known !== undefined) return known as T;
+    const wrapped: Record<string, unknown> = {};
+    const keys = new Set<string>();
+    for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+      for (const key of Object.getOwnPropertyNames(o)) if (key !== 'constructor') keys.add(key);
+    }
+    const source = target as Record<string, unknown>;
+    for (const key of keys) {
+      const value = source[key];
+      if (typeof value !== 'function') {
+        Object.defineProperty(wrapped, key, { get: () => source[key], enumerable: true });
+        continue;
+      }
+      const fn = value as (...args: unknown[]) => unknown;
+      if (hooksOnly && (CAPABILITIES as readonly string[]).includes(key)) {
+        wrapped[key] = (...args: unknown[]): unknown => {
+          const cap = fn.apply(target, args);
+          return typeof cap === 'object' && cap !== null ? this.#wrapObject(cap, false) : cap;
+        };
+      } else if (hooksOnly && !HOOKS.has(key)) {
+        wrapped[key] = fn.bind(target);
+      } else {
+        wrapped[key] = (...args: unknown[]): unknown => this.#record(key, fn, target, args);
+      }
+    }
+    this.#wrapped.set(target, wrapped);
+    return wrapped as T;
+  }
+
+  /** The provider as the manager should see it: same behaviour, every call logged. */
+  wrap(provider: CloudProvider): CloudProvider {
+    return this.#wrapObject(provider, true);
+  }
+
+  /** Calls per method (exact, whatever the log limit). */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.#counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** The logged calls in order (the last `limit`). */
+  entries(): readonly CloudCallEntry[] {
+    return this.#entries;
+  }
+}

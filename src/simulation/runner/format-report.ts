@@ -1,0 +1,37 @@
+/**
+ * The `--output text` summary of a simulation report: a small table of what converged, the
+ * traffic it cost, and each failed expectation with its mismatches.
+ *
+ * @module
+ */
+import type { SimulationReport } from './report.js';
+
+function seconds(ms: number): string {
+  return ms >= 60_000 ? `${(ms / 60_000).toFixed(1)}m` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
+
+/** Renders a report as a human summary (lines end with `\n`). */
+export function formatReport(r: SimulationReport): string {
+  const rows: [string, string][] = [
+    ['scenario', `${r.name} (seed ${r.seed})`],
+    ['result', r.passed ? 'PASS' : 'FAIL'],
+    ['nodes initialised', `${r.nodes.initialised}/${r.nodes.total}`],
+    ['load balancers ensured', `${r.loadBalancers.ensured}/${r.loadBalancers.services}`],
+    ['expectations', `${r.expectations.filter((e) => e.ok).length}/${r.expectations.length} passed`],
+    ['API writes', String(r.apiWrites)],
+    ['API requests', String(r.apiRequests.reduce((n, c) => n + c.count, 0))],
+    ['cloud calls', `${r.cloudCalls.total}${r.cloudCalls.total === 0 ? '' : ` (${Object.entries(r.cloudCalls.byMethod).sort(([, a], [, b]) => b - a).map(([m, n]) => `${m} ${n}`).join(', ')})`}`],
+    ['virtual time', seconds(r.virtualMs)],
+    ['wall time', seconds(r.wallMs)],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const out = rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}\n`);
+  for (const s of r.settles) if (!s.settled) out.push(`  ✗ steps[${s.step}] settle: still busy after ${seconds(s.virtualMs)}\n`);
+  for (const e of r.expectations) {
+    if (e.ok) continue;
+    out.push(`  ✗ steps[${e.step}].expect[${e.index}] ${e.description}\n`);
+    for (const m of e.mismatches) out.push(`      ${m}\n`);
+  }
+  if (r.managerExit !== undefined) out.push(`  ✗ the manager stopped on its own with exit code ${r.managerExit}\n`);
+  return out.join('');
+}

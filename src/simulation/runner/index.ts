@@ -1,0 +1,14 @@
+/**
+ * The simulator's runner: scenarios against the real manager wiring on a virtual clock.
+ *
+ * @module
+ */
+export { runScenario, SimulationSetupError } from './run-scenario.js';
+export type { RunScenarioOptions, SimulationProgress } from './run-scenario.js';
+export type { ExpectationResult, SettleResult, SimulationReport } from './report.js';
+export { CloudCallLog } from './cloud-call-log.js';
+export type { CloudCallEntry } from './cloud-call-log.js';
+export { applyFakeCloudStep, CloudStepError } from './cloud-steps.js';
+export { formatReport } from './format-report.js';
+export { QueueWatch } from './queue-watch.js';
+export { seededRandom, seededUid } from './seeded-random.js';
