@@ -34,7 +34,17 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'simulate': {
       const { runSimulateCommand } = await import('./simulate.js');
-      return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr });
+      // Ctrl-C ends `--demo-local`'s serving phase cleanly; a second one exits at once.
+      const interrupted = new AbortController();
+      const onSignal = (): void => {
+        if (interrupted.signal.aborted) process.exit(130);
+        interrupted.abort(new Error('interrupted'));
+      };
+      if (argv.includes('--demo-local')) {
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      }
+      return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal });
     }
     case 'selfcheck':
       return runSelfCheck((line: string) => process.stdout.write(`${line}\n`));

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { demoScenario, generateCluster } from '../simulation/generators/index.js';
+import { runLocalDemo } from '../simulation/local-demo/index.js';
 import { CloudStepError, formatReport, runScenario, SimulationSetupError } from '../simulation/runner/index.js';
 import type { SimulationProgress } from '../simulation/runner/index.js';
 import { loadScenario, ScenarioError } from '../simulation/scenario/index.js';
@@ -19,6 +20,8 @@ export interface SimulateIo {
   readonly stderr: { write(text: string): unknown };
   /** Reads a scenario file (default: the file system). */
   readonly readFile?: (path: string) => Promise<string>;
+  /** Ends `--demo-local`'s serving phase (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 /** The usage text of `outrigger simulate`. */
@@ -26,8 +29,12 @@ export const SIMULATE_USAGE = `Usage:
   outrigger simulate <scenario.yaml> [--output text|json] [--seed N] [-v N]
   outrigger simulate --nodes N [--services M] [--output text|json] [--seed N]
   outrigger simulate --demo
+  outrigger simulate --demo-local [--once] [--pool CIDR] [--node-subnet 127.A.B]
 
 Runs the real controllers and manager wiring against a simulated API server on a virtual clock.
+--demo-local uses the local provider: real TCP load balancers from --pool (default
+127.0.100.0/24) in front of simulated kube-proxies on the nodes' addresses (default
+127.0.50.1-3); it sends one HTTP request through each, then serves until Ctrl-C (--once: exits).
 Exit 0 when every expectation holds, 1 when one fails, 2 on a bad scenario or command line.
 `;
 
@@ -40,6 +47,10 @@ interface SimulateArgs {
   nodes?: number;
   services?: number;
   demo: boolean;
+  demoLocal: boolean;
+  once: boolean;
+  pool?: string;
+  nodeSubnet?: string;
   verbosity?: number;
 }
 
@@ -50,7 +61,7 @@ function count(flag: string, value: string | undefined): number {
 }
 
 function parseArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { output: 'text', demo: false };
+  const args: SimulateArgs = { output: 'text', demo: false, demoLocal: false, once: false };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? '';
     const eq = raw.indexOf('=');
@@ -81,14 +92,30 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
       case '--demo':
         args.demo = true;
         break;
+      case '--demo-local':
+        args.demoLocal = true;
+        break;
+      case '--once':
+        args.once = true;
+        break;
+      case '--pool':
+        args.pool = value() ?? '';
+        break;
+      case '--node-subnet': {
+        const v = value() ?? '';
+        if (!/^127\.(\d{1,3})\.(\d{1,3})$/.test(v) || v.split('.').some((o) => Number(o) > 255)) throw new UsageError(`--node-subnet: expected three octets of 127.0.0.0/8 such as 127.0.50, got ${JSON.stringify(v)}`);
+        args.nodeSubnet = v;
+        break;
+      }
       default:
         if (raw.startsWith('-')) throw new UsageError(`unknown flag ${JSON.stringify(raw)}`);
         if (args.file !== undefined) throw new UsageError(`one scenario file at a time (got ${JSON.stringify(args.file)} and ${JSON.stringify(raw)})`);
         args.file = raw;
     }
   }
-  const modes = [args.file !== undefined, args.nodes !== undefined || args.services !== undefined, args.demo].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError('give a scenario file, --nodes/--services, or --demo (exactly one)');
+  const modes = [args.file !== undefined, args.nodes !== undefined || args.services !== undefined, args.demo, args.demoLocal].filter(Boolean).length;
+  if (modes !== 1) throw new UsageError('give a scenario file, --nodes/--services, --demo or --demo-local (exactly one)');
+  if (!args.demoLocal && (args.once || args.pool !== undefined || args.nodeSubnet !== undefined)) throw new UsageError('--once, --pool and --node-subnet go with --demo-local');
   return args;
 }
 
@@ -119,6 +146,8 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
         throw new UsageError(`cannot read ${JSON.stringify(file)}: ${err instanceof Error ? err.message : String(err)}`);
       });
       scenario = loadScenario(text, file);
+    } else if (args.demoLocal) {
+      return await runLocalDemoCommand(args, io);
     } else if (args.demo) {
       scenario = demoScenario();
     } else {
@@ -163,6 +192,32 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
   } catch (err) {
     if (err instanceof SimulationSetupError || err instanceof CloudStepError || err instanceof ScenarioError) {
       if (tty && lastLine !== '') io.stdout.write('\n');
+      io.stderr.write(`outrigger simulate: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function runLocalDemoCommand(args: SimulateArgs, io: SimulateIo): Promise<number> {
+  try {
+    const result = await runLocalDemo({
+      once: args.once,
+      out: (text) => void io.stdout.write(text),
+      ...(args.pool === undefined ? {} : { pool: args.pool }),
+      ...(args.nodeSubnet === undefined ? {} : { nodeSubnet: args.nodeSubnet }),
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+    });
+    if (args.output === 'json') io.stdout.write(`${JSON.stringify({ ...result.report, answers: result.answers }, null, 2)}\n`);
+    else io.stdout.write(`\n${formatReport(result.report)}`);
+    return result.passed ? 0 : 1;
+  } catch (err) {
+    if (err instanceof SimulationSetupError) {
+      io.stderr.write(`outrigger simulate: ${err.message}\n`);
+      return 2;
+    }
+    // Binding the simulated kube-proxies failed (address or port taken): say which, no stack.
+    if (err instanceof Error && err.message.startsWith('simulated kube-proxy:')) {
       io.stderr.write(`outrigger simulate: ${err.message}\n`);
       return 2;
     }

@@ -165,6 +165,54 @@ function deepFreeze<V>(value: V): V {
   return value;
 }
 
+/**
+ * `structuredClone` for the common case of a plain JSON-like tree (plain objects, dense arrays,
+ * primitives, no shared or cyclic references): the same result, several times faster and with
+ * far less garbage. Anything else (Dates, class instances, sparse arrays, aliasing) makes it
+ * return undefined, and the caller falls back to `structuredClone`.
+ */
+function clonePlainTree<V>(value: V): V | undefined {
+  const seen = new Set<object>();
+  let plain = true;
+  const visit = (v: unknown): unknown => {
+    if (typeof v === 'function' || typeof v === 'symbol') plain = false; // structuredClone refuses these
+    if (typeof v !== 'object' || v === null || !plain) return v;
+    if (seen.has(v)) {
+      plain = false;
+      return undefined;
+    }
+    seen.add(v);
+    if (Array.isArray(v)) {
+      if (Object.getPrototypeOf(v) !== Array.prototype) {
+        plain = false;
+        return undefined;
+      }
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) {
+          plain = false;
+          return undefined;
+        }
+        out[i] = visit(v[i]);
+      }
+      return out;
+    }
+    if (Object.getPrototypeOf(v) !== Object.prototype) {
+      plain = false;
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(v)) {
+      const member = visit((v as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(out, key, { value: member, writable: true, enumerable: true, configurable: true });
+      else out[key] = member;
+    }
+    return out;
+  };
+  const copy = visit(value) as V;
+  return plain ? copy : undefined;
+}
+
 /** Resolves with the promise's value, or rejects as soon as `signal` aborts; `onLate` cleans up a late value. */
 function raceAbort<V>(promise: Promise<V>, signal: AbortSignal, onLate?: (value: V) => void): Promise<V> {
   if (signal.aborted) {
@@ -587,7 +635,7 @@ export class Informer<T extends KubeObject> {
 
   /** Clones, stamps apiVersion/kind and deep-freezes a server object for the cache. */
   #prepare(obj: T): T {
-    const copy = structuredClone(obj);
+    const copy = clonePlainTree(obj) ?? structuredClone(obj);
     if (copy.apiVersion === undefined || copy.apiVersion === '') copy.apiVersion = this.#apiVersion;
     if (copy.kind === undefined || copy.kind === '') copy.kind = this.#client.type.kind;
     return deepFreeze(copy);

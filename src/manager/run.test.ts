@@ -54,7 +54,7 @@ describe('runCloudControllerManager', () => {
   const bad: [string, string[], RegExp][] = [
     ['an unknown flag', ['--cloud-provider=fake', '--nope'], /^Error: unknown flag: --nope\n$/],
     ['a missing --cloud-provider', [], /^Error: --cloud-provider cannot be empty\n$/],
-    ['an unknown provider', ['--cloud-provider=acme'], /Error: unknown cloud provider "acme" \(registered: "fake"\)\n$/],
+    ['an unknown provider', ['--cloud-provider=acme'], /Error: unknown cloud provider "acme" \(registered: "fake", "local"\)\n$/],
     ['"external" (no provider in this process)', ['--cloud-provider=external'], /Error: --cloud-provider=external: no cloud provider runs in this process/],
     ['a missing kubeconfig file', ['--cloud-provider=fake', '--kubeconfig=/nonexistent/kubeconfig'], /Error: .*\/nonexistent\/kubeconfig/],
   ];
@@ -66,6 +66,19 @@ describe('runCloudControllerManager', () => {
       assert.doesNotMatch(r.err, /\n\s+at /);
     });
   }
+
+  it('builds in the local provider: --cloud-provider=local reads its --cloud-config (file:line errors)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-run-local-'));
+    try {
+      const path = join(dir, 'local.yaml');
+      await writeFile(path, 'pools:\n  - name: a\n    ranges: [nope]\n');
+      const r = await run(['--cloud-provider=local', `--cloud-config=${path}`]);
+      assert.equal(r.code, EXIT_USAGE, r.err);
+      assert.match(r.err, /Error: could not init cloud provider "local": invalid local cloud config .*local\.yaml:3: pools\[0\]\.ranges\[0\]/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('prints the stack trace of an input error at -v=4', async () => {
     const r = await run(['-v=4', '--cloud-provider=acme']);

@@ -33,6 +33,7 @@ import type { Logger } from '../log/logger.js';
 import { createLogger, klogJsonSink, klogTextSink } from '../log/logger.js';
 import { FakeConfigError } from '../providers/fake/fake-config.js';
 import { FAKE_PROVIDER_NAME, registerFakeProvider } from '../providers/fake/register-fake-provider.js';
+import { LOCAL_PROVIDER_NAME, registerLocalProvider } from '../providers/local/register-local-provider.js';
 import { CCM_USER_AGENT, CONTROLLER_CATALOG, MANAGED_CONTROLLERS, userAgentFor } from './controllers.js';
 import type { ManagedController } from './controllers.js';
 import { classifyControllers, defaultLeaderMigrationConfig, LeaderMigrationConfigError, parseLeaderMigrationConfig } from './leader-migration/index.js';
@@ -327,6 +328,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     // Providers: built-ins, the caller's, then --provider-module, then --cloud-provider.
     const registry = run.registry ?? defaultRegistry;
     if (!registry.has(FAKE_PROVIDER_NAME)) registerFakeProvider(registry, { clock });
+    if (!registry.has(LOCAL_PROVIDER_NAME)) registerLocalProvider(registry, { clock });
     for (const entry of run.providers ?? []) {
       if (!registry.has(entry.name)) registry.register(entry.name, entry.factory);
     }

@@ -79,8 +79,8 @@ export class FakeInstanceStore {
   readonly #providerName: string;
   #defaultZone: Zone;
   #entries: Entry[] = [];
-  #byName = new Map<string, Entry>();
-  #byProviderID = new Map<string, Entry>();
+  readonly #byName = new Map<string, Entry>();
+  readonly #byProviderID = new Map<string, Entry>();
 
   /** @param providerName - scheme of derived providerIDs. @param defaultZone - zone of instances without one. */
   constructor(providerName: string, defaultZone: Zone) {
@@ -142,7 +142,7 @@ export class FakeInstanceStore {
     const entry = this.#find(ref);
     if (entry === undefined) return false;
     this.#entries = this.#entries.filter((e) => e !== entry);
-    this.#reindex();
+    this.#unindex(entry);
     return true;
   }
 
@@ -296,16 +296,19 @@ export class FakeInstanceStore {
     const at = old === undefined ? -1 : this.#entries.indexOf(old);
     if (at < 0) this.#entries.push(next);
     else this.#entries[at] = next;
-    this.#reindex();
+    // Incremental (was: rebuilding both maps from every entry, quadratic when adding n
+    // instances). Equivalent because set/update keep node names and providerIDs unique across
+    // entries: `next` replaces `old` and takes no key held by any other entry.
+    if (old !== undefined) this.#unindex(old);
+    if (next.instance.nodeName !== undefined) this.#byName.set(next.instance.nodeName, next);
+    if (next.instance.providerID !== '') this.#byProviderID.set(next.instance.providerID, next);
   }
 
-  #reindex(): void {
-    this.#byName = new Map();
-    this.#byProviderID = new Map();
-    for (const entry of this.#entries) {
-      if (entry.instance.nodeName !== undefined) this.#byName.set(entry.instance.nodeName, entry);
-      if (entry.instance.providerID !== '') this.#byProviderID.set(entry.instance.providerID, entry);
-    }
+  /** Drops `entry`'s index keys (only those still pointing at it). */
+  #unindex(entry: Entry): void {
+    const { nodeName, providerID } = entry.instance;
+    if (nodeName !== undefined && this.#byName.get(nodeName) === entry) this.#byName.delete(nodeName);
+    if (providerID !== '' && this.#byProviderID.get(providerID) === entry) this.#byProviderID.delete(providerID);
   }
 
   #find(ref: FakeInstanceRef): Entry | undefined {

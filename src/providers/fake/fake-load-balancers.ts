@@ -70,6 +70,9 @@ export class FakeLoadBalancers {
   readonly #ipMode: LoadBalancerIPMode | undefined;
   readonly #statuses = new Map<string, LoadBalancerStatus>();
   readonly #balancers = new Map<string, BalancerRecord>();
+  /** The backend names last stored: equal lists share it (10,000 balancers need not hold 10,000 copies). */
+  #lastNames: readonly string[] = Object.freeze([]);
+  readonly #namesOfFrozen = new WeakMap<readonly Readonly<Node>[], readonly string[]>();
 
   /** @throws RangeError when `ipRange` is not a valid CIDR range. */
   constructor(options: FakeLoadBalancerOptions = {}) {
@@ -120,7 +123,7 @@ export class FakeLoadBalancers {
       name: this.name(service),
       serviceKey,
       clusterName,
-      nodes: nodeNames(nodes),
+      nodes: this.#names(nodes),
       status: deepFreeze(structuredClone(status)),
       allocatedIP,
     });
@@ -135,7 +138,23 @@ export class FakeLoadBalancers {
     const serviceKey = serviceKeyOf(service);
     const found = this.#balancers.get(serviceKey);
     if (found === undefined) throw new Error(`fake cloud provider: updateLoadBalancer: service ${JSON.stringify(serviceKey)} has no load balancer`);
-    found.nodes = nodeNames(nodes);
+    found.nodes = this.#names(nodes);
+  }
+
+  /**
+   * The sorted backend names of `nodes`, frozen. The service controller hands one frozen snapshot
+   * of the node set to every load balancer in a pass, and sorting thousands of names per call
+   * dominated large simulations: the answer for a list that can never change (frozen array of
+   * frozen Nodes with frozen metadata) is remembered, and equal answers share one array.
+   */
+  #names(nodes: readonly Readonly<Node>[]): readonly string[] {
+    const known = this.#namesOfFrozen.get(nodes);
+    if (known !== undefined) return known;
+    let names = nodeNames(nodes);
+    if (sameStrings(names, this.#lastNames)) names = this.#lastNames;
+    else this.#lastNames = names;
+    if (isImmutableNodeList(nodes)) this.#namesOfFrozen.set(nodes, names);
+    return names;
   }
 
   /** Deletes the Service's load balancer; succeeds when there is none (the contract requires idempotence). */
@@ -159,12 +178,34 @@ export class FakeLoadBalancers {
   }
 }
 
+function isImmutableNodeList(nodes: readonly Readonly<Node>[]): boolean {
+  if (!Object.isFrozen(nodes)) return false;
+  for (const node of nodes) {
+    if (!Object.isFrozen(node)) return false;
+    if (node.metadata !== undefined && !Object.isFrozen(node.metadata)) return false;
+  }
+  return true;
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function nodeNames(nodes: readonly Readonly<Node>[]): readonly string[] {
-  return Object.freeze(nodes.map((node) => node.metadata?.name ?? '').sort());
+  // Same order as the default sort: every element is a string, compared by UTF-16 code units.
+  return Object.freeze(nodes.map((node) => node.metadata?.name ?? '').sort(compareStrings));
 }
 
 function snapshot(record: BalancerRecord): FakeLoadBalancerState {
-  return deepFreeze({
+  // A shallow freeze is a deep one here: `nodes` is always a frozen array of strings (nodeNames)
+  // and `status` a deep-frozen copy; deep-freezing walked every node name of every balancer.
+  return Object.freeze({
     name: record.name,
     serviceKey: record.serviceKey,
     clusterName: record.clusterName,

@@ -4,7 +4,7 @@
  * @module
  */
 export { runScenario, SimulationSetupError } from './run-scenario.js';
-export type { RunScenarioOptions, SimulationProgress } from './run-scenario.js';
+export type { LiveSimulation, RunScenarioOptions, SimulationProgress } from './run-scenario.js';
 export type { ExpectationResult, SettleResult, SimulationReport } from './report.js';
 export { CloudCallLog } from './cloud-call-log.js';
 export type { CloudCallEntry } from './cloud-call-log.js';

@@ -7,6 +7,7 @@
 import { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
 import { FAKE_PROVIDER_NAME } from '../../providers/fake/register-fake-provider.js';
 import { parseFakeConfig } from '../../providers/fake/fake-config.js';
+import { LOCAL_PROVIDER_NAME, localProviderFactory } from '../../providers/local/register-local-provider.js';
 import { defaultRegistry, ProviderRegistry } from '../../cloud/registry.js';
 import type { JsonPatchOperation, KubeClient, ResourceClient } from '../../kube/client.js';
 import { FakeClock } from '../../kube/clock.js';
@@ -19,6 +20,7 @@ import { runCloudControllerManager } from '../../manager/run.js';
 import { matchPartial } from '../scenario/index.js';
 import type { Expectation, ScenarioFile, Step } from '../scenario/scenario-types.js';
 import { CloudCallLog } from './cloud-call-log.js';
+import { jsonCopy } from './json-copy.js';
 import { applyFakeCloudStep } from './cloud-steps.js';
 import { QueueWatch } from './queue-watch.js';
 import type { AnyObject, ExpectationResult, SettleResult, SimulationReport } from './report.js';
@@ -45,6 +47,21 @@ export interface RunScenarioOptions {
   readonly log?: (line: string) => void;
   /** Wall time source for the report's `wallMs` (measurement only). */
   readonly wallNow?: () => number;
+  /**
+   * Called after the last step while the manager still runs (the local provider's listeners are
+   * still bound), e.g. to send traffic or serve until Ctrl-C; the run stops when it resolves.
+   */
+  readonly whileRunning?: (live: LiveSimulation) => Promise<void>;
+}
+
+/** The running simulation handed to {@link RunScenarioOptions.whileRunning}. */
+export interface LiveSimulation {
+  /** The virtual clock every controller and the provider run on. */
+  readonly clock: FakeClock;
+  /** Virtual ms since the run started. */
+  virtualMs(): number;
+  /** The current objects of a kind (copies). */
+  snapshot(kind: 'Node' | 'Service'): AnyObject[];
 }
 
 /** The manager could not start with the scenario's provider or flags (a bad scenario). */
@@ -173,6 +190,10 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
       cloud = new FakeCloudProvider({ callHistoryLimit: detail ? 10_000 : 0, ...parsed, name, clock, copyCallArgs: false });
       return callLog.wrap(cloud);
     });
+  } else if (name === LOCAL_PROVIDER_NAME) {
+    // Built here rather than from the default registry so its timers run on the virtual clock.
+    const factory = localProviderFactory({ clock });
+    registry.register(name, async (cfg) => callLog.wrap(await factory({ ...cfg, ...(contents === undefined ? {} : { contents }) })));
   } else if (defaultRegistry.has(name)) {
     registry.register(name, async (cfg) => callLog.wrap(await defaultRegistry.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
   }
@@ -251,7 +272,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     if ('cloud' in e) {
       if (cloud === undefined) return { description: 'cloud', ok: false, mismatches: ['cloud expectations need the fake provider'] };
       const actual = { instances: cloud.listInstances(), loadBalancers: cloud.loadBalancers(), routes: cloud.routesState() };
-      const r = matchPartial(JSON.parse(JSON.stringify(actual)) as unknown, e.cloud, e.listMode);
+      const r = matchPartial(jsonCopy(actual), e.cloud, e.listMode);
       return { description: 'cloud', ...r };
     }
     if ('event' in e) {
@@ -329,6 +350,9 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
       await runStep(step, index);
       if (managerExit !== undefined) break;
     }
+    if (options.whileRunning !== undefined && managerExit === undefined) {
+      await options.whileRunning({ clock, virtualMs: () => clock.now() - start, snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[] });
+    }
   } finally {
     stop.abort(new Error('simulation finished'));
     for (let i = 0; i < 120 && managerExit === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
@@ -366,7 +390,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
       : {}),
     ...(fake === undefined
       ? {}
-      : { cloud: JSON.parse(JSON.stringify({ instances: fake.listInstances(), loadBalancers: fake.loadBalancers(), routes: fake.routesState() })) as NonNullable<SimulationReport['cloud']> }),
+      : { cloud: jsonCopy({ instances: fake.listInstances(), loadBalancers: fake.loadBalancers(), routes: fake.routesState() }) }),
     cloudCalls: { total: totalCalls, byMethod },
     apiRequests: [...counts.values()],
     apiWrites,
