@@ -4,14 +4,14 @@ import type { Event, Node, Taint } from 'kubernetes-types/core/v1.js';
 import { InstanceNotFoundError, NotImplementedError } from '../../cloud/errors.js';
 import { FakeClock } from '../../kube/clock.js';
 import { apiErrors } from '../../kube/errors.js';
+import { NODES } from '../../kube/resources.js';
+import { FakeCloudProvider } from '../../providers/fake/index.js';
+import { createControllerTestEnv } from '../controller-test-env.js';
 import { EventBroadcaster } from '../../kube/events.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
-import { NODES } from '../../kube/resources.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
-import { FakeCloudProvider } from '../../providers/fake/index.js';
 import type { FakeCapability, FakeInstanceSpec, FakeMethod } from '../../providers/fake/index.js';
-import type { ControllerContext } from '../context.js';
 import { CloudNodeLifecycleController } from './cloud-node-lifecycle-controller.js';
 import type { CloudNodeLifecycleControllerOptions } from './cloud-node-lifecycle-controller.js';
 
@@ -47,21 +47,7 @@ interface Harness {
 }
 
 async function start(cloud: FakeCloudProvider, nodes: readonly Node[], clock: FakeClock, options: CloudNodeLifecycleControllerOptions = {}): Promise<Harness> {
-  const server = new SimulatedApiServer({ clock, random: () => 0.5 });
-  const admin = server.client({ userAgent: 'test' });
-  for (const n of nodes) await admin.nodes.create(n);
-  const kube = server.client({ userAgent: 'node-controller' });
-  const informers = new SharedInformerFactory({ client: server.client({ userAgent: 'shared-informers' }), clock, random: () => 0.5 });
-  const broadcaster = new EventBroadcaster({ client: kube, clock, random: () => 0.5 });
-  const ctx: ControllerContext = {
-    kube,
-    informers,
-    cloud,
-    recorder: broadcaster.newRecorder({ component: 'cloud-node-lifecycle-controller' }),
-    clock,
-    random: () => 0.5,
-    logger: noopLogger,
-  };
+  const { server, informers, broadcaster, ctx, events } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-lifecycle-controller', userAgent: 'node-controller' });
   const controller = new CloudNodeLifecycleController(ctx, options);
   const stop = new AbortController();
   informers.start(stop.signal);
@@ -75,10 +61,7 @@ async function start(cloud: FakeCloudProvider, nodes: readonly Node[], clock: Fa
     server,
     settle,
     node: (name = 'node0') => server.snapshot(NODES).find((n) => n.metadata?.name === name),
-    events: async () => {
-      await broadcaster.flush();
-      return (await admin.events.list()).items;
-    },
+    events,
     requests: () => {
       const out: Record<string, number> = {};
       for (const c of server.requestCounts()) {

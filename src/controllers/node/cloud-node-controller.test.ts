@@ -5,14 +5,14 @@ import { InstanceNotFoundError, NotImplementedError } from '../../cloud/errors.j
 import type { InstanceMetadata, InstancesV2 } from '../../cloud/instances-v2.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import { FakeClock } from '../../kube/clock.js';
-import { EventBroadcaster } from '../../kube/events.js';
+import { NODES } from '../../kube/resources.js';
+import { FakeCloudProvider } from '../../providers/fake/index.js';
+import { createControllerTestEnv } from '../controller-test-env.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
-import { NODES } from '../../kube/resources.js';
 import { noopLogger } from '../../log/logger.js';
-import { FakeCloudProvider } from '../../providers/fake/index.js';
-import type { FakeCapability, FakeInstanceSpec } from '../../providers/fake/index.js';
 import type { ControllerContext } from '../context.js';
+import type { FakeCapability, FakeInstanceSpec } from '../../providers/fake/index.js';
 import { CloudNodeController, REASON_INVALID_PROVIDED_NODE_IP } from './cloud-node-controller.js';
 import type { CloudNodeControllerOptions } from './cloud-node-controller.js';
 
@@ -94,21 +94,7 @@ async function startController(
   options: CloudNodeControllerOptions = {},
   clock = new FakeClock(),
 ): Promise<Harness> {
-  const server = new SimulatedApiServer({ clock, random: () => 0.5 });
-  const admin = server.client({ userAgent: 'test' });
-  for (const n of nodes) await admin.nodes.create(n);
-  const kube = server.client({ userAgent: 'node-controller' });
-  const informers = new SharedInformerFactory({ client: server.client({ userAgent: 'shared-informers' }), clock, random: () => 0.5 });
-  const broadcaster = new EventBroadcaster({ client: kube, clock, random: () => 0.5 });
-  const ctx: ControllerContext = {
-    kube,
-    informers,
-    cloud,
-    recorder: broadcaster.newRecorder({ component: 'cloud-node-controller' }),
-    clock,
-    random: () => 0.5,
-    logger: noopLogger,
-  };
+  const { server, informers, broadcaster, ctx, events } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-controller', userAgent: 'node-controller' });
   const outcomes: Outcome[] = [];
   const controller = new CloudNodeController(ctx, { ...options, observe: (e) => outcomes.push({ key: e.key, outcome: e.outcome, at: clock.now() }) });
   const stop = new AbortController();
@@ -128,10 +114,7 @@ async function startController(
       assert.ok(found !== undefined, `node ${name} exists`);
       return found;
     },
-    events: async () => {
-      await broadcaster.flush();
-      return (await admin.events.list()).items;
-    },
+    events,
     writes: () => {
       const out: Record<string, number> = {};
       for (const c of server.requestCounts()) {

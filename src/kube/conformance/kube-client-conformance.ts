@@ -10,9 +10,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeClient, WatchEvent, WatchStream } from '../client.js';
-import { apiErrors, KubeApiError } from '../errors.js';
+import type { KubeClient, WatchEvent } from '../client.js';
+import { apiErrors } from '../errors.js';
 import { defineResource } from '../resources.js';
+import { expectError, rejection, take } from './assertions.js';
 import type { KubeObject, Node, Service } from '../resources.js';
 import type { SimulatedApiServer } from '../memory/index.js';
 
@@ -66,36 +67,6 @@ const service = (name: string, extra: { labels?: Record<string, string>; finaliz
   },
   spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] },
 });
-
-async function rejection(promise: Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KubeApiError) return err;
-    throw err;
-  }
-  assert.fail('expected the request to fail with a KubeApiError');
-}
-
-async function expectError(promise: Promise<unknown>, status: number, reason: string, message?: RegExp): Promise<KubeApiError> {
-  const err = await rejection(promise);
-  assert.equal(err.status, status, `${err.status} ${err.reason}: ${err.message}`);
-  assert.equal(err.reason, reason);
-  if (message !== undefined) assert.match(err.message, message);
-  return err;
-}
-
-/** Reads `n` events (fewer if the stream ends). */
-async function take<T extends KubeObject>(stream: WatchStream<T>, n: number): Promise<Array<WatchEvent<T>>> {
-  const it = stream[Symbol.asyncIterator]();
-  const out: Array<WatchEvent<T>> = [];
-  while (out.length < n) {
-    const r = await it.next();
-    if (r.done === true) break;
-    out.push(r.value);
-  }
-  return out;
-}
 
 const summary = (events: ReadonlyArray<WatchEvent<KubeObject>>): string[] => events.map((e) => `${e.type} ${e.object.metadata?.name ?? ''}`);
 

@@ -1,10 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../clock.js';
-import type { KubeClient, WatchEvent, WatchStream } from '../client.js';
-import { apiErrors, KubeApiError } from '../errors.js';
+import type { KubeClient, WatchEvent } from '../client.js';
+import { apiErrors } from '../errors.js';
 import { defineResource, EVENTS, LEASES, NODES, SERVICES } from '../resources.js';
 import type { KubeObject, Node, Service } from '../resources.js';
+import { expectError, take } from '../conformance/assertions.js';
 import { SimulatedApiServer } from './simulated-api-server.js';
 import type { SimulatedApiServerOptions } from './simulated-api-server.js';
 
@@ -15,36 +16,6 @@ function setup(options: SimulatedApiServerOptions = {}): { clock: FakeClock; ser
   let uid = 0;
   const server = new SimulatedApiServer({ clock, newUid: () => `uid-${++uid}`, ...options });
   return { clock, server, kube: server.client({ userAgent: 'test' }) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KubeApiError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof KubeApiError) return err;
-    throw err;
-  }
-  assert.fail('expected the request to fail');
-}
-
-async function expectError(promise: Promise<unknown>, status: number, reason: string, message?: RegExp): Promise<KubeApiError> {
-  const err = await rejection(promise);
-  assert.equal(err.status, status, `${err.status} ${err.reason}: ${err.message}`);
-  assert.equal(err.reason, reason);
-  if (message !== undefined) assert.match(err.message, message);
-  return err;
-}
-
-/** Reads `n` events from a stream. */
-async function take<T extends KubeObject>(stream: WatchStream<T>, n: number): Promise<Array<WatchEvent<T>>> {
-  const it = stream[Symbol.asyncIterator]();
-  const out: Array<WatchEvent<T>> = [];
-  for (let i = 0; i < n; i++) {
-    const r = await it.next();
-    if (r.done === true) break;
-    out.push(r.value);
-  }
-  return out;
 }
 
 /** Whether a promise is still pending once current callbacks have run. */
