@@ -6,7 +6,7 @@ import { FakeClock } from '../../kube/clock.js';
 import { apiErrors } from '../../kube/errors.js';
 import { NODES } from '../../kube/resources.js';
 import { FakeCloudProvider } from '../../providers/fake/index.js';
-import { createControllerTestEnv } from '../controller-test-env.js';
+import { createControllerTestEnv } from '../controller-test-env.test-util.js';
 import { EventBroadcaster } from '../../kube/events.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';

@@ -7,7 +7,7 @@ import type { CloudProvider } from '../../cloud/provider.js';
 import { FakeClock } from '../../kube/clock.js';
 import { NODES } from '../../kube/resources.js';
 import { FakeCloudProvider } from '../../providers/fake/index.js';
-import { createControllerTestEnv } from '../controller-test-env.js';
+import { createControllerTestEnv } from '../controller-test-env.test-util.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
