@@ -7,7 +7,8 @@ import { LEASES } from './resources.js';
 import type { Lease } from './resources.js';
 import type { KubeClient, ResourceClient } from './client.js';
 import { SimulatedApiServer } from './memory/index.js';
-import { LeaderElectionConfigError, LeaderElector, leaderIdentity } from './leader-election.js';
+import type { EventRecorder } from './events.js';
+import { LEADER_ELECTION_EVENT_REASON, LeaderElectionConfigError, LeaderElector, leaderIdentity } from './leader-election.js';
 import type { LeaderElectorOptions } from './leader-election.js';
 
 const NS = 'kube-system';
@@ -264,6 +265,33 @@ describe('LeaderElector', () => {
     assert.deepEqual(k.overlaps, []);
     b.controller.abort();
     await b.run;
+  });
+
+  it('records client-go LeaderElection events on the Lease: became leader, then stopped leading', async () => {
+    const recorded: { kind: string | undefined; ns: string | undefined; name: string | undefined; uid: string | undefined; type: string; reason: string; message: string }[] = [];
+    const recorder: EventRecorder = {
+      event: (obj, type, reason, message) =>
+        recorded.push({ kind: obj.kind, ns: obj.metadata?.namespace, name: obj.metadata?.name, uid: obj.metadata?.uid, type, reason, message }),
+    };
+    const k = cluster();
+    const [a, b] = [k.add('a', { recorder }), k.add('b', { recorder })];
+    k.start(a);
+    await k.clock.advance(0);
+    k.start(b);
+    await k.clock.advance(6_000);
+    const uid = k.lease()?.metadata?.uid;
+    assert.ok(uid !== undefined);
+    assert.deepEqual(recorded, [{ kind: 'Lease', ns: NS, name: NAME, uid, type: 'Normal', reason: LEADER_ELECTION_EVENT_REASON, message: 'a became leader' }]);
+    k.server.faults.inject({ verb: 'update', resource: 'leases', times: Infinity, error: () => apiErrors.internal('etcd unavailable') });
+    await until(k.clock, () => a.leading?.aborted === true, 30_000, 50);
+    await a.run;
+    assert.deepEqual(recorded.map((e) => e.message), ['a became leader', 'a stopped leading'], 'a follower that never led records nothing');
+    k.server.faults.clear();
+    await until(k.clock, () => k.leaders().includes('b'));
+    b.controller.abort();
+    await b.run;
+    assert.deepEqual(recorded.map((e) => e.message), ['a became leader', 'a stopped leading', 'b became leader', 'b stopped leading']);
+    assert.equal(LEADER_ELECTION_EVENT_REASON, 'LeaderElection');
   });
 
   it('keeps leading through renew failures shorter than the renew deadline', async () => {

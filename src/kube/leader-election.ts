@@ -11,6 +11,7 @@ import type { LeaseSpec } from 'kubernetes-types/coordination/v1.js';
 import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { isConflict, isNotFound } from './errors.js';
+import type { EventRecorder } from './events.js';
 import type { Lease } from './resources.js';
 import { jitter } from './backoff.js';
 import type { Logger } from '../log/logger.js';
@@ -50,7 +51,15 @@ export interface LeaderElectorOptions {
   logger?: Logger;
   /** Told when leading starts/stops (for the `leader_election_master_status` gauge). */
   onLeaderStatus?(leading: boolean): void;
+  /**
+   * Where to record client-go's `LeaderElection` events on the Lease ("<identity> became leader",
+   * "<identity> stopped leading"); none are recorded without one.
+   */
+  recorder?: EventRecorder;
 }
+
+/** The reason client-go's Lease lock gives its events. */
+export const LEADER_ELECTION_EVENT_REASON = 'LeaderElection';
 
 /** The leader identity upstream uses: `hostname_uuid`. */
 export function leaderIdentity(hostname: string, uuid: string): string {
@@ -163,6 +172,7 @@ export class LeaderElector {
   readonly #random: () => number;
   readonly #log: Logger;
   readonly #onLeaderStatus: ((leading: boolean) => void) | undefined;
+  readonly #recorder: EventRecorder | undefined;
   readonly #describe: string;
 
   /** The Lease as last read or written: its resourceVersion guards the next update. */
@@ -193,6 +203,7 @@ export class LeaderElector {
     this.#describe = `${o.namespace}/${o.name}`;
     this.#log = (o.logger ?? noopLogger).withValues({ lock: this.#describe, identity: o.identity });
     this.#onLeaderStatus = o.onLeaderStatus === undefined ? undefined : (leading) => o.onLeaderStatus?.(leading);
+    this.#recorder = o.recorder;
   }
 
   /** Whether this candidate is leading right now (between acquiring and losing or releasing). */
@@ -258,6 +269,7 @@ export class LeaderElector {
       this.#maybeReportTransition(callbacks);
       // A write that returned only after its own deadline would give no time to lead safely.
       if (ok && !signal.aborted && this.#clock.now() < sentAt + this.#renewDeadlineMs) {
+        this.#recordEvent('became leader');
         this.#log.info('Successfully acquired lease');
         return sentAt;
       }
@@ -315,6 +327,8 @@ export class LeaderElector {
       signal.removeEventListener('abort', onCancel);
       leading.abort(new Error('leader election ended'));
       this.#setStatus(false);
+      // As client-go's renew loop, on every way out of leading (lost renew or cancel).
+      this.#recordEvent('stopped leading');
     }
     if (signal.aborted) {
       this.#log.info('Stopped leading: run cancelled');
@@ -455,6 +469,14 @@ export class LeaderElector {
       metadata: { namespace: this.#namespace, name: this.#name },
       spec,
     };
+  }
+
+  /** client-go `LeaseLock.RecordEvent`: a Normal event on the Lease as last seen, naming us. */
+  #recordEvent(what: string): void {
+    if (this.#recorder === undefined) return;
+    const metadata = this.#lease?.metadata ?? { namespace: this.#namespace, name: this.#name };
+    const subject: Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata };
+    this.#recorder.event(subject, 'Normal', LEADER_ELECTION_EVENT_REASON, `${this.#identity} ${what}`);
   }
 
   #observe(record: ElectionRecord): void {

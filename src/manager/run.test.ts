@@ -93,10 +93,12 @@ describe('runCloudControllerManager', () => {
 
   describe('against the simulated API over HTTP', () => {
     let http: HttpApiServer;
+    let api: SimulatedApiServer;
     let dir: string;
     let kubeconfig: string;
     before(async () => {
-      http = await HttpApiServer.start({ server: new SimulatedApiServer() });
+      api = new SimulatedApiServer();
+      http = await HttpApiServer.start({ server: api });
       dir = await mkdtemp(join(tmpdir(), 'outrigger-run-'));
       kubeconfig = join(dir, 'kubeconfig');
       await http.writeKubeconfig(kubeconfig);
@@ -202,6 +204,17 @@ describe('runCloudControllerManager', () => {
       shutdown.abort();
       assert.equal(await done, EXIT_OK, stderr.text);
       assert.equal(initialized, 1);
+      // client-go's lock events, recorded on each Lease by the manager's recorder (drained on exit).
+      const leaseEvents = (await api.client().events.list({ namespace: 'kube-system' })).items.filter((e) => e.reason === 'LeaderElection');
+      for (const lease of ['cloud-controller-manager', 'test-migration']) {
+        const became = leaseEvents.find((e) => e.involvedObject.name === lease && / became leader$/.test(e.message ?? ''));
+        assert.ok(became !== undefined, `no "became leader" event on Lease ${lease}: ${JSON.stringify(leaseEvents)}`);
+        assert.equal(became.involvedObject.kind, 'Lease');
+        assert.equal(became.involvedObject.apiVersion, 'coordination.k8s.io/v1');
+        assert.equal(became.type, 'Normal');
+        assert.equal(became.source?.component, 'cloud-controller-manager');
+        assert.match(became.message ?? '', /^[^_\s]+_[0-9a-f-]{36} became leader$/);
+      }
     });
   });
 });

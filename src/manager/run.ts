@@ -403,6 +403,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
   const le = o.leaderElection;
   const identity = run.identity ?? leaderIdentity(run.hostname ?? osHostname(), randomUUID());
   const releaseOnCancel = o.featureGates.get('ControllerManagerReleaseLeaderElectionLockOnExit') ?? false;
+  const leaseEvents = w.events.newRecorder({ component: CCM_USER_AGENT });
   const elector = (name: string): LeaderElector =>
     new LeaderElector({
       client: w.root,
@@ -417,6 +418,8 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       random,
       logger: log.withName('leader-election').withValues({ lease: `${le.resourceNamespace}/${name}` }),
       onLeaderStatus: (leading) => w.metrics.leaderStatus(name, leading),
+      // Upstream hands the lock the manager's own recorder (component cloud-controller-manager).
+      recorder: leaseEvents,
     });
   const main = le.enabled ? elector(le.resourceName) : undefined;
 
