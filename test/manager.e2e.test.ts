@@ -83,7 +83,8 @@ describe('outrigger run as a process against the simulated API over HTTP', () =>
       `--kubeconfig=${fx.kubeconfig}`,
       `--secure-port=${port}`,
       '--bind-address=127.0.0.1',
-      '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
+      '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics,/configz',
+      '--controllers=*,-route',
       ...FAST_LEASE,
     ]);
     const node = await waitForObject(kube.nodes, (n) => n.metadata?.name === 'n1' && !(n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED), 'node n1 initialised');
@@ -106,6 +107,12 @@ describe('outrigger run as a process against the simulated API over HTTP', () =>
     assert.match(metrics.body, /running_managed_controllers\{name="service-lb-controller",manager="cloud-controller-manager"\} 1/);
     assert.match(metrics.body, /leader_election_master_status\{name="cloud-controller-manager"\} 1/);
     assert.match(metrics.body, /workqueue_adds_total/);
+    const configz = await httpsGet(port, '/configz');
+    assert.equal(configz.status, 200, configz.body);
+    const published = (JSON.parse(configz.body) as Record<string, { kind: string; Generic: { Controllers: string[] }; KubeCloudShared: { CloudProvider: { Name: string } } }>)['cloudcontrollermanager.config.k8s.io'];
+    assert.equal(published?.kind, 'CloudControllerManagerConfiguration');
+    assert.deepEqual(published.Generic.Controllers, ['*', '-node-route-controller'], 'aliases rewritten to canonical names, as upstream');
+    assert.equal(published.KubeCloudShared.CloudProvider.Name, 'fake');
 
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0, p.stderr());

@@ -41,7 +41,8 @@ import type { LeaderMigrationConfiguration } from './leader-migration/index.js';
 import { createManagerMetrics } from './metrics/index.js';
 import type { ManagerMetrics } from './metrics/index.js';
 import { FlagError } from './options/flag-error.js';
-import { enabledControllers } from './options/controller-selection.js';
+import { enabledControllers, resolveControllerAliases } from './options/controller-selection.js';
+import { componentConfig, configzBody } from './component-config.js';
 import type { ManagerOptions } from './options/manager-options.js';
 import { optionsFromFlags, validateOptions } from './options/manager-options.js';
 import { formatHelp, parseFlags } from './options/parse-flags.js';
@@ -486,6 +487,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       healthz,
       readyz,
       livez: [{ name: 'ping', check: () => {} }],
+      configz: configzBody(componentConfig(o, resolveControllerAliases(o.controllers, CONTROLLER_CATALOG), migration)),
       logger: log.withName('serving'),
     });
     log.info('Serving securely', { address: `${o.bindAddress}:${serving.port}` });

@@ -32,6 +32,8 @@ export interface ManagerOptions {
   readonly minResyncPeriodMs: number;
   readonly kubeApiQps: number;
   readonly kubeApiBurst: number;
+  /** `--kube-api-content-type` (accepted; Outrigger always speaks JSON). */
+  readonly kubeApiContentType: string;
   readonly kubeconfig: string;
   readonly master: string;
   readonly leaderElection: LeaderElectionOptions;
@@ -47,6 +49,15 @@ export interface ManagerOptions {
   readonly concurrentNodeSyncs: number;
   readonly concurrentNodeStatusUpdates: number;
   readonly concurrentServiceSyncs: number;
+  // Accepted for compatibility and reported on /configz; they change nothing here (see the flag table).
+  readonly useServiceAccountCredentials: boolean;
+  readonly externalCloudVolumePlugin: string;
+  readonly allowUntaggedCloud: boolean;
+  readonly cidrAllocatorType: string;
+  readonly nodeSyncPeriodMs: number;
+  readonly profiling: boolean;
+  readonly contentionProfiling: boolean;
+  readonly webhooks: readonly string[];
   readonly featureGates: ReadonlyMap<string, boolean>;
   readonly bindAddress: string;
   readonly securePort: number;
@@ -117,6 +128,7 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     minResyncPeriodMs: num('min-resync-period'),
     kubeApiQps: num('kube-api-qps'),
     kubeApiBurst: num('kube-api-burst'),
+    kubeApiContentType: str('kube-api-content-type'),
     kubeconfig: str('kubeconfig'),
     master: str('master'),
     leaderElection: {
@@ -140,6 +152,14 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     concurrentNodeSyncs: num('concurrent-node-syncs'),
     concurrentNodeStatusUpdates: num('concurrent-node-status-updates'),
     concurrentServiceSyncs: num('concurrent-service-syncs'),
+    useServiceAccountCredentials: bool('use-service-account-credentials'),
+    externalCloudVolumePlugin: str('external-cloud-volume-plugin'),
+    allowUntaggedCloud: bool('allow-untagged-cloud'),
+    cidrAllocatorType: str('cidr-allocator-type'),
+    nodeSyncPeriodMs: num('node-sync-period'),
+    profiling: bool('profiling'),
+    contentionProfiling: bool('contention-profiling'),
+    webhooks: list('webhooks'),
     featureGates: parseFeatureGates(list('feature-gates')),
     bindAddress: str('bind-address'),
     securePort: num('secure-port'),

@@ -95,6 +95,7 @@ describe('startServing without auth', () => {
         healthz: [ping, leaderElection],
         readyz: [ping, cacheSync],
         livez: [ping],
+        configz: '{"cloudcontrollermanager.config.k8s.io":{"kind":"CloudControllerManagerConfiguration"}}',
         logger: createLogger(logs.sink, 4),
       }),
     );
@@ -137,7 +138,9 @@ describe('startServing without auth', () => {
     { name: '/readyz fails until the caches are synced', path: '/readyz?verbose', status: 500, body: '[+]ping ok\n[-]informer-sync failed: reason withheld\nreadyz check failed\n' },
     { name: '/readyz passes once the caches are synced', path: '/readyz', setup: () => (synced = true), status: 200, body: 'ok' },
     { name: '/livez answers ok', path: '/livez?verbose', status: 200, body: '[+]ping ok\nlivez check passed\n' },
-    { name: 'an unknown path is 404', path: '/configz', status: 404, body: '404 page not found\n' },
+    { name: 'an unknown path is 404', path: '/debug/pprof/', status: 404, body: '404 page not found\n' },
+    { name: '/configz serves the component configuration', path: '/configz', status: 200, body: '{"cloudcontrollermanager.config.k8s.io":{"kind":"CloudControllerManagerConfiguration"}}' },
+    { name: 'a path below /configz is 404', path: '/configz/x', status: 404, body: '404 page not found\n' },
     { name: 'a path below a health check is 404', path: '/healthz/ping/extra', status: 404, body: '404 page not found\n' },
     { name: '/metrics serves the registry in the Prometheus text format', path: '/metrics', status: 200, body: /^workqueue_adds_total\{name="service"\} 1$/m },
   ];

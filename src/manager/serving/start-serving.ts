@@ -1,6 +1,6 @@
 /**
  * The manager's HTTPS endpoint on `--bind-address:--secure-port` (default `0.0.0.0:10258`):
- * `/healthz`, `/livez`, `/readyz` (and `/<endpoint>/<check>`), `/metrics`, 404 otherwise. The
+ * `/healthz`, `/livez`, `/readyz` (and `/<endpoint>/<check>`), `/metrics`, `/configz`, 404 otherwise. The
  * handler chain follows upstream's controller-manager serving: recover → authenticate (bearer
  * token review, anonymous fallback) → authorise (SubjectAccessReview unless the path is in
  * `--authorization-always-allow-paths` or the user is in `system:masters`) → route.
@@ -51,6 +51,8 @@ export type StartServingOptions = ServingOptions & {
   healthz: readonly HealthCheck[];
   readyz: readonly HealthCheck[];
   livez: readonly HealthCheck[];
+  /** The `/configz` body (JSON, see `configzBody`); `/configz` is 404 without one. */
+  configz?: string;
   logger: Logger;
   /** Dates of the self-signed certificate (default: wall clock). */
   clock?: Clock;
@@ -195,6 +197,10 @@ async function handle(o: StartServingOptions, log: Logger, req: IncomingMessage,
   if (path === '/metrics') {
     const text = await o.metrics.registry.metrics();
     writeText(res, 200, text, o.metrics.registry.contentType);
+    return;
+  }
+  if (path === '/configz' && o.configz !== undefined) {
+    writeText(res, 200, o.configz, 'application/json');
     return;
   }
   const [, first, check, ...rest] = path.split('/');
