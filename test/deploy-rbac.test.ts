@@ -176,6 +176,41 @@ describe('deploy/ RBAC', () => {
   });
 });
 
+describe('deploy/components/service-account-credentials', () => {
+  const dir = 'components/service-account-credentials';
+  const component = load(`${dir}/kustomization.yaml`)[0] as Manifest & { patches?: { patch: string }[] };
+  const manifests = (component.resources ?? []).flatMap((f) => load(`${dir}/${f}`));
+  const rules = boundRules(manifests);
+  // manager/service-account-credentials.ts, with the manager's own (root) client.
+  const saCalls: readonly Call[] = [
+    { group: '', resource: 'serviceaccounts', verb: 'get', namespace: 'kube-system', site: 'getOrCreateServiceAccount' },
+    { group: '', resource: 'serviceaccounts', verb: 'create', namespace: 'kube-system', site: 'getOrCreateServiceAccount' },
+    { group: '', resource: 'serviceaccounts/token', verb: 'create', namespace: 'kube-system', site: 'ServiceAccountTokenSource #fetch' },
+  ];
+
+  it('is a kustomize Component that turns the flag on in the Deployment', () => {
+    assert.equal(component.kind, 'Component');
+    assert.match(component.patches?.[0]?.patch ?? '', /--use-service-account-credentials=true/);
+  });
+  for (const call of saCalls) {
+    it(`allows ${call.verb} ${call.resource} in kube-system (${call.site})`, () => assert.ok(allows(rules, call)));
+  }
+  it('grants only those, in kube-system only, without wildcards', () => {
+    for (const { rule, namespace } of rules) {
+      assert.equal(namespace, 'kube-system');
+      for (const resource of rule.resources ?? []) {
+        for (const verb of rule.verbs ?? []) assert.ok(saCalls.some((c) => c.resource === resource && c.verb === verb), `${verb} ${resource} is granted but never called`);
+        assert.ok(!resource.includes('*'));
+      }
+    }
+  });
+  it('the manager calls exactly these, plus the namespace lookup it may be refused (a scan of service-account-credentials.ts)', () => {
+    const text = readFileSync(join(ROOT, 'src/manager/service-account-credentials.ts'), 'utf8');
+    const found = new Set([...text.matchAll(/resource\((SERVICE_ACCOUNTS|NAMESPACES)\)\s*\.(get|create|createSubresource)(?:<[^>]*>)?\(/g)].map((m) => `${m[1]}.${m[2]}`));
+    assert.deepEqual([...found].sort(), ['NAMESPACES.create', 'NAMESPACES.get', 'SERVICE_ACCOUNTS.create', 'SERVICE_ACCOUNTS.createSubresource', 'SERVICE_ACCOUNTS.get']);
+  });
+});
+
 describe('deploy/ workloads', () => {
   interface PodSpec {
     serviceAccountName?: string;

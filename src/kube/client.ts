@@ -159,6 +159,13 @@ export interface ResourceClient<T extends KubeObject> {
    * disappears when the last finalizer is removed.
    */
   delete(key: ObjectKey, options?: DeleteOptions): Promise<void>;
+  /**
+   * POSTs `body` to a subresource of one object — `serviceaccounts/<name>/token` (a TokenRequest)
+   * is the one the manager uses — and returns the server's answer, typed as the request (as
+   * client-go's `CreateToken` answers a TokenRequest with a TokenRequest). A subresource the
+   * server does not serve fails with 404 NotFound.
+   */
+  createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R>;
 }
 
 /** Typed clients for the resources the cloud-controller-manager touches, plus a generic path. */

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { Event, Node, Service } from 'kubernetes-types/core/v1.js';
+import type { Event, Namespace, Node, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
-export type { Event, Node, Service, Lease, ObjectMeta };
+export type { Event, Namespace, Node, Service, ServiceAccount, Lease, ObjectMeta };
 
 /** Any Kubernetes object as it travels on the wire (raw JSON shape, string timestamps). */
 export interface KubeObject {
@@ -83,6 +83,26 @@ export const LEASES = defineResource<Lease>({
   kind: 'Lease',
   namespaced: true,
   hasStatus: false,
+});
+
+/** core/v1 ServiceAccounts (namespaced); `--use-service-account-credentials` mints their tokens. */
+export const SERVICE_ACCOUNTS = defineResource<ServiceAccount>({
+  group: '',
+  version: 'v1',
+  resource: 'serviceaccounts',
+  kind: 'ServiceAccount',
+  namespaced: true,
+  hasStatus: false,
+});
+
+/** core/v1 Namespaces (cluster-scoped). */
+export const NAMESPACES = defineResource<Namespace>({
+  group: '',
+  version: 'v1',
+  resource: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+  hasStatus: true,
 });
 
 /** The resources every KubeClient implementation must serve. */

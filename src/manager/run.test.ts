@@ -143,6 +143,59 @@ describe('runCloudControllerManager', () => {
       }
     });
 
+    it('with --use-service-account-credentials, each controller writes with its own service-account token while informers keep the root credentials', async () => {
+      const sim = new SimulatedApiServer();
+      const face = await HttpApiServer.start({ server: sim, token: 'root-token' });
+      const config = join(dir, 'sa-kubeconfig');
+      await face.writeKubeconfig(config);
+      const stderr = new Capture();
+      const shutdown = new AbortController();
+      try {
+        await sim.client().services.create({ metadata: { namespace: 'default', name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] } });
+        const statusPatch = face.nextRequest((r) => r.method === 'PATCH' && r.pathname === '/api/v1/namespaces/default/services/web/status');
+        const done = runCloudControllerManager({
+          argv: ['--cloud-provider=acme', `--kubeconfig=${config}`, '--secure-port=0', '--use-service-account-credentials', '--controllers=service', '--leader-elect=false'],
+          registry: new ProviderRegistry(),
+          providers: [
+            {
+              name: 'acme',
+              factory: (): CloudProvider => {
+                const fake = new FakeCloudProvider({ name: 'acme', capabilities: ['loadBalancer'] });
+                // A provider's own housekeeping client, by a name of its choosing.
+                fake.initialize = async ({ clientBuilder }) => {
+                  await clientBuilder.client('acme-housekeeping').nodes.list();
+                };
+                return fake;
+              },
+            },
+          ],
+          stdout: new Capture(),
+          stderr,
+          signal: shutdown.signal,
+          handleSignals: false,
+          env: {},
+        });
+        const patch = await statusPatch;
+        const token = /^Bearer (.+)$/.exec(patch.headers['authorization'] ?? '')?.[1] ?? '';
+        assert.equal(sim.authenticateToken(token)?.username, 'system:serviceaccount:kube-system:service-controller', stderr.text);
+        assert.equal(patch.headers['user-agent'], 'cloud-controller-manager/service-controller');
+        const minted = face.requests.filter((r) => r.method === 'POST' && r.pathname.endsWith('/token'));
+        assert.deepEqual(minted.map((r) => r.pathname).sort(), [
+          '/api/v1/namespaces/kube-system/serviceaccounts/acme-housekeeping/token',
+          '/api/v1/namespaces/kube-system/serviceaccounts/service-controller/token',
+        ]);
+        const housekeeping = face.requests.find((r) => r.method === 'GET' && r.pathname === '/api/v1/nodes' && r.headers['user-agent'] === 'cloud-controller-manager/acme-housekeeping');
+        assert.equal(sim.authenticateToken(/^Bearer (.+)$/.exec(housekeeping?.headers['authorization'] ?? '')?.[1] ?? '')?.username, 'system:serviceaccount:kube-system:acme-housekeeping');
+        assert.ok(minted.every((r) => r.headers['authorization'] === 'Bearer root-token'), 'the manager mints tokens with its own credentials');
+        const informerRequests = face.requests.filter((r) => r.method === 'GET' && r.pathname === '/api/v1/services');
+        assert.ok(informerRequests.length > 0 && informerRequests.every((r) => r.headers['authorization'] === 'Bearer root-token'));
+        shutdown.abort();
+        assert.equal(await done, EXIT_OK, stderr.text);
+      } finally {
+        await face.close();
+      }
+    });
+
     it('registers the caller\'s providers, initialises once under leader migration, runs migrated controllers under the migration lease, and exits 0 when aborted', async () => {
       let initialized = 0;
       const registry = new ProviderRegistry();

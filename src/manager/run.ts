@@ -21,6 +21,9 @@ import type { ProviderRegistry } from '../cloud/registry.js';
 import type { Controller, ControllerContext } from '../controllers/context.js';
 import { RouteControllerConfigError } from '../controllers/route/index.js';
 import { createKubeClient } from '../kube/client-node/index.js';
+import type { BearerTokenSource } from '../kube/client-node/index.js';
+import { ServiceAccountTokenSource } from './service-account-credentials.js';
+import { lazyKubeClient } from './lazy-kube-client.js';
 import type { KubeClient } from '../kube/client.js';
 import { KubeConfigError } from '../kube/client-node/index.js';
 import type { Clock } from '../kube/clock.js';
@@ -177,6 +180,8 @@ interface Wiring {
   readonly cloud: CloudProvider;
   readonly root: ManagedClient;
   readonly clients: ReadonlyMap<string, ManagedClient>;
+  /** The provider's ClientBuilder: a client per name (its own service account with --use-service-account-credentials). */
+  readonly clientFor: (name: string) => KubeClient;
   readonly workQueueMetrics: WorkQueueMetrics;
   readonly metrics: ManagerMetrics;
   readonly events: EventBroadcaster;
@@ -240,9 +245,10 @@ async function buildClients(
   clock: Clock,
   metrics: ManagerMetrics,
   extraNames: readonly string[],
+  logger: Logger,
   kubeClientFor?: (userAgent: string) => KubeClient,
-): Promise<{ root: ManagedClient; clients: Map<string, ManagedClient> }> {
-  const make = async (userAgent: string): Promise<ManagedClient> =>
+): Promise<{ root: ManagedClient; clients: Map<string, ManagedClient>; clientFor: (name: string) => KubeClient }> {
+  const make = async (userAgent: string, bearerToken?: BearerTokenSource): Promise<ManagedClient> =>
     kubeClientFor !== undefined ? kubeClientFor(userAgent) : createKubeClient({
       ...(o.kubeconfig === '' ? {} : { kubeconfig: o.kubeconfig }),
       ...(o.master === '' ? {} : { master: o.master }),
@@ -252,18 +258,36 @@ async function buildClients(
       userAgent,
       clock,
       metrics: metrics.restClient,
+      ...(bearerToken === undefined ? {} : { bearerToken }),
     });
   const root = await make(CCM_USER_AGENT);
   const clients = new Map<string, ManagedClient>();
-  const names = new Set(['shared-informers', ...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
-  for (const name of names) clients.set(name, await make(userAgentFor(name)));
+  // As upstream: the informers always use the root credentials; with
+  // --use-service-account-credentials every controller (and the provider) gets its own service account.
+  clients.set('shared-informers', await make(userAgentFor('shared-informers')));
+  if (o.useServiceAccountCredentials && kubeClientFor !== undefined) logger.info('--use-service-account-credentials has no effect on injected (simulated) clients');
+  const tokensFor = (name: string): ServiceAccountTokenSource | undefined =>
+    o.useServiceAccountCredentials && kubeClientFor === undefined ? new ServiceAccountTokenSource({ client: root, name, clock, logger: logger.withName('service-account-credentials') }) : undefined;
+  const perController = new Set([...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
+  for (const name of perController) clients.set(name, await make(userAgentFor(name), tokensFor(name)));
+  // Names a provider asks its ClientBuilder for: each gets its own user agent (and service
+  // account), built on first use and kept in `clients` so shutdown closes it.
+  const clientFor = (name: string): KubeClient =>
+    clients.get(name) ??
+    lazyKubeClient(async () => {
+      const existing = clients.get(name);
+      if (existing !== undefined) return existing;
+      const made = await make(userAgentFor(name), tokensFor(name));
+      clients.set(name, made);
+      return made;
+    });
   // Delegated auth reviews go to --authorization-kubeconfig (else --authentication-kubeconfig,
   // else the main connection); one client serves both reviews.
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
   if (authKubeconfig !== '' && kubeClientFor === undefined) {
     clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
   }
-  return { root, clients };
+  return { root, clients, clientFor };
 }
 
 /**
@@ -354,7 +378,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     }
 
     const metrics = createManagerMetrics({ clock });
-    const { root, clients } = await buildClients(options, env, clock, metrics, ['cloud-provider'], run.kubeClientFor);
+    const { root, clients, clientFor } = await buildClients(options, env, clock, metrics, ['cloud-provider'], log, run.kubeClientFor);
     try {
       if (root.server !== undefined) metrics.restClient.setHost(new URL(root.server).host);
     } catch {
@@ -371,6 +395,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       cloud,
       root,
       clients,
+      clientFor,
       metrics,
       workQueueMetrics: extraQueueMetrics === undefined ? metrics.workQueue : teeQueueMetrics(metrics.workQueue, extraQueueMetrics),
       events: new EventBroadcaster({ client: root, clock, random, logger: log.withName('events') }),
@@ -504,7 +529,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
     const signal = anySignal([leading, stopControllers.signal]);
     if (!initialized) {
       initialized = true;
-      const clientBuilder: ClientBuilder = { client: (name) => w.clients.get(name) ?? w.clients.get('cloud-provider') ?? w.root };
+      const clientBuilder: ClientBuilder = { client: (name) => w.clientFor(name) };
       await w.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider') });
       w.cloud.setInformers?.(w.informers);
     }

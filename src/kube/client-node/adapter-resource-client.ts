@@ -158,6 +158,20 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
     });
   }
 
+  async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
+    if (subresource === '' || subresource.includes('/')) throw apiErrors.badRequest(`invalid subresource ${JSON.stringify(subresource)}`);
+    const answer = await this.#deps.transport.request({
+      verb: 'create',
+      resource: `${this.type.resource}/${subresource}`,
+      method: 'POST',
+      path: objectPath(this.type, key.namespace, key.name, subresource),
+      body,
+      ...this.#writeQuery(options),
+      signal: options?.signal,
+    });
+    return (isRecord(answer) ? answer : {}) as R;
+  }
+
   #createPath(object: T): string {
     const ns = object.metadata?.namespace ?? '';
     // As the simulated server: a namespaced object needs its namespace (no default namespace).

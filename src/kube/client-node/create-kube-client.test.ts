@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '../clock.js';
 import { apiErrors, KubeApiError } from '../errors.js';
+import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
 import { SimulatedApiServer } from '../memory/index.js';
+import { SERVICE_ACCOUNTS } from '../resources.js';
 import { HttpApiServer } from '../memory/http/index.js';
 import type { RecordedRequest } from '../memory/http/index.js';
 import { createKubeClient } from './create-kube-client.js';
@@ -332,6 +334,57 @@ describe('createKubeClient: what goes over the wire', () => {
       assert.equal(sim.requestCounts().find((c) => c.verb === 'get')?.userAgent, 'outrigger-test/1.0');
     } finally {
       client.close();
+      await face.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with a bearer token source, sends its token instead of the kubeconfig credentials, serves TokenRequest, and resets the source on 401', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-sa-'));
+    const simClock = new FakeClock();
+    const sim = new SimulatedApiServer({ clock: simClock });
+    const face = await HttpApiServer.start({ server: sim, token: 'root-token' });
+    const path = join(dir, 'kubeconfig');
+    await face.writeKubeconfig(path);
+    const root = await createKubeClient({ kubeconfig: path, env: {} });
+    let current = '';
+    let resets = 0;
+    const source = { token: () => Promise.resolve(current), reset: () => void resets++ };
+    const controller = await createKubeClient({ kubeconfig: path, env: {}, bearerToken: source });
+    try {
+      await root.resource(SERVICE_ACCOUNTS).create({ metadata: { namespace: 'kube-system', name: 'node-controller' } });
+      const answer = await root.resource(SERVICE_ACCOUNTS).createSubresource<TokenRequest>({ namespace: 'kube-system', name: 'node-controller' }, 'token', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: [], expirationSeconds: 3600 },
+      });
+      const minted = face.requests.at(-1);
+      assert.equal(`${minted?.method} ${minted?.pathname}`, 'POST /api/v1/namespaces/kube-system/serviceaccounts/node-controller/token');
+      assert.equal(answer.kind, 'TokenRequest');
+      assert.equal(answer.spec.expirationSeconds, 3600);
+      assert.equal(answer.status?.expirationTimestamp, new Date(simClock.now() + 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+      current = answer.status?.token ?? '';
+      assert.equal(sim.authenticateToken(current)?.username, 'system:serviceaccount:kube-system:node-controller');
+
+      await controller.nodes.list();
+      assert.equal(face.requests.at(-1)?.headers['authorization'], `Bearer ${current}`, 'the minted token, not the kubeconfig one');
+      assert.equal(resets, 0);
+      // The token expires on the server's clock: the next request is refused and the source reset.
+      await simClock.advance(3_600_000);
+      await assert.rejects(controller.nodes.list(), (err: unknown) => err instanceof KubeApiError && err.status === 401);
+      assert.equal(resets, 1);
+      assert.equal(sim.authenticateToken(current), undefined);
+      await assert.rejects(
+        root.resource(SERVICE_ACCOUNTS).createSubresource<TokenRequest>({ namespace: 'kube-system', name: 'absent' }, 'token', { spec: { audiences: [] } }),
+        (err: unknown) => err instanceof KubeApiError && err.status === 404,
+      );
+      await assert.rejects(
+        root.resource(SERVICE_ACCOUNTS).createSubresource<TokenRequest>({ namespace: 'kube-system', name: 'node-controller' }, 'token', { spec: { audiences: [], expirationSeconds: 60 } }),
+        (err: unknown) => err instanceof KubeApiError && err.status === 422 && /10 minutes/.test(err.message),
+      );
+    } finally {
+      root.close();
+      controller.close();
       await face.close();
       await rm(dir, { recursive: true, force: true });
     }

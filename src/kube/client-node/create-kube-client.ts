@@ -14,6 +14,7 @@ import type { Event, KubeObject, Lease, Node, ResourceType, Service } from '../r
 import { AdapterResourceClient } from './adapter-resource-client.js';
 import type { AdapterDeps } from './adapter-resource-client.js';
 import { HttpTransport } from './http-transport.js';
+import type { BearerTokenSource } from './http-transport.js';
 import { KubeConfigError } from './kube-config-error.js';
 import { loadKubeConfig } from './load-kube-config.js';
 import type { KubeConfigSource } from './load-kube-config.js';
@@ -36,6 +37,11 @@ export interface CreateKubeClientOptions extends KubeConfigSource {
   readonly metrics?: RequestMetrics;
   /** Retries of 429/5xx answers that carry Retry-After (default 10, as client-go). */
   readonly maxRetries?: number;
+  /**
+   * Authenticate with these bearer tokens instead of the kubeconfig's credentials (the server and
+   * its CA still come from the kubeconfig); `--use-service-account-credentials` passes one per controller.
+   */
+  readonly bearerToken?: BearerTokenSource;
 }
 
 /** The adapter's KubeClient: the seam plus lifecycle and metrics. */
@@ -130,6 +136,7 @@ export async function createKubeClient(options: CreateKubeClientOptions = {}): P
       userAgent: options.userAgent ?? 'outrigger',
       metrics,
       maxRetries,
+      bearerToken: options.bearerToken,
     });
   } catch (err) {
     // Unreadable CA/cert/key files and failing credential plugins surface here.

@@ -48,6 +48,18 @@ export interface OpenStream {
   readonly response: IncomingMessage;
 }
 
+/**
+ * Supplies the bearer token of every request in place of the kubeconfig's credentials — client-go's
+ * `AnonymousClientConfig` plus a token source: the server and its CA are kept; client
+ * certificates, tokens, basic auth, auth plugins and impersonation are dropped.
+ */
+export interface BearerTokenSource {
+  /** The token to send now (cached by the source until it is due for renewal). */
+  token(signal?: AbortSignal): Promise<string>;
+  /** Told after a 401 answer, so the next `token()` fetches a fresh one (client-go `ResettableTokenSource`). */
+  reset(): void;
+}
+
 /** Dependencies of an {@link HttpTransport}. */
 export interface HttpTransportOptions {
   readonly kubeConfig: KubeConfig;
@@ -61,6 +73,8 @@ export interface HttpTransportOptions {
   readonly metrics: RequestMetrics;
   /** Retries of 429/5xx answers carrying Retry-After (client-go: 10). */
   readonly maxRetries: number;
+  /** Replaces the kubeconfig's credentials (see {@link BearerTokenSource}). */
+  readonly bearerToken?: BearerTokenSource | undefined;
 }
 
 /** The shape of client-node's (private in its typings) per-request credential hook. */
@@ -144,17 +158,22 @@ export class HttpTransport {
     else await o.kubeConfig.applyToHTTPSOptions(opts);
     const user = o.kubeConfig.getCurrentUser();
     if (opts.auth === undefined && user?.username !== undefined) opts.auth = `${user.username}:${user.password ?? ''}`;
+    const anonymous = o.bearerToken !== undefined;
     const tls: HttpsAgentOptions = {};
     if (opts.ca !== undefined) tls.ca = opts.ca;
-    if (opts.cert !== undefined) tls.cert = opts.cert;
-    if (opts.key !== undefined) tls.key = opts.key;
-    if (opts.pfx !== undefined) tls.pfx = opts.pfx;
-    if (opts.passphrase !== undefined) tls.passphrase = opts.passphrase;
+    // With a token source only the server's identity is kept, as client-go's AnonymousClientConfig.
+    if (!anonymous) {
+      if (opts.cert !== undefined) tls.cert = opts.cert;
+      if (opts.key !== undefined) tls.key = opts.key;
+      if (opts.pfx !== undefined) tls.pfx = opts.pfx;
+      if (opts.passphrase !== undefined) tls.passphrase = opts.passphrase;
+    }
     if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
     if (opts.servername !== undefined) tls.servername = opts.servername;
     const agent = o.server.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, ...tls }) : new HttpAgent({ keepAlive: true });
-    const headers: OutgoingHttpHeaders = { ...(opts.headers as OutgoingHttpHeaders | undefined) };
-    return new HttpTransport(o, agent, tls, headers, typeof opts.auth === 'string' ? opts.auth : undefined);
+    // client-node puts only credentials (Authorization, Impersonate-*) in these headers.
+    const headers: OutgoingHttpHeaders = anonymous ? {} : { ...(opts.headers as OutgoingHttpHeaders | undefined) };
+    return new HttpTransport(o, agent, tls, headers, !anonymous && typeof opts.auth === 'string' ? opts.auth : undefined);
   }
 
   /** Closes idle sockets and stops reusing the agent. */
@@ -244,6 +263,8 @@ export class HttpTransport {
         throw err;
       }
       this.#o.metrics.observe({ verb: req.verb, resource: req.resource, code: String(answer.status), latencyMs: this.#o.clock.now() - started });
+      // A rejected token may have been revoked or rotated early: fetch a new one next time.
+      if (answer.status === 401) this.#o.bearerToken?.reset();
       const retryAfter = parseRetryAfter(answer.headers['retry-after']);
       const retryable = answer.status === 429 || answer.status >= 500;
       if (!retryable || retryAfter === undefined || attempt >= this.#o.maxRetries) return answer;
@@ -252,12 +273,15 @@ export class HttpTransport {
     }
   }
 
-  async #headers(req: TransportRequest): Promise<OutgoingHttpHeaders> {
+  async #headers(req: TransportRequest, signal: AbortSignal): Promise<OutgoingHttpHeaders> {
     const headers: OutgoingHttpHeaders = { ...this.#staticHeaders };
+    const source = this.#o.bearerToken;
     // Credentials per request: exec plugins, OIDC and the rotating service-account token file
     // refresh themselves inside client-node's authenticators.
-    const hook = authorizationHook(this.#o.kubeConfig);
-    if (hook !== undefined) {
+    const hook = source === undefined ? authorizationHook(this.#o.kubeConfig) : undefined;
+    if (source !== undefined) {
+      headers['authorization'] = `Bearer ${await source.token(signal)}`;
+    } else if (hook !== undefined) {
       const opts: { headers: OutgoingHttpHeaders } = { headers: {} };
       await hook(opts);
       Object.assign(headers, opts.headers);
@@ -269,7 +293,7 @@ export class HttpTransport {
   }
 
   async #send(req: TransportRequest, signal: AbortSignal): Promise<Answer> {
-    const headers = await this.#headers(req);
+    const headers = await this.#headers(req, signal);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
     const base = this.server.pathname.replace(/\/+$/, '');

@@ -7,6 +7,7 @@
  */
 export { createKubeClient } from './create-kube-client.js';
 export type { ClientNodeKubeClient, CreateKubeClientOptions } from './create-kube-client.js';
+export type { BearerTokenSource } from './http-transport.js';
 export { loadKubeConfig } from './load-kube-config.js';
 export type { KubeConfigSource, LoadedKubeConfig } from './load-kube-config.js';
 export { KubeConfigError } from './kube-config-error.js';

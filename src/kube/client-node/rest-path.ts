@@ -20,11 +20,11 @@ export function collectionPath(type: ResourceType, namespace: string | undefined
   return ns === '' ? `${prefix}/${type.resource}` : `${prefix}/namespaces/${encodeURIComponent(ns)}/${type.resource}`;
 }
 
-/** The path of one object (and optionally its status subresource). */
-export function objectPath(type: ResourceType, namespace: string | undefined, name: string | undefined, subresource?: 'status'): string {
+/** The path of one object (and optionally one of its subresources: `status`, `token`, …). */
+export function objectPath(type: ResourceType, namespace: string | undefined, name: string | undefined, subresource?: string): string {
   if (name === undefined || name === '') throw apiErrors.badRequest('resource name may not be empty');
   const ns = namespace ?? '';
   if (type.namespaced && ns === '') throw apiErrors.badRequest(`a namespace is required for the namespaced resource ${type.resource}`);
   const path = `${collectionPath(type, ns)}/${encodeURIComponent(name)}`;
-  return subresource === undefined ? path : `${path}/${subresource}`;
+  return subresource === undefined ? path : `${path}/${encodeURIComponent(subresource)}`;
 }

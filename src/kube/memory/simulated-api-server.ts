@@ -16,6 +16,9 @@ import type { FaultInjector } from './faults.js';
 import { RequestCounter } from './request-counts.js';
 import type { RequestCount } from './request-counts.js';
 import { SimulatedKubeClient } from './simulated-client.js';
+import { NAMESPACES, SERVICE_ACCOUNTS } from '../resources.js';
+import { TokenIssuer } from './token-issuer.js';
+import type { TokenIdentity } from './token-issuer.js';
 
 /** Options of a {@link SimulatedApiServer}. */
 export interface SimulatedApiServerOptions {
@@ -55,6 +58,7 @@ export class SimulatedApiServer {
   readonly #core: ApiServerCore;
   readonly #faults: FaultRegistry;
   readonly #counter = new RequestCounter();
+  readonly #tokens: TokenIssuer;
 
   constructor(options: SimulatedApiServerOptions = {}) {
     const historyLimit = options.historyLimit ?? 1000;
@@ -70,6 +74,15 @@ export class SimulatedApiServer {
     });
     this.#faults = new FaultRegistry(clock, () => this.#core.closeWatches());
     this.faults = this.#faults;
+    this.#tokens = new TokenIssuer(clock);
+    // ServiceAccounts (and their token subresource) and Namespaces, for --use-service-account-credentials.
+    this.#core.register(SERVICE_ACCOUNTS);
+    this.#core.register(NAMESPACES);
+  }
+
+  /** Who a bearer token minted by this server's TokenRequest authenticates as; undefined when unknown or expired. */
+  authenticateToken(token: string): TokenIdentity | undefined {
+    return this.#tokens.authenticate(token);
   }
 
   /** A KubeClient view; its requests are accounted under `userAgent`. */
@@ -79,6 +92,7 @@ export class SimulatedApiServer {
       counter: this.#counter,
       faults: this.#faults,
       userAgent: options.userAgent ?? DEFAULT_USER_AGENT,
+      tokens: this.#tokens,
     });
   }
 

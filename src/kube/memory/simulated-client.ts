@@ -18,6 +18,8 @@ import type {
   WatchStream,
   WriteOptions,
 } from '../client.js';
+import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
+import { apiErrors, KubeApiError } from '../errors.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../resources.js';
 import type { Event, KubeObject, Lease, Node, ResourceType, Service } from '../resources.js';
 import type { ApiServerCore } from './api-server-core.js';
@@ -26,6 +28,7 @@ import { isJsonObject } from './json-value.js';
 import type { JsonObject } from './json-value.js';
 import type { Subresource } from './kind-strategies.js';
 import type { RequestCounter, Verb } from './request-counts.js';
+import type { TokenIssuer } from './token-issuer.js';
 
 /** What a client view needs from its server. */
 export interface ClientDeps {
@@ -33,6 +36,8 @@ export interface ClientDeps {
   readonly counter: RequestCounter;
   readonly faults: FaultRegistry;
   readonly userAgent: string;
+  /** Serves `serviceaccounts/<name>/token`. */
+  readonly tokens: TokenIssuer;
 }
 
 /** Hands a core object out as the caller's type: the core keeps objects in their wire shape. */
@@ -104,6 +109,24 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
   async delete(key: ObjectKey, options: DeleteOptions = {}): Promise<void> {
     await this.#begin('delete', 'main', key.namespace, key.name, options.signal);
     this.#deps.core.delete(this.type, key, options);
+  }
+
+  async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
+    const resource = `${this.type.resource}/${subresource}`;
+    this.#deps.counter.record('create', resource, this.#deps.userAgent);
+    options?.signal?.throwIfAborted();
+    await this.#deps.faults.apply({ verb: 'create', resource, namespace: key.namespace === '' ? undefined : key.namespace, name: key.name }, options?.signal);
+    options?.signal?.throwIfAborted();
+    // The one subresource the manager creates; the apiserver's others (eviction, binding, …) are
+    // outside what a CCM touches.
+    if (this.type.group !== '' || this.type.resource !== 'serviceaccounts' || subresource !== 'token') {
+      throw new KubeApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    const account = this.#deps.core.get(this.type, key);
+    const uid = isJsonObject(account['metadata']) ? account['metadata']['uid'] : undefined;
+    const request = body as unknown as TokenRequest;
+    if (!isJsonObject(request) || !isJsonObject(request.spec)) throw apiErrors.badRequest('a TokenRequest with a spec is required');
+    return this.#deps.tokens.issue(key.namespace ?? '', key.name, typeof uid === 'string' ? uid : '', request) as unknown as R;
   }
 
   async #update(object: T, subresource: Subresource, options: WriteOptions | undefined): Promise<T> {

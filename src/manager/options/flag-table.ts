@@ -53,7 +53,7 @@ const TABLE: readonly FlagSpec[] = [
   { group: 'generic', name: 'leader-elect-resource-lock', type: 'string', default: 'leases', usage: "Kind of object used as the leader-election lock; only 'leases' is supported." },
   { group: 'generic', name: 'leader-elect-resource-name', type: 'string', default: 'cloud-controller-manager', usage: 'Name of the object used as the leader-election lock.' },
   { group: 'generic', name: 'leader-elect-resource-namespace', type: 'string', default: 'kube-system', usage: 'Namespace of the object used as the leader-election lock.' },
-  { group: 'generic', name: 'use-service-account-credentials', type: 'bool', default: false, usage: 'When true, each controller uses its own service account credentials.', inert: 'not yet supported; the root credentials are used with per-controller user agents' },
+  { group: 'generic', name: 'use-service-account-credentials', type: 'bool', default: false, usage: 'When true, each controller talks to the API server as its own service account in kube-system, with tokens from the TokenRequest API.' },
   { group: 'generic', name: 'cluster-name', type: 'string', default: 'kubernetes', usage: "Name used to prefix this cluster's resources at the cloud provider." },
   { group: 'generic', name: 'cluster-cidr', type: 'string', default: '', usage: "CIDR range of the cluster's Pods, used by the route controller." },
   { group: 'generic', name: 'allocate-node-cidrs', type: 'bool', default: false, usage: 'Whether Pod CIDRs are allocated to nodes and set up at the cloud provider.' },

@@ -27,7 +27,7 @@ export class ReviewStub {
       const no = (): never => {
         throw new Error(`stub: ${type.resource} not scripted`);
       };
-      return { type, get: no, list: no, watch: no, create: no, update: no, updateStatus: no, patch: no, patchStatus: no, delete: no };
+      return { type, get: no, list: no, watch: no, create: no, update: no, updateStatus: no, patch: no, patchStatus: no, delete: no, createSubresource: no };
     };
     this.client = {
       nodes: unsupported({ group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, hasStatus: true }),

@@ -59,7 +59,7 @@ describe('HttpApiServer: health, version and discovery', () => {
       const groups = (await call(face, 'GET', '/apis')).json['groups'] as Array<{ name: string }>;
       assert.deepEqual(groups.map((g) => g.name), ['coordination.k8s.io']);
       const core = (await call(face, 'GET', '/api/v1')).json['resources'] as Array<{ name: string; namespaced: boolean }>;
-      assert.deepEqual(core.map((r) => r.name), ['nodes', 'nodes/status', 'services', 'services/status', 'events']);
+      assert.deepEqual(core.map((r) => r.name), ['nodes', 'nodes/status', 'services', 'services/status', 'events', 'serviceaccounts', 'serviceaccounts/token', 'namespaces', 'namespaces/status']);
       const leases = (await call(face, 'GET', '/apis/coordination.k8s.io/v1')).json['resources'] as Array<{ name: string; kind: string }>;
       assert.deepEqual(leases.map((r) => `${r.name}:${r.kind}`), ['leases:Lease']);
     });

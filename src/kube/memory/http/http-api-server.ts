@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import type { DeleteOptions, JsonPatchOperation, KubeClient, ListOptions, Patch, ResourceClient, WatchOptions, WriteOptions } from '../../client.js';
 import { apiErrors, KubeApiError } from '../../errors.js';
 import type { ApiStatus } from '../../errors.js';
-import { BUILTIN_RESOURCES, apiVersionOf } from '../../resources.js';
+import { BUILTIN_RESOURCES, NAMESPACES, SERVICE_ACCOUNTS, apiVersionOf } from '../../resources.js';
 import type { KubeObject, ResourceType } from '../../resources.js';
 import type { SimulatedApiServer } from '../simulated-api-server.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
@@ -129,7 +129,7 @@ export class HttpApiServer {
     this.#sim = options.server;
     this.#http = http;
     this.url = url;
-    this.#types = [...BUILTIN_RESOURCES, ...(options.resources ?? [])];
+    this.#types = [...BUILTIN_RESOURCES, SERVICE_ACCOUNTS, NAMESPACES, ...(options.resources ?? [])];
     this.#token = options.token;
     this.#caData = options.tls === undefined ? undefined : Buffer.from(options.tls.cert).toString('base64');
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
@@ -221,7 +221,7 @@ export class HttpApiServer {
     const abort = new AbortController();
     res.on('close', () => abort.abort(new DOMException('client disconnected', 'AbortError')));
     try {
-      if (this.#token !== undefined && req.headers.authorization !== `Bearer ${this.#token}`) {
+      if (this.#token !== undefined && !this.#authenticated(req.headers.authorization)) {
         throw new KubeApiError(401, 'Unauthorized', 'Unauthorized');
       }
       if (this.#serveMeta(method, url.pathname, res)) return;
@@ -236,6 +236,13 @@ export class HttpApiServer {
       if (abort.signal.aborted) return;
       this.#sendError(res, err);
     }
+  }
+
+  /** The face's own token, or a live service-account token minted by the simulated server. */
+  #authenticated(header: string | undefined): boolean {
+    if (header === `Bearer ${this.#token ?? ''}`) return true;
+    const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+    return token !== undefined && this.#sim.authenticateToken(token) !== undefined;
   }
 
   #record(method: string, url: URL, req: IncomingMessage): void {
@@ -331,6 +338,10 @@ export class HttpApiServer {
         this.#sendJson(res, 201, await client.create(body, write));
         return;
       }
+    } else if (target.subresource === 'token') {
+      if (method !== 'POST') throw apiErrors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+      this.#sendJson(res, 201, await client.createSubresource(key, 'token', await this.#readObject(req), write));
+      return;
     } else if (method === 'GET') {
       this.#sendJson(res, 200, await client.get(key, { signal }));
       return;

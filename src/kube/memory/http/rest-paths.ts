@@ -14,8 +14,8 @@ export interface RestTarget {
   readonly namespace?: string;
   /** The object name; absent for collections. */
   readonly name?: string;
-  /** Only `status` is served. */
-  readonly subresource?: 'status';
+  /** `status`, and `token` of a ServiceAccount (TokenRequest). */
+  readonly subresource?: 'status' | 'token';
 }
 
 /** Why a path could not be routed: not a resource path at all, or a resource path we do not serve. */
@@ -73,14 +73,15 @@ export function routeRestPath(pathname: string, types: readonly ResourceType[]):
   };
   if (namespace !== undefined && !type.namespaced) return { ok: false, reason: 'not-found' };
   if (namespace === undefined && type.namespaced && name !== undefined) return { ok: false, reason: 'not-found' };
-  if (subresource !== undefined && (subresource !== 'status' || !type.hasStatus)) return { ok: false, reason: 'not-found' };
+  const isToken = subresource === 'token' && group === '' && resource === 'serviceaccounts';
+  if (subresource !== undefined && !isToken && (subresource !== 'status' || !type.hasStatus)) return { ok: false, reason: 'not-found' };
   return {
     ok: true,
     target: {
       type,
       ...(namespace === undefined ? {} : { namespace }),
       ...(name === undefined ? {} : { name }),
-      ...(subresource === undefined ? {} : { subresource: 'status' as const }),
+      ...(subresource === undefined ? {} : { subresource: isToken ? ('token' as const) : ('status' as const) }),
     },
   };
 }
