@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeClient, WatchEvent } from '../client.js';
 import { apiErrors } from '../errors.js';
-import { defineResource } from '../resources.js';
+import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
+import { SERVICE_ACCOUNTS, defineResource } from '../resources.js';
 import { expectError, rejection, take } from './assertions.js';
 import type { KubeObject, Node, Service } from '../resources.js';
 import type { SimulatedApiServer } from '../memory/index.js';
@@ -261,6 +262,20 @@ const CASES: readonly ConformanceCase[] = [
       await expectError(client.nodes.delete({ name: 'n1' }, { preconditions: { uid: 'not-the-uid' } }), 409, 'Conflict', /Precondition failed: UID in precondition/);
       await client.nodes.delete({ name: 'n1' }, { preconditions: { uid: created.metadata?.uid ?? '', resourceVersion: rv(created) } });
       await expectError(client.nodes.get({ name: 'n1' }), 404, 'NotFound');
+    },
+  },
+  {
+    name: 'createSubresource: a TokenRequest for an existing service account answers a token; an absent account or unknown subresource is 404',
+    async run({ client, server }) {
+      await client.resource(SERVICE_ACCOUNTS).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: 'kube-system', name: 'route-controller' } });
+      const request: TokenRequest = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: 3600 } };
+      const answer = await client.resource(SERVICE_ACCOUNTS).createSubresource({ namespace: 'kube-system', name: 'route-controller' }, 'token', request);
+      assert.equal(answer.kind, 'TokenRequest');
+      assert.equal(answer.spec.expirationSeconds, 3600);
+      assert.equal(server.authenticateToken(answer.status?.token ?? '')?.username, 'system:serviceaccount:kube-system:route-controller');
+      await expectError(client.resource(SERVICE_ACCOUNTS).createSubresource({ namespace: 'kube-system', name: 'absent' }, 'token', request), 404, 'NotFound');
+      await client.nodes.create(node('n1'));
+      await expectError(client.nodes.createSubresource({ name: 'n1' }, 'proxy', {}), 404, 'NotFound');
     },
   },
   {
