@@ -37,3 +37,4 @@ export { RouteController, RouteControllerConfigError } from './controllers/route
 export type { RouteControllerOptions } from './controllers/route/index.js';
 export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './manager/run.js';
 export type { RunCloudControllerManagerOptions, TextSink } from './manager/run.js';
+export type { AdmissionRequest, AdmissionResponse, AdmissionReview, AdmissionWebhook, GroupVersionKind, GroupVersionResource } from './manager/webhooks/index.js';

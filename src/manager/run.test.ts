@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudProvider } from '../cloud/provider.js';
@@ -37,6 +39,30 @@ async function run(argv: string[], registry = new ProviderRegistry()): Promise<{
   return { code, out: stdout.text, err: stderr.text };
 }
 
+function httpsPost(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' }, rejectUnauthorized: false, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 describe('runCloudControllerManager', () => {
   it('prints --help with upstream sections and exits 0', async () => {
     const r = await run(['--help']);
@@ -57,6 +83,7 @@ describe('runCloudControllerManager', () => {
     ['an unknown provider', ['--cloud-provider=acme'], /Error: unknown cloud provider "acme" \(registered: "fake", "local"\)\n$/],
     ['"external" (no provider in this process)', ['--cloud-provider=external'], /Error: --cloud-provider=external: no cloud provider runs in this process/],
     ['a missing kubeconfig file', ['--cloud-provider=fake', '--kubeconfig=/nonexistent/kubeconfig'], /Error: .*\/nonexistent\/kubeconfig/],
+    ['an unknown --webhooks name', ['--cloud-provider=fake', '--webhooks=nope'], /^Error: --webhooks: "nope" is not in the list of known webhooks \(none are registered\)\n$/],
   ];
   for (const [name, argv, message] of bad) {
     it(`exits 2 on ${name} with one message and no stack trace`, async () => {
@@ -194,6 +221,45 @@ describe('runCloudControllerManager', () => {
       } finally {
         await face.close();
       }
+    });
+
+    it('serves the admission webhooks --webhooks turns on, with the CloudControllerManagerWebhook gate, before and regardless of leadership', async () => {
+      const port = await freePort();
+      const shutdown = new AbortController();
+      const stderr = new Capture();
+      const done = runCloudControllerManager({
+        argv: [
+          '--cloud-provider=fake',
+          `--kubeconfig=${kubeconfig}`,
+          '--secure-port=0',
+          // No '*': nothing runs but the webhooks.
+          '--controllers=-service-lb-controller',
+          '--feature-gates=CloudControllerManagerWebhook=true',
+          '--webhooks=*,-other',
+          '--webhook-bind-address=127.0.0.1',
+          `--webhook-secure-port=${port}`,
+          '--leader-elect-resource-name=webhook-test',
+        ],
+        registry: new ProviderRegistry(),
+        webhooks: [
+          { name: 'deny-all', path: '/deny', admit: () => ({ allowed: false }) },
+          { name: 'other', path: '/other', admit: () => ({ allowed: true }) },
+        ],
+        stdout: new Capture(),
+        stderr,
+        signal: shutdown.signal,
+        handleSignals: false,
+        env: {},
+      });
+      await Promise.race([stderr.waitFor(/"Serving webhooks"/), done.then((code) => assert.fail(`exited ${code}: ${stderr.text}`))]);
+      const review = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid: 'x1', operation: 'CREATE' } });
+      const answer = await httpsPost(port, '/deny', review);
+      assert.equal(answer.status, 200, answer.body);
+      assert.deepEqual(JSON.parse(answer.body), { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { allowed: false, uid: 'x1' } });
+      assert.equal((await httpsPost(port, '/other', review)).status, 404, 'a webhook --webhooks turned off is not served');
+      shutdown.abort();
+      assert.equal(await done, EXIT_OK, stderr.text);
+      await assert.rejects(httpsPost(port, '/deny', review), /ECONNREFUSED/, 'the listener closes on shutdown');
     });
 
     it('registers the caller\'s providers, initialises once under leader migration, runs migrated controllers under the migration lease, and exits 0 when aborted', async () => {

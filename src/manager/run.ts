@@ -24,6 +24,8 @@ import { createKubeClient } from '../kube/client-node/index.js';
 import type { BearerTokenSource } from '../kube/client-node/index.js';
 import { ServiceAccountTokenSource } from './service-account-credentials.js';
 import { lazyKubeClient } from './lazy-kube-client.js';
+import { enabledWebhooks, startWebhookServing, WebhookRegistrationError } from './webhooks/index.js';
+import type { AdmissionWebhook } from './webhooks/index.js';
 import type { KubeClient } from '../kube/client.js';
 import { KubeConfigError } from '../kube/client-node/index.js';
 import type { Clock } from '../kube/clock.js';
@@ -91,6 +93,12 @@ export interface RunCloudControllerManagerOptions {
   readonly kubeClientFor?: (userAgent: string) => KubeClient;
   /** Also receives every controller work queue's events (the simulator watches queues for idleness). */
   readonly workQueueMetrics?: WorkQueueMetrics;
+  /**
+   * Admission webhooks to serve (upstream `CommandBuilder.RegisterWebhook`): with
+   * `--feature-gates=CloudControllerManagerWebhook=true`, the ones `--webhooks` enables are served
+   * on `--webhook-bind-address:--webhook-secure-port` by every replica.
+   */
+  readonly webhooks?: readonly AdmissionWebhook[];
 }
 
 /** A client the manager holds: closable and with a server URL when it talks HTTP. */
@@ -111,6 +119,7 @@ const AUTH_CLIENT = 'delegated-auth';
 function isInputError(err: unknown): boolean {
   return (
     err instanceof FlagError ||
+    err instanceof WebhookRegistrationError ||
     err instanceof UnknownProviderError ||
     err instanceof CloudConfigFileError ||
     err instanceof ProviderInitError ||
@@ -180,6 +189,8 @@ interface Wiring {
   readonly cloud: CloudProvider;
   readonly root: ManagedClient;
   readonly clients: ReadonlyMap<string, ManagedClient>;
+  /** The admission webhooks to serve (already filtered by the gate and --webhooks). */
+  readonly webhooks: readonly AdmissionWebhook[];
   /** The provider's ClientBuilder: a client per name (its own service account with --use-service-account-credentials). */
   readonly clientFor: (name: string) => KubeClient;
   readonly workQueueMetrics: WorkQueueMetrics;
@@ -347,8 +358,12 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     const sink = options.loggingFormat === 'json' ? klogJsonSink(write, () => clock.now()) : klogTextSink(write, () => clock.now());
     const log = createLogger(sink, options.verbosity);
     logger = log;
-    log.info('Starting cloud-controller-manager', { version: packageVersion(), cloudProvider: options.cloudProvider });
+    // Names in --controllers and --webhooks are checked before anything starts.
     const enabled = enabledControllers(options.controllers, CONTROLLER_CATALOG);
+    const webhooks = enabledWebhooks(run.webhooks ?? [], options.webhooks);
+    log.info('Starting cloud-controller-manager', { version: packageVersion(), cloudProvider: options.cloudProvider });
+    const webhookGate = options.featureGates.get('CloudControllerManagerWebhook') ?? false;
+    if (webhooks.length > 0 && !webhookGate) log.info('Webhooks are not served: the CloudControllerManagerWebhook feature gate is off', { webhooks: webhooks.map((w) => w.name) });
 
     // Providers: built-ins, the caller's, then --provider-module, then --cloud-provider.
     const registry = run.registry ?? defaultRegistry;
@@ -396,6 +411,8 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       root,
       clients,
       clientFor,
+      // Served only with the gate on and a non-empty --webhooks, as upstream.
+      webhooks: webhookGate && options.webhooks.length > 0 ? webhooks : [],
       metrics,
       workQueueMetrics: extraQueueMetrics === undefined ? metrics.workQueue : teeQueueMetrics(metrics.workQueue, extraQueueMetrics),
       events: new EventBroadcaster({ client: root, clock, random, logger: log.withName('events') }),
@@ -493,6 +510,21 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
     },
   ];
   let serving: { port: number; close(): Promise<void> } | undefined;
+  let webhookServing: { close(): Promise<void> } | undefined;
+  const closeServing = async (): Promise<void> => {
+    await Promise.all([serving?.close().catch(() => {}), webhookServing?.close().catch(() => {})]);
+  };
+  if (w.webhooks.length > 0) {
+    webhookServing = await startWebhookServing({
+      bindAddress: o.webhookBindAddress,
+      securePort: o.webhookSecurePort,
+      ...(o.webhookTlsCertFile === '' ? {} : { tlsCertFile: o.webhookTlsCertFile }),
+      ...(o.webhookTlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.webhookTlsPrivateKeyFile }),
+      webhooks: w.webhooks,
+      metrics: w.metrics,
+      logger: log.withName('webhooks'),
+    });
+  }
   if (o.securePort !== 0) {
     serving = await startServing({
       bindAddress: o.bindAddress,
@@ -619,11 +651,11 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
     stopControllers.abort(lost.signal.reason);
     if (isInputError(lost.signal.reason)) {
       // A controller's configuration error found at start (e.g. --cluster-cidr): exit 2 with it.
-      await serving?.close().catch(() => {});
+      await closeServing();
       throw lost.signal.reason;
     }
     log.error(lost.signal.reason, leaseLost ? 'leaderelection lost' : 'cloud-controller-manager stopped');
-    await serving?.close().catch(() => {});
+    await closeServing();
     return EXIT_FAILURE;
   }
   log.info('Shutting down', { reason: messageOf(shutdown.reason) });
@@ -634,7 +666,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
   await Promise.race([Promise.allSettled([...controllerRuns, leadingDone, w.informers.shutdown(), w.events.shutdown()]), aborted(grace.signal)]);
   graceTimer.cancel();
   if (grace.signal.aborted) log.info('Shutdown grace period elapsed with work still in flight');
-  await serving?.close().catch(() => {});
+  await closeServing();
   for (const client of [w.root, ...w.clients.values()]) client.close?.();
   log.info('Stopped');
   return leaseLost ? EXIT_FAILURE : EXIT_OK;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CloudNodeControllerMetrics } from '../../controllers/node/index.js';
 import type { RouteControllerMetrics } from '../../controllers/route/index.js';
 import type { ServiceControllerMetrics } from '../../controllers/service/index.js';
@@ -48,7 +48,16 @@ export interface ManagerMetrics {
   readonly cloudNodeController: CloudNodeControllerMetrics;
   /** Pass as the route controller's `metrics` option. */
   readonly routeController: RouteControllerMetrics;
+  /**
+   * `cloud_provider_webhook_request_total{code,webhook}` and
+   * `cloud_provider_webhook_request_duration_seconds{code,webhook}`: one admission request answered
+   * with HTTP `code` (`<error>` when no answer could be written).
+   */
+  webhookRequest(code: string, webhook: string, seconds: number): void;
 }
+
+/** Buckets of `cloud_provider_webhook_request_duration_seconds`, as upstream. */
+export const WEBHOOK_LATENCY_BUCKETS: readonly number[] = [0.25, 0.5, 0.7, 1, 1.5, 3, 5, 10];
 
 /**
  * Creates the manager's metrics in a fresh registry.
@@ -78,8 +87,25 @@ export function createManagerMetrics(options: ManagerMetricsOptions = {}): Manag
     labelNames: ['name'] as const,
     registers: [registry],
   });
+  const webhookTotal = new Counter({
+    name: 'cloud_provider_webhook_request_total',
+    help: 'Admission requests answered by each cloud-provider webhook, by HTTP status code.',
+    labelNames: ['code', 'webhook'] as const,
+    registers: [registry],
+  });
+  const webhookLatency = new Histogram({
+    name: 'cloud_provider_webhook_request_duration_seconds',
+    help: 'Seconds each cloud-provider webhook took to answer, by HTTP status code.',
+    labelNames: ['code', 'webhook'] as const,
+    buckets: [...WEBHOOK_LATENCY_BUCKETS],
+    registers: [registry],
+  });
   return {
     registry,
+    webhookRequest(code, webhook, seconds) {
+      webhookTotal.inc({ code, webhook });
+      webhookLatency.observe({ code, webhook }, seconds);
+    },
     workQueue: createWorkQueueMetrics(registry, clock),
     runningManagedControllers(name, isRunning) {
       running.set({ name, manager: CCM_MANAGER_NAME }, isRunning ? 1 : 0);

@@ -58,6 +58,10 @@ export interface ManagerOptions {
   readonly profiling: boolean;
   readonly contentionProfiling: boolean;
   readonly webhooks: readonly string[];
+  readonly webhookBindAddress: string;
+  readonly webhookSecurePort: number;
+  readonly webhookTlsCertFile: string;
+  readonly webhookTlsPrivateKeyFile: string;
   readonly featureGates: ReadonlyMap<string, boolean>;
   readonly bindAddress: string;
   readonly securePort: number;
@@ -160,6 +164,10 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     profiling: bool('profiling'),
     contentionProfiling: bool('contention-profiling'),
     webhooks: list('webhooks'),
+    webhookBindAddress: str('webhook-bind-address'),
+    webhookSecurePort: num('webhook-secure-port'),
+    webhookTlsCertFile: str('webhook-tls-cert-file'),
+    webhookTlsPrivateKeyFile: str('webhook-tls-private-key-file'),
     featureGates: parseFeatureGates(list('feature-gates')),
     bindAddress: str('bind-address'),
     securePort: num('secure-port'),
@@ -201,6 +209,12 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
   if (o.kubeApiQps <= 0) fail('--kube-api-qps', o.kubeApiQps, `--kube-api-qps must be greater than 0, got ${o.kubeApiQps}`);
   if (o.kubeApiBurst <= 0) fail('--kube-api-burst', o.kubeApiBurst, `--kube-api-burst must be greater than 0, got ${o.kubeApiBurst}`);
   if (o.securePort < 0 || o.securePort > 65535) fail('--secure-port', o.securePort, `--secure-port ${o.securePort} must be between 0 and 65535, inclusive. 0 for turning off secure port`);
+  if (o.webhookSecurePort < 0 || o.webhookSecurePort > 65535) {
+    fail('--webhook-secure-port', o.webhookSecurePort, `--webhook-secure-port ${o.webhookSecurePort} must be between 0 and 65535, inclusive. A value of 0 disables the webhook endpoint entirely`);
+  }
+  if ((o.webhookTlsCertFile === '') !== (o.webhookTlsPrivateKeyFile === '')) {
+    fail(o.webhookTlsCertFile === '' ? '--webhook-tls-cert-file' : '--webhook-tls-private-key-file', '', '--webhook-tls-cert-file and --webhook-tls-private-key-file must be given together');
+  }
   if ((o.tlsCertFile === '') !== (o.tlsPrivateKeyFile === '')) {
     fail(o.tlsCertFile === '' ? '--tls-cert-file' : '--tls-private-key-file', '', '--tls-cert-file and --tls-private-key-file must be given together');
   }

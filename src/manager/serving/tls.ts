@@ -35,16 +35,19 @@ export async function loadServingCertificate(o: {
   readonly tlsPrivateKeyFile?: string;
   readonly bindAddress: string;
   readonly clock: Clock;
+  /** The flags named in errors (default `--tls-cert-file` / `--tls-private-key-file`). */
+  readonly flags?: { readonly cert: string; readonly key: string };
 }): Promise<ServingCertificate> {
   const certFile = o.tlsCertFile ?? '';
   const keyFile = o.tlsPrivateKeyFile ?? '';
+  const { cert: certFlag, key: keyFlag } = o.flags ?? { cert: '--tls-cert-file', key: '--tls-private-key-file' };
   if (certFile !== '' || keyFile !== '') {
     // As upstream's validation: the two flags come together.
-    if (certFile === '') throw new ServingCertError('--tls-cert-file', '--tls-cert-file is required when --tls-private-key-file is set');
-    if (keyFile === '') throw new ServingCertError('--tls-private-key-file', '--tls-private-key-file is required when --tls-cert-file is set');
+    if (certFile === '') throw new ServingCertError(certFlag, `${certFlag} is required when ${keyFlag} is set`);
+    if (keyFile === '') throw new ServingCertError(keyFlag, `${keyFlag} is required when ${certFlag} is set`);
     // One after the other, so the error names the first bad flag deterministically.
-    const cert = await read('--tls-cert-file', certFile);
-    const key = await read('--tls-private-key-file', keyFile);
+    const cert = await read(certFlag, certFile);
+    const key = await read(keyFlag, keyFile);
     return { cert, key, source: certFile };
   }
   return selfSigned(o.bindAddress, o.clock);
