@@ -83,6 +83,7 @@ describe('runCloudControllerManager', () => {
     ['an unknown provider', ['--cloud-provider=acme'], /Error: unknown cloud provider "acme" \(registered: "fake", "local"\)\n$/],
     ['"external" (no provider in this process)', ['--cloud-provider=external'], /Error: --cloud-provider=external: no cloud provider runs in this process/],
     ['a missing kubeconfig file', ['--cloud-provider=fake', '--kubeconfig=/nonexistent/kubeconfig'], /Error: .*\/nonexistent\/kubeconfig/],
+    ['an unknown TLS cipher suite', ['--cloud-provider=fake', '--tls-cipher-suites=TLS_NOPE'], /^Error: --tls-cipher-suites: unknown cipher suite "TLS_NOPE"/],
     ['an unknown --webhooks name', ['--cloud-provider=fake', '--webhooks=nope'], /^Error: --webhooks: "nope" is not in the list of known webhooks \(none are registered\)\n$/],
   ];
   for (const [name, argv, message] of bad) {

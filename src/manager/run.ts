@@ -24,6 +24,7 @@ import { createKubeClient } from '../kube/client-node/index.js';
 import type { BearerTokenSource } from '../kube/client-node/index.js';
 import { ServiceAccountTokenSource } from './service-account-credentials.js';
 import { lazyKubeClient } from './lazy-kube-client.js';
+import { tlsServerOptions } from './serving/tls-options.js';
 import { enabledWebhooks, startWebhookServing, WebhookRegistrationError } from './webhooks/index.js';
 import type { AdmissionWebhook } from './webhooks/index.js';
 import type { KubeClient } from '../kube/client.js';
@@ -520,6 +521,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       securePort: o.webhookSecurePort,
       ...(o.webhookTlsCertFile === '' ? {} : { tlsCertFile: o.webhookTlsCertFile }),
       ...(o.webhookTlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.webhookTlsPrivateKeyFile }),
+      tls: tlsServerOptions({ minVersion: o.webhookTlsMinVersion, cipherSuites: o.webhookTlsCipherSuites, curvePreferences: o.webhookTlsCurvePreferences }, '--webhook-'),
       webhooks: w.webhooks,
       metrics: w.metrics,
       logger: log.withName('webhooks'),
@@ -531,6 +533,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       securePort: o.securePort,
       ...(o.tlsCertFile === '' ? {} : { tlsCertFile: o.tlsCertFile }),
       ...(o.tlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+      tls: tlsServerOptions({ minVersion: o.tlsMinVersion, cipherSuites: o.tlsCipherSuites, curvePreferences: o.tlsCurvePreferences }),
       alwaysAllowPaths: o.authorizationAlwaysAllowPaths,
       auth: new DelegatedAuth({
         kube: w.clients.get(AUTH_CLIENT) ?? w.root,

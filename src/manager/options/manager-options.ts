@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TlsOptionError, tlsServerOptions } from '../serving/tls-options.js';
 import { FlagError } from './flag-error.js';
 import { KNOWN_FEATURE_GATES } from './flag-table.js';
 import type { FlagValue } from './flag-table.js';
@@ -62,6 +63,9 @@ export interface ManagerOptions {
   readonly webhookSecurePort: number;
   readonly webhookTlsCertFile: string;
   readonly webhookTlsPrivateKeyFile: string;
+  readonly webhookTlsMinVersion: string;
+  readonly webhookTlsCipherSuites: readonly string[];
+  readonly webhookTlsCurvePreferences: readonly string[];
   readonly featureGates: ReadonlyMap<string, boolean>;
   readonly bindAddress: string;
   readonly securePort: number;
@@ -69,6 +73,8 @@ export interface ManagerOptions {
   readonly tlsCertFile: string;
   readonly tlsPrivateKeyFile: string;
   readonly tlsMinVersion: string;
+  readonly tlsCipherSuites: readonly string[];
+  readonly tlsCurvePreferences: readonly string[];
   readonly authenticationKubeconfig: string;
   readonly authenticationTokenWebhookCacheTtlMs: number;
   readonly authorizationWebhookCacheAuthorizedTtlMs: number;
@@ -168,6 +174,9 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     webhookSecurePort: num('webhook-secure-port'),
     webhookTlsCertFile: str('webhook-tls-cert-file'),
     webhookTlsPrivateKeyFile: str('webhook-tls-private-key-file'),
+    webhookTlsMinVersion: str('webhook-tls-min-version'),
+    webhookTlsCipherSuites: list('webhook-tls-cipher-suites'),
+    webhookTlsCurvePreferences: list('webhook-tls-curve-preferences'),
     featureGates: parseFeatureGates(list('feature-gates')),
     bindAddress: str('bind-address'),
     securePort: num('secure-port'),
@@ -175,6 +184,8 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     tlsCertFile: str('tls-cert-file'),
     tlsPrivateKeyFile: str('tls-private-key-file'),
     tlsMinVersion: str('tls-min-version'),
+    tlsCipherSuites: list('tls-cipher-suites'),
+    tlsCurvePreferences: list('tls-curve-preferences'),
     authenticationKubeconfig: str('authentication-kubeconfig'),
     authenticationTokenWebhookCacheTtlMs: num('authentication-token-webhook-cache-ttl'),
     authorizationWebhookCacheAuthorizedTtlMs: num('authorization-webhook-cache-authorized-ttl'),
@@ -218,8 +229,16 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
   if ((o.tlsCertFile === '') !== (o.tlsPrivateKeyFile === '')) {
     fail(o.tlsCertFile === '' ? '--tls-cert-file' : '--tls-private-key-file', '', '--tls-cert-file and --tls-private-key-file must be given together');
   }
-  if (o.tlsMinVersion !== '' && !['VersionTLS12', 'VersionTLS13'].includes(o.tlsMinVersion)) {
-    fail('--tls-min-version', o.tlsMinVersion, `--tls-min-version: unsupported version ${JSON.stringify(o.tlsMinVersion)} (supported: VersionTLS12, VersionTLS13)`);
+  for (const [prefix, flags] of [
+    ['--', { minVersion: o.tlsMinVersion, cipherSuites: o.tlsCipherSuites, curvePreferences: o.tlsCurvePreferences }],
+    ['--webhook-', { minVersion: o.webhookTlsMinVersion, cipherSuites: o.webhookTlsCipherSuites, curvePreferences: o.webhookTlsCurvePreferences }],
+  ] as const) {
+    try {
+      tlsServerOptions(flags, prefix);
+    } catch (err) {
+      if (!(err instanceof TlsOptionError)) throw err;
+      errors.push(new FlagError(err.flag, '', err.message));
+    }
   }
   for (const [flag, ms] of [
     ['--route-reconciliation-period', o.routeReconciliationPeriodMs],

@@ -13,6 +13,7 @@
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
 import { RealClock } from '../../kube/clock.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
@@ -35,6 +36,8 @@ export interface ServingOptions {
   tlsCertFile?: string;
   /** `--tls-private-key-file`. */
   tlsPrivateKeyFile?: string;
+  /** From `--tls-min-version`, `--tls-cipher-suites`, `--tls-curve-preferences` (see `tlsServerOptions`). */
+  tls?: Pick<SecureContextOptions, 'minVersion' | 'ciphers' | 'ecdhCurve'>;
   /**
    * `--authorization-always-allow-paths` (default {@link DEFAULT_ALWAYS_ALLOW_PATHS}): skip
    * authorisation; an entry ending in `*` is a prefix, so `*` alone opens every path (as upstream).
@@ -136,7 +139,7 @@ export async function startServing(o: StartServingOptions): Promise<ServingHandl
   });
   let server: Server;
   try {
-    server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+    server = createServer({ ...o.tls, cert: certificate.cert, key: certificate.key }, (req, res) => {
       handle(o, log, req, res).catch((err: unknown) => {
         // The recovery filter: a bug in a handler is a 500, never a crashed process.
         log.error(err, 'Unhandled error serving request', { path: req.url });

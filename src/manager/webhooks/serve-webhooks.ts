@@ -15,6 +15,7 @@
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SecureContextOptions } from 'node:tls';
 import { RealClock } from '../../kube/clock.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
@@ -36,6 +37,8 @@ export interface WebhookServingOptions {
   readonly securePort: number;
   readonly tlsCertFile?: string;
   readonly tlsPrivateKeyFile?: string;
+  /** From the `--webhook-tls-*` version, cipher and curve flags (see `tlsServerOptions`). */
+  readonly tls?: Pick<SecureContextOptions, 'minVersion' | 'ciphers' | 'ecdhCurve'>;
   /** The enabled webhooks (see {@link enabledWebhooks}). */
   readonly webhooks: readonly AdmissionWebhook[];
   readonly metrics: Pick<ManagerMetrics, 'webhookRequest'>;
@@ -74,7 +77,7 @@ export async function startWebhookServing(o: WebhookServingOptions): Promise<Web
     ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
   });
   const byPath = new Map(o.webhooks.map((w) => [w.path, w]));
-  const server: Server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+  const server: Server = createServer({ ...o.tls, cert: certificate.cert, key: certificate.key }, (req, res) => {
     void serve(byPath, o, clock, req, res);
   });
   await new Promise<void>((resolve, reject) => {
