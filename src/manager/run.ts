@@ -521,6 +521,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       securePort: o.webhookSecurePort,
       ...(o.webhookTlsCertFile === '' ? {} : { tlsCertFile: o.webhookTlsCertFile }),
       ...(o.webhookTlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.webhookTlsPrivateKeyFile }),
+      certDir: o.webhookCertDir,
       tls: tlsServerOptions({ minVersion: o.webhookTlsMinVersion, cipherSuites: o.webhookTlsCipherSuites, curvePreferences: o.webhookTlsCurvePreferences }, '--webhook-'),
       webhooks: w.webhooks,
       metrics: w.metrics,
@@ -533,6 +534,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       securePort: o.securePort,
       ...(o.tlsCertFile === '' ? {} : { tlsCertFile: o.tlsCertFile }),
       ...(o.tlsPrivateKeyFile === '' ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+      certDir: o.certDir,
       tls: tlsServerOptions({ minVersion: o.tlsMinVersion, cipherSuites: o.tlsCipherSuites, curvePreferences: o.tlsCurvePreferences }),
       alwaysAllowPaths: o.authorizationAlwaysAllowPaths,
       auth: new DelegatedAuth({

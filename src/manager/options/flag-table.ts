@@ -80,7 +80,7 @@ const TABLE: readonly FlagSpec[] = [
   { group: 'webhook serving', name: 'webhook-bind-address', type: 'string', default: '0.0.0.0', usage: 'IP address the --webhook-secure-port listener binds to.' },
   { group: 'webhook serving', name: 'webhook-secure-port', type: 'int', default: 10260, usage: 'HTTPS port for cloud provider webhooks; 0 turns webhook serving off.' },
   { group: 'webhook serving', name: 'webhook-disable-http2-serving', type: 'bool', default: false, usage: 'When true, the webhook server does not offer HTTP/2.', inert: 'the webhook listener serves HTTP/1.1 only' },
-  { group: 'webhook serving', name: 'webhook-cert-dir', type: 'string', default: '', usage: "Directory holding the webhook server's TLS certificates.", inert: 'the self-signed webhook certificate is kept in memory' },
+  { group: 'webhook serving', name: 'webhook-cert-dir', type: 'string', default: '', usage: "Directory holding the webhook server's self-signed certificate (cloud-controller-manager-webhook.crt/.key), written there when missing; ignored with --webhook-tls-cert-file." },
   { group: 'webhook serving', name: 'webhook-tls-cert-file', type: 'string', default: '', usage: 'Default x509 certificate file for webhook HTTPS.' },
   { group: 'webhook serving', name: 'webhook-tls-private-key-file', type: 'string', default: '', usage: 'x509 private key file that pairs with --webhook-tls-cert-file.' },
   { group: 'webhook serving', name: 'webhook-tls-cipher-suites', type: 'stringList', default: [], usage: 'Comma-separated cipher suites (IANA names) the webhook server accepts for TLS 1.2; TLS 1.3 suites are always on.' },
@@ -90,7 +90,7 @@ const TABLE: readonly FlagSpec[] = [
   // secure serving
   { group: 'secure serving', name: 'bind-address', type: 'string', default: '0.0.0.0', usage: 'IP address the --secure-port listener binds to.' },
   { group: 'secure serving', name: 'secure-port', type: 'int', default: 10258, usage: 'Port for authenticated and authorized HTTPS; 0 turns HTTPS serving off.' },
-  { group: 'secure serving', name: 'cert-dir', type: 'string', default: '', usage: 'Directory holding the TLS certificates; ignored when --tls-cert-file and --tls-private-key-file are set.' },
+  { group: 'secure serving', name: 'cert-dir', type: 'string', default: '', usage: 'Directory holding the self-signed serving certificate (cloud-controller-manager.crt/.key), written there when missing; ignored when --tls-cert-file and --tls-private-key-file are set.' },
   { group: 'secure serving', name: 'tls-cert-file', type: 'string', default: '', usage: 'Default x509 certificate file for HTTPS; when unset, a self-signed certificate is generated.' },
   { group: 'secure serving', name: 'tls-private-key-file', type: 'string', default: '', usage: 'x509 private key file that pairs with --tls-cert-file.' },
   { group: 'secure serving', name: 'tls-cipher-suites', type: 'stringList', default: [], usage: 'Comma-separated cipher suites (IANA names) the server accepts for TLS 1.2; TLS 1.3 suites are always on.' },

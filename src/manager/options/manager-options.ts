@@ -63,6 +63,7 @@ export interface ManagerOptions {
   readonly webhookSecurePort: number;
   readonly webhookTlsCertFile: string;
   readonly webhookTlsPrivateKeyFile: string;
+  readonly webhookCertDir: string;
   readonly webhookTlsMinVersion: string;
   readonly webhookTlsCipherSuites: readonly string[];
   readonly webhookTlsCurvePreferences: readonly string[];
@@ -174,6 +175,7 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     webhookSecurePort: num('webhook-secure-port'),
     webhookTlsCertFile: str('webhook-tls-cert-file'),
     webhookTlsPrivateKeyFile: str('webhook-tls-private-key-file'),
+    webhookCertDir: str('webhook-cert-dir'),
     webhookTlsMinVersion: str('webhook-tls-min-version'),
     webhookTlsCipherSuites: list('webhook-tls-cipher-suites'),
     webhookTlsCurvePreferences: list('webhook-tls-curve-preferences'),

@@ -36,6 +36,8 @@ export interface ServingOptions {
   tlsCertFile?: string;
   /** `--tls-private-key-file`. */
   tlsPrivateKeyFile?: string;
+  /** `--cert-dir`: keep the self-signed pair there (`cloud-controller-manager.crt`/`.key`). */
+  certDir?: string;
   /** From `--tls-min-version`, `--tls-cipher-suites`, `--tls-curve-preferences` (see `tlsServerOptions`). */
   tls?: Pick<SecureContextOptions, 'minVersion' | 'ciphers' | 'ecdhCurve'>;
   /**
@@ -136,6 +138,7 @@ export async function startServing(o: StartServingOptions): Promise<ServingHandl
     clock: o.clock ?? new RealClock(),
     ...(o.tlsCertFile === undefined ? {} : { tlsCertFile: o.tlsCertFile }),
     ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+    ...(o.certDir === undefined ? {} : { certDir: o.certDir }),
   });
   let server: Server;
   try {

@@ -1,11 +1,13 @@
 /**
- * The serving certificate: `--tls-cert-file`/`--tls-private-key-file` when given, otherwise a
- * self-signed one generated in memory at start-up (upstream writes its self-signed pair to
- * `--cert-dir`; nothing needs it on disk here, and a read-only root filesystem stays read-only).
+ * The serving certificate: `--tls-cert-file`/`--tls-private-key-file` when given; otherwise a
+ * self-signed one — kept in `--cert-dir` as `<pair>.crt`/`<pair>.key` when that is set (reused
+ * on the next start, written when missing, as upstream's `MaybeDefaultWithSelfSignedCerts`), or
+ * generated in memory at start-up when it is not (so a read-only root filesystem stays read-only).
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import type { Clock } from '../../kube/clock.js';
 
@@ -35,8 +37,12 @@ export async function loadServingCertificate(o: {
   readonly tlsPrivateKeyFile?: string;
   readonly bindAddress: string;
   readonly clock: Clock;
-  /** The flags named in errors (default `--tls-cert-file` / `--tls-private-key-file`). */
-  readonly flags?: { readonly cert: string; readonly key: string };
+  /** The flags named in errors (default `--tls-cert-file` / `--tls-private-key-file` / `--cert-dir`). */
+  readonly flags?: { readonly cert: string; readonly key: string; readonly certDir?: string };
+  /** `--cert-dir`: where the self-signed pair is kept; empty or absent keeps it in memory. */
+  readonly certDir?: string;
+  /** File name stem of the pair in `certDir` (upstream: `cloud-controller-manager`). */
+  readonly pairName?: string;
 }): Promise<ServingCertificate> {
   const certFile = o.tlsCertFile ?? '';
   const keyFile = o.tlsPrivateKeyFile ?? '';
@@ -50,7 +56,38 @@ export async function loadServingCertificate(o: {
     const key = await read(keyFlag, keyFile);
     return { cert, key, source: certFile };
   }
-  return selfSigned(o.bindAddress, o.clock);
+  const certDir = o.certDir ?? '';
+  if (certDir === '') return selfSigned(o.bindAddress, o.clock);
+  return keptSelfSigned(certDir, o.pairName ?? 'cloud-controller-manager', o.flags?.certDir ?? '--cert-dir', o.bindAddress, o.clock);
+}
+
+/** Reuses `<dir>/<pair>.crt|key` when both can be read, else generates them and writes them there. */
+async function keptSelfSigned(dir: string, pair: string, flag: string, bindAddress: string, clock: Clock): Promise<ServingCertificate> {
+  const certPath = join(dir, `${pair}.crt`);
+  const keyPath = join(dir, `${pair}.key`);
+  try {
+    const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+    return { cert, key, source: certPath };
+  } catch {
+    // Missing or unreadable: generate a fresh pair, as upstream.
+  }
+  const generated = await selfSigned(bindAddress, clock);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+    // Key first and private; each file appears whole (write then rename), so a crash never leaves half a pair readable.
+    await writeAtomically(keyPath, generated.key, 0o600);
+    await writeAtomically(certPath, generated.cert, 0o644);
+  } catch (err) {
+    throw new ServingCertError(flag, `${flag}: cannot write the self-signed certificate to ${JSON.stringify(dir)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  return { ...generated, source: `self-signed, written to ${certPath}` };
+}
+
+async function writeAtomically(path: string, text: string, mode: number): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  await writeFile(temporary, text, { mode });
+  await chmod(temporary, mode);
+  await rename(temporary, path);
 }
 
 async function read(flag: string, path: string): Promise<string> {

@@ -37,6 +37,8 @@ export interface WebhookServingOptions {
   readonly securePort: number;
   readonly tlsCertFile?: string;
   readonly tlsPrivateKeyFile?: string;
+  /** `--webhook-cert-dir`: keep the self-signed pair there (`cloud-controller-manager-webhook.crt`/`.key`). */
+  readonly certDir?: string;
   /** From the `--webhook-tls-*` version, cipher and curve flags (see `tlsServerOptions`). */
   readonly tls?: Pick<SecureContextOptions, 'minVersion' | 'ciphers' | 'ecdhCurve'>;
   /** The enabled webhooks (see {@link enabledWebhooks}). */
@@ -72,7 +74,9 @@ export async function startWebhookServing(o: WebhookServingOptions): Promise<Web
   const certificate = await loadServingCertificate({
     bindAddress: o.bindAddress,
     clock,
-    flags: { cert: '--webhook-tls-cert-file', key: '--webhook-tls-private-key-file' },
+    flags: { cert: '--webhook-tls-cert-file', key: '--webhook-tls-private-key-file', certDir: '--webhook-cert-dir' },
+    pairName: 'cloud-controller-manager-webhook',
+    ...(o.certDir === undefined ? {} : { certDir: o.certDir }),
     ...(o.tlsCertFile === undefined ? {} : { tlsCertFile: o.tlsCertFile }),
     ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
   });

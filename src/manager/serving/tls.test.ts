@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeClock } from '../../kube/clock.js';
+import { ServingCertError, loadServingCertificate } from './tls.js';
+
+describe('loadServingCertificate with --cert-dir', () => {
+  it('writes the self-signed pair on first start (key private) and reuses it on the next', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-certdir-'));
+    try {
+      const certDir = join(dir, 'certs');
+      const first = await loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir });
+      assert.equal(first.source, `self-signed, written to ${join(certDir, 'cloud-controller-manager.crt')}`);
+      assert.equal(await readFile(join(certDir, 'cloud-controller-manager.crt'), 'utf8'), first.cert);
+      assert.equal(await readFile(join(certDir, 'cloud-controller-manager.key'), 'utf8'), first.key);
+      assert.equal((await stat(join(certDir, 'cloud-controller-manager.key'))).mode & 0o777, 0o600);
+      const second = await loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir });
+      assert.equal(second.cert, first.cert, 'a restart keeps the certificate clients may have pinned');
+      assert.equal(second.source, join(certDir, 'cloud-controller-manager.crt'));
+      const webhook = await loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir, pairName: 'cloud-controller-manager-webhook' });
+      assert.notEqual(webhook.cert, first.cert);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the pair in memory without --cert-dir', async () => {
+    assert.equal((await loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock() })).source, 'self-signed');
+  });
+
+  it('names --cert-dir when the directory cannot be written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-certdir-'));
+    try {
+      const file = join(dir, 'a-file');
+      await writeFile(file, 'not a directory');
+      await assert.rejects(
+        loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir: join(file, 'certs'), flags: { cert: '--webhook-tls-cert-file', key: '--webhook-tls-private-key-file', certDir: '--webhook-cert-dir' } }),
+        (err: unknown) => err instanceof ServingCertError && err.flag === '--webhook-cert-dir' && /^--webhook-cert-dir: cannot write the self-signed certificate to /.test(err.message),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
