@@ -20,6 +20,11 @@ export interface TcpListenerOptions {
   readonly filter: SourceFilter;
 }
 
+interface Spliced {
+  readonly upstream: Socket;
+  readonly reader: UpstreamReader;
+}
+
 // A connection that cannot reach its backend tries at most this many others before giving up.
 const MAX_CONNECT_ATTEMPTS = 3;
 
@@ -32,7 +37,8 @@ export class TcpListener {
   readonly #connectTimeoutMs: number;
   #filter: SourceFilter;
   readonly #server: Server;
-  readonly #connections = new Set<Socket>();
+  // Client connection → its connection to a node, once spliced.
+  readonly #connections = new Map<Socket, Spliced | undefined>();
   #idle: (() => void)[] = [];
   #listening = false;
 
@@ -52,6 +58,23 @@ export class TcpListener {
   /** Established client connections. */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * What established connections hold in this process: bytes queued for writing or read but not
+   * yet forwarded, and how many directions stopped reading because their receiver is slow.
+   */
+  get backlog(): { readonly bytes: number; readonly pausedDirections: number } {
+    let bytes = 0;
+    let pausedDirections = 0;
+    for (const [client, spliced] of this.#connections) {
+      bytes += client.writableLength + client.readableLength;
+      if (spliced === undefined) continue;
+      bytes += spliced.upstream.writableLength + spliced.upstream.readableLength;
+      if (client.isPaused()) pausedDirections++;
+      if (spliced.reader.paused) pausedDirections++;
+    }
+    return { bytes, pausedDirections };
   }
 
   /** Whether the listening socket is open. */
@@ -101,17 +124,18 @@ export class TcpListener {
   /** Stops accepting and closes every connection now. */
   destroyAll(): void {
     this.stopAccepting();
-    for (const socket of this.#connections) socket.destroy();
+    for (const socket of this.#connections.keys()) socket.destroy();
   }
 
   #accept(client: Socket): void {
-    const clientIp = client.remoteAddress ?? '';
-    if (!this.#filter.allows(clientIp)) {
+    // The peer address costs a syscall: asked for only when source ranges or affinity need it.
+    const clientIp = this.#filter.ranges.length > 0 || this.#picker.usesClientIp ? (client.remoteAddress ?? '') : '';
+    if (this.#filter.ranges.length > 0 && !this.#filter.allows(clientIp)) {
       // Refused with a reset, as a firewall REJECT would; the client sees ECONNRESET at once.
       client.resetAndDestroy();
       return;
     }
-    this.#connections.add(client);
+    this.#connections.set(client, undefined);
     client.once('close', () => {
       this.#connections.delete(client);
       if (this.#connections.size === 0) {
@@ -151,16 +175,20 @@ export class TcpListener {
       timer.cancel();
       upstream.off('error', onEarlyError);
       client.off('close', onClientGone);
-      this.#splice(client, upstream, backend);
+      this.#connections.set(client, { upstream, reader });
+      this.#splice(client, upstream, reader, backend);
     });
   }
 
-  #splice(client: Socket, upstream: Socket, backend: Backend): void {
+  #splice(client: Socket, upstream: Socket, reader: UpstreamReader, backend: Backend): void {
     this.#picker.acquire(backend);
     upstream.on('error', () => upstream.destroy());
     relay(client, upstream);
     // upstream → client runs in UpstreamReader (onread); its backpressure is resumed here.
-    client.on('drain', () => upstream.resume());
+    client.on('drain', () => {
+      reader.paused = false;
+      upstream.resume();
+    });
     upstream.once('end', () => finish(client));
     // An error or reset on one side resets the other; a clean close only ends it (the relay
     // already forwarded the FIN, so this is a no-op unless it has not happened yet).
@@ -190,6 +218,8 @@ const spare: Buffer[] = [];
  * onread contract) until the client drains; so at most a high-water mark plus one buffer wait here.
  */
 class UpstreamReader {
+  /** Whether the last read returned false (reading stopped until the client drains). */
+  paused = false;
   #current: Buffer = spare.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
   readonly #client: Socket;
 
@@ -206,6 +236,7 @@ class UpstreamReader {
     const more = client.write(nread === buf.length ? buf : buf.subarray(0, nread));
     // Node writes a Buffer by reference: if it is still queued, it must not be read into again.
     if (client.writableLength > 0) this.#current = spare.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    this.paused = !more;
     return more;
   };
 
