@@ -1,6 +1,7 @@
 /**
  * The local provider's data plane against a direct connection and against HAProxy: bulk TCP
- * throughput, request/response latency, new connections per second, UDP round trips per second,
+ * throughput both ways (upload client → backend, download backend → client), request/response
+ * latency (one byte each way, one connection), new connections per second, UDP round trips per second,
  * and the time from ensureLoadBalancer to the first successful connection.
  *
  * Method (so that every proxy is measured the same way):
@@ -14,7 +15,8 @@
  * - HAProxy (installed with apt-get when missing and running as root; otherwise "not available")
  *   runs in its own process twice: with `nbthread 1` — the like-for-like comparison, one thread
  *   each — and with its default thread count (one per CPU). Stock `mode tcp` config, no tuning.
- * - Every target is measured once per round and the rounds are interleaved (direct, local LB,
+ * - A short warm-up per target (32 MiB, 300 connections) is not counted. Every target is then
+ *   measured once per round and the rounds are interleaved (direct, local LB,
  *   HAProxy ×2, direct, …), so that noise from other work on the machine hits all of them alike.
  *   Each figure is the median over the rounds with the (min–max) range; the "vs HAProxy" ratios
  *   are computed per round, then the median taken (≥ 1 means at least as good as HAProxy:
@@ -68,9 +70,13 @@ function ping(s: Socket): Promise<void> {
   });
 }
 
-async function throughput(t: Target, sink: { bytes: number }): Promise<number> {
-  const total = 256 * 1024 * 1024;
-  const chunk = Buffer.alloc(256 * 1024);
+const BULK_BYTES = 256 * 1024 * 1024;
+const BULK_CHUNK = Buffer.alloc(256 * 1024);
+const DOWNLOAD = 0x64; // 'd': the backend answers this one byte with BULK_BYTES
+
+/** Client → backend (upload). */
+async function throughput(t: Target, sink: { bytes: number }, total = BULK_BYTES): Promise<number> {
+  const chunk = BULK_CHUNK;
   const s = await connected(t.host, t.tcpPort);
   const done = sink.bytes + total;
   const start = performance.now();
@@ -83,6 +89,24 @@ async function throughput(t: Target, sink: { bytes: number }): Promise<number> {
   const seconds = (performance.now() - start) / 1000;
   s.destroy();
   return total / 1024 / 1024 / seconds;
+}
+
+/** Backend → client (download): the client asks, then counts BULK_BYTES arriving. */
+async function downloadThroughput(t: Target): Promise<number> {
+  const s = await connected(t.host, t.tcpPort);
+  const start = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    let got = 0;
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= BULK_BYTES) resolve();
+    });
+    s.once('close', () => reject(new Error(`download through ${t.label} closed after ${got} bytes`)));
+    s.write(Buffer.from([DOWNLOAD]));
+  });
+  const seconds = (performance.now() - start) / 1000;
+  s.destroy();
+  return BULK_BYTES / 1024 / 1024 / seconds;
 }
 
 async function latency(t: Target): Promise<[number, number]> {
@@ -99,8 +123,7 @@ async function latency(t: Target): Promise<[number, number]> {
   return [samples[Math.floor(samples.length * 0.5)] ?? 0, samples[Math.floor(samples.length * 0.99)] ?? 0];
 }
 
-async function connectionsPerSecond(t: Target): Promise<number> {
-  const n = 1500;
+async function connectionsPerSecond(t: Target, n = 1500): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const s = await connected(t.host, t.tcpPort);
@@ -228,6 +251,7 @@ async function startLocalLb(tcpNodePort: number, udpNodePort: number): Promise<{
 
 interface Measured {
   readonly throughput: number[];
+  readonly download: number[];
   readonly p50: number[];
   readonly p99: number[];
   readonly connections: number[];
@@ -253,10 +277,19 @@ const localLb: Benchmark = {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => undefined);
-      // Small reads are pings (answered); the bulk test just counts.
+      // One-byte reads are pings (answered) or a download request; the upload test just counts.
       s.on('data', (d) => {
         sink.bytes += d.length;
-        if (d.length === 1) s.write('p');
+        if (d.length !== 1) return;
+        if (d[0] !== DOWNLOAD) {
+          s.write('p');
+          return;
+        }
+        void (async () => {
+          for (let sent = 0; sent < BULK_BYTES && !s.destroyed; sent += BULK_CHUNK.length) {
+            if (!s.write(BULK_CHUNK)) await new Promise((r) => s.once('drain', r));
+          }
+        })();
       });
     });
     const tcpPort = await listen(backend, BACKEND);
@@ -276,12 +309,18 @@ const localLb: Benchmark = {
     }
     if (haproxies.length === 0) console.log('  HAProxy: not available (haproxy is not on PATH and could not be installed, or did not start)');
     const targets: Target[] = [{ label: 'direct', host: BACKEND, tcpPort, udpPort }, lb.target, ...haproxies.map((h) => h.target)];
-    const results = new Map<string, Measured>(targets.map((t) => [t.label, { throughput: [], p50: [], p99: [], connections: [], udp: [] }]));
+    const results = new Map<string, Measured>(targets.map((t) => [t.label, { throughput: [], download: [], p50: [], p99: [], connections: [], udp: [] }]));
     try {
+      // Warm-up (JIT, socket buffers, HAProxy's pools), not counted.
+      for (const t of targets) {
+        await throughput(t, sink, 32 * 1024 * 1024);
+        await connectionsPerSecond(t, 300);
+      }
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of targets) {
           const m = results.get(t.label) as Measured;
           m.throughput.push(await throughput(t, sink));
+          m.download.push(await downloadThroughput(t));
           const [p50, p99] = await latency(t);
           m.p50.push(p50);
           m.p99.push(p99);
@@ -302,7 +341,8 @@ const localLb: Benchmark = {
     const figures: Figure[] = [];
     for (const t of targets) {
       const m = results.get(t.label) as Measured;
-      figures.push(figure(`bulk TCP throughput, ${t.label}`, m.throughput, 'MiB/s'));
+      figures.push(figure(`bulk TCP upload, ${t.label}`, m.throughput, 'MiB/s'));
+      figures.push(figure(`bulk TCP download, ${t.label}`, m.download, 'MiB/s'));
       figures.push(figure(`request/response p50, ${t.label}`, m.p50, 'µs'));
       figures.push(figure(`request/response p99, ${t.label}`, m.p99, 'µs'));
       figures.push(figure(`new connections, ${t.label}`, m.connections, '/s'));
@@ -313,7 +353,8 @@ const localLb: Benchmark = {
       const theirs = results.get(h.target.label) as Measured;
       const perRound = (f: (i: number) => number): number[] => ours.throughput.map((_, i) => f(i));
       const at = (xs: readonly number[], i: number): number => xs[i] ?? Number.NaN;
-      figures.push(figure(`local LB vs ${h.target.label}: throughput`, perRound((i) => at(ours.throughput, i) / at(theirs.throughput, i)), '×'));
+      figures.push(figure(`local LB vs ${h.target.label}: upload`, perRound((i) => at(ours.throughput, i) / at(theirs.throughput, i)), '×'));
+      figures.push(figure(`local LB vs ${h.target.label}: download`, perRound((i) => at(ours.download, i) / at(theirs.download, i)), '×'));
       figures.push(figure(`local LB vs ${h.target.label}: p50`, perRound((i) => at(theirs.p50, i) / at(ours.p50, i)), '×'));
       figures.push(figure(`local LB vs ${h.target.label}: p99`, perRound((i) => at(theirs.p99, i) / at(ours.p99, i)), '×'));
       figures.push(figure(`local LB vs ${h.target.label}: new conns`, perRound((i) => at(ours.connections, i) / at(theirs.connections, i)), '×'));
