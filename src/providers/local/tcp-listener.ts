@@ -205,44 +205,65 @@ export class TcpListener {
 // Node reads a connection it created (the one to the node) into a buffer of ours (`onread`) rather
 // than a new 64 KiB allocation per read, whose garbage otherwise costs more CPU than the copying
 // (external-memory GCs, page faults). Connections Node accepted have no such option.
-const READ_BUFFER_BYTES = 32 * 1024;
-// Spare read buffers kept for new connections.
-const SPARE_BUFFERS = 64;
-const spare: Buffer[] = [];
+const BIG_READ_BYTES = 32 * 1024;
+// What a connection holds while the node sends little at a time (requests and responses, idle).
+const SMALL_READ_BYTES = 2 * 1024;
+// Big buffers not installed in any connection, kept for the next one that needs one.
+const SPARE_BIG_BUFFERS = 64;
+const spareBig: Buffer[] = [];
+
+function bigBuffer(): Buffer {
+  return spareBig.pop() ?? Buffer.allocUnsafeSlow(BIG_READ_BYTES);
+}
+
+function spare(buffer: Buffer): void {
+  if (spareBig.length < SPARE_BIG_BUFFERS) spareBig.push(buffer);
+}
 
 /**
  * Forwards what the node sends to the client: each read lands in this connection's buffer and is
  * written to the client at once. When the kernel takes it all (the client keeps up) the buffer is
  * reused for the next read; when part of it stays queued in the client socket, that buffer belongs
- * to the queued write and the next read gets another one. Returning false stops reading (Node's
- * onread contract) until the client drains; so at most a high-water mark plus one buffer wait here.
+ * to the queued write and the next read gets another one. A read that fills the buffer (a bulk
+ * transfer) gets a big buffer next; one that does not (the node has sent all it had) a small one,
+ * so that an idle connection holds 2 KiB, not 32. Returning false stops reading (Node's onread
+ * contract) until the client drains; so at most a high-water mark plus one buffer wait here.
  */
 class UpstreamReader {
   /** Whether the last read returned false (reading stopped until the client drains). */
   paused = false;
-  #current: Buffer = spare.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+  #small: Buffer | undefined = Buffer.allocUnsafeSlow(SMALL_READ_BYTES);
+  #current: Buffer = this.#small as Buffer;
   readonly #client: Socket;
 
   constructor(client: Socket) {
     this.#client = client;
   }
 
-  /** The buffer the next read goes into. */
+  /** The buffer the next read goes into (Node asks after every read). */
   readonly buffer = (): Buffer => this.#current;
 
-  /** `nread` bytes arrived in `buf`. */
-  readonly callback = (nread: number, buf: Uint8Array): boolean => {
+  /** `nread` bytes arrived in the current buffer. */
+  readonly callback = (nread: number): boolean => {
     const client = this.#client;
+    const buf = this.#current;
     const more = client.write(nread === buf.length ? buf : buf.subarray(0, nread));
-    // Node writes a Buffer by reference: if it is still queued, it must not be read into again.
-    if (client.writableLength > 0) this.#current = spare.pop() ?? Buffer.allocUnsafeSlow(READ_BUFFER_BYTES);
+    // Node writes a Buffer by reference: while that write is queued, nothing may be read into it.
+    const held = client.writableLength > 0;
+    const wantBig = nread === buf.length;
+    const isBig = buf.length === BIG_READ_BYTES;
+    if (held || wantBig !== isBig) {
+      if (isBig && !held) spare(buf);
+      if (!isBig && held) this.#small = undefined;
+      this.#current = wantBig ? bigBuffer() : (this.#small ??= Buffer.allocUnsafeSlow(SMALL_READ_BYTES));
+    }
     this.paused = !more;
     return more;
   };
 
-  /** The connection to the node is closed: no read can land in the buffer any more. */
+  /** The connection to the node is closed: no read can land in its buffer any more. */
   recycle(): void {
-    if (spare.length < SPARE_BUFFERS) spare.push(this.#current);
+    if (this.#current.length === BIG_READ_BYTES) spare(this.#current);
   }
 }
 
