@@ -1,6 +1,6 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -186,11 +186,11 @@ describe('TcpListener (real sockets on loopback)', () => {
   for (const direction of ['client → node', 'node → client'] as const) {
     it(`backpressure ${direction}: a receiver that stops reading stops the proxy reading, with bounded buffering, and no byte is lost`, async () => {
       const total = moreThanKernelBuffers();
-      const chunk = Buffer.alloc(1024 * 1024);
-      for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + 7) & 0xff;
+      // Random bytes: a buffer overwritten with bytes from elsewhere in the stream shows in the hash.
       const sent = createHash('sha256');
       const send = (s: Socket): void => {
-        for (let n = 0; n < total; n += chunk.length) {
+        for (let n = 0; n < total; n += 1024 * 1024) {
+          const chunk = randomBytes(1024 * 1024);
           sent.update(chunk);
           s.write(chunk);
         }
@@ -236,6 +236,77 @@ describe('TcpListener (real sockets on loopback)', () => {
       assert.ok(peak <= BACKLOG_BOUND);
     });
   }
+
+  it('node → client messages of every size, alone or in bursts, arrive intact (read buffers switch sizes)', async () => {
+    const sent = createHash('sha256');
+    let total = 0;
+    const port = await backend(N1, (s) => {
+      s.resume();
+      void (async () => {
+        // Sizes around the 2 KiB and 32 KiB read buffers, single writes and back-to-back bursts.
+        for (let i = 0; i < 400; i++) {
+          const size = [1, 2047, 2048, 2049, 32767, 32768, 32769, 100_000][i % 8] as number;
+          const piece = randomBytes(size);
+          sent.update(piece);
+          total += size;
+          if (!s.write(piece)) await new Promise((r) => s.once('drain', r));
+          if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+        }
+        s.end();
+      })();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const c = await dial(LB, lb.port);
+    const received = createHash('sha256');
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.on('data', (d: Buffer) => {
+        received.update(d);
+        bytes += d.length;
+      });
+      c.once('end', resolve);
+      c.once('error', reject);
+    });
+    assert.equal(bytes, total);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+  });
+
+  it('small node → client writes queued behind a full client socket are not overwritten by the next read', async () => {
+    const sent = createHash('sha256');
+    let total = 0;
+    const port = await backend(N1, (s) => {
+      s.resume();
+      void (async () => {
+        // One small write per event-loop turn: the proxy reads each alone into its small buffer,
+        // and once the client's socket is full its writes queue while reading goes on.
+        for (let i = 0; i < 12_000 && !s.destroyed; i++) {
+          const piece = randomBytes(1400);
+          sent.update(piece);
+          total += piece.length;
+          if (!s.write(piece)) await new Promise((r) => s.once('drain', r));
+          await new Promise((r) => setImmediate(r));
+        }
+        s.end();
+      })();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const c = await dial(LB, lb.port);
+    c.pause();
+    await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, () => undefined, 'the proxy stops reading from the node');
+    const received = createHash('sha256');
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.on('data', (d: Buffer) => {
+        received.update(d);
+        bytes += d.length;
+      });
+      c.once('end', resolve);
+      c.once('error', reject);
+      c.resume();
+    });
+    assert.equal(bytes, total);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+  });
 
   it('least-connections sends new connections to the node with fewer open ones', async () => {
       const answer = (name: string) => (s: Socket): void => {

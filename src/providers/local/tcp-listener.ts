@@ -208,16 +208,18 @@ export class TcpListener {
 const BIG_READ_BYTES = 32 * 1024;
 // What a connection holds while the node sends little at a time (requests and responses, idle).
 const SMALL_READ_BYTES = 2 * 1024;
-// Big buffers not installed in any connection, kept for the next one that needs one.
-const SPARE_BIG_BUFFERS = 64;
+// Buffers installed in no connection, by size, kept for the next connection that needs one.
+const SPARE_BUFFERS = 64;
 const spareBig: Buffer[] = [];
+const spareSmall: Buffer[] = [];
 
-function bigBuffer(): Buffer {
-  return spareBig.pop() ?? Buffer.allocUnsafeSlow(BIG_READ_BYTES);
+function take(bytes: number): Buffer {
+  return (bytes === BIG_READ_BYTES ? spareBig : spareSmall).pop() ?? Buffer.allocUnsafeSlow(bytes);
 }
 
 function spare(buffer: Buffer): void {
-  if (spareBig.length < SPARE_BIG_BUFFERS) spareBig.push(buffer);
+  const list = buffer.length === BIG_READ_BYTES ? spareBig : spareSmall;
+  if (list.length < SPARE_BUFFERS) list.push(buffer);
 }
 
 /**
@@ -232,7 +234,8 @@ function spare(buffer: Buffer): void {
 class UpstreamReader {
   /** Whether the last read returned false (reading stopped until the client drains). */
   paused = false;
-  #small: Buffer | undefined = Buffer.allocUnsafeSlow(SMALL_READ_BYTES);
+  // Never a buffer a queued write still refers to (that one is dropped, not reused).
+  #small: Buffer | undefined = take(SMALL_READ_BYTES);
   #current: Buffer = this.#small as Buffer;
   readonly #client: Socket;
 
@@ -255,7 +258,7 @@ class UpstreamReader {
     if (held || wantBig !== isBig) {
       if (isBig && !held) spare(buf);
       if (!isBig && held) this.#small = undefined;
-      this.#current = wantBig ? bigBuffer() : (this.#small ??= Buffer.allocUnsafeSlow(SMALL_READ_BYTES));
+      this.#current = wantBig ? take(BIG_READ_BYTES) : (this.#small ??= take(SMALL_READ_BYTES));
     }
     this.paused = !more;
     return more;
@@ -263,7 +266,9 @@ class UpstreamReader {
 
   /** The connection to the node is closed: no read can land in its buffer any more. */
   recycle(): void {
-    if (this.#current.length === BIG_READ_BYTES) spare(this.#current);
+    spare(this.#current);
+    if (this.#small !== undefined && this.#small !== this.#current) spare(this.#small);
+    this.#small = undefined;
   }
 }
 
