@@ -1,8 +1,9 @@
 /**
  * The load balancer side of `bench/local-lb.bench.ts`, run as its own process (as it runs inside
- * the CCM): started with `fork` (`node --import tsx`), it waits for one {@link LbRequest} on the
- * IPC channel (after saying `'up'`), builds a LocalCloudProvider on the real clock, ensures one Service with a TCP and a
- * UDP port in front of the given backend, and answers with an {@link LbReady}. It shuts the
+ * the CCM): started with `fork` (`node --import tsx`) and the address pool as its argument, it
+ * builds and initialises a LocalCloudProvider on the real clock, says `'up'`, waits for one
+ * {@link LbRequest} on the IPC channel, ensures one Service with a TCP and a UDP port in front of
+ * the given backend, and answers with an {@link LbReady}. It shuts the
  * provider down and exits when the parent disconnects (or sends `'stop'`).
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
@@ -12,7 +13,6 @@ import { LocalCloudProvider, parseLocalConfig } from '../src/providers/local/ind
 
 /** What the load generator asks for. */
 export interface LbRequest {
-  readonly pool: string;
   readonly backendHost: string;
   readonly tcpNodePort: number;
   readonly udpNodePort: number;
@@ -23,17 +23,18 @@ export interface LbRequest {
 export type LbReady = 'up' | { readonly ok: true; readonly ip: string; readonly ensureMs: number } | { readonly ok: false; readonly error: string };
 
 const controller = new AbortController();
-let provider: LocalCloudProvider | undefined;
+// The address pool is the one argument; the provider is built and initialised before 'up', so that
+// what the parent times is ensureLoadBalancer and the first connection, as in a running CCM.
+const provider = new LocalCloudProvider({ clock: new RealClock(), config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n`) });
+await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: () => { throw new Error('unused'); } } });
 
 async function stop(): Promise<void> {
   controller.abort();
-  await provider?.shutdown();
+  await provider.shutdown();
   process.exit(0);
 }
 
 async function start(req: LbRequest): Promise<LbReady> {
-  provider = new LocalCloudProvider({ clock: new RealClock(), config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${req.pool}]\nhealthCheck: { enabled: false }\n`) });
-  await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: () => { throw new Error('unused'); } } });
   const nodes: Node[] = [{ metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: req.backendHost }] } }];
   const svc: Service = {
     metadata: { namespace: 'bench', name: 'svc', uid: 'u' },

@@ -212,8 +212,8 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
 /** Forks the load balancer process and has it ensure the Service. */
 async function startLocalLb(tcpNodePort: number, udpNodePort: number): Promise<{ proc: ChildProcess; target: Target; ensureMs: number; firstMs: number }> {
   const extra = (process.env['BENCH_LB_NODE_OPTIONS'] ?? '').split(' ').filter((a) => a !== '');
-  const proc = fork(new URL('./local-lb-process.ts', import.meta.url), [], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const request: LbRequest = { pool: LB_POOL, backendHost: BACKEND, tcpNodePort, udpNodePort, servicePort: SERVICE_PORT };
+  const proc = fork(new URL('./local-lb-process.ts', import.meta.url), [LB_POOL], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const request: LbRequest = { backendHost: BACKEND, tcpNodePort, udpNodePort, servicePort: SERVICE_PORT };
   const messages: LbReady[] = [];
   let wake: (() => void) | undefined;
   let exited = false;
@@ -232,7 +232,7 @@ async function startLocalLb(tcpNodePort: number, udpNodePort: number): Promise<{
     }
     return messages.shift() as LbReady;
   };
-  // The process is up (tsx and the provider loaded) before the clock starts: what is timed is
+  // The process is up (tsx loaded, the provider initialised) before the clock starts: what is timed is
   // ensureLoadBalancer, its IPC answer and the first ping through the new listener.
   if ((await next()) !== 'up') throw new Error('load balancer process: unexpected first message');
   const t0 = performance.now();
