@@ -5,6 +5,8 @@ export interface Figure {
   readonly label: string;
   readonly value: number;
   readonly unit: string;
+  /** Lowest and highest value over repeated runs, when the figure is a median of several. */
+  readonly range?: readonly [number, number];
 }
 
 /** A benchmark: a name and a function measuring something. */
@@ -24,7 +26,12 @@ export async function timeIt(fn: () => Promise<void> | void): Promise<number> {
 export function printResult(name: string, figures: readonly Figure[]): void {
   console.log(`\n${name}`);
   for (const f of figures) {
-    const value = Number.isInteger(f.value) ? f.value.toString() : f.value.toFixed(1);
-    console.log(`  ${f.label.padEnd(48)} ${value.padStart(12)} ${f.unit}`);
+    const range = f.range === undefined ? '' : `  (${format(f.range[0])}–${format(f.range[1])})`;
+    console.log(`  ${f.label.padEnd(48)} ${format(f.value).padStart(12)} ${f.unit}${range}`);
   }
+}
+
+function format(value: number): string {
+  if (Number.isInteger(value)) return value.toString();
+  return Math.abs(value) < 10 ? value.toFixed(2) : value.toFixed(1);
 }

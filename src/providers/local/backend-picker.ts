@@ -58,6 +58,11 @@ export class BackendPicker {
     return this.#backends;
   }
 
+  /** Whether {@link pick} looks at the client address (ClientIP affinity); without, any string does. */
+  get usesClientIp(): boolean {
+    return this.#affinityMs !== undefined;
+  }
+
   /** `sessionAffinity: ClientIP` with this timeout, or `undefined` for none. */
   setAffinity(timeoutMs: number | undefined): void {
     if (timeoutMs === undefined) this.#sticky.clear();

@@ -7,7 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
@@ -155,6 +155,22 @@ async function startProvider(yaml = '', onHealthChange?: (svc: string, node: str
 
 const NO_HEALTH = 'healthCheck:\n  enabled: false\n';
 
+/** Why IPv6 loopback cannot be used here, or undefined when `::1` is configured and bindable. */
+async function noIpv6Loopback(): Promise<string | undefined> {
+  const configured = Object.values(networkInterfaces()).some((addrs) => addrs?.some((a) => a.family === 'IPv6' && a.address === '::1'));
+  if (!configured) return 'this machine has no ::1 (IPv6 loopback not configured)';
+  const probe = createServer();
+  try {
+    await listen(probe, '::1', 0);
+    return undefined;
+  } catch (err) {
+    return `cannot bind ::1: ${(err as NodeJS.ErrnoException).code ?? String(err)}`;
+  } finally {
+    probe.close();
+  }
+}
+const ipv6Skip = await noIpv6Loopback();
+
 describe('LocalLoadBalancer data plane', () => {
   it('TCP and UDP on the same port reach both nodes, and status reports the address with ipMode Proxy', async () => {
     const tcp = await tcpBackends();
@@ -173,6 +189,24 @@ describe('LocalLoadBalancer data plane', () => {
     const u2 = await udpAsk('127.0.77.0', 8053);
     assert.deepEqual([await u1.ask(), await u2.ask()].sort(), ['n1', 'n2']);
     assert.deepEqual(await lb.getLoadBalancer('kubernetes', svc), { exists: true, status });
+  });
+
+  it('an IPv6 pool serves on ::1 and forwards to a node\'s IPv6 InternalIP', { skip: ipv6Skip ?? false }, async () => {
+    const backendSocket = createServer((s) => {
+      s.on('error', () => undefined);
+      s.on('data', () => s.write(`v6 from ${s.remoteAddress ?? '?'}\n`));
+    });
+    const port = await listen(backendSocket, '::1', 0);
+    cleanups.push(() => void backendSocket.close());
+    const clock = new FakeClock();
+    const provider = new LocalCloudProvider({ clock, config: parseLocalConfig(`pools:\n- name: v6\n  ranges: ['::1/128']\n${NO_HEALTH}`) });
+    await provider.initialize(ctx(new AbortController().signal));
+    cleanups.push(() => provider.shutdown());
+    const status = await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('v6', [{ port: 18_631, nodePort: port }]), [
+      { metadata: { name: 'n6' }, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.6' }, { type: 'InternalIP', address: '::1' }] } },
+    ]);
+    assert.deepEqual(status.ingress, [{ ip: '::1', ipMode: 'Proxy', ports: [{ port: 18_631, protocol: 'TCP' }] }]);
+    assert.equal(await askOnce('::1', 18_631), 'v6 from ::1', 'the IPv6 InternalIP is the backend, not the IPv4 one');
   });
 
   it('a node leaving the set gets no new connections while an established one continues', async () => {

@@ -20,6 +20,11 @@ export interface TcpListenerOptions {
   readonly filter: SourceFilter;
 }
 
+interface Spliced {
+  readonly upstream: Socket;
+  readonly reader: UpstreamReader;
+}
+
 // A connection that cannot reach its backend tries at most this many others before giving up.
 const MAX_CONNECT_ATTEMPTS = 3;
 
@@ -32,7 +37,8 @@ export class TcpListener {
   readonly #connectTimeoutMs: number;
   #filter: SourceFilter;
   readonly #server: Server;
-  readonly #connections = new Set<Socket>();
+  // Client connection → its connection to a node, once spliced.
+  readonly #connections = new Map<Socket, Spliced | undefined>();
   #idle: (() => void)[] = [];
   #listening = false;
 
@@ -52,6 +58,23 @@ export class TcpListener {
   /** Established client connections. */
   get connections(): number {
     return this.#connections.size;
+  }
+
+  /**
+   * What established connections hold in this process: bytes queued for writing or read but not
+   * yet forwarded, and how many directions stopped reading because their receiver is slow.
+   */
+  get backlog(): { readonly bytes: number; readonly pausedDirections: number } {
+    let bytes = 0;
+    let pausedDirections = 0;
+    for (const [client, spliced] of this.#connections) {
+      bytes += client.writableLength + client.readableLength;
+      if (spliced === undefined) continue;
+      bytes += spliced.upstream.writableLength + spliced.upstream.readableLength;
+      if (client.isPaused()) pausedDirections++;
+      if (spliced.reader.paused) pausedDirections++;
+    }
+    return { bytes, pausedDirections };
   }
 
   /** Whether the listening socket is open. */
@@ -101,17 +124,18 @@ export class TcpListener {
   /** Stops accepting and closes every connection now. */
   destroyAll(): void {
     this.stopAccepting();
-    for (const socket of this.#connections) socket.destroy();
+    for (const socket of this.#connections.keys()) socket.destroy();
   }
 
   #accept(client: Socket): void {
-    const clientIp = client.remoteAddress ?? '';
-    if (!this.#filter.allows(clientIp)) {
+    // The peer address costs a syscall: asked for only when source ranges or affinity need it.
+    const clientIp = this.#filter.ranges.length > 0 || this.#picker.usesClientIp ? (client.remoteAddress ?? '') : '';
+    if (this.#filter.ranges.length > 0 && !this.#filter.allows(clientIp)) {
       // Refused with a reset, as a firewall REJECT would; the client sees ECONNRESET at once.
       client.resetAndDestroy();
       return;
     }
-    this.#connections.add(client);
+    this.#connections.set(client, undefined);
     client.once('close', () => {
       this.#connections.delete(client);
       if (this.#connections.size === 0) {
@@ -131,7 +155,9 @@ export class TcpListener {
       client.resetAndDestroy();
       return;
     }
-    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true });
+    const reader = new UpstreamReader(client);
+    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, onread: reader });
+    upstream.once('close', () => reader.recycle());
     const timer = this.#clock.setTimer(this.#connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
     const onEarlyError = (): void => {
       timer.cancel();
@@ -149,23 +175,124 @@ export class TcpListener {
       timer.cancel();
       upstream.off('error', onEarlyError);
       client.off('close', onClientGone);
-      this.#splice(client, upstream, backend);
+      this.#connections.set(client, { upstream, reader });
+      this.#splice(client, upstream, reader, backend);
     });
   }
 
-  #splice(client: Socket, upstream: Socket, backend: Backend): void {
+  #splice(client: Socket, upstream: Socket, reader: UpstreamReader, backend: Backend): void {
     this.#picker.acquire(backend);
     upstream.on('error', () => upstream.destroy());
-    // An error or reset on one side aborts the other; a clean close only ends it (pipe already
-    // forwarded the FIN, so this is a no-op unless data was still queued).
-    client.once('close', (hadError) => (hadError ? upstream.destroy() : upstream.end()));
+    relay(client, upstream);
+    // upstream → client runs in UpstreamReader (onread); its backpressure is resumed here.
+    client.on('drain', () => {
+      reader.paused = false;
+      upstream.resume();
+    });
+    upstream.once('end', () => finish(client));
+    // An error or reset on one side resets the other; a clean close only ends it (the relay
+    // already forwarded the FIN, so this is a no-op unless it has not happened yet).
+    client.once('close', (hadError) => (hadError ? reset(upstream) : finish(upstream)));
     upstream.once('close', (hadError) => {
       this.#picker.release(backend);
-      if (hadError) client.destroy();
-      else client.end();
+      if (hadError) reset(client);
+      else finish(client);
     });
-    client.pipe(upstream);
-    upstream.pipe(client);
     client.resume();
   }
+}
+
+// Node reads a connection it created (the one to the node) into a buffer of ours (`onread`) rather
+// than a new 64 KiB allocation per read, whose garbage otherwise costs more CPU than the copying
+// (external-memory GCs, page faults). Connections Node accepted have no such option.
+const BIG_READ_BYTES = 32 * 1024;
+// What a connection holds while the node sends little at a time (requests and responses, idle).
+const SMALL_READ_BYTES = 2 * 1024;
+// Buffers installed in no connection, by size, kept for the next connection that needs one.
+const SPARE_BUFFERS = 64;
+const spareBig: Buffer[] = [];
+const spareSmall: Buffer[] = [];
+
+function take(bytes: number): Buffer {
+  return (bytes === BIG_READ_BYTES ? spareBig : spareSmall).pop() ?? Buffer.allocUnsafeSlow(bytes);
+}
+
+function spare(buffer: Buffer): void {
+  const list = buffer.length === BIG_READ_BYTES ? spareBig : spareSmall;
+  if (list.length < SPARE_BUFFERS) list.push(buffer);
+}
+
+/**
+ * Forwards what the node sends to the client: each read lands in this connection's buffer and is
+ * written to the client at once. When the kernel takes it all (the client keeps up) the buffer is
+ * reused for the next read; when part of it stays queued in the client socket, that buffer belongs
+ * to the queued write and the next read gets another one. A read that fills the buffer (a bulk
+ * transfer) gets a big buffer next; one that does not (the node has sent all it had) a small one,
+ * so that an idle connection holds 2 KiB, not 32. Returning false stops reading (Node's onread
+ * contract) until the client drains; so at most a high-water mark plus one buffer wait here.
+ */
+class UpstreamReader {
+  /** Whether the last read returned false (reading stopped until the client drains). */
+  paused = false;
+  // Never a buffer a queued write still refers to (that one is dropped, not reused).
+  #small: Buffer | undefined = take(SMALL_READ_BYTES);
+  #current: Buffer = this.#small as Buffer;
+  readonly #client: Socket;
+
+  constructor(client: Socket) {
+    this.#client = client;
+  }
+
+  /** The buffer the next read goes into (Node asks after every read). */
+  readonly buffer = (): Buffer => this.#current;
+
+  /** `nread` bytes arrived in the current buffer. */
+  readonly callback = (nread: number): boolean => {
+    const client = this.#client;
+    const buf = this.#current;
+    const more = client.write(nread === buf.length ? buf : buf.subarray(0, nread));
+    // Node writes a Buffer by reference: while that write is queued, nothing may be read into it.
+    const held = client.writableLength > 0;
+    const wantBig = nread === buf.length;
+    const isBig = buf.length === BIG_READ_BYTES;
+    if (held || wantBig !== isBig) {
+      if (isBig && !held) spare(buf);
+      if (!isBig && held) this.#small = undefined;
+      this.#current = wantBig ? take(BIG_READ_BYTES) : (this.#small ??= take(SMALL_READ_BYTES));
+    }
+    this.paused = !more;
+    return more;
+  };
+
+  /** The connection to the node is closed: no read can land in its buffer any more. */
+  recycle(): void {
+    spare(this.#current);
+    if (this.#small !== undefined && this.#small !== this.#current) spare(this.#small);
+    this.#small = undefined;
+  }
+}
+
+/**
+ * Forwards `from`'s bytes to `to` as they arrive, without stream.pipe's bookkeeping: a chunk is
+ * handed straight to `to.write` (one syscall when the kernel has room). When `to` is over its
+ * high-water mark, `from` stops reading until `to` drains — so at most one high-water mark plus one
+ * read stay in user space per direction, and the kernel's socket buffers push back on the sender.
+ * `from`'s FIN becomes `to`'s FIN (half-close, both sockets are allowHalfOpen).
+ */
+function relay(from: Socket, to: Socket): void {
+  from.on('data', (chunk: Buffer) => {
+    if (!to.write(chunk)) from.pause();
+  });
+  to.on('drain', () => from.resume());
+  from.once('end', () => finish(to));
+}
+
+/** Ends a socket's writing side unless it already is (end() twice only builds an error). */
+function finish(socket: Socket): void {
+  if (!socket.destroyed && !socket.writableEnded) socket.end();
+}
+
+/** Aborts a socket with a TCP reset, so that the peer sees the failure as it happened here. */
+function reset(socket: Socket): void {
+  if (!socket.destroyed) socket.resetAndDestroy();
 }

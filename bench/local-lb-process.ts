@@ -1,0 +1,65 @@
+/**
+ * The load balancer side of `bench/local-lb.bench.ts`, run as its own process (as it runs inside
+ * the CCM): started with `fork` (`node --import tsx`) and the address pool as its argument, it
+ * builds and initialises a LocalCloudProvider on the real clock, says `'up'`, waits for one
+ * {@link LbRequest} on the IPC channel, ensures one Service with a TCP and a UDP port in front of
+ * the given backend, and answers with an {@link LbReady}. It shuts the
+ * provider down and exits when the parent disconnects (or sends `'stop'`).
+ */
+import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { RealClock } from '../src/kube/clock.js';
+import { noopLogger } from '../src/log/logger.js';
+import { LocalCloudProvider, parseLocalConfig } from '../src/providers/local/index.js';
+
+/** What the load generator asks for. */
+export interface LbRequest {
+  readonly backendHost: string;
+  readonly tcpNodePort: number;
+  readonly udpNodePort: number;
+  readonly servicePort: number;
+}
+
+/** The child's messages: `'up'` once loaded, then the load balancer's address or why there is none. */
+export type LbReady = 'up' | { readonly ok: true; readonly ip: string; readonly ensureMs: number } | { readonly ok: false; readonly error: string };
+
+const controller = new AbortController();
+// The address pool is the one argument; the provider is built and initialised before 'up', so that
+// what the parent times is ensureLoadBalancer and the first connection, as in a running CCM.
+const provider = new LocalCloudProvider({ clock: new RealClock(), config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n`) });
+await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: () => { throw new Error('unused'); } } });
+
+async function stop(): Promise<void> {
+  controller.abort();
+  await provider.shutdown();
+  process.exit(0);
+}
+
+async function start(req: LbRequest): Promise<LbReady> {
+  const nodes: Node[] = [{ metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: req.backendHost }] } }];
+  const svc: Service = {
+    metadata: { namespace: 'bench', name: 'svc', uid: 'u' },
+    spec: {
+      type: 'LoadBalancer',
+      ports: [
+        { port: req.servicePort, nodePort: req.tcpNodePort, protocol: 'TCP' },
+        { port: req.servicePort, nodePort: req.udpNodePort, protocol: 'UDP' },
+      ],
+    },
+  };
+  const t0 = performance.now();
+  const status = await provider.loadBalancer().ensureLoadBalancer('kubernetes', svc, nodes);
+  return { ok: true, ip: status.ingress[0]?.ip ?? '', ensureMs: performance.now() - t0 };
+}
+
+process.on('disconnect', () => void stop());
+process.on('message', (msg: LbRequest | 'stop') => {
+  if (msg === 'stop') {
+    void stop();
+    return;
+  }
+  start(msg).then(
+    (ready) => process.send?.(ready),
+    (err: unknown) => process.send?.({ ok: false, error: err instanceof Error ? err.message : String(err) } satisfies LbReady),
+  );
+});
+process.send?.('up' satisfies LbReady);

@@ -1,0 +1,340 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { FakeClock } from '../../kube/clock.js';
+import type { Backend } from './backend-picker.js';
+import { BackendPicker } from './backend-picker.js';
+import type { BalancingAlgorithm } from './local-config.js';
+import type { SourceFilter } from './source-ranges.js';
+import { TcpListener } from './tcp-listener.js';
+
+// Addresses used only by this file: listeners on 127.0.88.x, nodes 127.0.89.x.
+const LB = '127.0.88.1';
+const N1 = '127.0.89.1';
+const N2 = '127.0.89.2';
+const ANYONE: SourceFilter = { ranges: [], allows: () => true };
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function listen(server: Server, host: string, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+/** A backend whose accepted sockets are handed to `onSocket` (paused: the test decides when to read). */
+async function backend(host: string, onSocket: (s: Socket) => void, port = 0): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ pauseOnConnect: true, allowHalfOpen: true }, (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
+  const bound = await listen(server, host, port);
+  cleanups.push(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  return bound;
+}
+
+/** Picker that reports every release, so that a test can wait for the listener's bookkeeping. */
+class WatchedPicker extends BackendPicker {
+  readonly released: string[] = [];
+  #waiters: (() => void)[] = [];
+
+  override release(b: Backend): void {
+    super.release(b);
+    this.released.push(b.node);
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  async releases(n: number): Promise<void> {
+    while (this.released.length < n) await new Promise<void>((r) => this.#waiters.push(r));
+  }
+}
+
+async function start(nodes: { node: string; host: string; port: number }[], algorithm: BalancingAlgorithm = 'round-robin', address = LB): Promise<{ listener: TcpListener; picker: WatchedPicker; port: number }> {
+  const clock = new FakeClock();
+  const picker = new WatchedPicker({ clock, algorithm });
+  picker.setBackends(nodes);
+  // Port 0 is not allowed by the data plane, but TcpListener binds whatever it is given.
+  const probe = createServer();
+  const port = await listen(probe, address);
+  await new Promise<void>((r) => probe.close(() => r()));
+  const listener = new TcpListener({ address, port, picker, clock, connectTimeoutMs: 5000, filter: ANYONE });
+  await listener.listen();
+  cleanups.push(() => listener.destroyAll());
+  return { listener, picker, port };
+}
+
+function dial(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port, allowHalfOpen: true });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+    cleanups.push(() => void s.destroy());
+  });
+}
+
+function readAll(s: Socket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => (text += d));
+    s.once('end', () => resolve(text));
+    s.once('error', reject);
+  });
+}
+
+function closedWith(s: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let code = 'clean';
+    s.on('error', (e: NodeJS.ErrnoException) => (code = e.code ?? e.message));
+    s.once('close', () => resolve(code));
+  });
+}
+
+/** Event-loop turns until `done()` holds, checking `invariant()` on every turn (bounded). */
+async function turnsUntil(done: () => boolean, invariant: () => void, what: string): Promise<void> {
+  for (let turn = 0; turn < 2_000_000; turn++) {
+    invariant();
+    if (done()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+/**
+ * More than loopback TCP can hold in socket buffers between the client and the node (both
+ * connections, sender and receiver side), so that the proxy itself must stop reading.
+ */
+function moreThanKernelBuffers(): number {
+  const max = (file: string, fallback: number): number => {
+    try {
+      return Number(readFileSync(file, 'utf8').trim().split(/\s+/)[2]) || fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  const rmem = max('/proc/sys/net/ipv4/tcp_rmem', 6 * 2 ** 20);
+  const wmem = max('/proc/sys/net/ipv4/tcp_wmem', 4 * 2 ** 20);
+  return Math.min(2 * (rmem + wmem) + 16 * 2 ** 20, 256 * 2 ** 20);
+}
+
+// The proxy may hold a write high-water mark (16 KiB) plus one read (64 KiB) per direction.
+const BACKLOG_BOUND = 256 * 1024;
+
+describe('TcpListener (real sockets on loopback)', () => {
+  it('a half-close is forwarded both ways: the node still answers after the client FIN, then ends', async () => {
+    const port = await backend(N1, (s) => {
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => (got += d));
+      s.once('end', () => {
+        s.write(`got ${got}`);
+        s.end();
+      });
+      s.resume();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const c = await dial(LB, lb.port);
+    const answer = readAll(c);
+    c.end('hello');
+    assert.equal(await answer, 'got hello');
+  });
+
+  it('a client reset resets the node side, and a node reset resets the client', async () => {
+    const nodeSide: Socket[] = [];
+    let arrived: (() => void) | undefined;
+    const port = await backend(N1, (s) => {
+      nodeSide.push(s);
+      s.resume();
+      s.write('hi');
+      arrived?.();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    // Connected end to end: the node's greeting came through the proxy.
+    const spliced = async (): Promise<{ client: Socket; node: Socket }> => {
+      const client = await dial(LB, lb.port);
+      await new Promise((r) => client.once('data', r));
+      while (nodeSide.length === 0) await new Promise<void>((r) => (arrived = r));
+      return { client, node: nodeSide.shift() as Socket };
+    };
+
+    const first = await spliced();
+    const nodeClosed = closedWith(first.node);
+    first.client.resetAndDestroy();
+    assert.equal(await nodeClosed, 'ECONNRESET');
+    await lb.picker.releases(1);
+
+    const second = await spliced();
+    const clientClosed = closedWith(second.client);
+    second.node.resetAndDestroy();
+    assert.equal(await clientClosed, 'ECONNRESET');
+    await lb.picker.releases(2);
+  });
+
+  for (const direction of ['client → node', 'node → client'] as const) {
+    it(`backpressure ${direction}: a receiver that stops reading stops the proxy reading, with bounded buffering, and no byte is lost`, async () => {
+      const total = moreThanKernelBuffers();
+      // Random bytes: a buffer overwritten with bytes from elsewhere in the stream shows in the hash.
+      const sent = createHash('sha256');
+      const send = (s: Socket): void => {
+        for (let n = 0; n < total; n += 1024 * 1024) {
+          const chunk = randomBytes(1024 * 1024);
+          sent.update(chunk);
+          s.write(chunk);
+        }
+        s.end();
+      };
+      let nodeSocket: Socket | undefined;
+      const port = await backend(N1, (s) => {
+        nodeSocket = s;
+        if (direction === 'node → client') {
+          s.resume(); // reads nothing: the client sends nothing
+          send(s);
+        }
+      });
+      const lb = await start([{ node: 'n1', host: N1, port }]);
+      const c = await dial(LB, lb.port);
+      if (direction === 'client → node') send(c);
+      else c.pause();
+      let peak = 0;
+      await turnsUntil(
+        () => lb.listener.backlog.pausedDirections === 1,
+        () => {
+          const { bytes } = lb.listener.backlog;
+          peak = Math.max(peak, bytes);
+          assert.ok(bytes <= BACKLOG_BOUND, `the proxy holds ${bytes} bytes`);
+        },
+        'the proxy pauses the sending side',
+      );
+      // The receiver now reads everything: every byte arrives, in order.
+      const receiver = direction === 'client → node' ? (nodeSocket as Socket) : c;
+      const received = createHash('sha256');
+      let bytes = 0;
+      await new Promise<void>((resolve, reject) => {
+        receiver.on('data', (d: Buffer) => {
+          received.update(d);
+          bytes += d.length;
+        });
+        receiver.once('end', resolve);
+        receiver.once('error', reject);
+        receiver.resume();
+      });
+      assert.equal(bytes, total);
+      assert.equal(received.digest('hex'), sent.digest('hex'));
+      assert.ok(peak <= BACKLOG_BOUND);
+    });
+  }
+
+  it('node → client messages of every size, alone or in bursts, arrive intact (read buffers switch sizes)', async () => {
+    const sent = createHash('sha256');
+    let total = 0;
+    const port = await backend(N1, (s) => {
+      s.resume();
+      void (async () => {
+        // Sizes around the 2 KiB and 32 KiB read buffers, single writes and back-to-back bursts.
+        for (let i = 0; i < 400; i++) {
+          const size = [1, 2047, 2048, 2049, 32767, 32768, 32769, 100_000][i % 8] as number;
+          const piece = randomBytes(size);
+          sent.update(piece);
+          total += size;
+          if (!s.write(piece)) await new Promise((r) => s.once('drain', r));
+          if (i % 3 === 0) await new Promise((r) => setImmediate(r));
+        }
+        s.end();
+      })();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const c = await dial(LB, lb.port);
+    const received = createHash('sha256');
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.on('data', (d: Buffer) => {
+        received.update(d);
+        bytes += d.length;
+      });
+      c.once('end', resolve);
+      c.once('error', reject);
+    });
+    assert.equal(bytes, total);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+  });
+
+  it('small node → client writes queued behind a full client socket are not overwritten by the next read', async () => {
+    const sent = createHash('sha256');
+    let total = 0;
+    const port = await backend(N1, (s) => {
+      s.resume();
+      void (async () => {
+        // One small write per event-loop turn: the proxy reads each alone into its small buffer,
+        // and once the client's socket is full its writes queue while reading goes on.
+        for (let i = 0; i < 12_000 && !s.destroyed; i++) {
+          const piece = randomBytes(1400);
+          sent.update(piece);
+          total += piece.length;
+          if (!s.write(piece)) await new Promise((r) => s.once('drain', r));
+          await new Promise((r) => setImmediate(r));
+        }
+        s.end();
+      })();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const c = await dial(LB, lb.port);
+    c.pause();
+    await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, () => undefined, 'the proxy stops reading from the node');
+    const received = createHash('sha256');
+    let bytes = 0;
+    await new Promise<void>((resolve, reject) => {
+      c.on('data', (d: Buffer) => {
+        received.update(d);
+        bytes += d.length;
+      });
+      c.once('end', resolve);
+      c.once('error', reject);
+      c.resume();
+    });
+    assert.equal(bytes, total);
+    assert.equal(received.digest('hex'), sent.digest('hex'));
+  });
+
+  it('least-connections sends new connections to the node with fewer open ones', async () => {
+      const answer = (name: string) => (s: Socket): void => {
+      s.on('data', () => s.write(name));
+      s.once('end', () => s.end());
+      s.resume();
+    };
+    const port = await backend(N1, answer('n1'));
+    await backend(N2, answer('n2'), port);
+    const lb = await start([{ node: 'n1', host: N1, port }, { node: 'n2', host: N2, port }], 'least-connections');
+    const which = async (c: Socket): Promise<string> => {
+      const reply = new Promise<string>((r) => c.once('data', (d: Buffer) => r(d.toString())));
+      c.write('?');
+      return reply;
+    };
+    const open: { socket: Socket; node: string }[] = [];
+    for (let i = 0; i < 4; i++) {
+      const socket = await dial(LB, lb.port);
+      open.push({ socket, node: await which(socket) });
+    }
+    assert.deepEqual(open.map((o) => o.node).sort(), ['n1', 'n1', 'n2', 'n2'], 'ties are shared');
+    // Both of n1's connections close; the listener counts them off once their node side closed.
+    for (const o of open.filter((x) => x.node === 'n1')) o.socket.destroy();
+    await lb.picker.releases(2);
+    const next = [];
+    for (let i = 0; i < 2; i++) next.push(await which(await dial(LB, lb.port)));
+    assert.deepEqual(next, ['n1', 'n1'], 'n1 (0 open) gets both, where round-robin would alternate');
+    const third = await which(await dial(LB, lb.port));
+    assert.ok(['n1', 'n2'].includes(third), '2 and 2 again: a tie');
+  });
+});
