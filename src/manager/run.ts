@@ -20,9 +20,11 @@ import { defaultRegistry } from '../cloud/registry.js';
 import type { ProviderRegistry } from '../cloud/registry.js';
 import type { Controller, ControllerContext } from '../controllers/context.js';
 import { RouteControllerConfigError } from '../controllers/route/index.js';
-import { createKubeClient } from '../kube/client-node/index.js';
+// The client-node adapter (and `@kubernetes/client-node` under it, ~70 MB of RSS) is loaded only
+// when a real cluster is used: the simulator and tests hand in their own clients.
 import type { KubeClient } from '../kube/client.js';
-import { KubeConfigError } from '../kube/client-node/index.js';
+import type { createKubeClient as CreateKubeClient } from '../kube/client-node/create-kube-client.js';
+import { KubeConfigError } from '../kube/client-node/kube-config-error.js';
 import type { Clock } from '../kube/clock.js';
 import { RealClock } from '../kube/clock.js';
 import { EventBroadcaster } from '../kube/events.js';
@@ -232,6 +234,11 @@ function startControllers(w: Wiring, specs: readonly ManagedController[], signal
   return runs;
 }
 
+/** The real-cluster adapter, loaded on first use (see the import note at the top). */
+async function loadClientNode(): Promise<{ createKubeClient: typeof CreateKubeClient }> {
+  return import('../kube/client-node/create-kube-client.js');
+}
+
 /** Builds a client per identity: the root one, the informers' and each controller's. */
 async function buildClients(
   o: ManagerOptions,
@@ -241,8 +248,10 @@ async function buildClients(
   extraNames: readonly string[],
   kubeClientFor?: (userAgent: string) => KubeClient,
 ): Promise<{ root: ManagedClient; clients: Map<string, ManagedClient> }> {
-  const make = async (userAgent: string): Promise<ManagedClient> =>
-    kubeClientFor !== undefined ? kubeClientFor(userAgent) : createKubeClient({
+  const make = async (userAgent: string): Promise<ManagedClient> => {
+    if (kubeClientFor !== undefined) return kubeClientFor(userAgent);
+    const { createKubeClient } = await loadClientNode();
+    return createKubeClient({
       ...(o.kubeconfig === '' ? {} : { kubeconfig: o.kubeconfig }),
       ...(o.master === '' ? {} : { master: o.master }),
       env,
@@ -252,6 +261,7 @@ async function buildClients(
       clock,
       metrics: metrics.restClient,
     });
+  };
   const root = await make(CCM_USER_AGENT);
   const clients = new Map<string, ManagedClient>();
   const names = new Set(['shared-informers', ...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
@@ -260,6 +270,7 @@ async function buildClients(
   // else the main connection); one client serves both reviews.
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
   if (authKubeconfig !== '' && kubeClientFor === undefined) {
+    const { createKubeClient } = await loadClientNode();
     clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
   }
   return { root, clients };
