@@ -62,9 +62,20 @@ function typeKey(type: Pick<ResourceType, 'group' | 'version' | 'resource'>): st
   return `${type.group}/${type.version}/${type.resource}`;
 }
 
-/** RFC 3339 with seconds precision, as metav1.Time serialises. */
+let lastSecond = NaN;
+let lastRfc3339 = '';
+
+/**
+ * RFC 3339 with seconds precision, as metav1.Time serialises. The last answer is reused: on a
+ * virtual clock thousands of objects share a second, and so share one string.
+ */
 function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastRfc3339 = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastRfc3339;
 }
 
 /** The metadata object of `obj`, created when missing. */
