@@ -34,7 +34,10 @@ export function nodeIncluded(node: Readonly<Node>): boolean {
 
 /** Whether the Node lacks the cluster autoscaler's `ToBeDeletedByClusterAutoscaler` taint. */
 export function nodeUnTainted(node: Readonly<Node>): boolean {
-  return !(node.spec?.taints ?? []).some((taint) => taint.key === TO_BE_DELETED_TAINT);
+  const taints = node.spec?.taints;
+  if (taints === undefined) return true;
+  for (const taint of taints) if (taint.key === TO_BE_DELETED_TAINT) return false;
+  return true;
 }
 
 /** Whether the Node is not being deleted (no `deletionTimestamp`). */

@@ -73,6 +73,7 @@ export class FakeLoadBalancers {
   /** The backend names last stored: equal lists share it (10,000 balancers need not hold 10,000 copies). */
   #lastNames: readonly string[] = Object.freeze([]);
   readonly #namesOfFrozen = new WeakMap<readonly Readonly<Node>[], readonly string[]>();
+  readonly #seenOnce = new WeakSet<readonly Readonly<Node>[]>();
 
   /** @throws RangeError when `ipRange` is not a valid CIDR range. */
   constructor(options: FakeLoadBalancerOptions = {}) {
@@ -153,7 +154,13 @@ export class FakeLoadBalancers {
     let names = nodeNames(nodes);
     if (sameStrings(names, this.#lastNames)) names = this.#lastNames;
     else this.#lastNames = names;
-    if (isImmutableNodeList(nodes)) this.#namesOfFrozen.set(nodes, names);
+    // Only a list met twice is worth remembering (an Ensure's list usually is not met again), and
+    // checking that it can never change walks every Node.
+    if (this.#seenOnce.has(nodes)) {
+      if (isImmutableNodeList(nodes)) this.#namesOfFrozen.set(nodes, names);
+    } else {
+      this.#seenOnce.add(nodes);
+    }
     return names;
   }
 

@@ -88,21 +88,35 @@ function flagArgv(manager: ScenarioFile['manager']): string[] {
   return Object.entries(manager).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
 }
 
-/** Creates `obj`, or replaces the existing one (spec and status), as `kubectl apply` would end up. */
-async function applyObject(kube: KubeClient, obj: KubeObject): Promise<void> {
+function isNotFoundError(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
+
+/**
+ * Creates `obj`, or replaces the existing one (spec and status), as `kubectl apply` would end up.
+ * `created` (for the initial objects on a fresh server, where only what this run created exists)
+ * holds the keys created so far: any other key is created without asking the server first.
+ */
+async function applyObject(kube: KubeClient, obj: KubeObject, created?: Set<string>): Promise<void> {
   const client = clientOf(kube, obj.kind ?? '');
   const type = client.type;
   const name = obj.metadata?.name ?? '';
   const namespace = type.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
   const key = namespace === undefined ? { name } : { namespace, name };
   const body: KubeObject = { ...obj, metadata: { ...obj.metadata, ...(namespace === undefined ? {} : { namespace }) } };
-  let written: KubeObject;
-  try {
-    const existing = await client.get(key);
-    written = await client.update({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' } });
-  } catch (err) {
-    if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
+  const known = `${type.group}/${type.resource}/${namespace ?? ''}/${name}`;
+  let written: KubeObject | undefined;
+  if (created === undefined || created.has(known)) {
+    try {
+      const existing = await client.get(key);
+      written = await client.update({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' } });
+    } catch (err) {
+      if (!isNotFoundError(err)) throw err;
+    }
+  }
+  if (written === undefined) {
     written = await client.create(body);
+    created?.add(known);
   }
   const status = (obj as AnyObject)['status'];
   if (type.hasStatus && status !== undefined) {
@@ -173,7 +187,8 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const cloudRandom = seededRandom(seed + 1);
   const server = new SimulatedApiServer({ clock, random: seededRandom(seed + 2), newUid: seededUid(seededRandom(seed + 3)) });
   const admin = server.client({ userAgent: 'simulator' });
-  for (const obj of scenario.objects) await applyObject(admin, obj);
+  const created = new Set<string>();
+  for (const obj of scenario.objects) await applyObject(admin, obj, created);
 
   // The provider: by name through a registry, with the scenario's config handed over as its
   // cloud-config text (JSON unless the scenario gives a string).
