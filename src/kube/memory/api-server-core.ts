@@ -338,6 +338,13 @@ export class ApiServerCore {
     for (const entry of this.#entries.values()) entry.store.compact(this.#rv);
   }
 
+  /** All stored objects of a resource, sorted by key: the deep-frozen objects themselves. */
+  objects(type: ResourceType): JsonObject[] {
+    return this.#entry(type, 'main')
+      .store.entries()
+      .map(([, obj]) => obj);
+  }
+
   /** Copies of all objects of a resource, sorted by key. */
   snapshot(type: ResourceType): JsonObject[] {
     return this.#entry(type, 'main')

@@ -254,8 +254,9 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const settles: SettleResult[] = [];
 
   const progress = (): SimulationProgress => {
-    const nodes = server.snapshot(NODES) as AnyObject[];
-    const services = (server.snapshot(SERVICES) as AnyObject[]).filter(isLbService);
+    // Read without copying: the stored objects are frozen.
+    const nodes = server.objects(NODES) as readonly AnyObject[];
+    const services = (server.objects(SERVICES) as readonly AnyObject[]).filter(isLbService);
     return {
       virtualMs: clock.now() - start,
       nodes: { total: nodes.length, initialised: nodes.filter(nodeInitialised).length },
@@ -292,7 +293,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     }
     if ('event' in e) {
       const want = e.event;
-      const events = server.snapshot(EVENTS).filter((ev: Event) =>
+      const events = server.objects(EVENTS).filter((ev: Readonly<Event>) =>
         ev.reason === want.reason &&
         (want.type === undefined || ev.type === want.type) &&
         (want.object === undefined ||
@@ -309,7 +310,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     const type = typeOf(e.kind);
     const namespace = type.namespaced ? (e.namespace ?? 'default') : undefined;
     const description = `${e.kind} ${namespace === undefined ? '' : `${namespace}/`}${e.name}`;
-    const found = (server.snapshot(type) as AnyObject[]).find((o) => o.metadata?.name === e.name && (namespace === undefined || o.metadata?.namespace === namespace));
+    const found = (server.objects(type) as readonly AnyObject[]).find((o) => o.metadata?.name === e.name && (namespace === undefined || o.metadata?.namespace === namespace));
     if (e.absent === true) return { description, ok: found === undefined, mismatches: found === undefined ? [] : ['expected the object to be absent, it exists'] };
     if (found === undefined) return { description, ok: false, mismatches: ['object not found'] };
     return { description, ...matchPartial(found, e.match ?? {}, e.listMode) };
