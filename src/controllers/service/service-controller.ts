@@ -440,7 +440,9 @@ export class ServiceController implements Controller {
     const started = this.#ctx.clock.now();
     this.#metrics.loadBalancerSyncTotal?.();
     const svcLog = log.withValues({ service: keyOf(service) });
-    svcLog.v(2).info('Updating backends for load balancer', { nodes: hosts.length, names: loggableNodeNames(hosts) });
+    const v2 = svcLog.v(2);
+    // The names are only worth building for a line that is written.
+    if (v2.enabled()) v2.info('Updating backends for load balancer', { nodes: hosts.length, names: loggableNodeNames(hosts) });
     try {
       await this.#balancer.updateLoadBalancer(this.#clusterName, service, hosts, { signal });
       if (hosts.length === 0) {
