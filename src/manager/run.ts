@@ -165,6 +165,7 @@ function teeQueueMetrics(a: WorkQueueMetrics, b: WorkQueueMetrics): WorkQueueMet
     get: (name, ms) => (a.get(name, ms), b.get(name, ms)),
     done: (name, ms) => (a.done(name, ms), b.done(name, ms)),
     retry: (name) => (a.retry(name), b.retry(name)),
+    delayed: (name, n) => (a.delayed?.(name, n), b.delayed?.(name, n)),
   };
 }
 

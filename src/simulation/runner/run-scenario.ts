@@ -213,7 +213,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     registry.register(name, async (cfg) => callLog.wrap(await defaultRegistry.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
   }
 
-  const watch = new QueueWatch(clock);
+  const watch = new QueueWatch();
   const logTail: string[] = [];
   const stop = new AbortController();
   let managerExit: number | undefined;
@@ -232,7 +232,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     },
     signal: stop.signal,
     handleSignals: false,
-    clock: watch,
+    clock,
     random,
     identity: 'outrigger-simulator',
     kubeClientFor: (userAgent) => server.client({ userAgent }),
