@@ -85,15 +85,6 @@ export function nodeBackends(nodes: readonly Readonly<Node>[]): NodeBackends {
   return Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs) });
 }
 
-/** Whether `a` and `b` list the same names and providerIDs in the same order. */
-export function backendsIdentical(a: NodeBackends, b: NodeBackends): boolean {
-  if (a === b) return true;
-  const n = a.names.length;
-  if (n !== b.names.length) return false;
-  for (let i = 0; i < n; i++) if (a.names[i] !== b.names[i] || a.providerIDs[i] !== b.providerIDs[i]) return false;
-  return true;
-}
-
 /**
  * {@link nodesSufficientlyEqual} on {@link NodeBackends}: same size and the same
  * name → providerID mapping.

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { backendsIdentical, backendsSufficientlyEqual, nodeBackends } from './node-predicates.js';
+import { backendsSufficientlyEqual, nodeBackends } from './node-predicates.js';
 import type { NodeBackends } from './node-predicates.js';
 import { inStableNodeSet } from './node-predicates.js';
 
@@ -65,13 +65,27 @@ export class NodeSetTracker {
   current(): NodeSet {
     if (this.#current === undefined) {
       this.#computations++;
-      const nodes = Object.freeze(this.#list().filter((node) => inStableNodeSet(node)));
-      let backends = nodeBackends(nodes);
+      // One pass: filter, collect names and providerIDs, and compare them with the last set's.
+      const nodes: Readonly<Node>[] = [];
+      const names: string[] = [];
+      const providerIDs: string[] = [];
+      const prev = this.#backends;
+      let same = prev !== undefined;
+      for (const node of this.#list()) {
+        if (!inStableNodeSet(node)) continue;
+        const name = node.metadata?.name ?? '';
+        const providerID = node.spec?.providerID ?? '';
+        if (same && (prev?.names[nodes.length] !== name || prev.providerIDs[nodes.length] !== providerID)) same = false;
+        nodes.push(node);
+        names.push(name);
+        providerIDs.push(providerID);
+      }
       // Most Node changes (status, conditions, labels) leave names and providerIDs alone: share
       // the previous backends, so remembered sets stay few and compare by identity.
-      if (this.#backends !== undefined && backendsIdentical(this.#backends, backends)) backends = this.#backends;
+      const backends =
+        same && prev !== undefined && prev.names.length === nodes.length ? prev : Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs) });
       this.#backends = backends;
-      this.#current = nodeSet(++this.#generation, nodes, backends);
+      this.#current = nodeSet(++this.#generation, Object.freeze(nodes), backends);
     }
     return this.#current;
   }
