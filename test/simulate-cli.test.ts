@@ -138,6 +138,9 @@ describe('outrigger simulate --demo and generators', () => {
     assert.equal(r.cloudCalls.byMethod['ensureLoadBalancer'], 10);
     assert.equal(r.cloudCalls.byMethod['createRoute'], 40);
     assert.equal(r.objects, undefined, 'generated runs omit the object dump');
+    // And the fake cloud's state: 10k load balancers × 10k backend names do not fit in one JSON text.
+    assert.equal(r.cloud, undefined, 'generated runs omit the cloud state');
+    assert.equal(r.cloudCallLog, undefined);
   });
 
   it('plain progress lines go to a non-terminal stdout in generator mode', async () => {

@@ -34,6 +34,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case 'simulate': {
       const { runSimulateCommand } = await import('./simulate.js');
+      // This process exists to simulate: cap V8's heap growth (docs/simulator.md, "Memory").
+      const { limitHeapGrowthForSimulation } = await import('../simulation/runner/index.js');
+      limitHeapGrowthForSimulation();
       // Ctrl-C ends `--demo-local`'s serving phase cleanly; a second one exits at once.
       const interrupted = new AbortController();
       const onSignal = (): void => {

@@ -118,9 +118,17 @@ class TokenBucket {
   }
 }
 
-/** metav1.Time's wire format: RFC 3339 with whole seconds. */
+let lastSecond = NaN;
+let lastFormatted = '';
+
+/** metav1.Time's wire format: RFC 3339 with whole seconds (the last answer reused within its second). */
 function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastFormatted = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastFormatted;
 }
 
 function eventKey(e: Event): string {

@@ -144,6 +144,35 @@ describe('Informer', () => {
     await stop(s);
   });
 
+  it('keeps a deep-frozen watch object as it is (the simulated API server shares its stored one) and copies anything else', async () => {
+    const s = setup();
+    await s.run();
+    await s.kube.nodes.create(node('a', { metadata: { name: 'a', labels: { x: '1' } } }));
+    await settle(s.clock);
+    const cached = s.informer.get('a');
+    assert.ok(cached !== undefined);
+    assert.equal(cached, s.server.objects(NODES)[0], 'shared with the store, not copied');
+    await stop(s);
+    // A client handing out mutable objects: the cache holds a frozen copy, never the object itself.
+    const mutable: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'm', resourceVersion: '5' } };
+    const list: ObjectList<Node> = { items: [mutable], metadata: { resourceVersion: '5' } };
+    const client = {
+      type: NODES,
+      list: () => Promise.resolve(list),
+      watch: () => Promise.resolve({ [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<WatchEvent<Node>, undefined>>(() => {}) }), close() {} }),
+    } as unknown as ResourceClient<Node>;
+    const clock = new FakeClock();
+    const other = new Informer<Node>({ client, clock, random: () => 0 });
+    const abort = new AbortController();
+    void other.start(abort.signal);
+    await settle(clock);
+    const copy = other.get('m');
+    assert.ok(copy !== undefined && copy !== mutable && Object.isFrozen(copy));
+    assert.ok(!Object.isFrozen(mutable));
+    abort.abort();
+    await settle(clock);
+  });
+
   it('delivers watch adds, updates with (old, new) and deletes with the final state', async () => {
     const s = setup();
     const r = recorder();

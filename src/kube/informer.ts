@@ -23,8 +23,9 @@
  * - handler exceptions (and rejected promises of async handlers) are logged, never fatal
  *   (client-go `HandleCrash`).
  *
- * Cached objects are structured clones of what the server sent, stamped with `apiVersion`/`kind`
- * (list items lack them on the wire) and **deep-frozen**: the same frozen object is shared by the
+ * Cached objects are structured clones of what the server sent (a deep-frozen object naming its
+ * `apiVersion`/`kind`, as the simulated API server's watch events, is kept as it is), stamped
+ * with `apiVersion`/`kind` (list items lack them on the wire) and **deep-frozen**: the same frozen object is shared by the
  * cache, readers and handlers, so none of them can corrupt the cache. Copy
  * (`structuredClone`) before modifying.
  *
@@ -163,6 +164,18 @@ function deepFreeze<V>(value: V): V {
     for (const child of Object.values(value as object)) deepFreeze(child);
   }
   return value;
+}
+
+/** Whether every object and array in a value is frozen (so sharing it is safe). */
+function isDeepFrozen(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (!Object.isFrozen(value)) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!isDeepFrozen(item)) return false;
+    return true;
+  }
+  for (const key of Object.keys(value)) if (!isDeepFrozen((value as Record<string, unknown>)[key])) return false;
+  return true;
 }
 
 /**
@@ -633,8 +646,13 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Clones, stamps apiVersion/kind and deep-freezes a server object for the cache. */
+  /**
+   * Clones, stamps apiVersion/kind and deep-freezes a server object for the cache. A deep-frozen
+   * object that already names its apiVersion and kind (the simulated API server's watch events)
+   * is taken as it is: nobody can change it, so the cache may share it.
+   */
   #prepare(obj: T): T {
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.kind !== undefined && obj.kind !== '' && isDeepFrozen(obj)) return obj;
     const copy = clonePlainTree(obj) ?? structuredClone(obj);
     if (copy.apiVersion === undefined || copy.apiVersion === '') copy.apiVersion = this.#apiVersion;
     if (copy.kind === undefined || copy.kind === '') copy.kind = this.#client.type.kind;

@@ -218,6 +218,23 @@ describe('WorkQueue', () => {
   });
 
   describe('addAfter', () => {
+    it('counts waiting items in delayed and reports every change to the metrics hook', async () => {
+      const clock = new FakeClock(0);
+      const reported: number[] = [];
+      const metrics: WorkQueueMetrics = { add() {}, depth() {}, get() {}, done() {}, retry() {}, delayed: (_name, n) => void reported.push(n) };
+      const queue = new WorkQueue<string>({ name: 'q', clock, metrics });
+      queue.addAfter('a', 100);
+      queue.addAfter('b', 200);
+      queue.addAfter('a', 300); // later than the waiting one: ignored
+      assert.equal(queue.delayed, 2);
+      await clock.advance(100);
+      assert.equal(queue.delayed, 1);
+      assert.equal(queue.len, 1);
+      queue.shutDown();
+      assert.equal(queue.delayed, 0);
+      assert.deepEqual(reported, [1, 2, 1, 0]);
+    });
+
     it('adds the item once the delay has passed', async () => {
       const clock = new FakeClock(0);
       const queue = newQueue(clock);

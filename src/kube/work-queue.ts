@@ -31,6 +31,12 @@ export interface WorkQueueMetrics {
   done(name: string, workedMs: number): void;
   /** `addAfter` or `addRateLimited` was called (before the shutdown check only, as upstream). */
   retry(name: string): void;
+  /**
+   * The number of items waiting out a delay (`addAfter`, `addRateLimited`) is now `n` (see
+   * {@link WorkQueue.delayed}). Optional: no client-go metric has it; the simulator's idleness
+   * check does.
+   */
+  delayed?(name: string, n: number): void;
 }
 
 /** Options of a {@link WorkQueue}. */
@@ -189,9 +195,11 @@ export class WorkQueue<T extends string = string> {
     }
     const timer = this.#clock.setTimer(ms, () => {
       this.#delayed.delete(item);
+      this.#metrics?.delayed?.(this.name, this.#delayed.size);
       this.add(item);
     });
     this.#delayed.set(item, { readyAt, timer });
+    this.#metrics?.delayed?.(this.name, this.#delayed.size);
   }
 
   /** Adds `item` after the delay the rate limiter gives for its next failure. */
@@ -213,6 +221,11 @@ export class WorkQueue<T extends string = string> {
   /** Number of items held by workers right now. */
   get inFlight(): number {
     return this.#processing.size;
+  }
+
+  /** Number of items waiting out a delay (`addAfter`, `addRateLimited`) before they become pending. */
+  get delayed(): number {
+    return this.#delayed.size;
   }
 
   /** Sum of how long every in-flight item has been held (`workqueue_unfinished_work_seconds`). */
@@ -272,7 +285,10 @@ export class WorkQueue<T extends string = string> {
     this.#shuttingDown = true;
     // The delaying queue's loop stops on shutdown, so items still waiting are never added.
     for (const delayed of this.#delayed.values()) delayed.timer.cancel();
-    this.#delayed.clear();
+    if (this.#delayed.size > 0) {
+      this.#delayed.clear();
+      this.#metrics?.delayed?.(this.name, 0);
+    }
     // Waiters exist only while nothing is pending, so they all learn that the queue is done.
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
   }

@@ -123,11 +123,19 @@ function errorText(err: unknown): string {
  * @param now - clock for the timestamp.
  */
 export function klogTextSink(write: (line: string) => void, now: () => number, pid = process.pid): LogSink {
+  const pidText = String(pid).padStart(7);
+  // The stamp of the last line, reused while the clock has not moved (a virtual clock often has not).
+  let stampMs = NaN;
+  let stamp = '';
   return (r) => {
-    const d = new Date(now());
-    const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-    const stamp = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
-    const parts = [`${r.level === 'error' ? 'E' : 'I'}${stamp} ${String(pid).padStart(7)} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
+    const ms = now();
+    if (ms !== stampMs) {
+      const d = new Date(ms);
+      const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+      stamp = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
+      stampMs = ms;
+    }
+    const parts = [`${r.level === 'error' ? 'E' : 'I'}${stamp} ${pidText} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
     if (r.level === 'error' && r.err !== undefined) parts.push(`err=${JSON.stringify(errorText(r.err))}`);
     for (const [k, v] of Object.entries(r.values)) parts.push(`${k}=${formatValue(v)}`);
     write(`${parts.join(' ')}\n`);

@@ -20,15 +20,17 @@ import { defaultRegistry } from '../cloud/registry.js';
 import type { ProviderRegistry } from '../cloud/registry.js';
 import type { Controller, ControllerContext } from '../controllers/context.js';
 import { RouteControllerConfigError } from '../controllers/route/index.js';
-import { createKubeClient } from '../kube/client-node/index.js';
 import type { BearerTokenSource } from '../kube/client-node/index.js';
 import { ServiceAccountTokenSource } from './service-account-credentials.js';
 import { lazyKubeClient } from './lazy-kube-client.js';
 import { tlsServerOptions } from './serving/tls-options.js';
 import { enabledWebhooks, startWebhookServing, WebhookRegistrationError } from './webhooks/index.js';
 import type { AdmissionWebhook } from './webhooks/index.js';
+// The client-node adapter (and `@kubernetes/client-node` under it, ~70 MB of RSS) is loaded only
+// when a real cluster is used: the simulator and tests hand in their own clients.
 import type { KubeClient } from '../kube/client.js';
-import { KubeConfigError } from '../kube/client-node/index.js';
+import type { createKubeClient as CreateKubeClient } from '../kube/client-node/create-kube-client.js';
+import { KubeConfigError } from '../kube/client-node/kube-config-error.js';
 import type { Clock } from '../kube/clock.js';
 import { RealClock } from '../kube/clock.js';
 import { EventBroadcaster } from '../kube/events.js';
@@ -177,6 +179,7 @@ function teeQueueMetrics(a: WorkQueueMetrics, b: WorkQueueMetrics): WorkQueueMet
     get: (name, ms) => (a.get(name, ms), b.get(name, ms)),
     done: (name, ms) => (a.done(name, ms), b.done(name, ms)),
     retry: (name) => (a.retry(name), b.retry(name)),
+    delayed: (name, n) => (a.delayed?.(name, n), b.delayed?.(name, n)),
   };
 }
 
@@ -250,6 +253,11 @@ function startControllers(w: Wiring, specs: readonly ManagedController[], signal
   return runs;
 }
 
+/** The real-cluster adapter, loaded on first use (see the import note at the top). */
+async function loadClientNode(): Promise<{ createKubeClient: typeof CreateKubeClient }> {
+  return import('../kube/client-node/create-kube-client.js');
+}
+
 /** Builds a client per identity: the root one, the informers' and each controller's. */
 async function buildClients(
   o: ManagerOptions,
@@ -260,8 +268,10 @@ async function buildClients(
   logger: Logger,
   kubeClientFor?: (userAgent: string) => KubeClient,
 ): Promise<{ root: ManagedClient; clients: Map<string, ManagedClient>; clientFor: (name: string) => KubeClient }> {
-  const make = async (userAgent: string, bearerToken?: BearerTokenSource): Promise<ManagedClient> =>
-    kubeClientFor !== undefined ? kubeClientFor(userAgent) : createKubeClient({
+  const make = async (userAgent: string, bearerToken?: BearerTokenSource): Promise<ManagedClient> => {
+    if (kubeClientFor !== undefined) return kubeClientFor(userAgent);
+    const { createKubeClient } = await loadClientNode();
+    return createKubeClient({
       ...(o.kubeconfig === '' ? {} : { kubeconfig: o.kubeconfig }),
       ...(o.master === '' ? {} : { master: o.master }),
       env,
@@ -272,6 +282,7 @@ async function buildClients(
       metrics: metrics.restClient,
       ...(bearerToken === undefined ? {} : { bearerToken }),
     });
+  };
   const root = await make(CCM_USER_AGENT);
   const clients = new Map<string, ManagedClient>();
   // As upstream: the informers always use the root credentials; with
@@ -297,6 +308,7 @@ async function buildClients(
   // else the main connection); one client serves both reviews.
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
   if (authKubeconfig !== '' && kubeClientFor === undefined) {
+    const { createKubeClient } = await loadClientNode();
     clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
   }
   return { root, clients, clientFor };

@@ -34,7 +34,10 @@ export function nodeIncluded(node: Readonly<Node>): boolean {
 
 /** Whether the Node lacks the cluster autoscaler's `ToBeDeletedByClusterAutoscaler` taint. */
 export function nodeUnTainted(node: Readonly<Node>): boolean {
-  return !(node.spec?.taints ?? []).some((taint) => taint.key === TO_BE_DELETED_TAINT);
+  const taints = node.spec?.taints;
+  if (taints === undefined) return true;
+  for (const taint of taints) if (taint.key === TO_BE_DELETED_TAINT) return false;
+  return true;
 }
 
 /** Whether the Node is not being deleted (no `deletionTimestamp`). */
@@ -61,20 +64,51 @@ export function shouldSyncUpdatedNode(oldNode: Readonly<Node>, newNode: Readonly
 }
 
 /**
- * Whether two backend sets are the same for a load balancer: same size and the same
- * name → providerID mapping (upstream `nodesSufficientlyEqual`).
+ * What makes two backend sets the same for a load balancer: each Node's name and providerID, in
+ * list order (parallel arrays, frozen). Holding these instead of the Nodes lets a controller
+ * remember a set without keeping a whole generation of Node objects alive.
  */
-export function nodesSufficientlyEqual(oldNodes: readonly Readonly<Node>[], newNodes: readonly Readonly<Node>[]): boolean {
-  if (oldNodes.length !== newNodes.length) return false;
+export interface NodeBackends {
+  readonly names: readonly string[];
+  readonly providerIDs: readonly string[];
+}
+
+/** The {@link NodeBackends} of a node list (frozen). */
+export function nodeBackends(nodes: readonly Readonly<Node>[]): NodeBackends {
+  const names = new Array<string>(nodes.length);
+  const providerIDs = new Array<string>(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as Readonly<Node>;
+    names[i] = node.metadata?.name ?? '';
+    providerIDs[i] = node.spec?.providerID ?? '';
+  }
+  return Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs) });
+}
+
+/**
+ * {@link nodesSufficientlyEqual} on {@link NodeBackends}: same size and the same
+ * name → providerID mapping.
+ */
+export function backendsSufficientlyEqual(oldSet: NodeBackends, newSet: NodeBackends): boolean {
+  if (oldSet === newSet) return true;
+  if (oldSet.names.length !== newSet.names.length) return false;
   const byName = new Map<string, string>();
-  for (const node of oldNodes) byName.set(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+  for (let i = 0; i < oldSet.names.length; i++) byName.set(oldSet.names[i] as string, oldSet.providerIDs[i] as string);
   const seen = new Set<string>();
-  for (const node of newNodes) {
-    const name = node.metadata?.name ?? '';
+  for (let i = 0; i < newSet.names.length; i++) {
+    const name = newSet.names[i] as string;
     const providerID = byName.get(name);
-    if (providerID === undefined || providerID !== (node.spec?.providerID ?? '')) return false;
+    if (providerID === undefined || providerID !== newSet.providerIDs[i]) return false;
     seen.add(name);
   }
   // Duplicate names can make equal lengths hide a difference; the name sets must match too.
   return seen.size === byName.size;
+}
+
+/**
+ * Whether two backend sets are the same for a load balancer: same size and the same
+ * name → providerID mapping (upstream `nodesSufficientlyEqual`).
+ */
+export function nodesSufficientlyEqual(oldNodes: readonly Readonly<Node>[], newNodes: readonly Readonly<Node>[]): boolean {
+  return backendsSufficientlyEqual(nodeBackends(oldNodes), nodeBackends(newNodes));
 }

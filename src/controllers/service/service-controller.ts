@@ -26,7 +26,7 @@ import { copyIngress } from './load-balancer-status.js';
 import type { ServiceControllerMetrics } from './metrics.js';
 import { shouldSyncUpdatedNode } from './node-predicates.js';
 import { NodeSetComparer, NodeSetTracker } from './node-set.js';
-import type { NodeSet } from './node-set.js';
+import type { NodeSet, SentNodeSet } from './node-set.js';
 import { servicePatch } from './service-patch.js';
 import type { ServicePatchIntent } from './service-patch.js';
 import { needsCleanup, needsUpdate, wantsLoadBalancer } from './service-predicates.js';
@@ -106,7 +106,7 @@ export class ServiceController implements Controller {
    */
   readonly #cache = new Map<string, Readonly<Service>>();
   /** The node set last sent to the provider per Service key (upstream `lastSyncedNodes`). */
-  readonly #lastSynced = new Map<string, NodeSet>();
+  readonly #lastSynced = new Map<string, SentNodeSet>();
   readonly #nodeSet: NodeSetTracker;
   /** Serialises the node-set-carrying cloud calls (Ensure, Update) per Service. */
   readonly #cloudLocks = new KeyedMutex();
@@ -347,7 +347,7 @@ export class ServiceController implements Controller {
       if (set.nodes.length === 0) {
         this.#event(service, 'Warning', 'UnAvailableLoadBalancer', 'There are no available nodes for LoadBalancer');
       }
-      this.#lastSynced.set(key, set);
+      this.#lastSynced.set(key, set.sent);
       return this.#balancer.ensureLoadBalancer(this.#clusterName, service, set.nodes, { signal });
     });
   }
@@ -429,7 +429,7 @@ export class ServiceController implements Controller {
       if (last.generation > set.generation) return false;
       // Recorded before the call, as upstream: a failure is retried through the Service queue
       // (a full Ensure), so the next pass need not repeat it.
-      this.#lastSynced.set(key, set);
+      this.#lastSynced.set(key, set.sent);
       if (comparer.equal(last, set)) return false;
       return !(await this.#updateLoadBalancerHosts(current, set.nodes, signal, log));
     });
@@ -440,7 +440,9 @@ export class ServiceController implements Controller {
     const started = this.#ctx.clock.now();
     this.#metrics.loadBalancerSyncTotal?.();
     const svcLog = log.withValues({ service: keyOf(service) });
-    svcLog.v(2).info('Updating backends for load balancer', { nodes: hosts.length, names: loggableNodeNames(hosts) });
+    const v2 = svcLog.v(2);
+    // The names are only worth building for a line that is written.
+    if (v2.enabled()) v2.info('Updating backends for load balancer', { nodes: hosts.length, names: loggableNodeNames(hosts) });
     try {
       await this.#balancer.updateLoadBalancer(this.#clusterName, service, hosts, { signal });
       if (hosts.length === 0) {

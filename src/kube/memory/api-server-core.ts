@@ -15,7 +15,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 import { apiVersionOf, BUILTIN_RESOURCES, objectKeyString } from '../resources.js';
 import type { KubeObject, ResourceType } from '../resources.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
+import { cloneJson, deepFreezeJson, isJsonObject, jsonEqual } from './json-value.js';
 import type { JsonObject } from './json-value.js';
 import { strategyFor } from './kind-strategies.js';
 import type { KindStrategy, Subresource } from './kind-strategies.js';
@@ -62,9 +62,20 @@ function typeKey(type: Pick<ResourceType, 'group' | 'version' | 'resource'>): st
   return `${type.group}/${type.version}/${type.resource}`;
 }
 
-/** RFC 3339 with seconds precision, as metav1.Time serialises. */
+let lastSecond = NaN;
+let lastRfc3339 = '';
+
+/**
+ * RFC 3339 with seconds precision, as metav1.Time serialises. The last answer is reused: on a
+ * virtual clock thousands of objects share a second, and so share one string.
+ */
 function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastRfc3339 = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+    lastSecond = second;
+  }
+  return lastRfc3339;
 }
 
 /** The metadata object of `obj`, created when missing. */
@@ -193,7 +204,7 @@ export class ApiServerCore {
     const requested = options.resourceVersion ?? '';
     const stream = new SimulatedWatchStream<KubeObject>();
     if (requested === '' || requested === '0') {
-      for (const [, obj] of entry.store.entries()) if (filter.matches(obj)) stream.push('ADDED', cloneJson(obj));
+      for (const [, obj] of entry.store.entries()) if (filter.matches(obj)) stream.push('ADDED', obj);
     } else {
       const from = this.#parseRv(requested);
       this.#checkNotTooLarge(from);
@@ -204,7 +215,7 @@ export class ApiServerCore {
       }
       for (const change of changes) {
         const event = eventFor(change, filter.matches);
-        if (event !== undefined) stream.push(event.type, cloneJson(event.object));
+        if (event !== undefined) stream.push(event.type, event.object);
       }
     }
     entry.hub.add({ stream, matches: filter.matches, allowBookmarks: options.allowWatchBookmarks === true });
@@ -325,6 +336,13 @@ export class ApiServerCore {
   /** Forgets all retained history: older watch and continue versions then get 410. */
   compactHistory(): void {
     for (const entry of this.#entries.values()) entry.store.compact(this.#rv);
+  }
+
+  /** All stored objects of a resource, sorted by key: the deep-frozen objects themselves. */
+  objects(type: ResourceType): JsonObject[] {
+    return this.#entry(type, 'main')
+      .store.entries()
+      .map(([, obj]) => obj);
   }
 
   /** Copies of all objects of a resource, sorted by key. */
@@ -545,10 +563,15 @@ export class ApiServerCore {
     return this.#rv;
   }
 
-  /** Assigns the next resourceVersion, stores the change and tells the watches. */
+  /**
+   * Assigns the next resourceVersion, deep-freezes the object (stored objects never change: every
+   * answer but a watch event is a copy, and watch events share the frozen object itself), stores
+   * the change and tells the watches.
+   */
   #write(entry: ResourceEntry, type: ChangeType, key: string, object: JsonObject, prev: JsonObject | undefined): JsonObject {
     this.#rv++;
     metaOf(object)['resourceVersion'] = String(this.#rv);
+    deepFreezeJson(object);
     const change = { rv: this.#rv, type, key, object, prev };
     entry.store.commit(change);
     entry.hub.dispatch(change);

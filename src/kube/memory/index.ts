@@ -18,7 +18,11 @@
  *   honoured for every resourceVersion, including '0');
  * - watch from a resourceVersion with selector transitions, bookmarks, timeouts and a bounded
  *   history (410 Expired once evicted);
- * - request accounting per user agent and fault injection (errors, latency, dropped watches).
+ * - request accounting per user agent and fault injection (errors, latency, dropped watches);
+ * - stored state cannot be changed through an answer: get, list, create, update, patch and
+ *   `snapshot()` return private mutable copies, and watch events carry the stored object itself,
+ *   deep-frozen (one object shared by every watch and the store; copy it before modifying, as
+ *   the informer's cache objects).
  *
  * Deliberately absent: authentication, authorization and admission (namespaces need not exist),
  * defaulting beyond the fields above (no clusterIP or nodePort allocation), managedFields and

@@ -23,16 +23,35 @@ export function cloneJson<T>(value: T): T {
 }
 
 function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : normalise(item)));
-  if (isJsonObject(value)) {
-    const out: JsonObject = {};
-    for (const [key, member] of Object.entries(value)) {
-      if (member === undefined || member === null || typeof member === 'function') continue;
-      out[key] = normalise(member);
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' && !Number.isFinite(value) ? null : value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out[i] = item === undefined ? null : normalise(item);
     }
     return out;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  const source = value as JsonObject;
+  const out: JsonObject = {};
+  for (const key of Object.keys(source)) {
+    const member = source[key];
+    if (member === undefined || member === null || typeof member === 'function') continue;
+    out[key] = normalise(member);
+  }
+  return out;
+}
+
+/**
+ * Deep-freezes a plain JSON value in place and returns it. Frozen subtrees are taken as already
+ * deep-frozen (everything this module freezes is).
+ */
+export function deepFreezeJson<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    if (Array.isArray(value)) for (const item of value as unknown[]) deepFreezeJson(item);
+    else for (const key of Object.keys(value)) deepFreezeJson((value as JsonObject)[key]);
+  }
   return value;
 }
 

@@ -20,21 +20,35 @@ export interface RequestCount {
 
 /** Counts requests by (verb, resource, user agent). */
 export class RequestCounter {
-  readonly #counts = new Map<string, { verb: Verb; resource: string; userAgent: string; count: number }>();
+  /** resource → verb → user agent → count entry (nested maps: no key string built per request). */
+  readonly #counts = new Map<string, Map<Verb, Map<string, { verb: Verb; resource: string; userAgent: string; count: number }>>>();
 
   /** Counts one request. */
   record(verb: Verb, resource: string, userAgent: string): void {
-    const key = JSON.stringify([resource, verb, userAgent]);
-    const entry = this.#counts.get(key);
-    if (entry === undefined) this.#counts.set(key, { verb, resource, userAgent, count: 1 });
+    let byVerb = this.#counts.get(resource);
+    if (byVerb === undefined) {
+      byVerb = new Map();
+      this.#counts.set(resource, byVerb);
+    }
+    let byAgent = byVerb.get(verb);
+    if (byAgent === undefined) {
+      byAgent = new Map();
+      byVerb.set(verb, byAgent);
+    }
+    const entry = byAgent.get(userAgent);
+    if (entry === undefined) byAgent.set(userAgent, { verb, resource, userAgent, count: 1 });
     else entry.count++;
   }
 
   /** A snapshot of the counts, sorted by resource, verb, then user agent. */
   counts(): RequestCount[] {
-    return [...this.#counts.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, entry]) => ({ ...entry }));
+    const all: Array<[string, RequestCount]> = [];
+    for (const byVerb of this.#counts.values()) {
+      for (const byAgent of byVerb.values()) {
+        for (const entry of byAgent.values()) all.push([JSON.stringify([entry.resource, entry.verb, entry.userAgent]), { ...entry }]);
+      }
+    }
+    return all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
   }
 
   /** Forgets every count. */

@@ -552,6 +552,42 @@ describe('SimulatedApiServer: list', () => {
 });
 
 describe('SimulatedApiServer: watch', () => {
+  it('delivers the stored object deep-frozen, one object for every watch: it cannot be changed through them', async () => {
+    const { kube, server } = setup();
+    await kube.nodes.create(node('a', { metadata: { labels: { a: '1' } }, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }));
+    const one = await kube.nodes.watch();
+    const two = await kube.nodes.watch();
+    const [e1] = await take(one, 1);
+    const [e2] = await take(two, 1);
+    const object = e1?.object as Node;
+    assert.equal(e2?.object, object, 'shared, not copied');
+    assert.ok(Object.isFrozen(object) && Object.isFrozen(object.metadata) && Object.isFrozen(object.metadata?.labels));
+    assert.ok(Object.isFrozen(object.spec?.taints) && Object.isFrozen(object.spec?.taints?.[0]));
+    assert.throws(() => {
+      (object.metadata?.labels ?? {})['a'] = 'changed';
+    }, TypeError);
+    assert.throws(() => {
+      object.spec?.taints?.push({ key: 'x', effect: 'NoSchedule' });
+    }, TypeError);
+    // Live events and replays share it the same way; answers to requests stay private copies.
+    const live = take(one, 1);
+    const patched = await kube.nodes.patch({ name: 'a' }, { type: 'merge', body: { metadata: { labels: { b: '2' } } } });
+    const [modified] = await live;
+    assert.ok(Object.isFrozen(modified?.object));
+    assert.ok(!Object.isFrozen(patched) && !Object.isFrozen(patched.metadata?.labels));
+    (patched.metadata?.labels ?? {})['b'] = 'result';
+    const got = await kube.nodes.get({ name: 'a' });
+    assert.ok(!Object.isFrozen(got));
+    assert.deepEqual(got.metadata?.labels, { a: '1', b: '2' });
+    assert.deepEqual(server.snapshot(NODES)[0]?.metadata?.labels, { a: '1', b: '2' });
+    const replay = await kube.nodes.watch({ resourceVersion: object.metadata?.resourceVersion ?? '' });
+    const [replayed] = await take(replay, 1);
+    assert.equal(replayed?.object, modified?.object);
+    one.close();
+    two.close();
+    replay.close();
+  });
+
   for (const resourceVersion of [undefined, '0']) {
     it(`sends synthetic ADDED events for current objects, then live changes (resourceVersion ${String(resourceVersion)})`, async () => {
       const { kube } = setup();

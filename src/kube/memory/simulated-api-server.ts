@@ -126,6 +126,14 @@ export class SimulatedApiServer {
     this.#core.sendBookmarks();
   }
 
+  /**
+   * All stored objects of a resource, sorted by key, without copying: the deep-frozen objects the
+   * store holds (read them; {@link SimulatedApiServer.snapshot} gives copies to keep or change).
+   */
+  objects<T extends KubeObject = KubeObject>(type: ResourceType<T>): readonly Readonly<T>[] {
+    return this.#core.objects(type).map((obj) => obj as unknown as T);
+  }
+
   /** Deep copies of all objects of a resource, sorted by key, for assertions. */
   snapshot<T extends KubeObject = KubeObject>(type: ResourceType<T>): T[] {
     return this.#core.snapshot(type).map((obj) => obj as unknown as T);

@@ -4,7 +4,8 @@
  * (consistent list pages at an older resourceVersion) and the apiserver's watch cache (watch from
  * a resourceVersion; 410 once it has been evicted).
  *
- * Objects held here are private: callers receive copies and never hand in shared references.
+ * Objects held here are deep-frozen and never change: callers hand in objects of their own and
+ * receive copies, except watch events, which share the frozen object.
  *
  * @module
  */

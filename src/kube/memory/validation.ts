@@ -84,6 +84,43 @@ export function nameProblems(name: string, rule: NameRule): string[] {
   return problems;
 }
 
+/**
+ * Answers of the pure string checks, remembered: the same label keys and values, names and CIDRs
+ * come back on every write of every object. Bounded: forgotten all at once when full.
+ */
+const MEMO_LIMIT = 10_000;
+const NO_PROBLEMS: readonly string[] = Object.freeze([]);
+
+function frozenProblems(problems: string[]): readonly string[] {
+  return problems.length === 0 ? NO_PROBLEMS : Object.freeze(problems);
+}
+
+function remembered<T>(check: (value: string) => T): (value: string) => T {
+  const answers = new Map<string, T>();
+  return (value) => {
+    let answer = answers.get(value);
+    if (answer === undefined) {
+      answer = check(value);
+      if (answers.size >= MEMO_LIMIT) answers.clear();
+      answers.set(value, answer);
+    }
+    return answer;
+  };
+}
+
+const labelKeyProblems = remembered((key) => frozenProblems(labelKeyErrors(key)));
+const labelValueProblems = remembered((value) => frozenProblems(labelValueErrors(value)));
+const NAME_PROBLEMS: Readonly<Record<NameRule, (name: string) => readonly string[]>> = {
+  'dns1123-subdomain': remembered((name) => frozenProblems(nameProblems(name, 'dns1123-subdomain'))),
+  'dns1123-label': remembered((name) => frozenProblems(nameProblems(name, 'dns1123-label'))),
+  'dns1035-label': remembered((name) => frozenProblems(nameProblems(name, 'dns1035-label'))),
+};
+
+/** {@link nameProblems}, remembered. */
+function nameProblemsOf(name: string, rule: NameRule): readonly string[] {
+  return NAME_PROBLEMS[rule](name);
+}
+
 // --- the checker --------------------------------------------------------------------------------
 
 /** What validation found: decode-time type errors and validation errors, both as causes. */
@@ -189,34 +226,34 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
       c.add(fieldErrors.required('metadata.name', 'name or generateName is required'));
     }
   } else {
-    for (const p of nameProblems(name, nameRule)) c.add(fieldErrors.invalid('metadata.name', name, p));
+    for (const p of nameProblemsOf(name, nameRule)) c.add(fieldErrors.invalid('metadata.name', name, p));
   }
   if (generateName !== undefined && generateName !== '' && (name === undefined || name === '')) {
     // As apimachinery validates prefixes: a trailing '-' is fine since a suffix follows it.
     const masked = generateName.endsWith('-') ? `${generateName.slice(0, -1)}a` : generateName;
-    for (const p of nameProblems(masked, nameRule)) c.add(fieldErrors.invalid('metadata.generateName', generateName, p));
+    for (const p of nameProblemsOf(masked, nameRule)) c.add(fieldErrors.invalid('metadata.generateName', generateName, p));
   }
   if (namespace !== undefined && namespace !== '') {
-    for (const p of nameProblems(namespace, 'dns1123-label')) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
+    for (const p of nameProblemsOf(namespace, 'dns1123-label')) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
   }
 
   const labels = c.stringMap('metadata.labels', meta['labels']) ?? {};
   for (const [key, value] of Object.entries(labels)) {
-    for (const p of labelKeyErrors(key)) c.add(fieldErrors.invalid('metadata.labels', key, p));
-    for (const p of labelValueErrors(value)) c.add(fieldErrors.invalid('metadata.labels', value, p));
+    for (const p of labelKeyProblems(key)) c.add(fieldErrors.invalid('metadata.labels', key, p));
+    for (const p of labelValueProblems(value)) c.add(fieldErrors.invalid('metadata.labels', value, p));
   }
 
   const annotations = c.stringMap('metadata.annotations', meta['annotations']) ?? {};
   let bytes = 0;
   for (const [key, value] of Object.entries(annotations)) {
     // As upstream: annotation keys are checked case-insensitively.
-    for (const p of labelKeyErrors(key.toLowerCase())) c.add(fieldErrors.invalid('metadata.annotations', key, p));
+    for (const p of labelKeyProblems(key.toLowerCase())) c.add(fieldErrors.invalid('metadata.annotations', key, p));
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (bytes > MAX_ANNOTATION_BYTES) c.add(fieldErrors.tooLong('metadata.annotations', MAX_ANNOTATION_BYTES));
 
   for (const [path, finalizer] of c.strings('metadata.finalizers', meta['finalizers'])) {
-    for (const p of labelKeyErrors(finalizer)) c.add(fieldErrors.invalid(path, finalizer, p));
+    for (const p of labelKeyProblems(finalizer)) c.add(fieldErrors.invalid(path, finalizer, p));
   }
 }
 
@@ -228,14 +265,16 @@ const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 const IP_MODES = ['VIP', 'Proxy'] as const;
 const METAV1_CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 
-function checkCidr(c: Checker, path: string, value: string): void {
+const isCidr = remembered((value): boolean => {
   const [ip = '', bits, ...rest] = value.split('/');
   const family = isIP(ip);
   const max = family === 6 ? 128 : 32;
   const prefix = bits === undefined || !/^\d+$/.test(bits) ? Number.NaN : Number(bits);
-  if (family === 0 || rest.length > 0 || !(prefix >= 0 && prefix <= max)) {
-    c.add(fieldErrors.invalid(path, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
-  }
+  return !(family === 0 || rest.length > 0 || !(prefix >= 0 && prefix <= max));
+});
+
+function checkCidr(c: Checker, path: string, value: string): void {
+  if (!isCidr(value)) c.add(fieldErrors.invalid(path, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
 }
 
 /** Node conditions: type and status are required (free-form values, as upstream). */
@@ -265,8 +304,8 @@ function checkNode(c: Checker, obj: JsonObject): void {
     const effect = c.string(`${path}.effect`, taint['effect']);
     c.string(`${path}.timeAdded`, taint['timeAdded']);
     if (key === undefined || key === '') c.add(fieldErrors.required(`${path}.key`));
-    else for (const p of labelKeyErrors(key)) c.add(fieldErrors.invalid(`${path}.key`, key, p));
-    if (value !== undefined) for (const p of labelValueErrors(value)) c.add(fieldErrors.invalid(`${path}.value`, value, p));
+    else for (const p of labelKeyProblems(key)) c.add(fieldErrors.invalid(`${path}.key`, key, p));
+    if (value !== undefined) for (const p of labelValueProblems(value)) c.add(fieldErrors.invalid(`${path}.value`, value, p));
     if (effect === undefined || effect === '') c.add(fieldErrors.required(`${path}.effect`));
     else if (!(TAINT_EFFECTS as readonly string[]).includes(effect)) {
       c.add(fieldErrors.notSupported(`${path}.effect`, effect, TAINT_EFFECTS));
@@ -331,7 +370,7 @@ function checkService(c: Checker, obj: JsonObject): void {
     c.array(`${path}.ports`, ingress['ports']);
     if (ip !== undefined && ip !== '' && isIP(ip) === 0) c.add(fieldErrors.invalid(`${path}.ip`, ip, 'must be a valid IP address'));
     if (hostname !== undefined && hostname !== '') {
-      for (const p of nameProblems(hostname, 'dns1123-subdomain')) c.add(fieldErrors.invalid(`${path}.hostname`, hostname, p));
+      for (const p of nameProblemsOf(hostname, 'dns1123-subdomain')) c.add(fieldErrors.invalid(`${path}.hostname`, hostname, p));
       if (isIP(hostname) !== 0) c.add(fieldErrors.invalid(`${path}.hostname`, hostname, 'must be a DNS name, not an IP address'));
     }
     if (ipMode !== undefined) {

@@ -100,18 +100,18 @@ describe('SimulatedWatchStream', () => {
 });
 
 describe('WatchHub', () => {
-  it('gives each watch its own copy and forgets ended watches', async () => {
+  it('shares the committed (frozen) object with every watch and forgets ended watches', async () => {
     const hub = new WatchHub();
     const a = new SimulatedWatchStream<KubeObject>();
     const b = new SimulatedWatchStream<KubeObject>();
     hub.add({ stream: a, matches: () => true, allowBookmarks: false });
     hub.add({ stream: b, matches: () => true, allowBookmarks: true });
-    const object = labelled('blue', 2);
+    const object = Object.freeze(labelled('blue', 2));
     hub.dispatch({ rv: 2, type: 'ADDED', key: 'x', object, prev: undefined });
     const [ea] = await take1(a);
     const [eb] = await take1(b);
-    assert.notEqual(ea?.object, eb?.object);
-    assert.notEqual(ea?.object, object);
+    assert.equal(ea?.object, object);
+    assert.equal(eb?.object, object);
     a.close();
     assert.equal(hub.size, 1);
     hub.bookmark({ metadata: { resourceVersion: '2' } });

@@ -8,7 +8,7 @@
 import type { WatchEvent, WatchEventType, WatchStream } from '../client.js';
 import type { KubeApiError } from '../errors.js';
 import type { KubeObject } from '../resources.js';
-import { cloneJson } from './json-value.js';
+import { cloneJson, deepFreezeJson } from './json-value.js';
 import type { JsonObject } from './json-value.js';
 import type { StoredChange } from './store.js';
 
@@ -125,7 +125,7 @@ export function eventFor(change: StoredChange, matches: ObjectPredicate): { type
   if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
     (meta as JsonObject)['resourceVersion'] = String(change.rv);
   }
-  return { type: 'DELETED', object: gone };
+  return { type: 'DELETED', object: deepFreezeJson(gone) };
 }
 
 /** Fans the changes of one resource out to its open watches. */
@@ -144,11 +144,14 @@ export class WatchHub {
     registration.stream.onEnd(() => this.#watches.delete(registration));
   }
 
-  /** Delivers a committed change to every watch that can see it (each gets its own copy). */
+  /**
+   * Delivers a committed change to every watch that can see it. Every watch receives the stored,
+   * deep-frozen object itself: nobody can change it, so nobody needs a copy.
+   */
   dispatch(change: StoredChange): void {
     for (const watch of this.#watches) {
       const event = eventFor(change, watch.matches);
-      if (event !== undefined) watch.stream.push(event.type, cloneJson(event.object));
+      if (event !== undefined) watch.stream.push(event.type, event.object);
     }
   }
 

@@ -21,18 +21,24 @@ export function getOwn(obj: JsonObject, key: string): unknown {
 
 /** Sets the own data member `key` of `obj` (never invokes a setter such as `__proto__`). */
 export function setOwn(obj: JsonObject, key: string, value: unknown): void {
-  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  // Only `__proto__` is an accessor on the way up from a plain object; any other key assigned is
+  // an own data property, and assignment is much faster than defineProperty.
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** A deep copy of a JSON value; non-JSON leaves are copied by reference. */
 export function cloneJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(cloneJson);
-  if (isJsonObject(value)) {
-    const copy: JsonObject = {};
-    for (const key of Object.keys(value)) setOwn(copy, key, cloneJson(value[key]));
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) copy[i] = cloneJson(value[i]);
     return copy;
   }
-  return value;
+  const source = value as JsonObject;
+  const copy: JsonObject = {};
+  for (const key of Object.keys(source)) setOwn(copy, key, cloneJson(source[key]));
+  return copy;
 }
 
 /** JSON equality: arrays by position, objects by member set regardless of order, leaves by `===`. */

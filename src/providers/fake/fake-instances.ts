@@ -151,6 +151,11 @@ export class FakeInstanceStore {
     return this.#find(ref)?.instance;
   }
 
+  /** Number of configured instances. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
   /** Every configured instance, in the order they were first added. */
   list(): FakeInstance[] {
     return this.#entries.map((e) => e.instance);

@@ -72,7 +72,10 @@ export class FakeLoadBalancers {
   readonly #balancers = new Map<string, BalancerRecord>();
   /** The backend names last stored: equal lists share it (10,000 balancers need not hold 10,000 copies). */
   #lastNames: readonly string[] = Object.freeze([]);
+  /** The names of the list {@link FakeLoadBalancers.#lastNames} was sorted from, in its order. */
+  #lastUnsorted: readonly string[] = [];
   readonly #namesOfFrozen = new WeakMap<readonly Readonly<Node>[], readonly string[]>();
+  readonly #seenOnce = new WeakSet<readonly Readonly<Node>[]>();
 
   /** @throws RangeError when `ipRange` is not a valid CIDR range. */
   constructor(options: FakeLoadBalancerOptions = {}) {
@@ -150,10 +153,24 @@ export class FakeLoadBalancers {
   #names(nodes: readonly Readonly<Node>[]): readonly string[] {
     const known = this.#namesOfFrozen.get(nodes);
     if (known !== undefined) return known;
-    let names = nodeNames(nodes);
-    if (sameStrings(names, this.#lastNames)) names = this.#lastNames;
-    else this.#lastNames = names;
-    if (isImmutableNodeList(nodes)) this.#namesOfFrozen.set(nodes, names);
+    // The same names in the same order as the last list: the same sorted answer, without sorting.
+    const unsorted = nodes.map((node) => node.metadata?.name ?? '');
+    let names: readonly string[];
+    if (sameStrings(unsorted, this.#lastUnsorted)) {
+      names = this.#lastNames;
+    } else {
+      names = Object.freeze(unsorted.slice().sort(compareStrings));
+      if (sameStrings(names, this.#lastNames)) names = this.#lastNames;
+      else this.#lastNames = names;
+      this.#lastUnsorted = unsorted;
+    }
+    // Only a list met twice is worth remembering (an Ensure's list usually is not met again), and
+    // checking that it can never change walks every Node.
+    if (this.#seenOnce.has(nodes)) {
+      if (isImmutableNodeList(nodes)) this.#namesOfFrozen.set(nodes, names);
+    } else {
+      this.#seenOnce.add(nodes);
+    }
     return names;
   }
 
@@ -197,13 +214,8 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function nodeNames(nodes: readonly Readonly<Node>[]): readonly string[] {
-  // Same order as the default sort: every element is a string, compared by UTF-16 code units.
-  return Object.freeze(nodes.map((node) => node.metadata?.name ?? '').sort(compareStrings));
-}
-
 function snapshot(record: BalancerRecord): FakeLoadBalancerState {
-  // A shallow freeze is a deep one here: `nodes` is always a frozen array of strings (nodeNames)
+  // A shallow freeze is a deep one here: `nodes` is always a frozen array of strings (#names)
   // and `status` a deep-frozen copy; deep-freezing walked every node name of every balancer.
   return Object.freeze({
     name: record.name,

@@ -145,7 +145,7 @@ export class FakeCloudProvider implements CloudProvider {
     for (const [index, spec] of (options.instances ?? []).entries()) {
       const instance = this.#instanceStore.set(spec);
       // set() replaces an instance with the same name or providerID; in a list that is a mistake.
-      if (this.#instanceStore.list().length !== index + 1) {
+      if (this.#instanceStore.size !== index + 1) {
         throw new Error(
           `fake cloud provider: instances[${index}] (node name ${JSON.stringify(instance.nodeName)}, providerID ` +
             `${JSON.stringify(instance.providerID)}) names the same instance as an earlier entry`,

@@ -10,5 +10,6 @@ export { CloudCallLog } from './cloud-call-log.js';
 export type { CloudCallEntry } from './cloud-call-log.js';
 export { applyFakeCloudStep, CloudStepError } from './cloud-steps.js';
 export { formatReport } from './format-report.js';
+export { limitHeapGrowthForSimulation, SIMULATOR_HEAP_GROWING_PERCENT } from './heap-growth.js';
 export { QueueWatch } from './queue-watch.js';
 export { seededRandom, seededUid } from './seeded-random.js';

@@ -6,8 +6,8 @@ import { QueueWatch } from './queue-watch.js';
 
 function setup(name = 'service'): { clock: FakeClock; watch: QueueWatch; queue: WorkQueue } {
   const clock = new FakeClock();
-  const watch = new QueueWatch(clock);
-  return { clock, watch, queue: new WorkQueue({ name, clock: watch, metrics: watch }) };
+  const watch = new QueueWatch();
+  return { clock, watch, queue: new WorkQueue({ name, clock, metrics: watch }) };
 }
 
 describe('QueueWatch', () => {
@@ -41,17 +41,31 @@ describe('QueueWatch', () => {
     assert.equal(watch.delayedRequeues(), 0);
   });
 
-  it('does not count timers that are not delayed requeues, nor the route controller\'s periodic requeue', async () => {
+  it('counts what the queue reports: a shorter delay replaces a longer one, a longer one is ignored', async () => {
+    const { clock, watch, queue } = setup();
+    queue.addAfter('a', 5_000);
+    queue.addAfter('a', 1_000);
+    queue.addAfter('a', 9_000);
+    queue.addAfter('b', 2_000);
+    assert.equal(queue.delayed, 2);
+    assert.equal(watch.delayedRequeues(), 2);
+    await clock.advance(1_000);
+    assert.equal(watch.delayedRequeues(), 1);
+    await clock.advance(1_000);
+    assert.equal(queue.delayed, 0);
+    assert.equal(watch.delayedRequeues(), 0);
+  });
+
+  it("does not count the route controller's periodic requeue, nor an addAfter without delay", async () => {
     const { clock, watch } = setup();
-    const routes = new WorkQueue({ name: 'Routes', clock: watch, metrics: watch });
-    watch.setTimer(1_000, () => {});
+    const routes = new WorkQueue({ name: 'Routes', clock, metrics: watch });
     routes.addAfter('routes', 10_000);
+    assert.equal(routes.delayed, 1);
     assert.equal(watch.delayedRequeues(), 0);
-    // A retry that arms no timer (delay 0) must not tag the next unrelated timer.
-    const { queue } = { queue: new WorkQueue({ name: 'x', clock: watch, metrics: watch }) };
-    queue.addAfter('k', 0);
-    await clock.advance(0);
-    watch.setTimer(1_000, () => {});
+    const other = new WorkQueue({ name: 'x', clock, metrics: watch });
+    other.addAfter('k', 0);
+    assert.equal(other.delayed, 0);
     assert.equal(watch.delayedRequeues(), 0);
+    assert.equal(watch.busyKeys(), 1, 'added at once');
   });
 });

@@ -1,11 +1,10 @@
 /**
  * Idleness of the manager's controllers, seen from outside: a work-queue metrics sink counting
- * pending and in-flight keys per queue, and a clock wrapper that recognises the timers of delayed
- * requeues (backoff after a failure, `RetryError` delays) so `settle` knows work is still owed.
+ * pending, in-flight and delayed keys per queue (every queue reports to it), so `settle` knows
+ * whether work is still owed.
  *
  * @module
  */
-import type { Clock, FakeClock, Timer } from '../../kube/clock.js';
 import type { WorkQueueMetrics } from '../../kube/work-queue.js';
 
 /**
@@ -17,24 +16,18 @@ const PERIODIC_QUEUES: ReadonlySet<string> = new Set(['Routes']);
 interface QueueState {
   pending: number;
   inFlight: number;
+  /** Keys waiting out a delay (backoff after a failure, a `RetryError` delay), as the queue reports. */
+  delayed: number;
 }
 
-/** Tracks every controller queue and delayed requeue; see {@link QueueWatch.idle}. */
-export class QueueWatch implements WorkQueueMetrics, Clock {
-  readonly #clock: FakeClock;
+/** Tracks every controller queue; see {@link QueueWatch.idle}. */
+export class QueueWatch implements WorkQueueMetrics {
   readonly #queues = new Map<string, QueueState>();
-  readonly #delayed = new Map<number, string>();
-  #armed: string | undefined;
-  #nextId = 0;
-
-  constructor(clock: FakeClock) {
-    this.#clock = clock;
-  }
 
   #state(name: string): QueueState {
     let s = this.#queues.get(name);
     if (s === undefined) {
-      s = { pending: 0, inFlight: 0 };
+      s = { pending: 0, inFlight: 0, delayed: 0 };
       this.#queues.set(name, s);
     }
     return s;
@@ -58,50 +51,19 @@ export class QueueWatch implements WorkQueueMetrics, Clock {
   }
 
   retry(name: string): void {
-    // WorkQueue.addAfter reports `retry` and then, synchronously, arms its timer on the clock:
-    // the next setTimer in this tick belongs to that queue. Disarmed at the next microtask when
-    // addAfter returned without a timer (delay <= 0, or an earlier delay already waiting).
     this.#state(name);
-    this.#armed = name;
-    queueMicrotask(() => {
-      this.#armed = undefined;
-    });
   }
 
-  now(): number {
-    return this.#clock.now();
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.#clock.sleep(ms, signal);
-  }
-
-  setTimer(ms: number, fn: () => void): Timer {
-    const queue = this.#armed;
-    this.#armed = undefined;
-    if (queue === undefined || PERIODIC_QUEUES.has(queue)) return this.#clock.setTimer(ms, fn);
-    const id = this.#nextId++;
-    this.#delayed.set(id, queue);
-    const timer = this.#clock.setTimer(ms, () => {
-      this.#delayed.delete(id);
-      fn();
-    });
-    return {
-      cancel: () => {
-        this.#delayed.delete(id);
-        timer.cancel();
-      },
-    };
+  delayed(name: string, n: number): void {
+    // A periodic queue's waiting key is its next resync, not owed work.
+    this.#state(name).delayed = PERIODIC_QUEUES.has(name) ? 0 : n;
   }
 
   /** The queues that are not idle, as `name: P pending, F in flight, D delayed`. */
   describeBusy(): string[] {
-    const delayed = new Map<string, number>();
-    for (const q of this.#delayed.values()) delayed.set(q, (delayed.get(q) ?? 0) + 1);
     const out: string[] = [];
     for (const [name, s] of this.#queues) {
-      const d = delayed.get(name) ?? 0;
-      if (s.pending + s.inFlight + d > 0) out.push(`${name}: ${s.pending} pending, ${s.inFlight} in flight, ${d} delayed`);
+      if (s.pending + s.inFlight + s.delayed > 0) out.push(`${name}: ${s.pending} pending, ${s.inFlight} in flight, ${s.delayed} delayed`);
     }
     return out;
   }
@@ -113,9 +75,11 @@ export class QueueWatch implements WorkQueueMetrics, Clock {
     return n;
   }
 
-  /** Delayed requeues still waiting for their timer. */
+  /** Delayed requeues still waiting for their timer (periodic queues excluded). */
   delayedRequeues(): number {
-    return this.#delayed.size;
+    let n = 0;
+    for (const s of this.#queues.values()) n += s.delayed;
+    return n;
   }
 
   /**
@@ -124,6 +88,6 @@ export class QueueWatch implements WorkQueueMetrics, Clock {
    * the route controller's reconciliation period) may still have timers: they are not owed work.
    */
   idle(): boolean {
-    return this.busyKeys() === 0 && this.#delayed.size === 0;
+    return this.busyKeys() === 0 && this.delayedRequeues() === 0;
   }
 }

@@ -43,7 +43,7 @@ export interface SimulationReport {
   readonly objects?: { readonly nodes: readonly Node[]; readonly services: readonly Service[]; readonly leases: readonly Lease[] };
   /** Recorded core/v1 Events (omitted with the objects). */
   readonly events?: readonly Event[];
-  /** Fake provider state: instances, load balancers, routes (absent for other providers). */
+  /** Fake provider state: instances, load balancers, routes (with the objects only; absent for other providers). */
   readonly cloud?: { readonly instances: readonly unknown[]; readonly loadBalancers: readonly unknown[]; readonly routes: readonly unknown[] };
   /** Cloud calls by method, and their total (fake provider only). */
   readonly cloudCalls: { readonly total: number; readonly byMethod: Readonly<Record<string, number>> };

@@ -37,7 +37,7 @@ export interface SimulationProgress {
 export interface RunScenarioOptions {
   /** Overrides the scenario's seed. */
   readonly seed?: number;
-  /** Include final objects, events and the cloud call log in the report (default true). */
+  /** Include final objects, events, the fake cloud's state and the cloud call log in the report (default true). */
   readonly detail?: boolean;
   /** Called while settling, at most every `progressEveryMs` of virtual time. */
   readonly onProgress?: (p: SimulationProgress) => void;
@@ -88,21 +88,35 @@ function flagArgv(manager: ScenarioFile['manager']): string[] {
   return Object.entries(manager).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
 }
 
-/** Creates `obj`, or replaces the existing one (spec and status), as `kubectl apply` would end up. */
-async function applyObject(kube: KubeClient, obj: KubeObject): Promise<void> {
+function isNotFoundError(err: unknown): boolean {
+  return err instanceof KubeApiError && err.status === 404;
+}
+
+/**
+ * Creates `obj`, or replaces the existing one (spec and status), as `kubectl apply` would end up.
+ * `created` (for the initial objects on a fresh server, where only what this run created exists)
+ * holds the keys created so far: any other key is created without asking the server first.
+ */
+async function applyObject(kube: KubeClient, obj: KubeObject, created?: Set<string>): Promise<void> {
   const client = clientOf(kube, obj.kind ?? '');
   const type = client.type;
   const name = obj.metadata?.name ?? '';
   const namespace = type.namespaced ? (obj.metadata?.namespace ?? 'default') : undefined;
   const key = namespace === undefined ? { name } : { namespace, name };
   const body: KubeObject = { ...obj, metadata: { ...obj.metadata, ...(namespace === undefined ? {} : { namespace }) } };
-  let written: KubeObject;
-  try {
-    const existing = await client.get(key);
-    written = await client.update({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' } });
-  } catch (err) {
-    if (!(err instanceof KubeApiError) || err.status !== 404) throw err;
+  const known = `${type.group}/${type.resource}/${namespace ?? ''}/${name}`;
+  let written: KubeObject | undefined;
+  if (created === undefined || created.has(known)) {
+    try {
+      const existing = await client.get(key);
+      written = await client.update({ ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion ?? '' } });
+    } catch (err) {
+      if (!isNotFoundError(err)) throw err;
+    }
+  }
+  if (written === undefined) {
     written = await client.create(body);
+    created?.add(known);
   }
   const status = (obj as AnyObject)['status'];
   if (type.hasStatus && status !== undefined) {
@@ -173,7 +187,8 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const cloudRandom = seededRandom(seed + 1);
   const server = new SimulatedApiServer({ clock, random: seededRandom(seed + 2), newUid: seededUid(seededRandom(seed + 3)) });
   const admin = server.client({ userAgent: 'simulator' });
-  for (const obj of scenario.objects) await applyObject(admin, obj);
+  const created = new Set<string>();
+  for (const obj of scenario.objects) await applyObject(admin, obj, created);
 
   // The provider: by name through a registry, with the scenario's config handed over as its
   // cloud-config text (JSON unless the scenario gives a string).
@@ -198,7 +213,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     registry.register(name, async (cfg) => callLog.wrap(await defaultRegistry.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
   }
 
-  const watch = new QueueWatch(clock);
+  const watch = new QueueWatch();
   const logTail: string[] = [];
   const stop = new AbortController();
   let managerExit: number | undefined;
@@ -217,7 +232,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     },
     signal: stop.signal,
     handleSignals: false,
-    clock: watch,
+    clock,
     random,
     identity: 'outrigger-simulator',
     kubeClientFor: (userAgent) => server.client({ userAgent }),
@@ -239,8 +254,9 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const settles: SettleResult[] = [];
 
   const progress = (): SimulationProgress => {
-    const nodes = server.snapshot(NODES) as AnyObject[];
-    const services = (server.snapshot(SERVICES) as AnyObject[]).filter(isLbService);
+    // Read without copying: the stored objects are frozen.
+    const nodes = server.objects(NODES) as readonly AnyObject[];
+    const services = (server.objects(SERVICES) as readonly AnyObject[]).filter(isLbService);
     return {
       virtualMs: clock.now() - start,
       nodes: { total: nodes.length, initialised: nodes.filter(nodeInitialised).length },
@@ -277,7 +293,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     }
     if ('event' in e) {
       const want = e.event;
-      const events = server.snapshot(EVENTS).filter((ev: Event) =>
+      const events = server.objects(EVENTS).filter((ev: Readonly<Event>) =>
         ev.reason === want.reason &&
         (want.type === undefined || ev.type === want.type) &&
         (want.object === undefined ||
@@ -294,7 +310,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     const type = typeOf(e.kind);
     const namespace = type.namespaced ? (e.namespace ?? 'default') : undefined;
     const description = `${e.kind} ${namespace === undefined ? '' : `${namespace}/`}${e.name}`;
-    const found = (server.snapshot(type) as AnyObject[]).find((o) => o.metadata?.name === e.name && (namespace === undefined || o.metadata?.namespace === namespace));
+    const found = (server.objects(type) as readonly AnyObject[]).find((o) => o.metadata?.name === e.name && (namespace === undefined || o.metadata?.namespace === namespace));
     if (e.absent === true) return { description, ok: found === undefined, mismatches: found === undefined ? [] : ['expected the object to be absent, it exists'] };
     if (found === undefined) return { description, ok: false, mismatches: ['object not found'] };
     return { description, ...matchPartial(found, e.match ?? {}, e.listMode) };
@@ -388,7 +404,9 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
           cloudCallLog: callLog.entries(),
         }
       : {}),
-    ...(fake === undefined
+    // With the objects only: as JSON, 10,000 load balancers × 10,000 backend names would be 10⁸
+    // strings, more than one string can hold.
+    ...(fake === undefined || !detail
       ? {}
       : { cloud: jsonCopy({ instances: fake.listInstances(), loadBalancers: fake.loadBalancers(), routes: fake.routesState() }) }),
     cloudCalls: { total: totalCalls, byMethod },

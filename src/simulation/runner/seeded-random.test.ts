@@ -32,4 +32,13 @@ describe('seededUid', () => {
     assert.equal(seededUid(seededRandom(1))(), first);
     assert.notEqual(u(), first);
   });
+  it('keeps the uids of earlier versions (digit by digit from the same draws)', () => {
+    const random = seededRandom(5);
+    const expected = (): string => {
+      const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+      return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+    };
+    const u = seededUid(seededRandom(5));
+    for (let i = 0; i < 200; i++) assert.equal(u(), expected());
+  });
 });

@@ -19,6 +19,27 @@ export function seededRandom(seed: number): () => number {
 
 /** RFC 4122 version-4-shaped uids drawn from `random` (deterministic object uids). */
 export function seededUid(random: () => number): () => string {
-  const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
-  return () => `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+  // One flat string from character codes: the same draws in the same order as digit by digit,
+  // without building (and keeping, in every stored object) a rope of small strings.
+  const codes = new Array<number>(36);
+  const hex = (at: number, n: number): void => {
+    for (let i = 0; i < n; i++) codes[at + i] = HEX_CODES[Math.floor(random() * 16)] as number;
+  };
+  return () => {
+    hex(0, 8);
+    codes[8] = DASH;
+    hex(9, 4);
+    codes[13] = DASH;
+    codes[14] = HEX_CODES[4] as number;
+    hex(15, 3);
+    codes[18] = DASH;
+    codes[19] = HEX_CODES[8 + Math.floor(random() * 4)] as number;
+    hex(20, 3);
+    codes[23] = DASH;
+    hex(24, 12);
+    return String.fromCharCode(...codes);
+  };
 }
+
+const HEX_CODES: readonly number[] = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const DASH = '-'.charCodeAt(0);
