@@ -71,6 +71,30 @@ export function shouldSyncUpdatedNode(oldNode: Readonly<Node>, newNode: Readonly
 export interface NodeBackends {
   readonly names: readonly string[];
   readonly providerIDs: readonly string[];
+  /**
+   * An order-independent digest of the name → providerID pairs, when the names are known to be
+   * unique (sets built from the Node cache): different digests prove different mappings in O(1).
+   */
+  readonly digest?: number;
+}
+
+/** FNV-1a of `name \0 providerID`, 32 bits. */
+function pairHash(name: string, providerID: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0, 0x01000193);
+  for (let i = 0; i < providerID.length; i++) h = Math.imul(h ^ providerID.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The {@link NodeBackends.digest} of pairs with unique names: the sum of the pair hashes, so that
+ * it does not depend on order (a mapping is a set of pairs).
+ */
+export function backendsDigest(names: readonly string[], providerIDs: readonly string[]): number {
+  let sum = 0;
+  for (let i = 0; i < names.length; i++) sum = (sum + pairHash(names[i] as string, providerIDs[i] as string)) >>> 0;
+  return sum;
 }
 
 /** The {@link NodeBackends} of a node list (frozen). */
@@ -92,6 +116,8 @@ export function nodeBackends(nodes: readonly Readonly<Node>[]): NodeBackends {
 export function backendsSufficientlyEqual(oldSet: NodeBackends, newSet: NodeBackends): boolean {
   if (oldSet === newSet) return true;
   if (oldSet.names.length !== newSet.names.length) return false;
+  // Equal mappings have equal digests; only equal digests need the full comparison.
+  if (oldSet.digest !== undefined && newSet.digest !== undefined && oldSet.digest !== newSet.digest) return false;
   const byName = new Map<string, string>();
   for (let i = 0; i < oldSet.names.length; i++) byName.set(oldSet.names[i] as string, oldSet.providerIDs[i] as string);
   const seen = new Set<string>();

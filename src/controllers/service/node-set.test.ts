@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LABEL_NODE_EXCLUDE_BALANCERS, nodeBackends } from './node-predicates.js';
+import { LABEL_NODE_EXCLUDE_BALANCERS, backendsDigest, nodeBackends } from './node-predicates.js';
 import { EMPTY_NODE_SET, NodeSetComparer, NodeSetTracker } from './node-set.js';
 
 const n = (name: string, labels: Record<string, string> = {}): Node => ({ metadata: { name, labels }, spec: { providerID: `p://${name}` } });
@@ -48,7 +48,7 @@ describe('NodeSetTracker backends', () => {
     const tracker = new NodeSetTracker(() => nodes);
     const first = tracker.current();
     assert.ok(Object.isFrozen(first.backends) && Object.isFrozen(first.backends.names) && Object.isFrozen(first.backends.providerIDs));
-    assert.deepEqual(first.backends, { names: ['a', 'b'], providerIDs: ['p://a', 'p://b'] });
+    assert.deepEqual(first.backends, { names: ['a', 'b'], providerIDs: ['p://a', 'p://b'], digest: backendsDigest(['a', 'b'], ['p://a', 'p://b']) });
     // A status-only change: a new set (new Node objects), the same backends.
     nodes = [{ ...n('a'), status: { phase: 'Running' } }, n('b')];
     tracker.invalidate();
@@ -62,6 +62,7 @@ describe('NodeSetTracker backends', () => {
     const third = tracker.current();
     assert.notEqual(third.backends, first.backends);
     assert.deepEqual(third.backends.providerIDs, ['p://a', 'p://b2']);
+    assert.notEqual(third.backends.digest, first.backends.digest, 'a changed mapping is told apart by its digest');
   });
 
   it('remembers a sent set without its Node objects', () => {

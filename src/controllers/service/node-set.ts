@@ -10,7 +10,7 @@
  * @module
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { backendsSufficientlyEqual, nodeBackends } from './node-predicates.js';
+import { backendsDigest, backendsSufficientlyEqual, nodeBackends } from './node-predicates.js';
 import type { NodeBackends } from './node-predicates.js';
 import { inStableNodeSet } from './node-predicates.js';
 
@@ -82,8 +82,12 @@ export class NodeSetTracker {
       }
       // Most Node changes (status, conditions, labels) leave names and providerIDs alone: share
       // the previous backends, so remembered sets stay few and compare by identity.
+      // Names are the cache's keys, so unique: the digest lets a changed set be told apart in O(1)
+      // — without it, every Node change during a rollout costs O(nodes) per remembered set.
       const backends =
-        same && prev !== undefined && prev.names.length === nodes.length ? prev : Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs) });
+        same && prev !== undefined && prev.names.length === nodes.length
+          ? prev
+          : Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs), digest: backendsDigest(names, providerIDs) });
       this.#backends = backends;
       this.#current = nodeSet(++this.#generation, Object.freeze(nodes), backends);
     }
