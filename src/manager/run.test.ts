@@ -1,8 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CloudProvider } from '../cloud/provider.js';
@@ -11,6 +9,7 @@ import { SimulatedApiServer } from '../kube/memory/index.js';
 import { HttpApiServer } from '../kube/memory/http/index.js';
 import { FakeCloudProvider } from '../providers/fake/index.js';
 import { EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './run.js';
+import { freePort, httpsPost } from './serving/loopback.test-util.js';
 
 /** Captures text and tells listeners about each write. */
 class Capture {
@@ -39,29 +38,6 @@ async function run(argv: string[], registry = new ProviderRegistry()): Promise<{
   return { code, out: stdout.text, err: stderr.text };
 }
 
-function httpsPost(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json' }, rejectUnauthorized: false, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('runCloudControllerManager', () => {
   it('prints --help with upstream sections and exits 0', async () => {

@@ -14,6 +14,7 @@ import { ReviewStub } from './review-stub.test-util.js';
 import { DEFAULT_ALWAYS_ALLOW_PATHS, ServingError, bearerToken, isAlwaysAllowed, startServing } from './start-serving.js';
 import type { ServingHandle, StartServingOptions } from './start-serving.js';
 import { ServingCertError, loadServingCertificate } from './tls.js';
+import { freePort } from './loopback.test-util.js';
 
 interface Answer {
   readonly status: number;
@@ -50,20 +51,6 @@ function options(overrides: Partial<StartServingOptions> = {}): StartServingOpti
     logger: noopLogger,
     ...overrides,
   };
-}
-
-/** Port 0 means "disabled" to startServing, so tests bind an ephemeral port picked by the OS first. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('startServing without auth', () => {

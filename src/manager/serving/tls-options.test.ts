@@ -2,12 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import { createServer } from 'node:net';
 import { noopLogger } from '../../log/logger.js';
 import { createManagerMetrics } from '../metrics/index.js';
 import { DEFAULT_ALWAYS_ALLOW_PATHS, startServing } from './start-serving.js';
 import type { ServingHandle } from './start-serving.js';
 import { TlsOptionError, tlsServerOptions } from './tls-options.js';
+import { freePort } from './loopback.test-util.js';
 
 const none = { minVersion: '', cipherSuites: [], curvePreferences: [] };
 
@@ -33,17 +33,6 @@ describe('tlsServerOptions (Go TLS flag vocabulary ⇒ Node)', () => {
     it(`refuses ${name}, naming the flag`, () => assert.throws(() => tlsServerOptions(flags, prefix), (err: unknown) => err instanceof TlsOptionError && message.test(err.message) && err.flag.startsWith(prefix)));
   }
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves with the negotiated protocol and cipher, or the handshake error's message. */
 function handshake(port: number, options: ConnectionOptions): Promise<string> {

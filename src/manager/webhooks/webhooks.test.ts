@@ -1,39 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { noopLogger } from '../../log/logger.js';
 import { FlagError } from '../options/flag-error.js';
 import { ServingCertError } from '../serving/index.js';
+import { freePort, httpsPost as post } from '../serving/loopback.test-util.js';
 import type { AdmissionRequest, AdmissionWebhook } from './admission.js';
 import { WebhookRegistrationError, enabledWebhooks } from './enabled-webhooks.js';
 import { startWebhookServing } from './serve-webhooks.js';
 import type { WebhookServingHandle } from './serve-webhooks.js';
-
-function post(port: number, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: string; type: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': contentType }, rejectUnauthorized: false, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, type: res.headers['content-type'] }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Port 0 means "disabled", so tests bind an ephemeral port picked by the OS first. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const request1: AdmissionRequest = {
   uid: 'a1b2',
