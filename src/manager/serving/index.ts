@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { startServing, ServingError, DEFAULT_ALWAYS_ALLOW_PATHS, bearerToken, isAlwaysAllowed } from './start-serving.js';
+export { startServing, listenHttps, ServingError, DEFAULT_ALWAYS_ALLOW_PATHS, bearerToken, isAlwaysAllowed } from './start-serving.js';
 export type { ServingOptions, StartServingOptions, ServingHandle } from './start-serving.js';
 export { evaluateHealth, evaluateSingleCheck, healthCheck, pingCheck } from './health.js';
 export type { HealthCheck, HealthFailure, HealthQuery, HealthResponse } from './health.js';

@@ -154,12 +154,20 @@ export async function startServing(o: StartServingOptions): Promise<ServingHandl
     // Files that read fine but hold no usable PEM pair (wrong format, key not matching).
     throw new ServingCertError('--tls-cert-file', `--tls-cert-file/--tls-private-key-file: ${certificate.source}: unusable certificate or key: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  await listen(server, o.bindAddress, o.securePort);
+  const listening = await listenHttps(server, o.bindAddress, o.securePort);
+  log.info('Serving securely', { address: hostPort(o.bindAddress, listening.port), certificate: certificate.source });
+  return listening;
+}
+
+/**
+ * Opens `server` on `host:port` (0 = any free port) and returns the bound port and a close that
+ * also ends open connections. Rejects with a {@link ServingError} that says why in words.
+ */
+export async function listenHttps(server: Server, host: string, port: number): Promise<ServingHandle> {
+  await listen(server, host, port);
   const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : o.securePort;
-  log.info('Serving securely', { address: hostPort(o.bindAddress, port), certificate: certificate.source });
   return {
-    port,
+    port: typeof address === 'object' && address !== null ? address.port : port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

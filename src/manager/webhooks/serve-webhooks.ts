@@ -20,8 +20,7 @@ import { RealClock } from '../../kube/clock.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
 import type { ManagerMetrics } from '../metrics/index.js';
-import { ServingError } from '../serving/index.js';
-import { loadServingCertificate } from '../serving/index.js';
+import { listenHttps, loadServingCertificate } from '../serving/index.js';
 import type { AdmissionRequest, AdmissionReview, AdmissionWebhook } from './admission.js';
 
 /** upstream `CloudControllerManagerWebhookPort`. */
@@ -84,21 +83,9 @@ export async function startWebhookServing(o: WebhookServingOptions): Promise<Web
   const server: Server = createServer({ ...o.tls, cert: certificate.cert, key: certificate.key }, (req, res) => {
     void serve(byPath, o, clock, req, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new ServingError(o.bindAddress, o.securePort, err.code ?? err.message, { cause: err })));
-    server.listen({ host: o.bindAddress, port: o.securePort }, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : o.securePort;
-  o.logger.info('Serving webhooks', { address: `${o.bindAddress}:${port}`, webhooks: o.webhooks.map((w) => `${w.name}=${w.path}`), certificate: certificate.source });
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const handle = await listenHttps(server, o.bindAddress, o.securePort);
+  o.logger.info('Serving webhooks', { address: `${o.bindAddress}:${handle.port}`, webhooks: o.webhooks.map((w) => `${w.name}=${w.path}`), certificate: certificate.source });
+  return handle;
 }
 
 async function serve(byPath: ReadonlyMap<string, AdmissionWebhook>, o: WebhookServingOptions, clock: Clock, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { noopLogger } from '../../log/logger.js';
 import { FlagError } from '../options/flag-error.js';
-import { ServingCertError } from '../serving/index.js';
+import { ServingCertError, ServingError } from '../serving/index.js';
 import { freePort, httpsPost as post } from '../serving/loopback.test-util.js';
 import type { AdmissionRequest, AdmissionWebhook } from './admission.js';
 import { WebhookRegistrationError, enabledWebhooks } from './enabled-webhooks.js';
@@ -125,6 +125,17 @@ describe('startWebhookServing listener', () => {
       const handle = await startWebhookServing({ bindAddress: '127.0.0.1', metrics: { webhookRequest: () => {} }, logger: noopLogger, ...o });
       assert.equal(handle.port, 0);
       await handle.close();
+    }
+  });
+  it('says in words that the port is taken', async () => {
+    const first = await startWebhookServing({ bindAddress: '127.0.0.1', securePort: await freePort(), webhooks: [policy], metrics: { webhookRequest: () => {} }, logger: noopLogger });
+    try {
+      await assert.rejects(
+        startWebhookServing({ bindAddress: '127.0.0.1', securePort: first.port, webhooks: [policy], metrics: { webhookRequest: () => {} }, logger: noopLogger }),
+        (err: unknown) => err instanceof ServingError && err.message === `failed to listen on 127.0.0.1:${first.port}: address already in use`,
+      );
+    } finally {
+      await first.close();
     }
   });
   it('names the --webhook-tls-* flag of a missing certificate file', async () => {
