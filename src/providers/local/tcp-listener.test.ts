@@ -104,6 +104,21 @@ function closedWith(s: Socket): Promise<string> {
 }
 
 /** Event-loop turns until `done()` holds, checking `invariant()` on every turn (bounded). */
+/** Reads `s` to its end (resuming it) and resolves with the byte count and SHA-256 of what came. */
+function drainHashed(s: Socket): Promise<{ bytes: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  return new Promise((resolve, reject) => {
+    s.on('data', (d: Buffer) => {
+      hash.update(d);
+      bytes += d.length;
+    });
+    s.once('end', () => resolve({ bytes, sha256: hash.digest('hex') }));
+    s.once('error', reject);
+    s.resume();
+  });
+}
+
 async function turnsUntil(done: () => boolean, invariant: () => void, what: string): Promise<void> {
   for (let turn = 0; turn < 2_000_000; turn++) {
     invariant();
@@ -220,19 +235,7 @@ describe('TcpListener (real sockets on loopback)', () => {
       );
       // The receiver now reads everything: every byte arrives, in order.
       const receiver = direction === 'client → node' ? (nodeSocket as Socket) : c;
-      const received = createHash('sha256');
-      let bytes = 0;
-      await new Promise<void>((resolve, reject) => {
-        receiver.on('data', (d: Buffer) => {
-          received.update(d);
-          bytes += d.length;
-        });
-        receiver.once('end', resolve);
-        receiver.once('error', reject);
-        receiver.resume();
-      });
-      assert.equal(bytes, total);
-      assert.equal(received.digest('hex'), sent.digest('hex'));
+      assert.deepEqual(await drainHashed(receiver), { bytes: total, sha256: sent.digest('hex') });
       assert.ok(peak <= BACKLOG_BOUND);
     });
   }
@@ -257,18 +260,7 @@ describe('TcpListener (real sockets on loopback)', () => {
     });
     const lb = await start([{ node: 'n1', host: N1, port }]);
     const c = await dial(LB, lb.port);
-    const received = createHash('sha256');
-    let bytes = 0;
-    await new Promise<void>((resolve, reject) => {
-      c.on('data', (d: Buffer) => {
-        received.update(d);
-        bytes += d.length;
-      });
-      c.once('end', resolve);
-      c.once('error', reject);
-    });
-    assert.equal(bytes, total);
-    assert.equal(received.digest('hex'), sent.digest('hex'));
+    assert.deepEqual(await drainHashed(c), { bytes: total, sha256: sent.digest('hex') });
   });
 
   it('small node → client writes queued behind a full client socket are not overwritten by the next read', async () => {
@@ -293,19 +285,7 @@ describe('TcpListener (real sockets on loopback)', () => {
     const c = await dial(LB, lb.port);
     c.pause();
     await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, () => undefined, 'the proxy stops reading from the node');
-    const received = createHash('sha256');
-    let bytes = 0;
-    await new Promise<void>((resolve, reject) => {
-      c.on('data', (d: Buffer) => {
-        received.update(d);
-        bytes += d.length;
-      });
-      c.once('end', resolve);
-      c.once('error', reject);
-      c.resume();
-    });
-    assert.equal(bytes, total);
-    assert.equal(received.digest('hex'), sent.digest('hex'));
+    assert.deepEqual(await drainHashed(c), { bytes: total, sha256: sent.digest('hex') });
   });
 
   it('least-connections sends new connections to the node with fewer open ones', async () => {
