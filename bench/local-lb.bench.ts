@@ -15,7 +15,7 @@
  * - HAProxy (installed with apt-get when missing and running as root; otherwise "not available")
  *   runs in its own process twice: with `nbthread 1` — the like-for-like comparison, one thread
  *   each — and with its default thread count (one per CPU). Stock `mode tcp` config, no tuning.
- * - A short warm-up per target (32 MiB, 300 connections) is not counted. Every target is then
+ * - A warm-up per target (32 MiB, 3,000 connections: the LB process runs for days, so JIT steady state is what counts) is not counted. Every target is then
  *   measured once per round and the rounds are interleaved (direct, local LB,
  *   HAProxy ×2, direct, …), so that noise from other work on the machine hits all of them alike.
  *   Each figure is the median over the rounds with the (min–max) range; the "vs HAProxy" ratios
@@ -314,7 +314,7 @@ const localLb: Benchmark = {
       // Warm-up (JIT, socket buffers, HAProxy's pools), not counted.
       for (const t of targets) {
         await throughput(t, sink, 32 * 1024 * 1024);
-        await connectionsPerSecond(t, 300);
+        await connectionsPerSecond(t, 3000);
       }
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of targets) {
