@@ -295,15 +295,20 @@ async function buildClients(
   for (const name of perController) clients.set(name, await make(userAgentFor(name), tokensFor(name)));
   // Names a provider asks its ClientBuilder for: each gets its own user agent (and service
   // account), built on first use and kept in `clients` so shutdown closes it.
-  const clientFor = (name: string): KubeClient =>
-    clients.get(name) ??
-    lazyKubeClient(async () => {
-      const existing = clients.get(name);
-      if (existing !== undefined) return existing;
+  // One lazy client per name, so repeated or concurrent asks build (and later close) one client
+  // and share one token source.
+  const lazy = new Map<string, KubeClient>();
+  const clientFor = (name: string): KubeClient => {
+    const known = clients.get(name) ?? lazy.get(name);
+    if (known !== undefined) return known;
+    const client = lazyKubeClient(async () => {
       const made = await make(userAgentFor(name), tokensFor(name));
       clients.set(name, made);
       return made;
     });
+    lazy.set(name, client);
+    return client;
+  };
   // Delegated auth reviews go to --authorization-kubeconfig (else --authentication-kubeconfig,
   // else the main connection); one client serves both reviews.
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
