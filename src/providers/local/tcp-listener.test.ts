@@ -49,7 +49,14 @@ async function backend(host: string, onSocket: (s: Socket) => void, port = 0): P
 /** Picker that reports every release, so that a test can wait for the listener's bookkeeping. */
 class WatchedPicker extends BackendPicker {
   readonly released: string[] = [];
+  readonly picked: string[] = [];
   #waiters: (() => void)[] = [];
+
+  override pick(clientIp: string, exclude?: ReadonlySet<string>): Backend | undefined {
+    const b = super.pick(clientIp, exclude);
+    if (b !== undefined) this.picked.push(b.node);
+    return b;
+  }
 
   override release(b: Backend): void {
     super.release(b);
@@ -103,7 +110,6 @@ function closedWith(s: Socket): Promise<string> {
   });
 }
 
-/** Event-loop turns until `done()` holds, checking `invariant()` on every turn (bounded). */
 /** Reads `s` to its end (resuming it) and resolves with the byte count and SHA-256 of what came. */
 function drainHashed(s: Socket): Promise<{ bytes: number; sha256: string }> {
   const hash = createHash('sha256');
@@ -119,6 +125,7 @@ function drainHashed(s: Socket): Promise<{ bytes: number; sha256: string }> {
   });
 }
 
+/** Event-loop turns until `done()` holds, checking `invariant()` on every turn (bounded). */
 async function turnsUntil(done: () => boolean, invariant: () => void, what: string): Promise<void> {
   for (let turn = 0; turn < 2_000_000; turn++) {
     invariant();
@@ -166,6 +173,29 @@ describe('TcpListener (real sockets on loopback)', () => {
     c.end('hello');
     assert.equal(await answer, 'got hello');
   });
+
+  for (const size of [5, 1024 * 1024]) {
+    it(`a node that refuses is replaced by the next: what the client sent at once (${size} bytes) and its FIN arrive there whole`, async () => {
+      let received: Promise<{ bytes: number; sha256: string }> | undefined;
+      let accepted: (() => void) | undefined;
+      // Nothing listens on N1 at this port: the first pick is refused.
+      const port = await backend(N2, (s) => {
+        received = drainHashed(s);
+        void received.then(() => s.end('done'));
+        accepted?.();
+      });
+      const lb = await start([{ node: 'n1', host: N1, port }, { node: 'n2', host: N2, port }]);
+      const c = await dial(LB, lb.port);
+      const payload = randomBytes(size);
+      const answer = readAll(c);
+      // Sent with the connect, before the listener has a node connection.
+      c.end(payload);
+      assert.equal(await answer, 'done');
+      assert.deepEqual(lb.picker.picked, ['n1', 'n2'], 'n1 refused, n2 took the connection');
+      while (received === undefined) await new Promise<void>((r) => (accepted = r));
+      assert.deepEqual(await received, { bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') });
+    });
+  }
 
   it('a client reset resets the node side, and a node reset resets the client', async () => {
     const nodeSide: Socket[] = [];

@@ -7,7 +7,9 @@
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import type { Clock } from '../../kube/clock.js';
+import { adoptAccepted } from './adopt-accepted.js';
 import type { Backend, BackendPicker } from './backend-picker.js';
+import { Forwarder } from './forwarder.js';
 import type { SourceFilter } from './source-ranges.js';
 
 /** Options of {@link TcpListener}. */
@@ -20,9 +22,13 @@ export interface TcpListenerOptions {
   readonly filter: SourceFilter;
 }
 
-interface Spliced {
-  readonly upstream: Socket;
-  readonly reader: UpstreamReader;
+/** One client connection's state in the listener. */
+interface Connection {
+  /** Client → node in buffers of ours; undefined when the accepted socket could not be adopted. */
+  readonly inbound: Forwarder | undefined;
+  /** The connection to the node once it is spliced, and its node → client direction. */
+  upstream: Socket | undefined;
+  outbound: Forwarder | undefined;
 }
 
 // A connection that cannot reach its backend tries at most this many others before giving up.
@@ -37,8 +43,8 @@ export class TcpListener {
   readonly #connectTimeoutMs: number;
   #filter: SourceFilter;
   readonly #server: Server;
-  // Client connection → its connection to a node, once spliced.
-  readonly #connections = new Map<Socket, Spliced | undefined>();
+  // Every client connection not yet closed.
+  readonly #connections = new Map<Socket, Connection>();
   #idle: (() => void)[] = [];
   #listening = false;
 
@@ -49,9 +55,9 @@ export class TcpListener {
     this.#clock = options.clock;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#filter = options.filter;
-    // pauseOnConnect: no client byte is read before a backend accepted, so a failed backend can be
-    // replaced by another without losing data. allowHalfOpen: a client's FIN is passed on, not
-    // turned into a full close.
+    // allowHalfOpen: a client's FIN is passed on, not turned into a full close. pauseOnConnect: the
+    // accepted socket must not read before it is adopted into one reading into our buffers (which
+    // then reads at once, holding what comes until the node connection is up — see Forwarder).
     this.#server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
   }
 
@@ -67,12 +73,12 @@ export class TcpListener {
   get backlog(): { readonly bytes: number; readonly pausedDirections: number } {
     let bytes = 0;
     let pausedDirections = 0;
-    for (const [client, spliced] of this.#connections) {
-      bytes += client.writableLength + client.readableLength;
-      if (spliced === undefined) continue;
-      bytes += spliced.upstream.writableLength + spliced.upstream.readableLength;
-      if (client.isPaused()) pausedDirections++;
-      if (spliced.reader.paused) pausedDirections++;
+    for (const [client, c] of this.#connections) {
+      bytes += client.writableLength + client.readableLength + (c.inbound?.heldBytes ?? 0);
+      if (c.inbound === undefined ? client.isPaused() && c.upstream !== undefined : c.inbound.paused) pausedDirections++;
+      if (c.upstream === undefined) continue;
+      bytes += c.upstream.writableLength + c.upstream.readableLength;
+      if (c.outbound?.paused === true) pausedDirections++;
     }
     return { bytes, pausedDirections };
   }
@@ -127,16 +133,22 @@ export class TcpListener {
     for (const socket of this.#connections.keys()) socket.destroy();
   }
 
-  #accept(client: Socket): void {
+  #accept(accepted: Socket): void {
     // The peer address costs a syscall: asked for only when source ranges or affinity need it.
-    const clientIp = this.#filter.ranges.length > 0 || this.#picker.usesClientIp ? (client.remoteAddress ?? '') : '';
+    const clientIp = this.#filter.ranges.length > 0 || this.#picker.usesClientIp ? (accepted.remoteAddress ?? '') : '';
     if (this.#filter.ranges.length > 0 && !this.#filter.allows(clientIp)) {
       // Refused with a reset, as a firewall REJECT would; the client sees ECONNRESET at once.
-      client.resetAndDestroy();
+      accepted.resetAndDestroy();
       return;
     }
-    this.#connections.set(client, undefined);
+    const inbound = new Forwarder();
+    const adopted = adoptAccepted(accepted, inbound, { allowHalfOpen: true });
+    if (adopted === undefined) inbound.recycle();
+    const client = adopted ?? accepted;
+    const connection: Connection = { inbound: adopted === undefined ? undefined : inbound, upstream: undefined, outbound: undefined };
+    this.#connections.set(client, connection);
     client.once('close', () => {
+      connection.inbound?.recycle();
       this.#connections.delete(client);
       if (this.#connections.size === 0) {
         const waiters = this.#idle;
@@ -145,25 +157,25 @@ export class TcpListener {
       }
     });
     client.on('error', () => client.destroy());
-    this.#connectBackend(client, clientIp, new Set());
+    this.#connectBackend(client, connection, clientIp, new Set());
   }
 
-  #connectBackend(client: Socket, clientIp: string, failed: Set<string>): void {
+  #connectBackend(client: Socket, connection: Connection, clientIp: string, failed: Set<string>): void {
     if (client.destroyed) return;
     const backend = failed.size < MAX_CONNECT_ATTEMPTS ? this.#picker.pick(clientIp, failed) : undefined;
     if (backend === undefined) {
       client.resetAndDestroy();
       return;
     }
-    const reader = new UpstreamReader(client);
-    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, onread: reader });
-    upstream.once('close', () => reader.recycle());
+    const outbound = new Forwarder(client);
+    const upstream = connect({ host: backend.host, port: backend.port, allowHalfOpen: true, noDelay: true, onread: outbound });
+    upstream.once('close', () => outbound.recycle());
     const timer = this.#clock.setTimer(this.#connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
     const onEarlyError = (): void => {
       timer.cancel();
       upstream.destroy();
       failed.add(backend.node);
-      this.#connectBackend(client, clientIp, failed);
+      this.#connectBackend(client, connection, clientIp, failed);
     };
     const onClientGone = (): void => {
       timer.cancel();
@@ -175,105 +187,45 @@ export class TcpListener {
       timer.cancel();
       upstream.off('error', onEarlyError);
       client.off('close', onClientGone);
-      this.#connections.set(client, { upstream, reader });
-      this.#splice(client, upstream, reader, backend);
+      connection.upstream = upstream;
+      connection.outbound = outbound;
+      this.#splice(client, connection, upstream, outbound, backend);
     });
   }
 
-  #splice(client: Socket, upstream: Socket, reader: UpstreamReader, backend: Backend): void {
+  #splice(client: Socket, connection: Connection, upstream: Socket, outbound: Forwarder, backend: Backend): void {
     this.#picker.acquire(backend);
     upstream.on('error', () => upstream.destroy());
-    relay(client, upstream);
-    // upstream → client runs in UpstreamReader (onread); its backpressure is resumed here.
-    client.on('drain', () => {
-      reader.paused = false;
-      upstream.resume();
-    });
+    const inbound = connection.inbound;
+    if (inbound === undefined) {
+      relay(client, upstream);
+      client.resume();
+    } else {
+      // What the client sent while the node connection opened goes first; a FIN that came with it
+      // (the client's 'end' already fired) is passed on after it.
+      if (inbound.attach(upstream)) inbound.resume(client);
+      upstream.on('drain', () => inbound.resume(client));
+      if (client.readableEnded) finish(upstream);
+      else client.once('end', () => finish(upstream));
+    }
+    // node → client runs in its Forwarder (onread); its backpressure is resumed here.
+    client.on('drain', () => outbound.resume(upstream));
     upstream.once('end', () => finish(client));
-    // An error or reset on one side resets the other; a clean close only ends it (the relay
-    // already forwarded the FIN, so this is a no-op unless it has not happened yet).
+    // An error or reset on one side resets the other; a clean close only ends it (the FIN is
+    // already passed on, so this is a no-op unless it has not happened yet).
     client.once('close', (hadError) => (hadError ? reset(upstream) : finish(upstream)));
     upstream.once('close', (hadError) => {
       this.#picker.release(backend);
       if (hadError) reset(client);
       else finish(client);
     });
-    client.resume();
-  }
-}
-
-// Node reads a connection it created (the one to the node) into a buffer of ours (`onread`) rather
-// than a new 64 KiB allocation per read, whose garbage otherwise costs more CPU than the copying
-// (external-memory GCs, page faults). Connections Node accepted have no such option.
-const BIG_READ_BYTES = 32 * 1024;
-// What a connection holds while the node sends little at a time (requests and responses, idle).
-const SMALL_READ_BYTES = 2 * 1024;
-// Buffers installed in no connection, by size, kept for the next connection that needs one.
-const SPARE_BUFFERS = 64;
-const spareBig: Buffer[] = [];
-const spareSmall: Buffer[] = [];
-
-function take(bytes: number): Buffer {
-  return (bytes === BIG_READ_BYTES ? spareBig : spareSmall).pop() ?? Buffer.allocUnsafeSlow(bytes);
-}
-
-function spare(buffer: Buffer): void {
-  const list = buffer.length === BIG_READ_BYTES ? spareBig : spareSmall;
-  if (list.length < SPARE_BUFFERS) list.push(buffer);
-}
-
-/**
- * Forwards what the node sends to the client: each read lands in this connection's buffer and is
- * written to the client at once. When the kernel takes it all (the client keeps up) the buffer is
- * reused for the next read; when part of it stays queued in the client socket, that buffer belongs
- * to the queued write and the next read gets another one. A read that fills the buffer (a bulk
- * transfer) gets a big buffer next; one that does not (the node has sent all it had) a small one,
- * so that an idle connection holds 2 KiB, not 32. Returning false stops reading (Node's onread
- * contract) until the client drains; so at most a high-water mark plus one buffer wait here.
- */
-class UpstreamReader {
-  /** Whether the last read returned false (reading stopped until the client drains). */
-  paused = false;
-  // Never a buffer a queued write still refers to (that one is dropped, not reused).
-  #small: Buffer | undefined = take(SMALL_READ_BYTES);
-  #current: Buffer = this.#small as Buffer;
-  readonly #client: Socket;
-
-  constructor(client: Socket) {
-    this.#client = client;
-  }
-
-  /** The buffer the next read goes into (Node asks after every read). */
-  readonly buffer = (): Buffer => this.#current;
-
-  /** `nread` bytes arrived in the current buffer. */
-  readonly callback = (nread: number): boolean => {
-    const client = this.#client;
-    const buf = this.#current;
-    const more = client.write(nread === buf.length ? buf : buf.subarray(0, nread));
-    // Node writes a Buffer by reference: while that write is queued, nothing may be read into it.
-    const held = client.writableLength > 0;
-    const wantBig = nread === buf.length;
-    const isBig = buf.length === BIG_READ_BYTES;
-    if (held || wantBig !== isBig) {
-      if (isBig && !held) spare(buf);
-      if (!isBig && held) this.#small = undefined;
-      this.#current = wantBig ? take(BIG_READ_BYTES) : (this.#small ??= take(SMALL_READ_BYTES));
-    }
-    this.paused = !more;
-    return more;
-  };
-
-  /** The connection to the node is closed: no read can land in its buffer any more. */
-  recycle(): void {
-    spare(this.#current);
-    if (this.#small !== undefined && this.#small !== this.#current) spare(this.#small);
-    this.#small = undefined;
   }
 }
 
 /**
- * Forwards `from`'s bytes to `to` as they arrive, without stream.pipe's bookkeeping: a chunk is
+ * The path for a client socket that could not be adopted (see adopt-accepted.ts): Node's own
+ * chunks, one allocation per read. Forwards `from`'s bytes to `to` as they arrive, without
+ * stream.pipe's bookkeeping: a chunk is
  * handed straight to `to.write` (one syscall when the kernel has room). When `to` is over its
  * high-water mark, `from` stops reading until `to` drains — so at most one high-water mark plus one
  * read stay in user space per direction, and the kernel's socket buffers push back on the sender.
@@ -287,9 +239,15 @@ function relay(from: Socket, to: Socket): void {
   from.once('end', () => finish(to));
 }
 
-/** Ends a socket's writing side unless it already is (end() twice only builds an error). */
+/**
+ * Passes a FIN on: ends `socket`'s writing side. When `socket` has itself ended reading (both directions done) and nothing waits to be written, it is closed instead: the
+ * kernel sends the FIN with the close, which spares a shutdown call and a turn of the event loop
+ * per connection. end() twice would only build an error.
+ */
 function finish(socket: Socket): void {
-  if (!socket.destroyed && !socket.writableEnded) socket.end();
+  if (socket.destroyed || socket.writableEnded) return;
+  if (socket.readableEnded && socket.writableLength === 0) socket.destroy();
+  else socket.end();
 }
 
 /** Aborts a socket with a TCP reset, so that the peer sees the failure as it happened here. */
