@@ -27,7 +27,13 @@ interface Session {
   readonly backend: Backend;
   lastSeen: number;
   timer: Timer;
+  /** Datagrams that came before the upstream socket was connected; undefined once it is. */
+  pending: Buffer[] | undefined;
 }
+
+// Datagrams a session holds while its upstream socket connects (a burst's first packets); beyond
+// this they are dropped, as a full socket buffer would.
+const MAX_PENDING_DATAGRAMS = 64;
 
 /** One UDP listener with its client sessions. */
 export class UdpListener {
@@ -134,9 +140,16 @@ export class UdpListener {
       session = this.#openSession(key, backend, rinfo);
     }
     session.lastSeen = this.#clock.now();
-    session.upstream.send(msg, session.backend.port, session.backend.host);
+    if (session.pending === undefined) session.upstream.send(msg);
+    else if (session.pending.length < MAX_PENDING_DATAGRAMS) session.pending.push(msg);
+    else this.#dropped++;
   }
 
+  /**
+   * A session's socket to its backend is connected: the kernel then takes only that backend's
+   * datagrams on it, and a send names no address (dgram resolves an address on every send, even
+   * an IP, and the kernel routes every unconnected datagram).
+   */
   #openSession(key: string, backend: Backend, client: RemoteInfo): Session {
     const upstream = createSocket(this.#family === 4 ? 'udp4' : 'udp6');
     upstream.on('message', (reply) => {
@@ -147,8 +160,14 @@ export class UdpListener {
     });
     upstream.on('error', () => this.#endSession(key));
     this.#picker.acquire(backend);
-    const session: Session = { upstream, backend, lastSeen: this.#clock.now(), timer: { cancel: () => undefined } };
+    const session: Session = { upstream, backend, lastSeen: this.#clock.now(), timer: { cancel: () => undefined }, pending: [] };
     this.#sessions.set(key, session);
+    upstream.connect(backend.port, backend.host, () => {
+      const held = session.pending ?? [];
+      session.pending = undefined;
+      if (this.#sessions.get(key) !== session) return;
+      for (const msg of held) upstream.send(msg);
+    });
     this.#armIdle(key, session, this.#idleMs);
     return session;
   }
