@@ -197,6 +197,28 @@ describe('TcpListener (real sockets on loopback)', () => {
     });
   }
 
+  it('drain past its grace resets both sides of an open connection (no clean FIN on a cut transfer) and releases the node', async () => {
+    let nodeSide: Socket | undefined;
+    let arrived: (() => void) | undefined;
+    const port = await backend(N1, (s) => {
+      nodeSide = s;
+      s.resume();
+      s.write('partial');
+      arrived?.();
+    });
+    const lb = await start([{ node: 'n1', host: N1, port }]);
+    const client = await dial(LB, lb.port);
+    await new Promise((r) => client.once('data', r));
+    while (nodeSide === undefined) await new Promise<void>((r) => (arrived = r));
+    const clientClosed = closedWith(client);
+    const nodeClosed = closedWith(nodeSide);
+    await lb.listener.drain(0);
+    assert.equal(await clientClosed, 'ECONNRESET');
+    assert.equal(await nodeClosed, 'ECONNRESET');
+    await lb.picker.releases(1);
+    assert.equal(lb.listener.connections, 0);
+  });
+
   it('a client reset resets the node side, and a node reset resets the client', async () => {
     const nodeSide: Socket[] = [];
     let arrived: (() => void) | undefined;

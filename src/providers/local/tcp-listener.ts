@@ -127,10 +127,16 @@ export class TcpListener {
     this.destroyAll();
   }
 
-  /** Stops accepting and closes every connection now. */
+  /**
+   * Stops accepting and resets every connection now, both sides: a client must not take a cut-off
+   * transfer for a complete one (a clean FIN would say so), and the node side must not stay open.
+   */
   destroyAll(): void {
     this.stopAccepting();
-    for (const socket of this.#connections.keys()) socket.destroy();
+    for (const [client, c] of [...this.#connections]) {
+      if (c.upstream !== undefined) reset(c.upstream);
+      reset(client);
+    }
   }
 
   #accept(accepted: Socket): void {
