@@ -112,22 +112,35 @@ export class IpAllocator {
     }
     // Sticky: once allocated, an address stays with the Service until it is released.
     if (current !== undefined) return current;
+    const adopted = this.adopt(req);
+    if (adopted !== undefined) return adopted;
     const matching = this.#pools.filter((p) => poolMatches(p, req.namespace, req.labels));
-    for (const text of req.previous ?? []) {
-      const previous = parseIp(text);
-      if (previous === undefined) continue;
-      const ip = formatIp(previous.value, previous.family);
-      const pool = matching.find((p) => p.ranges.some((r) => rangeContains(r, previous)));
-      // A status address held by another Service (or outside the pools) is not re-adopted: a fresh
-      // one is better than handing one address out twice.
-      if (pool !== undefined && !this.#byIp.has(ip)) return this.#assign(req.key, { ip, pool: pool.name });
-    }
     if (matching.length === 0) throw new AllocationError('NoMatchingPool', `no address pool serves namespace ${JSON.stringify(req.namespace)} with these labels`);
     for (const pool of matching) {
       const ip = this.#firstFree(pool);
       if (ip !== undefined) return this.#assign(req.key, { ip, pool: pool.name });
     }
     throw new AllocationError('Exhausted', `address pool${matching.length > 1 ? 's' : ''} ${matching.map((p) => JSON.stringify(p.name)).join(', ')} ${matching.length > 1 ? 'are' : 'is'} exhausted`);
+  }
+
+  /**
+   * Re-adopts the first of `req.previous` (the Service's status addresses) that is in a pool serving
+   * it and free; returns the allocation, or undefined (nothing changes) when none is. A Service that
+   * already holds an address keeps it. A status address held by another Service (or outside the
+   * pools) is not re-adopted: a fresh one is better than handing one address out twice.
+   */
+  adopt(req: Pick<AllocationRequest, 'key' | 'namespace' | 'labels' | 'previous'>): Allocation | undefined {
+    const current = this.#byKey.get(req.key);
+    if (current !== undefined) return current;
+    const matching = this.#pools.filter((p) => poolMatches(p, req.namespace, req.labels));
+    for (const text of req.previous ?? []) {
+      const previous = parseIp(text);
+      if (previous === undefined) continue;
+      const ip = formatIp(previous.value, previous.family);
+      const pool = matching.find((p) => p.ranges.some((r) => rangeContains(r, previous)));
+      if (pool !== undefined && !this.#byIp.has(ip)) return this.#assign(req.key, { ip, pool: pool.name });
+    }
+    return undefined;
   }
 
   /** Frees the address of `key`; returns whether it held one. */

@@ -13,7 +13,8 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
 import type { ProviderInitContext } from '../../cloud/provider.js';
 import { FakeClock } from '../../kube/clock.js';
-import { noopLogger } from '../../log/logger.js';
+import { SimulatedApiServer } from '../../kube/memory/simulated-api-server.js';
+import { createLogger, MemoryLogSink, noopLogger } from '../../log/logger.js';
 import { parseLocalConfig } from './local-config.js';
 import { LocalCloudProvider } from './local-provider.js';
 
@@ -141,7 +142,8 @@ function service(name: string, ports: { port: number; nodePort: number; protocol
   };
 }
 
-const ctx = (signal: AbortSignal): ProviderInitContext => ({ signal, logger: noopLogger, clientBuilder: { client: () => assert.fail('unused') } });
+// A cluster with no Services: what the provider lists at initialise.
+const ctx = (signal: AbortSignal): ProviderInitContext => ({ signal, logger: noopLogger, clientBuilder: { client: () => new SimulatedApiServer().client() } });
 
 async function startProvider(yaml = '', onHealthChange?: (svc: string, node: string, healthy: boolean) => void): Promise<{ provider: LocalCloudProvider; clock: FakeClock }> {
   const clock = new FakeClock();
@@ -391,6 +393,67 @@ describe('LocalLoadBalancer data plane', () => {
       const s = await third.provider.loadBalancer().ensureLoadBalancer('kubernetes', withStatus, [node('n1', N1)]);
       assert.equal(s.ingress[0]?.ip, ips.get(n));
     }
+  });
+
+  it('a restart without a state file claims every status address before the first Service is ensured', async () => {
+    const tcp = await tcpBackends();
+    const clock = new FakeClock();
+    const server = new SimulatedApiServer({ clock });
+    const admin = server.client();
+    const withStatus = async (name: string, ip: string, spec: Service['spec'] = {}): Promise<void> => {
+      await admin.services.create(service(name, [{ port: 8080, nodePort: tcp.port }], spec));
+      await admin.services.patchStatus({ namespace: 'default', name }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip }] } } } });
+      await clock.advance(1000);
+    };
+    await withStatus('a', '127.0.77.0');
+    await withStatus('c', '127.0.77.1');
+    // Two Services showing one address (e.g. a status edited by hand): the older keeps it.
+    await withStatus('older', '127.0.77.2');
+    await withStatus('younger', '127.0.77.2');
+    // Another implementation's Service (loadBalancerClass) and a ClusterIP one are not ours to adopt.
+    await withStatus('other-class', '127.0.77.3', { loadBalancerClass: 'example.com/other' });
+    await withStatus('cluster-ip', '127.0.77.4', { type: 'ClusterIP' });
+    await admin.services.create(service('newcomer', [{ port: 8080, nodePort: tcp.port }]));
+
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
+    const provider = new LocalCloudProvider({ config, clock });
+    await provider.initialize({ signal: new AbortController().signal, logger: noopLogger, clientBuilder: { client: (name) => server.client({ userAgent: name }) } });
+    cleanups.push(() => provider.shutdown());
+    assert.deepEqual(
+      provider.localLoadBalancer.allocator.entries().map(([key, a]) => [key, a.ip]),
+      [['default/a', '127.0.77.0'], ['default/c', '127.0.77.1'], ['default/older', '127.0.77.2']],
+    );
+    const lb = provider.loadBalancer();
+    // The newest Service is ensured first, as the controller's queue may well order it.
+    const newcomer = await lb.ensureLoadBalancer('kubernetes', service('newcomer', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    assert.equal(newcomer.ingress[0]?.ip, '127.0.77.3', 'the first address no Service of ours shows');
+    const live = await admin.services.list();
+    for (const name of ['c', 'a', 'older']) {
+      const svc = live.items.find((s) => s.metadata?.name === name);
+      assert.ok(svc !== undefined);
+      const status = await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1)]);
+      assert.equal(status.ingress[0]?.ip, svc.status?.loadBalancer?.ingress?.[0]?.ip, `Service ${name} keeps its address`);
+    }
+    const younger = live.items.find((s) => s.metadata?.name === 'younger');
+    assert.ok(younger !== undefined);
+    const moved = await lb.ensureLoadBalancer('kubernetes', younger, [node('n1', N1)]);
+    assert.notEqual(moved.ingress[0]?.ip, '127.0.77.2', 'an address is never handed out twice');
+  });
+
+  it('a failed Service list at initialise is logged and leaves adoption to each ensure', async () => {
+    const logs = new MemoryLogSink();
+    const logger = createLogger(logs.sink);
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
+    const provider = new LocalCloudProvider({ config, clock: new FakeClock(), logger });
+    const refusing = (): never => {
+      throw new Error('connection refused');
+    };
+    await provider.initialize({ signal: new AbortController().signal, logger, clientBuilder: { client: refusing } });
+    cleanups.push(() => provider.shutdown());
+    assert.deepEqual(logs.records.filter((r) => r.level === 'error').map((r) => r.msg), ['Could not list Services to re-adopt their addresses; each is re-adopted when it is ensured']);
+    const tcp = await tcpBackends();
+    const status = await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }], {}, { status: { loadBalancer: { ingress: [{ ip: '127.0.77.9' }] } } }), [node('n1', N1)]);
+    assert.equal(status.ingress[0]?.ip, '127.0.77.9');
   });
 
   it('1,000 create/delete cycles leave the listener registry and open handles where they started', async () => {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { LOAD_BALANCER_CLEANUP_FINALIZER } from '../../cloud/constants.js';
 import { RetryError } from '../../cloud/errors.js';
 import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { Clock } from '../../kube/clock.js';
@@ -101,6 +102,34 @@ export class LocalLoadBalancer implements LoadBalancer {
     return this.#loaded;
   }
 
+  /**
+   * Claims, before any Service is ensured, the addresses that `services` already show in
+   * `status.loadBalancer.ingress` and that no allocation holds — the Services' own record, for a
+   * restart without a state file (or with a lost one). Without this, a new Service ensured first
+   * could be handed an address an existing Service still serves clients on. Older Services win a
+   * contested address. Returns the keys that were adopted.
+   */
+  async adoptFromStatus(services: readonly Readonly<Service>[]): Promise<string[]> {
+    await this.load();
+    const candidates = services
+      .filter(servedHere)
+      .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
+    const adopted: string[] = [];
+    for (const service of candidates) {
+      const key = keyOf(service);
+      if (this.#allocator.get(key) !== undefined) continue;
+      const allocation = this.#allocator.adopt({
+        key,
+        namespace: service.metadata?.namespace ?? 'default',
+        labels: service.metadata?.labels,
+        previous: statusAddresses(service),
+      });
+      if (allocation !== undefined) adopted.push(key);
+    }
+    if (adopted.length > 0) await this.#persist();
+    return adopted;
+  }
+
   /** Starts serving (the provider is initialised in the leader). */
   async start(): Promise<void> {
     await this.load();
@@ -144,7 +173,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         namespace: service.metadata?.namespace ?? 'default',
         labels: service.metadata?.labels,
         requested,
-        previous: (service.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip === undefined ? [] : [i.ip])),
+        previous: statusAddresses(service),
       });
     } catch (err) {
       if (err instanceof AllocationError && err.code === 'Exhausted') {
@@ -213,6 +242,20 @@ export class LocalLoadBalancer implements LoadBalancer {
   async #persist(): Promise<void> {
     await this.#state?.save(this.#allocator.entries());
   }
+}
+
+function statusAddresses(service: Readonly<Service>): string[] {
+  return (service.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip === undefined || i.ip === '' ? [] : [i.ip]));
+}
+
+/**
+ * Whether the service controller hands `service` to this provider: type LoadBalancer without a
+ * `loadBalancerClass` (another implementation owns those), or still holding the cleanup
+ * finalizer (its load balancer exists until the controller deletes it).
+ */
+function servedHere(service: Readonly<Service>): boolean {
+  if (service.metadata?.finalizers?.includes(LOAD_BALANCER_CLEANUP_FINALIZER) === true) return true;
+  return service.spec?.type === 'LoadBalancer' && (service.spec.loadBalancerClass ?? '') === '';
 }
 
 function portsOf(service: Readonly<Service>): DataPlanePort[] {

@@ -58,6 +58,8 @@ export class LocalCloudProvider implements CloudProvider {
 
   async initialize(ctx: ProviderInitContext): Promise<void> {
     ctx.signal.throwIfAborted();
+    await this.#lb.load();
+    await this.#adoptFromCluster(ctx);
     await this.#lb.start();
     ctx.signal.addEventListener(
       'abort',
@@ -66,6 +68,22 @@ export class LocalCloudProvider implements CloudProvider {
       },
       { once: true },
     );
+  }
+
+  /**
+   * Re-adopts the addresses the cluster's Services show in their status before the service
+   * controller starts. Best effort: when the list fails, each Service still re-adopts its own
+   * address when it is ensured, and only a brand-new Service synced first could take one.
+   */
+  async #adoptFromCluster(ctx: ProviderInitContext): Promise<void> {
+    try {
+      const list = await ctx.clientBuilder.client('service-controller').services.list({ signal: ctx.signal });
+      const adopted = await this.#lb.adoptFromStatus(list.items);
+      if (adopted.length > 0) this.#logger.info('Re-adopted load-balancer addresses from Service status', { services: adopted.length });
+    } catch (err) {
+      ctx.signal.throwIfAborted();
+      this.#logger.error(err, 'Could not list Services to re-adopt their addresses; each is re-adopted when it is ensured');
+    }
   }
 
   /** Closes every listener now (what aborting the initialise signal does). */

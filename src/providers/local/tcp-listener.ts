@@ -134,8 +134,8 @@ export class TcpListener {
   destroyAll(): void {
     this.stopAccepting();
     for (const [client, c] of [...this.#connections]) {
-      if (c.upstream !== undefined) reset(c.upstream);
-      reset(client);
+      if (c.upstream !== undefined) abort(c.upstream);
+      abort(client);
     }
   }
 
@@ -254,6 +254,16 @@ function finish(socket: Socket): void {
   if (socket.destroyed || socket.writableEnded) return;
   if (socket.readableEnded && socket.writableLength === 0) socket.destroy();
   else socket.end();
+}
+
+/**
+ * Closes a socket now: with a reset when it is open, plainly when it is not (resetAndDestroy on
+ * an ended or still-connecting socket waits for events that may never come, keeping it alive).
+ */
+function abort(socket: Socket): void {
+  if (socket.destroyed) return;
+  if (socket.connecting || socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }
 
 /** Aborts a socket with a TCP reset, so that the peer sees the failure as it happened here. */
