@@ -51,13 +51,17 @@ export class HealthChecker {
     this.#onChange = options.onChange;
   }
 
-  /** Replaces the probed nodes; nodes kept keep their state, a changed port restarts it. */
+  /** Replaces the probed nodes: new ones start healthy; kept ones keep their state (with a changed address or port, its counts restart). */
   setTargets(targets: readonly HealthTarget[]): void {
     const next = new Map<string, NodeHealth>();
     for (const target of targets) {
       const existing = this.#nodes.get(target.node);
-      if (existing !== undefined && existing.target.host === target.host && existing.target.port === target.port) next.set(target.node, existing);
-      else next.set(target.node, { target, healthy: true, successes: 0, failures: 0 });
+      if (existing === undefined) next.set(target.node, { target, healthy: true, successes: 0, failures: 0 });
+      else if (existing.target.host === target.host && existing.target.port === target.port) next.set(target.node, existing);
+      // A node whose check moved (e.g. the Service switched to externalTrafficPolicy Local) keeps
+      // its state until the new check has passed or failed enough times: reporting it healthy at
+      // once would send traffic to a node that may have just failed, and would do so silently.
+      else next.set(target.node, { target, healthy: existing.healthy, successes: 0, failures: 0 });
     }
     this.#nodes.clear();
     for (const [node, health] of next) this.#nodes.set(node, health);

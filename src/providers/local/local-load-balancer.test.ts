@@ -328,6 +328,86 @@ describe('LocalLoadBalancer data plane', () => {
     assert.deepEqual([...answers].sort(), ['n1', 'n2']);
   });
 
+  it('externalTrafficPolicy Local is health checked on the healthCheckNodePort, not kube-proxy\'s port', async () => {
+    const tcp = await tcpBackends();
+    // kube-proxy's port says every node is healthy; the Service's own port says n2 has no endpoint.
+    const serving = new Map([['n1', true], ['n2', false]]);
+    const makeHealth = (answer: (node: string) => number, name: string): HttpServer => createHttpServer((req, res) => {
+      res.statusCode = req.url === '/healthz' ? answer(name) : 404;
+      res.end();
+    });
+    const proxy1 = makeHealth(() => 200, 'n1');
+    const proxy2 = makeHealth(() => 200, 'n2');
+    const proxyPort = await listen(proxy1, N1, 0);
+    await listen(proxy2, N2, proxyPort);
+    const local1 = makeHealth((n) => (serving.get(n) === true ? 200 : 503), 'n1');
+    const local2 = makeHealth((n) => (serving.get(n) === true ? 200 : 503), 'n2');
+    const localPort = await listen(local1, N1, 0);
+    await listen(local2, N2, localPort);
+    cleanups.push(() => {
+      for (const h of [proxy1, proxy2, local1, local2]) h.close();
+    });
+    const changes: string[] = [];
+    let notify: (() => void) | undefined;
+    const { provider, clock } = await startProvider(`healthCheck:\n  intervalMs: 1000\n  unhealthyThreshold: 1\n  healthyThreshold: 1\n  kubeProxyPort: ${proxyPort}\n`, (_svc, n, h) => {
+      changes.push(`${n}=${h ? 'up' : 'down'}`);
+      notify?.();
+    });
+    const changed = (): Promise<void> => new Promise((r) => (notify = r));
+    const lb = provider.loadBalancer();
+    const local = service('web', [{ port: 8080, nodePort: tcp.port }], { externalTrafficPolicy: 'Local', healthCheckNodePort: localPort });
+    await lb.ensureLoadBalancer('kubernetes', local, [node('n1', N1), node('n2', N2)]);
+    let next = changed();
+    await clock.advance(1000);
+    await next;
+    assert.deepEqual(changes, ['n2=down']);
+    for (let i = 0; i < 4; i++) assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
+    // Back to Cluster: kube-proxy's port decides again, and n2 returns.
+    next = changed();
+    await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8080, nodePort: tcp.port }], { externalTrafficPolicy: 'Cluster' }), [node('n1', N1), node('n2', N2)]);
+    await clock.advance(1000);
+    await next;
+    assert.deepEqual(changes, ['n2=down', 'n2=up']);
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) answers.add(await askOnce('127.0.77.0', 8080));
+    assert.deepEqual([...answers].sort(), ['n1', 'n2']);
+  });
+
+  it('deleting a Service refuses new connections at once and drains an established one until the grace ends', async () => {
+    const tcp = await tcpBackends();
+    const { provider, clock } = await startProvider(`${NO_HEALTH}drainTimeoutMs: 5000\n`);
+    const lb = provider.loadBalancer();
+    const svc = service('web', [{ port: 8080, nodePort: tcp.port }]);
+    await lb.ensureLoadBalancer('kubernetes', svc, [node('n1', N1)]);
+    const established = await client('127.0.77.0', 8080);
+    assert.equal(await established.ask(), 'n1');
+    await lb.ensureLoadBalancerDeleted('kubernetes', svc);
+    assert.equal(provider.localLoadBalancer.allocator.size, 0, 'the address is free at once');
+    await assert.rejects(client('127.0.77.0', 8080), /ECONNREFUSED/);
+    await clock.advance(4000);
+    assert.equal(await established.ask(), 'n1', 'within the grace the connection still works');
+    const closed = new Promise<void>((r) => established.socket.once('close', () => r()));
+    await clock.advance(1000);
+    await closed;
+    assert.equal(tcp.sockets.size, 0, 'the node side is closed too');
+  });
+
+  it('a requested address (annotation or spec.loadBalancerIP) is honoured; one outside the pools or taken is refused by name', async () => {
+    const tcp = await tcpBackends();
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const ports = [{ port: 8080, nodePort: tcp.port }];
+    const byAnnotation = service('a', ports, {}, { metadata: { namespace: 'default', name: 'a', annotations: { 'outrigger.io/load-balancer-ips': '127.0.77.40' } } });
+    assert.equal((await lb.ensureLoadBalancer('kubernetes', byAnnotation, [node('n1', N1)])).ingress[0]?.ip, '127.0.77.40');
+    assert.equal(await askOnce('127.0.77.40', 8080), 'n1');
+    const bySpec = service('b', ports, { loadBalancerIP: '127.0.77.41' });
+    assert.equal((await lb.ensureLoadBalancer('kubernetes', bySpec, [node('n1', N1)])).ingress[0]?.ip, '127.0.77.41');
+    await assert.rejects(lb.ensureLoadBalancer('kubernetes', service('c', ports, { loadBalancerIP: '127.0.90.1' }), [node('n1', N1)]), /requested load-balancer IP 127\.0\.90\.1 is not in any address pool/);
+    await assert.rejects(lb.ensureLoadBalancer('kubernetes', service('d', ports, { loadBalancerIP: '127.0.77.40' }), [node('n1', N1)]), /127\.0\.77\.40 \(pool "test"\) is already allocated to Service default\/a/);
+    assert.deepEqual(provider.localLoadBalancer.allocator.entries().map(([key]) => key), ['default/a', 'default/b'], 'a refused request allocates nothing');
+    assert.deepEqual(provider.localLoadBalancer.listeners().map((l) => l.service).sort(), ['default/a', 'default/b']);
+  });
+
   it('a port bound by another process is an error naming it, and other Services keep working', async () => {
     const tcp = await tcpBackends();
     const squatter = createServer();
