@@ -20,6 +20,12 @@ export interface TcpListenerOptions {
   readonly clock: Clock;
   readonly connectTimeoutMs: number;
   readonly filter: SourceFilter;
+  /**
+   * Whether accepted connections move into sockets reading into our buffers (see
+   * adopt-accepted.ts); default true. False keeps Node's own accepted sockets — the path taken
+   * anyway when a Node release builds them differently — so that tests exercise both.
+   */
+  readonly adoptAccepted?: boolean;
 }
 
 /** One client connection's state in the listener. */
@@ -31,7 +37,7 @@ interface Connection {
   outbound: Forwarder | undefined;
 }
 
-// A connection that cannot reach its backend tries at most this many others before giving up.
+// A connection tries at most this many backends in all (one per node) before it is reset.
 const MAX_CONNECT_ATTEMPTS = 3;
 
 /** One TCP listener; connections it accepted are tracked until closed. */
@@ -41,6 +47,7 @@ export class TcpListener {
   readonly #picker: BackendPicker;
   readonly #clock: Clock;
   readonly #connectTimeoutMs: number;
+  readonly #adopt: boolean;
   #filter: SourceFilter;
   readonly #server: Server;
   // Every client connection not yet closed.
@@ -54,6 +61,7 @@ export class TcpListener {
     this.#picker = options.picker;
     this.#clock = options.clock;
     this.#connectTimeoutMs = options.connectTimeoutMs;
+    this.#adopt = options.adoptAccepted ?? true;
     this.#filter = options.filter;
     // allowHalfOpen: a client's FIN is passed on, not turned into a full close. pauseOnConnect: the
     // accepted socket must not read before it is adopted into one reading into our buffers (which
@@ -61,7 +69,7 @@ export class TcpListener {
     this.#server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, (socket) => this.#accept(socket));
   }
 
-  /** Established client connections. */
+  /** Open client connections: still connecting to their node, or spliced to it. */
   get connections(): number {
     return this.#connections.size;
   }
@@ -148,7 +156,7 @@ export class TcpListener {
       return;
     }
     const inbound = new Forwarder();
-    const adopted = adoptAccepted(accepted, inbound, { allowHalfOpen: true });
+    const adopted = this.#adopt ? adoptAccepted(accepted, inbound, { allowHalfOpen: true }) : undefined;
     if (adopted === undefined) inbound.recycle();
     const client = adopted ?? accepted;
     const connection: Connection = { inbound: adopted === undefined ? undefined : inbound, upstream: undefined, outbound: undefined };
@@ -179,6 +187,7 @@ export class TcpListener {
     const timer = this.#clock.setTimer(this.#connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
     const onEarlyError = (): void => {
       timer.cancel();
+      client.off('close', onClientGone);
       upstream.destroy();
       failed.add(backend.node);
       this.#connectBackend(client, connection, clientIp, failed);
