@@ -4,7 +4,7 @@
  * event naming the address, pool or port; the others keep their load balancers; exhaustion
  * recovers when an address frees up.
  *
- * Addresses used only by this file: pools 127.0.84.0/29 and 127.0.84.8/32, nodes 127.0.85.x.
+ * Addresses used only by this file: pools 127.0.94.0/29 and 127.0.94.8/32, nodes 127.0.95.x.
  */
 import { connect, createServer } from 'node:net';
 import type { Server } from 'node:net';
@@ -50,11 +50,11 @@ const warning = (name: string, messageContains: string, namespace = 'default'): 
 describe('local provider: bad input on the way through the service controller', () => {
   let squatter: Server;
   before(async () => {
-    // Another process already serves 127.0.84.5:8080.
+    // Another process already serves 127.0.94.5:8080.
     squatter = createServer();
     await new Promise<void>((resolve, reject) => {
       squatter.once('error', reject);
-      squatter.listen(8080, '127.0.84.5', resolve);
+      squatter.listen(8080, '127.0.94.5', resolve);
     });
   });
   after(() => void squatter.close());
@@ -67,8 +67,8 @@ describe('local provider: bad input on the way through the service controller', 
         name: 'local',
         config: {
           pools: [
-            { name: 'main', ranges: ['127.0.84.0/29'], namespaces: ['default'] },
-            { name: 'tiny', ranges: ['127.0.84.8/32'], namespaces: ['tiny'] },
+            { name: 'main', ranges: ['127.0.94.0/29'], namespaces: ['default'] },
+            { name: 'tiny', ranges: ['127.0.94.8/32'], namespaces: ['tiny'] },
           ],
           healthCheck: { enabled: false },
         },
@@ -80,27 +80,27 @@ describe('local provider: bad input on the way through the service controller', 
           kind: 'Node',
           metadata: { name: 'n1' },
           spec: { providerID: 'local://n1' },
-          status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '127.0.85.1' }] },
+          status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '127.0.95.1' }] },
         } as KubeObject,
-        lbService('good', { loadBalancerIP: '127.0.84.2' }),
+        lbService('good', { loadBalancerIP: '127.0.94.2' }),
         lbService('outside', { loadBalancerIP: '127.0.90.1' }),
-        lbService('not-an-ip', { annotations: { 'outrigger.io/load-balancer-ips': '127.0.84.x' } }),
-        lbService('squatted', { loadBalancerIP: '127.0.84.5' }),
+        lbService('not-an-ip', { annotations: { 'outrigger.io/load-balancer-ips': '127.0.94.x' } }),
+        lbService('squatted', { loadBalancerIP: '127.0.94.5' }),
         lbService('first', { namespace: 'tiny' }),
       ],
       steps: [
         { settle: { within: 60_000 } },
         // Created after `good` holds its address.
-        { apply: [lbService('taken', { annotations: { 'outrigger.io/load-balancer-ips': '127.0.84.2' } }), lbService('second', { namespace: 'tiny' })] },
+        { apply: [lbService('taken', { annotations: { 'outrigger.io/load-balancer-ips': '127.0.94.2' } }), lbService('second', { namespace: 'tiny' })] },
         { settle: { within: 60_000 } },
         {
           expect: [
-            { kind: 'Service', name: 'good', match: ingress('127.0.84.2') },
-            { kind: 'Service', namespace: 'tiny', name: 'first', match: ingress('127.0.84.8') },
+            { kind: 'Service', name: 'good', match: ingress('127.0.94.2') },
+            { kind: 'Service', namespace: 'tiny', name: 'first', match: ingress('127.0.94.8') },
             warning('outside', 'requested load-balancer IP 127.0.90.1 is not in any address pool'),
-            warning('not-an-ip', 'requested load-balancer IP "127.0.84.x" is not an IP address'),
-            warning('squatted', 'cannot listen on 127.0.84.5:8080/TCP: EADDRINUSE'),
-            warning('taken', 'requested load-balancer IP 127.0.84.2 (pool "main") is already allocated to Service default/good'),
+            warning('not-an-ip', 'requested load-balancer IP "127.0.94.x" is not an IP address'),
+            warning('squatted', 'cannot listen on 127.0.94.5:8080/TCP: EADDRINUSE'),
+            warning('taken', 'requested load-balancer IP 127.0.94.2 (pool "main") is already allocated to Service default/good'),
             warning('second', 'address pool "tiny" is exhausted', 'tiny'),
             { kind: 'Service', name: 'outside', match: { status: { loadBalancer: { ingress: null } } } },
             { kind: 'Service', name: 'taken', match: { status: { loadBalancer: { ingress: null } } } },
@@ -115,8 +115,8 @@ describe('local provider: bad input on the way through the service controller', 
         {
           expect: [
             { kind: 'Service', namespace: 'tiny', name: 'first', absent: true },
-            { kind: 'Service', namespace: 'tiny', name: 'second', match: ingress('127.0.84.8') },
-            { kind: 'Service', name: 'good', match: ingress('127.0.84.2') },
+            { kind: 'Service', namespace: 'tiny', name: 'second', match: ingress('127.0.94.8') },
+            { kind: 'Service', name: 'good', match: ingress('127.0.94.2') },
           ],
         },
       ],
@@ -132,7 +132,7 @@ describe('local provider: bad input on the way through the service controller', 
     }
     // The squatter's socket is untouched, and nothing of ours is left bound once the run ends.
     assert.equal(squatter.listening, true);
-    assert.equal(await probe('127.0.84.2', 8080), 'ECONNREFUSED');
-    assert.equal(await probe('127.0.84.8', 8080), 'ECONNREFUSED');
+    assert.equal(await probe('127.0.94.2', 8080), 'ECONNREFUSED');
+    assert.equal(await probe('127.0.94.8', 8080), 'ECONNREFUSED');
   });
 });
