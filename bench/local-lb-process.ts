@@ -8,6 +8,7 @@
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RealClock } from '../src/kube/clock.js';
+import { SimulatedApiServer } from '../src/kube/memory/simulated-api-server.js';
 import { noopLogger } from '../src/log/logger.js';
 import { LocalCloudProvider, parseLocalConfig } from '../src/providers/local/index.js';
 
@@ -26,7 +27,9 @@ const controller = new AbortController();
 // The address pool is the one argument; the provider is built and initialised before 'up', so that
 // what the parent times is ensureLoadBalancer and the first connection, as in a running CCM.
 const provider = new LocalCloudProvider({ clock: new RealClock(), config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n`) });
-await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: () => { throw new Error('unused'); } } });
+// A cluster with no Services yet (initialize lists them to re-adopt their addresses).
+const cluster = new SimulatedApiServer();
+await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: (name) => cluster.client({ userAgent: name }) } });
 
 async function stop(): Promise<void> {
   controller.abort();
