@@ -6,25 +6,14 @@
  *
  * Addresses used only by this file: pools 127.0.94.0/29 and 127.0.94.8/32, nodes 127.0.95.x.
  */
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runScenario } from '../src/simulation/runner/run-scenario.js';
 import type { KubeObject } from '../src/kube/resources.js';
 import type { Expectation, ScenarioFile } from '../src/simulation/scenario/scenario-types.js';
-
-/** Resolves `connected` or the socket error code. */
-function probe(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
-}
+import { probeTcp } from './helpers/probe-tcp.js';
 
 function lbService(name: string, o: { namespace?: string; loadBalancerIP?: string; annotations?: Record<string, string>; port?: number } = {}): KubeObject {
   return {
@@ -132,7 +121,7 @@ describe('local provider: bad input on the way through the service controller', 
     }
     // The squatter's socket is untouched, and nothing of ours is left bound once the run ends.
     assert.equal(squatter.listening, true);
-    assert.equal(await probe('127.0.94.2', 8080), 'ECONNREFUSED');
-    assert.equal(await probe('127.0.94.8', 8080), 'ECONNREFUSED');
+    assert.equal(await probeTcp('127.0.94.2', 8080), 'ECONNREFUSED');
+    assert.equal(await probeTcp('127.0.94.8', 8080), 'ECONNREFUSED');
   });
 });

@@ -4,23 +4,11 @@
  * Each case uses its own loopback pool and node subnet so cases (and a running `npm start`)
  * never share an address.
  */
-import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulateCommand } from '../src/cli/simulate.js';
 import { runLocalDemo } from '../src/simulation/local-demo/index.js';
-
-/** Resolves `connected` or the socket error code (ECONNREFUSED once a listener is closed). */
-function probe(host: string, port: number): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve('connected');
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-  });
-}
+import { probeTcp } from './helpers/probe-tcp.js';
 
 function hostPort(url: string): [string, number] {
   const u = new URL(url);
@@ -37,12 +25,12 @@ describe('outrigger simulate --demo-local', { timeout: 30_000 }, () => {
       assert.equal(a.error, undefined, `${a.service}: ${a.error ?? ''}`);
       assert.match(a.node ?? '', /^node-[012]$/);
       assert.match(a.url, /^http:\/\/127\.0\.103\.\d+:808[01]\/$/);
-      assert.equal(await probe(...hostPort(a.url)), 'ECONNREFUSED', `${a.url} still listening`);
+      assert.equal(await probeTcp(...hostPort(a.url)), 'ECONNREFUSED', `${a.url} still listening`);
     }
     const ports = /NodePorts web:(\d+), api:(\d+), \/healthz on (\d+)/.exec(out);
     assert.ok(ports !== null, out);
     for (const node of ['127.0.53.1', '127.0.53.2', '127.0.53.3']) {
-      for (const port of ports.slice(1).map(Number)) assert.equal(await probe(node, port), 'ECONNREFUSED', `${node}:${port} still listening`);
+      for (const port of ports.slice(1).map(Number)) assert.equal(await probeTcp(node, port), 'ECONNREFUSED', `${node}:${port} still listening`);
     }
   });
 
@@ -61,7 +49,7 @@ describe('outrigger simulate --demo-local', { timeout: 30_000 }, () => {
         if (m?.[1] !== undefined) {
           curlUrl = m[1];
           // While serving, a second request still goes through; then "Ctrl-C".
-          void probe(...hostPort(m[1])).then((r) => {
+          void probeTcp(...hostPort(m[1])).then((r) => {
             assert.equal(r, 'connected');
             stop.abort();
           });
@@ -71,7 +59,7 @@ describe('outrigger simulate --demo-local', { timeout: 30_000 }, () => {
     assert.equal(result.passed, true, out);
     assert.match(out, /Stopping\./);
     assert.ok(curlUrl !== undefined, out);
-    assert.equal(await probe(...hostPort(curlUrl)), 'ECONNREFUSED');
+    assert.equal(await probeTcp(...hostPort(curlUrl)), 'ECONNREFUSED');
   });
 
   it('exits 0 from the command line with --once, 2 on a bad command line', async () => {
