@@ -21,6 +21,8 @@ export { LocalCloudProvider } from './local-provider.js';
 export type { LocalCloudProviderOptions } from './local-provider.js';
 export { LOCAL_PROVIDER_NAME, localProviderFactory, registerLocalProvider } from './register-local-provider.js';
 export type { LocalProviderFactoryOptions } from './register-local-provider.js';
+export { PROXY_PROTOCOL_ANNOTATION, proxyProtocolHeader, proxyProtocolOf } from './proxy-protocol.js';
+export type { ProxiedConnection, ProxyProtocolVersion } from './proxy-protocol.js';
 export { SOURCE_RANGES_ANNOTATION, sourceFilterFor } from './source-ranges.js';
 export type { SourceFilter } from './source-ranges.js';
 export { StateFile, StateFileError } from './state-file.js';

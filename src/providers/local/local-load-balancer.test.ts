@@ -408,6 +408,38 @@ describe('LocalLoadBalancer data plane', () => {
     assert.deepEqual(provider.localLoadBalancer.listeners().map((l) => l.service).sort(), ['default/a', 'default/b']);
   });
 
+  it('the proxy-protocol annotation sends nodes a PROXY header on TCP; a bad value is refused by name before anything is allocated', async () => {
+    const lines: string[] = [];
+    let got: (() => void) | undefined;
+    const backendServer = createServer((s) => {
+      s.setEncoding('utf8');
+      let text = '';
+      s.on('data', (d: string) => {
+        text += d;
+        if (!text.includes('?')) return;
+        lines.push(text);
+        s.end('ok\n');
+        got?.();
+      });
+      s.on('error', () => undefined);
+    });
+    const port = await listen(backendServer, N1, 0);
+    cleanups.push(() => void backendServer.close());
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const annotated = (value: string): Service =>
+      service('pp', [{ port: 8080, nodePort: port }], {}, { metadata: { namespace: 'default', name: 'pp', annotations: { 'outrigger.io/proxy-protocol': value } } });
+    await assert.rejects(lb.ensureLoadBalancer('kubernetes', annotated('yes'), [node('n1', N1)]), /annotation outrigger\.io\/proxy-protocol: "yes" is not a PROXY protocol version \(v1 or v2\)/);
+    assert.equal(provider.localLoadBalancer.allocator.size, 0);
+    await lb.ensureLoadBalancer('kubernetes', annotated('v1'), [node('n1', N1)]);
+    const c = await client('127.0.77.0', 8080, '127.0.79.7');
+    const from = c.socket.localPort;
+    const seen = new Promise<void>((r) => (got = r));
+    assert.equal(await c.ask(), 'ok');
+    await seen;
+    assert.deepEqual(lines, [`PROXY TCP4 127.0.79.7 127.0.77.0 ${from} 8080\r\n?\n`]);
+  });
+
   it('a port bound by another process is an error naming it, and other Services keep working', async () => {
     const tcp = await tcpBackends();
     const squatter = createServer();

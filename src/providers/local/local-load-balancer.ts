@@ -15,6 +15,7 @@ import { AllocationError, IpAllocator } from './ip-allocator.js';
 import type { LocalConfig } from './local-config.js';
 import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
 import { ServiceDataPlane } from './service-data-plane.js';
+import { proxyProtocolOf } from './proxy-protocol.js';
 import { sourceFilterFor } from './source-ranges.js';
 import { StateFile } from './state-file.js';
 
@@ -161,6 +162,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     const key = keyOf(service);
     const ports = portsOf(service);
     const filter = sourceFilterFor(service);
+    const proxyProtocol = proxyProtocolOf(service);
     const requested = [
       ...(service.metadata?.annotations?.[LOAD_BALANCER_IPS_ANNOTATION] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
       ...(service.spec?.loadBalancerIP !== undefined && service.spec.loadBalancerIP !== '' ? [service.spec.loadBalancerIP] : []),
@@ -208,6 +210,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       filter,
       affinityTimeoutMs: affinityMs(service),
       healthCheckPort: this.#healthPort(service),
+      proxyProtocol,
     });
     return statusOf(allocation.ip, service);
   }

@@ -9,6 +9,7 @@ import type { Backend } from './backend-picker.js';
 import { BackendPicker } from './backend-picker.js';
 import { HealthChecker } from './health-checker.js';
 import type { LocalConfig } from './local-config.js';
+import type { ProxyProtocolVersion } from './proxy-protocol.js';
 import type { SourceFilter } from './source-ranges.js';
 import { TcpListener } from './tcp-listener.js';
 import { UdpListener } from './udp-listener.js';
@@ -35,6 +36,8 @@ export interface DataPlaneSpec {
   readonly affinityTimeoutMs: number | undefined;
   /** Port probed on each node for `/healthz`. */
   readonly healthCheckPort: number;
+  /** PROXY protocol header sent to nodes on TCP ports; undefined for none. */
+  readonly proxyProtocol?: ProxyProtocolVersion | undefined;
 }
 
 interface Entry {
@@ -124,7 +127,7 @@ export class ServiceDataPlane {
         const common = { address: this.address, port: port.port, picker, clock: this.#clock, filter: spec.filter };
         const listener =
           port.protocol === 'TCP'
-            ? new TcpListener({ ...common, connectTimeoutMs: this.#config.connectTimeoutMs })
+            ? new TcpListener({ ...common, connectTimeoutMs: this.#config.connectTimeoutMs, proxyProtocol: spec.proxyProtocol })
             : new UdpListener({ ...common, family: this.#family, idleTimeoutMs: this.#config.udpIdleTimeoutMs });
         try {
           await listener.listen();
@@ -138,6 +141,7 @@ export class ServiceDataPlane {
       }
       entry.nodePort = port.nodePort;
       entry.listener.setFilter(spec.filter);
+      if (entry.listener instanceof TcpListener) entry.listener.setProxyProtocol(spec.proxyProtocol);
       entry.picker.setAffinity(spec.affinityTimeoutMs);
       entry.picker.setBackends(spec.nodes.map((n): Backend => ({ node: n.name, host: n.host, port: port.nodePort })));
     }

@@ -8,6 +8,7 @@ import { FakeClock } from '../../kube/clock.js';
 import type { Backend } from './backend-picker.js';
 import { BackendPicker } from './backend-picker.js';
 import type { BalancingAlgorithm } from './local-config.js';
+import type { ProxyProtocolVersion } from './proxy-protocol.js';
 import type { SourceFilter } from './source-ranges.js';
 import { TcpListener } from './tcp-listener.js';
 
@@ -69,7 +70,7 @@ class WatchedPicker extends BackendPicker {
   }
 }
 
-async function startListener(nodes: { node: string; host: string; port: number }[], algorithm: BalancingAlgorithm = 'round-robin', address = LB, adoptAccepted = true): Promise<{ listener: TcpListener; picker: WatchedPicker; port: number }> {
+async function startListener(nodes: { node: string; host: string; port: number }[], algorithm: BalancingAlgorithm = 'round-robin', address = LB, adoptAccepted = true, proxyProtocol?: ProxyProtocolVersion): Promise<{ listener: TcpListener; picker: WatchedPicker; port: number }> {
   const clock = new FakeClock();
   const picker = new WatchedPicker({ clock, algorithm });
   picker.setBackends(nodes);
@@ -77,7 +78,7 @@ async function startListener(nodes: { node: string; host: string; port: number }
   const probe = createServer();
   const port = await listen(probe, address);
   await new Promise<void>((r) => probe.close(() => r()));
-  const listener = new TcpListener({ address, port, picker, clock, connectTimeoutMs: 5000, filter: ANYONE, adoptAccepted });
+  const listener = new TcpListener({ address, port, picker, clock, connectTimeoutMs: 5000, filter: ANYONE, adoptAccepted, proxyProtocol });
   await listener.listen();
   cleanups.push(() => listener.destroyAll());
   return { listener, picker, port };
@@ -200,6 +201,40 @@ for (const adopted of [true, false]) {
         assert.deepEqual(await received, { bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') });
       });
     }
+
+    it('with the PROXY protocol the node gets the header first, naming the client and the LB address, then every byte', async () => {
+      let received: Promise<{ bytes: number; sha256: string }> | undefined;
+      let head: Buffer | undefined;
+      let accepted: (() => void) | undefined;
+      const port = await backend(N1, (s) => {
+        // The v2 IPv4 header is 28 bytes; read it off, then hash the rest.
+        const onReadable = (): void => {
+          const h = s.read(28) as Buffer | null;
+          if (h === null) return;
+          s.off('readable', onReadable);
+          head = h;
+          received = drainHashed(s);
+          void received.then(() => s.end('done'));
+          accepted?.();
+        };
+        s.on('readable', onReadable);
+      });
+      const lb = await startListener([{ node: 'n1', host: N1, port }], 'round-robin', LB, adopted, 'v2');
+      const c = await dial(LB, lb.port);
+      const client = { address: c.localAddress, port: c.localPort };
+      const payload = randomBytes(100_000);
+      const answer = readAll(c);
+      c.end(payload);
+      assert.equal(await answer, 'done');
+      while (received === undefined) await new Promise<void>((r) => (accepted = r));
+      assert.deepEqual(await received, { bytes: payload.length, sha256: createHash('sha256').update(payload).digest('hex') });
+      assert.ok(head !== undefined);
+      assert.equal(head.subarray(0, 16).toString('hex'), '0d0a0d0a000d0a515549540a2111000c');
+      assert.equal([...head.subarray(16, 20)].join('.'), client.address);
+      assert.equal([...head.subarray(20, 24)].join('.'), LB);
+      assert.equal(head.readUInt16BE(24), client.port);
+      assert.equal(head.readUInt16BE(26), lb.port);
+    });
 
     it('drain past its grace resets both sides of an open connection (no clean FIN on a cut transfer) and releases the node', async () => {
       let nodeSide: Socket | undefined;

@@ -10,6 +10,8 @@ import type { Clock } from '../../kube/clock.js';
 import { adoptAccepted } from './adopt-accepted.js';
 import type { Backend, BackendPicker } from './backend-picker.js';
 import { Forwarder } from './forwarder.js';
+import { proxyProtocolHeader } from './proxy-protocol.js';
+import type { ProxyProtocolVersion } from './proxy-protocol.js';
 import type { SourceFilter } from './source-ranges.js';
 
 /** Options of {@link TcpListener}. */
@@ -26,6 +28,8 @@ export interface TcpListenerOptions {
    * anyway when a Node release builds them differently — so that tests exercise both.
    */
   readonly adoptAccepted?: boolean;
+  /** PROXY protocol header to send each node before the client's bytes; default none. */
+  readonly proxyProtocol?: ProxyProtocolVersion | undefined;
 }
 
 /** One client connection's state in the listener. */
@@ -49,6 +53,7 @@ export class TcpListener {
   readonly #connectTimeoutMs: number;
   readonly #adopt: boolean;
   #filter: SourceFilter;
+  #proxyProtocol: ProxyProtocolVersion | undefined;
   readonly #server: Server;
   // Every client connection not yet closed.
   readonly #connections = new Map<Socket, Connection>();
@@ -63,6 +68,7 @@ export class TcpListener {
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.#adopt = options.adoptAccepted ?? true;
     this.#filter = options.filter;
+    this.#proxyProtocol = options.proxyProtocol;
     // allowHalfOpen: a client's FIN is passed on, not turned into a full close. pauseOnConnect: the
     // accepted socket must not read before it is adopted into one reading into our buffers (which
     // then reads at once, holding what comes until the node connection is up — see Forwarder).
@@ -99,6 +105,11 @@ export class TcpListener {
   /** Replaces the source ranges for new connections. */
   setFilter(filter: SourceFilter): void {
     this.#filter = filter;
+  }
+
+  /** Replaces the PROXY protocol version for new connections (undefined: none). */
+  setProxyProtocol(version: ProxyProtocolVersion | undefined): void {
+    this.#proxyProtocol = version;
   }
 
   /** Binds the address and port. @throws Error naming `address:port/TCP` and the system error. */
@@ -155,6 +166,16 @@ export class TcpListener {
       accepted.resetAndDestroy();
       return;
     }
+    // The client's address as the accepted socket knows it, before the socket may be adopted.
+    const header =
+      this.#proxyProtocol === undefined
+        ? undefined
+        : proxyProtocolHeader(this.#proxyProtocol, {
+            sourceAddress: accepted.remoteAddress ?? '',
+            sourcePort: accepted.remotePort ?? 0,
+            destinationAddress: this.address,
+            destinationPort: this.port,
+          });
     const inbound = new Forwarder();
     const adopted = this.#adopt ? adoptAccepted(accepted, inbound, { allowHalfOpen: true }) : undefined;
     if (adopted === undefined) inbound.recycle();
@@ -171,10 +192,10 @@ export class TcpListener {
       }
     });
     client.on('error', () => client.destroy());
-    this.#connectBackend(client, connection, clientIp, new Set());
+    this.#connectBackend(client, connection, clientIp, header, new Set());
   }
 
-  #connectBackend(client: Socket, connection: Connection, clientIp: string, failed: Set<string>): void {
+  #connectBackend(client: Socket, connection: Connection, clientIp: string, header: Buffer | undefined, failed: Set<string>): void {
     if (client.destroyed) return;
     const backend = failed.size < MAX_CONNECT_ATTEMPTS ? this.#picker.pick(clientIp, failed) : undefined;
     if (backend === undefined) {
@@ -190,7 +211,7 @@ export class TcpListener {
       client.off('close', onClientGone);
       upstream.destroy();
       failed.add(backend.node);
-      this.#connectBackend(client, connection, clientIp, failed);
+      this.#connectBackend(client, connection, clientIp, header, failed);
     };
     const onClientGone = (): void => {
       timer.cancel();
@@ -204,6 +225,8 @@ export class TcpListener {
       client.off('close', onClientGone);
       connection.upstream = upstream;
       connection.outbound = outbound;
+      // The header goes first: before what the client sent while the node connection opened.
+      if (header !== undefined) upstream.write(header);
       this.#splice(client, connection, upstream, outbound, backend);
     });
   }
