@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { ApiFixture, CcmProcess } from './helpers/ccm-process.js';
 import { freePort, httpsGet, startApi, startCcm, waitForObject } from './helpers/ccm-process.js';
@@ -176,5 +178,68 @@ describe('outrigger run as a process against the simulated API over HTTP', () =>
     await follower.waitForLog('"Started controller" controller="service-lb-controller"');
     follower.child.kill('SIGTERM');
     assert.equal(await follower.exited, 0, follower.stderr());
+  });
+});
+
+describe('outrigger run with --cloud-provider=local, as a process against the simulated API over HTTP', () => {
+  // Addresses used only here: LB pool 127.0.97.0/28, the node 127.0.96.1.
+  const NODE_IP = '127.0.96.1';
+  let fx: ApiFixture;
+  let backend: Server;
+  let nodePort: number;
+  before(async () => {
+    fx = await startApi();
+    // The node's "kube-proxy": its NodePort answers every connection with the node's name.
+    backend = createServer((s) => {
+      s.on('error', () => undefined);
+      s.end('n1');
+    });
+    nodePort = await new Promise<number>((resolve) => backend.listen(0, NODE_IP, () => resolve((backend.address() as AddressInfo).port)));
+  });
+  after(async () => {
+    backend.close();
+    await fx.close();
+  });
+
+  it('initialises the Node as local://n1, serves traffic on the allocated address, and shows it on /metrics', async () => {
+    const kube = fx.api.client();
+    await kube.nodes.create({ ...taintedNode('n1'), status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: NODE_IP }] } });
+    await kube.services.create({ ...lbService, spec: { ...lbService.spec, ports: [{ name: 'http', port: 8080, protocol: 'TCP', nodePort }] } });
+    const cloudConfig = await fx.file('local.yaml', 'pools:\n- name: e2e\n  ranges: [127.0.97.0/28]\n  avoidBuggyIPs: true\nhealthCheck:\n  enabled: false\n');
+    const port = await freePort();
+    const p = startCcm([
+      '--cloud-provider=local',
+      `--cloud-config=${cloudConfig}`,
+      `--kubeconfig=${fx.kubeconfig}`,
+      `--secure-port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--authorization-always-allow-paths=/healthz,/metrics',
+      '--controllers=*,-route',
+      '--leader-elect=false',
+    ]);
+    try {
+      const node = await waitForObject(kube.nodes, (n) => !(n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED), 'node n1 initialised');
+      assert.equal(node.spec?.providerID, 'local://n1');
+      const svc = await waitForObject(kube.services, (s) => (s.status?.loadBalancer?.ingress ?? []).length > 0, 'service ingress');
+      assert.deepEqual(svc.status?.loadBalancer?.ingress, [{ ip: '127.0.97.1', ipMode: 'Proxy', ports: [{ port: 8080, protocol: 'TCP' }] }]);
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const c = connect({ host: '127.0.97.1', port: 8080 });
+        c.setEncoding('utf8');
+        c.on('data', (d: string) => (text += d));
+        c.once('end', () => resolve(text));
+        c.once('error', reject);
+      });
+      assert.equal(answer, 'n1');
+      const metrics = await httpsGet(port, '/metrics');
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.body, /outrigger_local_pool_allocated_addresses\{pool="e2e"\} 1/);
+      assert.match(metrics.body, /outrigger_local_pool_addresses\{pool="e2e"\} 15/);
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exited, 0, p.stderr());
+    } finally {
+      p.kill();
+      await p.exited;
+    }
   });
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Registry } from 'prom-client';
 import type { KubeClient } from '../kube/client.js';
 import type { Logger } from '../log/logger.js';
 import type { Clusters } from './clusters.js';
@@ -33,6 +34,12 @@ export interface ProviderInitContext {
   readonly clientBuilder: ClientBuilder;
   /** A logger for the provider. */
   readonly logger: Logger;
+  /**
+   * The registry the manager serves on `/metrics`, for the provider's own metrics (upstream
+   * providers register theirs in the global legacy registry; ours is per manager). Absent when
+   * the host serves no metrics. Metric names should carry the provider's own prefix.
+   */
+  readonly metrics?: Registry;
 }
 
 /**

@@ -584,7 +584,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
     if (!initialized) {
       initialized = true;
       const clientBuilder: ClientBuilder = { client: (name) => w.clientFor(name) };
-      await w.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider') });
+      await w.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider'), metrics: w.metrics.registry });
       w.cloud.setInformers?.(w.informers);
     }
     const specs = MANAGED_CONTROLLERS.filter((c) => nonMigrated.includes(c.name));

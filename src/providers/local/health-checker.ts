@@ -68,6 +68,11 @@ export class HealthChecker {
   }
 
   /** Whether `node` is in rotation (unknown nodes and disabled checks: yes). */
+  /** Every probed node and whether it is in rotation (all are while checks are disabled). */
+  states(): { readonly node: string; readonly healthy: boolean }[] {
+    return [...this.#nodes.values()].map((h) => ({ node: h.target.node, healthy: this.isHealthy(h.target.node) }));
+  }
+
   isHealthy(node: string): boolean {
     return !this.#settings.enabled || (this.#nodes.get(node)?.healthy ?? true);
   }

@@ -17,6 +17,8 @@ export type { AddressPool, BalancingAlgorithm, HealthCheckSettings, InventoryIns
 export { LOCAL_PROVIDER_ID_PREFIX, LocalInstances } from './local-instances.js';
 export { LOAD_BALANCER_IPS_ANNOTATION, LocalLoadBalancer } from './local-load-balancer.js';
 export type { ListenerInfo } from './local-load-balancer.js';
+export { LOCAL_METRICS, registerLocalMetrics } from './local-metrics.js';
+export type { LocalMetricsSource } from './local-metrics.js';
 export { LocalCloudProvider } from './local-provider.js';
 export type { LocalCloudProviderOptions } from './local-provider.js';
 export { LOCAL_PROVIDER_NAME, localProviderFactory, registerLocalProvider } from './register-local-provider.js';

@@ -24,6 +24,24 @@ function code(fn: () => unknown): string {
 }
 
 describe('IpAllocator', () => {
+  it('usage counts each pool\'s addresses (without avoided .0/.255) and its allocations', () => {
+    const pools = parseLocalConfig(`pools:
+- name: a
+  ranges: [127.0.10.0/23, 127.0.12.250-127.0.13.5]
+  avoidBuggyIPs: true
+- name: b
+  ranges: [127.0.14.0/24, "fd00::/120"]
+`).pools;
+    const alloc = new IpAllocator(pools);
+    alloc.allocate({ key: 'x/one', namespace: 'x' });
+    alloc.allocate({ key: 'x/two', namespace: 'x' });
+    // a: 512 - 4 (.0 and .255 of two /24s) + 12 - 2 (.255 and .0 around the /24 boundary).
+    assert.deepEqual(alloc.usage(), [
+      { pool: 'a', size: 518, allocated: 2 },
+      { pool: 'b', size: 512, allocated: 0 },
+    ]);
+  });
+
   it('hands out the first free address of the first matching pool and keeps it (sticky)', () => {
     const a = new IpAllocator(POOLS);
     assert.deepEqual(a.allocate({ key: 'prod/a', namespace: 'prod' }), { ip: '127.0.10.0', pool: 'prod' });

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AddressPool } from './local-config.js';
-import type { IpAddress } from './ip-address.js';
+import type { AddressRange, IpAddress } from './ip-address.js';
 import { formatIp, isBuggyIp, parseIp, rangeContains } from './ip-address.js';
 
 /** An address held by a Service. */
@@ -73,6 +73,20 @@ export class IpAllocator {
   /** Every allocation, sorted by key. */
   entries(): [string, Allocation][] {
     return [...this.#byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /**
+   * Per pool: how many addresses it can hand out (without the `.0`/`.255` ones it avoids) and how
+   * many are allocated.
+   */
+  usage(): { readonly pool: string; readonly size: number; readonly allocated: number }[] {
+    const allocated = new Map<string, number>();
+    for (const a of this.#byKey.values()) allocated.set(a.pool, (allocated.get(a.pool) ?? 0) + 1);
+    return this.#pools.map((pool) => ({
+      pool: pool.name,
+      size: pool.ranges.reduce((sum, r) => sum + Number(r.last - r.first + 1n - (pool.avoidBuggyIPs ? buggyIn(r) : 0n)), 0),
+      allocated: allocated.get(pool.name) ?? 0,
+    }));
   }
 
   /** Number of allocations. */
@@ -197,4 +211,12 @@ export class IpAllocator {
     }
     return undefined;
   }
+}
+
+/** How many IPv4 addresses of `r` end in `.0` or `.255` (none for IPv6). */
+function buggyIn(r: AddressRange): bigint {
+  if (r.family !== 4) return 0n;
+  // Values ≡ k (mod 256) in [first, last], for k = 0 and 255; values are never negative.
+  const count = (k: bigint): bigint => (r.last >= k ? (r.last - k) / 256n + 1n : 0n) - (r.first - 1n >= k ? (r.first - 1n - k) / 256n + 1n : 0n);
+  return count(0n) + count(255n);
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
 import type { ProviderInitContext } from '../../cloud/provider.js';
+import { Registry } from 'prom-client';
 import { FakeClock } from '../../kube/clock.js';
 import { SimulatedApiServer } from '../../kube/memory/simulated-api-server.js';
 import { createLogger, MemoryLogSink, noopLogger } from '../../log/logger.js';
@@ -438,6 +439,38 @@ describe('LocalLoadBalancer data plane', () => {
     assert.equal(await c.ask(), 'ok');
     await seen;
     assert.deepEqual(lines, [`PROXY TCP4 127.0.79.7 127.0.77.0 ${from} 8080\r\n?\n`]);
+  });
+
+  it('serves pool usage, open connections and rotation on the manager\'s metrics registry', async () => {
+    const tcp = await tcpBackends();
+    const udpPort = await udpBackends();
+    const registry = new Registry();
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n  avoidBuggyIPs: true\n${NO_HEALTH}`);
+    const provider = new LocalCloudProvider({ config, clock: new FakeClock() });
+    await provider.initialize({ ...ctx(new AbortController().signal), metrics: registry });
+    cleanups.push(() => provider.shutdown());
+    const lb = provider.loadBalancer();
+    await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8080, nodePort: tcp.port }, { port: 8080, nodePort: udpPort, protocol: 'UDP' }]), [node('n1', N1), node('n2', N2)]);
+    await lb.ensureLoadBalancer('kubernetes', service('api', [{ port: 9090, nodePort: tcp.port }]), [node('n1', N1)]);
+    const open = await client('127.0.77.1', 8080);
+    assert.match(await open.ask(), /^n[12]$/);
+    const text = await registry.metrics();
+    const lines = text.split('\n').filter((l) => l.startsWith('outrigger_local_'));
+    assert.deepEqual(lines.sort(), [
+      'outrigger_local_load_balancer_backend_healthy{service="default/api",node="n1"} 1',
+      'outrigger_local_load_balancer_backend_healthy{service="default/web",node="n1"} 1',
+      'outrigger_local_load_balancer_backend_healthy{service="default/web",node="n2"} 1',
+      'outrigger_local_load_balancer_connections{service="default/api",address="127.0.77.2",protocol="TCP",port="9090"} 0',
+      'outrigger_local_load_balancer_connections{service="default/web",address="127.0.77.1",protocol="TCP",port="8080"} 1',
+      'outrigger_local_load_balancer_connections{service="default/web",address="127.0.77.1",protocol="UDP",port="8080"} 0',
+      'outrigger_local_pool_addresses{pool="test"} 254',
+      'outrigger_local_pool_allocated_addresses{pool="test"} 2',
+    ]);
+    // A deleted Service leaves the per-listener series; its address returns to the pool.
+    await lb.ensureLoadBalancerDeleted('kubernetes', service('api', []));
+    const after = await registry.metrics();
+    assert.doesNotMatch(after, /service="default\/api"/);
+    assert.match(after, /outrigger_local_pool_allocated_addresses\{pool="test"\} 1/);
   });
 
   it('a port bound by another process is an error naming it, and other Services keep working', async () => {

@@ -13,6 +13,7 @@ import type { Logger } from '../../log/logger.js';
 import { parseIp } from './ip-address.js';
 import { AllocationError, IpAllocator } from './ip-allocator.js';
 import type { LocalConfig } from './local-config.js';
+import type { LocalMetricsSource } from './local-metrics.js';
 import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
 import { ServiceDataPlane } from './service-data-plane.js';
 import { proxyProtocolOf } from './proxy-protocol.js';
@@ -84,6 +85,16 @@ export class LocalLoadBalancer implements LoadBalancer {
   /** Every open listener. */
   listeners(): ListenerInfo[] {
     return [...this.#planes.values()].flatMap((p) => p.listeners.map((listener) => ({ service: p.key, address: p.address, listener })));
+  }
+
+  /** What the provider's metrics read at each scrape (see local-metrics.ts). */
+  metricsSource(): LocalMetricsSource {
+    return {
+      pools: () => this.#allocator.usage(),
+      listeners: () =>
+        [...this.#planes.values()].flatMap((p) => p.listenerStats().map((l) => ({ service: p.key, address: p.address, protocol: l.protocol, port: l.port, connections: l.connections }))),
+      backends: () => [...this.#planes.values()].flatMap((p) => p.health.states().map((h) => ({ service: p.key, node: h.node, healthy: h.healthy }))),
+    };
   }
 
   /** The data plane of a Service key (`namespace/name`), if running. */

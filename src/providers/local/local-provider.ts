@@ -14,6 +14,7 @@ import { noopLogger } from '../../log/logger.js';
 import type { LocalConfig } from './local-config.js';
 import { LocalInstances } from './local-instances.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
+import { registerLocalMetrics } from './local-metrics.js';
 
 /** Options of {@link LocalCloudProvider}. */
 export interface LocalCloudProviderOptions {
@@ -59,6 +60,7 @@ export class LocalCloudProvider implements CloudProvider {
   async initialize(ctx: ProviderInitContext): Promise<void> {
     ctx.signal.throwIfAborted();
     await this.#lb.load();
+    if (ctx.metrics !== undefined) registerLocalMetrics(ctx.metrics, this.#lb.metricsSource());
     await this.#adoptFromCluster(ctx);
     await this.#lb.start();
     ctx.signal.addEventListener(

@@ -98,6 +98,15 @@ export class ServiceDataPlane {
     return n;
   }
 
+  /** Per open listener: its protocol, port and open connections (TCP) or sessions (UDP). */
+  listenerStats(): { readonly protocol: 'TCP' | 'UDP'; readonly port: number; readonly connections: number }[] {
+    return [...this.#listeners.values()].map(({ listener }) => ({
+      protocol: listener instanceof TcpListener ? 'TCP' : 'UDP',
+      port: listener.port,
+      connections: listener.connections,
+    }));
+  }
+
   /** Listeners being drained after removal. */
   get draining(): number {
     return this.#draining.size;
