@@ -15,7 +15,7 @@ export type { Allocation, AllocationRequest } from './ip-allocator.js';
 export { DEFAULT_POOL_RANGE, LOCAL_CONFIG_DEFAULTS, LocalConfigError, parseLocalConfig } from './local-config.js';
 export type { AddressPool, BalancingAlgorithm, HealthCheckSettings, InventoryInstance, LocalConfig } from './local-config.js';
 export { LOCAL_PROVIDER_ID_PREFIX, LocalInstances } from './local-instances.js';
-export { LOAD_BALANCER_IPS_ANNOTATION, LocalLoadBalancer } from './local-load-balancer.js';
+export { LOAD_BALANCER_IPS_ANNOTATION, LocalLoadBalancer, SHARED_IP_ANNOTATION } from './local-load-balancer.js';
 export type { ListenerInfo } from './local-load-balancer.js';
 export { LOCAL_METRICS, registerLocalMetrics } from './local-metrics.js';
 export type { LocalMetricsSource } from './local-metrics.js';

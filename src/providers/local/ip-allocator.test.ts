@@ -105,6 +105,95 @@ describe('IpAllocator', () => {
     assert.equal(a.ownerOf('127.0.10.1'), 'prod/a');
   });
 
+  it('a sharing key puts Services with disjoint ports on one address; a collision or another key gets its own', () => {
+    const a = new IpAllocator(parseLocalConfig('pools:\n- name: shared\n  ranges: [127.0.20.0/29]\n').pools);
+    const req = (name: string, ports: string[], sharingKey?: string, requested?: string) => ({ key: `dev/${name}`, namespace: 'dev', ports, sharingKey, ...(requested !== undefined && { requested: [requested] }) });
+    const web = a.allocate(req('web', ['TCP/80', 'TCP/443'], 'front'));
+    assert.equal(a.allocate(req('dns', ['UDP/53', 'TCP/53'], 'front')).ip, web.ip, 'same key, disjoint ports: shared');
+    assert.notEqual(a.allocate(req('web2', ['TCP/80'], 'front')).ip, web.ip, 'a port already used there: its own address');
+    assert.notEqual(a.allocate(req('other', ['TCP/8080'], 'back')).ip, web.ip, 'another key: its own address');
+    assert.notEqual(a.allocate(req('plain', ['TCP/9090'])).ip, web.ip, 'no key: never shared');
+    assert.deepEqual(a.holdersOf(web.ip), ['dev/dns', 'dev/web']);
+    assert.deepEqual(a.usage(), [{ pool: 'shared', size: 8, allocated: 4 }], 'a shared address counts once');
+    // Asking for the shared address: fine with the key and free ports, refused by name otherwise.
+    assert.equal(a.allocate(req('ntp', ['UDP/123'], 'front', web.ip)).ip, web.ip);
+    assert.equal(code(() => a.allocate(req('web3', ['TCP/443'], 'front', web.ip))), `Conflict: requested load-balancer IP ${web.ip} (pool "shared") is shared with Service dev/web, which uses TCP/443 too`);
+    assert.equal(code(() => a.allocate(req('stranger', ['TCP/1'], undefined, web.ip))), `Conflict: requested load-balancer IP ${web.ip} (pool "shared") is already allocated to Service dev/dns`);
+    // A sharer whose ports come to collide keeps its address but is told why it cannot serve them.
+    assert.equal(code(() => a.allocate(req('ntp', ['UDP/123', 'UDP/53'], 'front'))), `Conflict: load-balancer IP ${web.ip} (pool "shared") is shared with Service dev/dns, which uses UDP/53 too`);
+    assert.equal(a.get('dev/ntp')?.ip, web.ip);
+    // Released one by one, the address stays with the others until the last lets go.
+    a.release('dev/web');
+    a.release('dev/dns');
+    assert.deepEqual(a.holdersOf(web.ip), ['dev/ntp']);
+    a.release('dev/ntp');
+    assert.deepEqual(a.holdersOf(web.ip), []);
+  });
+
+  it('restore takes back a shared address for every sharer whose key and ports fit', () => {
+    const a = new IpAllocator(POOLS);
+    const rejected = a.restore([
+      ['dev/a', { ip: '127.0.11.254', sharingKey: 'k', ports: ['TCP/80'] }],
+      ['dev/b', { ip: '127.0.11.254', sharingKey: 'k', ports: ['TCP/81'] }],
+      ['dev/c', { ip: '127.0.11.254', sharingKey: 'k', ports: ['TCP/80'] }],
+      ['dev/d', { ip: '127.0.11.254' }],
+    ]);
+    assert.deepEqual(rejected, [
+      { key: 'dev/c', reason: '127.0.11.254 is shared with Service dev/a, which uses TCP/80 too' },
+      { key: 'dev/d', reason: '127.0.11.254 is already allocated to Service dev/a' },
+    ]);
+    assert.deepEqual(a.holdersOf('127.0.11.254'), ['dev/a', 'dev/b']);
+  });
+
+  it('property: an address is held by several Services only under one sharing key with disjoint ports', () => {
+    const portSets = [['TCP/80'], ['TCP/443'], ['TCP/80', 'UDP/53'], ['UDP/53'], []];
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('allocate' as const),
+        svc: fc.nat(7),
+        sharingKey: fc.constantFrom(undefined, 'k1', 'k2'),
+        ports: fc.nat(portSets.length - 1),
+        req: fc.option(fc.nat(3)),
+        prev: fc.option(fc.nat(3)),
+      }),
+      fc.record({ kind: fc.constant('release' as const), svc: fc.nat(7) }),
+    );
+    const candidates = ['127.0.11.254', '127.0.12.1', '127.0.10.0', '10.9.9.9'];
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const a = new IpAllocator(POOLS);
+        for (const o of ops) {
+          const key = `dev/s${o.svc}`;
+          if (o.kind === 'release') {
+            a.release(key);
+          } else {
+            const requested = o.req === null ? undefined : candidates[o.req];
+            const previous = o.prev === null ? undefined : candidates[o.prev];
+            const before = a.entries();
+            try {
+              const got = a.allocate({ key, namespace: 'dev', sharingKey: o.sharingKey, ports: portSets[o.ports], requested: requested === undefined ? [] : [requested], previous: previous === undefined ? [] : [previous] });
+              if (requested !== undefined) assert.equal(got.ip, requested);
+            } catch (err) {
+              assert.ok(err instanceof AllocationError);
+              assert.deepEqual(a.entries(), before, 'a refusal changes nothing');
+            }
+          }
+          const byIp = new Map<string, [string, { sharingKey?: string | undefined; ports?: readonly string[] | undefined }][]>();
+          for (const [k, v] of a.entries()) byIp.set(v.ip, [...(byIp.get(v.ip) ?? []), [k, v]]);
+          for (const [ip, holders] of byIp) {
+            assert.deepEqual(a.holdersOf(ip), holders.map(([k]) => k));
+            if (holders.length < 2) continue;
+            const keys = new Set(holders.map(([, v]) => v.sharingKey));
+            assert.ok(keys.size === 1 && !keys.has(undefined), `${ip} shared without one common key`);
+            const ports = holders.flatMap(([, v]) => v.ports ?? []);
+            assert.equal(new Set(ports).size, ports.length, `${ip} shared with colliding ports ${ports.join(',')}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('property: no address is ever held twice; requested addresses are honoured or refused', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('allocate' as const), svc: fc.nat(7), ns: fc.constantFrom('prod', 'dev'), req: fc.option(fc.nat(5)), prev: fc.option(fc.nat(5)) }),

@@ -1,7 +1,8 @@
 /**
  * Load-balancer address management for the local provider: one address per Service from the
- * first matching pool, requested addresses validated against the pools, sticky allocations, and
- * re-adoption of addresses a Service already shows in its status.
+ * first matching pool, requested addresses validated against the pools, sticky allocations,
+ * re-adoption of addresses a Service already shows in its status, and — opt-in, with a sharing
+ * key — one address shared by Services whose ports do not collide.
  *
  * @module
  */
@@ -13,6 +14,10 @@ import { formatIp, isBuggyIp, parseIp, rangeContains } from './ip-address.js';
 export interface Allocation {
   readonly ip: string;
   readonly pool: string;
+  /** The sharing key the Service holds the address under; absent = exclusive. */
+  readonly sharingKey?: string | undefined;
+  /** `PROTOCOL/port` of the Service's ports, kept for sharing checks (absent = none recorded). */
+  readonly ports?: readonly string[] | undefined;
 }
 
 /** What the allocator needs to know about a Service. */
@@ -25,6 +30,13 @@ export interface AllocationRequest {
   readonly requested?: readonly string[] | undefined;
   /** Addresses in `status.loadBalancer.ingress`, re-adopted when the allocator has none for the key. */
   readonly previous?: readonly string[] | undefined;
+  /**
+   * Services with the same sharing key (`outrigger.io/allow-shared-ip`) may hold one address when
+   * none of their `ports` collide; without one the address is the Service's alone.
+   */
+  readonly sharingKey?: string | undefined;
+  /** `PROTOCOL/port` of every Service port (what sharing must keep disjoint). */
+  readonly ports?: readonly string[] | undefined;
 }
 
 /** Why an address could not be allocated; `code` is stable. */
@@ -53,7 +65,8 @@ export function poolMatches(pool: AddressPool, namespace: string, labels: Readon
 export class IpAllocator {
   readonly #pools: readonly AddressPool[];
   readonly #byKey = new Map<string, Allocation>();
-  readonly #byIp = new Map<string, string>();
+  // Every address held, with the keys holding it (more than one only when they share it).
+  readonly #byIp = new Map<string, Set<string>>();
 
   constructor(pools: readonly AddressPool[]) {
     this.#pools = pools;
@@ -64,10 +77,16 @@ export class IpAllocator {
     return this.#byKey.get(key);
   }
 
-  /** The key holding `ip`, if any. */
+  /** The key holding `ip` (the first in order when several share it), if any. */
   ownerOf(ip: string): string | undefined {
+    return this.holdersOf(ip)[0];
+  }
+
+  /** Every key holding `ip`, sorted. */
+  holdersOf(ip: string): string[] {
     const parsed = parseIp(ip);
-    return parsed === undefined ? undefined : this.#byIp.get(formatIp(parsed.value, parsed.family));
+    const holders = parsed === undefined ? undefined : this.#byIp.get(formatIp(parsed.value, parsed.family));
+    return [...(holders ?? [])].sort();
   }
 
   /** Every allocation, sorted by key. */
@@ -80,8 +99,13 @@ export class IpAllocator {
    * many are allocated.
    */
   usage(): { readonly pool: string; readonly size: number; readonly allocated: number }[] {
+    // Addresses, not Services: a shared address counts once.
     const allocated = new Map<string, number>();
-    for (const a of this.#byKey.values()) allocated.set(a.pool, (allocated.get(a.pool) ?? 0) + 1);
+    for (const holders of this.#byIp.values()) {
+      const [first] = holders;
+      const pool = first === undefined ? undefined : this.#byKey.get(first)?.pool;
+      if (pool !== undefined) allocated.set(pool, (allocated.get(pool) ?? 0) + 1);
+    }
     return this.#pools.map((pool) => ({
       pool: pool.name,
       size: pool.ranges.reduce((sum, r) => sum + Number(r.last - r.first + 1n - (pool.avoidBuggyIPs ? buggyIn(r) : 0n)), 0),
@@ -100,9 +124,10 @@ export class IpAllocator {
   }
 
   /**
-   * The address for the Service: the requested one (if valid and free), else its sticky
-   * allocation, else a free address from its status, else the first free address of the first
-   * matching pool with room.
+   * The address for the Service: the requested one (if valid, and free or shareable), else its
+   * sticky allocation, else a free (or shareable) address from its status, else — with a sharing
+   * key — an address already shared under that key where its ports fit, else the first free
+   * address of the first matching pool with room.
    * @throws AllocationError naming the address or pool at fault; nothing changes then.
    */
   allocate(req: AllocationRequest): Allocation {
@@ -112,38 +137,48 @@ export class IpAllocator {
       const requested = parseIp(requestedText.trim());
       if (requested === undefined) throw new AllocationError('InvalidAddress', `requested load-balancer IP ${JSON.stringify(requestedText)} is not an IP address`);
       const ip = formatIp(requested.value, requested.family);
-      if (current?.ip === ip) return current;
       const pool = this.poolOf(requested);
       if (pool === undefined) throw new AllocationError('OutsidePools', `requested load-balancer IP ${ip} is not in any address pool`);
-      if (!poolMatches(pool, req.namespace, req.labels)) {
+      if (current?.ip !== ip && !poolMatches(pool, req.namespace, req.labels)) {
         throw new AllocationError('PoolMismatch', `requested load-balancer IP ${ip} is in pool ${JSON.stringify(pool.name)}, which does not serve this Service (namespace or label selector)`);
       }
-      const owner = this.#byIp.get(ip);
-      if (owner !== undefined && owner !== req.key) {
-        throw new AllocationError('Conflict', `requested load-balancer IP ${ip} (pool ${JSON.stringify(pool.name)}) is already allocated to Service ${owner}`);
-      }
-      return this.#assign(req.key, { ip, pool: pool.name });
+      const blocker = this.#blocker(ip, req);
+      if (blocker !== undefined) throw new AllocationError('Conflict', `requested load-balancer IP ${ip} (pool ${JSON.stringify(pool.name)}) is ${blocker}`);
+      return this.#assign(req.key, { ip, pool: pool.name }, req);
     }
-    // Sticky: once allocated, an address stays with the Service until it is released.
-    if (current !== undefined) return current;
+    // Sticky: once allocated, an address stays with the Service until it is released — unless it
+    // shares it and its ports (or key) no longer fit with the others', which it must resolve.
+    if (current !== undefined) {
+      const blocker = this.#blocker(current.ip, req);
+      if (blocker !== undefined) throw new AllocationError('Conflict', `load-balancer IP ${current.ip} (pool ${JSON.stringify(current.pool)}) is ${blocker}`);
+      return this.#assign(req.key, current, req);
+    }
     const adopted = this.adopt(req);
     if (adopted !== undefined) return adopted;
     const matching = this.#pools.filter((p) => poolMatches(p, req.namespace, req.labels));
     if (matching.length === 0) throw new AllocationError('NoMatchingPool', `no address pool serves namespace ${JSON.stringify(req.namespace)} with these labels`);
+    if (req.sharingKey !== undefined) {
+      for (const [ip, holders] of this.#byIp) {
+        const [first] = holders;
+        const pool = first === undefined ? undefined : this.#byKey.get(first)?.pool;
+        if (matching.some((p) => p.name === pool) && pool !== undefined && this.#blocker(ip, req) === undefined) return this.#assign(req.key, { ip, pool }, req);
+      }
+    }
     for (const pool of matching) {
       const ip = this.#firstFree(pool);
-      if (ip !== undefined) return this.#assign(req.key, { ip, pool: pool.name });
+      if (ip !== undefined) return this.#assign(req.key, { ip, pool: pool.name }, req);
     }
     throw new AllocationError('Exhausted', `address pool${matching.length > 1 ? 's' : ''} ${matching.map((p) => JSON.stringify(p.name)).join(', ')} ${matching.length > 1 ? 'are' : 'is'} exhausted`);
   }
 
   /**
    * Re-adopts the first of `req.previous` (the Service's status addresses) that is in a pool serving
-   * it and free; returns the allocation, or undefined (nothing changes) when none is. A Service that
-   * already holds an address keeps it. A status address held by another Service (or outside the
-   * pools) is not re-adopted: a fresh one is better than handing one address out twice.
+   * it and free (or shareable); returns the allocation, or undefined (nothing changes) when none is.
+   * A Service that already holds an address keeps it. A status address held by another Service
+   * that may not share it (or outside the pools) is not re-adopted: a fresh one is better than
+   * handing one address out twice.
    */
-  adopt(req: Pick<AllocationRequest, 'key' | 'namespace' | 'labels' | 'previous'>): Allocation | undefined {
+  adopt(req: Pick<AllocationRequest, 'key' | 'namespace' | 'labels' | 'previous' | 'sharingKey' | 'ports'>): Allocation | undefined {
     const current = this.#byKey.get(req.key);
     if (current !== undefined) return current;
     const matching = this.#pools.filter((p) => poolMatches(p, req.namespace, req.labels));
@@ -152,7 +187,7 @@ export class IpAllocator {
       if (previous === undefined) continue;
       const ip = formatIp(previous.value, previous.family);
       const pool = matching.find((p) => p.ranges.some((r) => rangeContains(r, previous)));
-      if (pool !== undefined && !this.#byIp.has(ip)) return this.#assign(req.key, { ip, pool: pool.name });
+      if (pool !== undefined && this.#blocker(ip, req) === undefined) return this.#assign(req.key, { ip, pool: pool.name }, req);
     }
     return undefined;
   }
@@ -162,7 +197,7 @@ export class IpAllocator {
     const current = this.#byKey.get(key);
     if (current === undefined) return false;
     this.#byKey.delete(key);
-    this.#byIp.delete(current.ip);
+    this.#unhold(current.ip, key);
     return true;
   }
 
@@ -171,7 +206,7 @@ export class IpAllocator {
    * every pool, or already held are skipped and returned with the reason, so a hand-edited file
    * can never make the allocator hand out an address twice.
    */
-  restore(entries: Iterable<readonly [string, { readonly ip: string }]>): { key: string; reason: string }[] {
+  restore(entries: Iterable<readonly [string, { readonly ip: string; readonly sharingKey?: string | undefined; readonly ports?: readonly string[] | undefined }]>): { key: string; reason: string }[] {
     const rejected: { key: string; reason: string }[] = [];
     for (const [key, entry] of entries) {
       const parsed = parseIp(entry.ip);
@@ -181,21 +216,54 @@ export class IpAllocator {
       }
       const ip = formatIp(parsed.value, parsed.family);
       const pool = this.poolOf(parsed);
-      const owner = this.#byIp.get(ip);
+      const sharing = { key, sharingKey: entry.sharingKey, ports: entry.ports };
+      const blocker = this.#blocker(ip, sharing);
       if (pool === undefined) rejected.push({ key, reason: `${ip} is not in any address pool` });
-      else if (owner !== undefined && owner !== key) rejected.push({ key, reason: `${ip} is already allocated to ${owner}` });
+      else if (blocker !== undefined) rejected.push({ key, reason: `${ip} is ${blocker}` });
       else if (this.#byKey.has(key) && this.#byKey.get(key)?.ip !== ip) rejected.push({ key, reason: `${key} already holds another address` });
-      else this.#assign(key, { ip, pool: pool.name });
+      else this.#assign(key, { ip, pool: pool.name }, sharing);
     }
     return rejected;
   }
 
-  #assign(key: string, allocation: Allocation): Allocation {
+  /**
+   * Why `req.key` may not hold `ip` beside its current holders, or undefined when it may: the
+   * address is free (or only its own), or every other holder shares it under the same key and
+   * uses none of its ports.
+   */
+  #blocker(ip: string, req: Pick<AllocationRequest, 'key' | 'sharingKey' | 'ports'>): string | undefined {
+    const others = [...(this.#byIp.get(ip) ?? [])].filter((k) => k !== req.key).sort();
+    if (others.length === 0) return undefined;
+    const ports = new Set(req.ports ?? []);
+    for (const other of others) {
+      const held = this.#byKey.get(other);
+      if (req.sharingKey === undefined || held?.sharingKey !== req.sharingKey) return `already allocated to Service ${other}`;
+      const collision = (held.ports ?? []).find((p) => ports.has(p));
+      if (collision !== undefined) return `shared with Service ${other}, which uses ${collision} too`;
+    }
+    return undefined;
+  }
+
+  #assign(key: string, at: Pick<Allocation, 'ip' | 'pool'>, sharing: Pick<AllocationRequest, 'sharingKey' | 'ports'>): Allocation {
+    const allocation: Allocation = {
+      ip: at.ip,
+      pool: at.pool,
+      ...(sharing.sharingKey !== undefined && { sharingKey: sharing.sharingKey }),
+      ...(sharing.sharingKey !== undefined && sharing.ports !== undefined && { ports: [...sharing.ports] }),
+    };
     const current = this.#byKey.get(key);
-    if (current !== undefined) this.#byIp.delete(current.ip);
+    if (current !== undefined) this.#unhold(current.ip, key);
     this.#byKey.set(key, allocation);
-    this.#byIp.set(allocation.ip, key);
+    const holders = this.#byIp.get(allocation.ip) ?? new Set<string>();
+    holders.add(key);
+    this.#byIp.set(allocation.ip, holders);
     return allocation;
+  }
+
+  #unhold(ip: string, key: string): void {
+    const holders = this.#byIp.get(ip);
+    holders?.delete(key);
+    if (holders?.size === 0) this.#byIp.delete(ip);
   }
 
   #firstFree(pool: AddressPool): string | undefined {

@@ -473,6 +473,38 @@ describe('LocalLoadBalancer data plane', () => {
     assert.match(after, /outrigger_local_pool_allocated_addresses\{pool="test"\} 1/);
   });
 
+  it('Services with one allow-shared-ip key share an address, each serving its own ports, and keep it across a restart', async () => {
+    const tcp = await tcpBackends();
+    const udpPort = await udpBackends();
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-local-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const stateFile = join(dir, 'state.json');
+    const shared = (name: string, ports: { port: number; nodePort: number; protocol?: 'TCP' | 'UDP' }[], key = 'front'): Service =>
+      service(name, ports, {}, { metadata: { namespace: 'default', name, annotations: { 'outrigger.io/allow-shared-ip': key } } });
+    const web = shared('web', [{ port: 8080, nodePort: tcp.port }]);
+    const dns = shared('dns', [{ port: 8080, nodePort: udpPort, protocol: 'UDP' }, { port: 9090, nodePort: tcp.port }]);
+    const clash = shared('clash', [{ port: 9090, nodePort: tcp.port }]);
+    const first = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    const lb = first.provider.loadBalancer();
+    const ip = (await lb.ensureLoadBalancer('kubernetes', web, [node('n1', N1)])).ingress[0]?.ip ?? '';
+    assert.equal((await lb.ensureLoadBalancer('kubernetes', dns, [node('n1', N1)])).ingress[0]?.ip, ip);
+    assert.notEqual((await lb.ensureLoadBalancer('kubernetes', clash, [node('n1', N1)])).ingress[0]?.ip, ip, 'TCP/9090 is taken on the shared address');
+    assert.equal(await askOnce(ip, 8080), 'n1');
+    assert.equal(await askOnce(ip, 9090), 'n1');
+    assert.equal(await (await udpAsk(ip, 8080)).ask(), 'n1');
+    await first.provider.shutdown();
+
+    // Restarted: both sharers get the address back from the state file, whatever the order.
+    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    assert.equal((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', dns, [node('n1', N1)])).ingress[0]?.ip, ip);
+    assert.equal((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', web, [node('n1', N1)])).ingress[0]?.ip, ip);
+    assert.equal(await askOnce(ip, 8080), 'n1');
+    // Deleting one sharer leaves the other serving on the address.
+    await second.provider.loadBalancer().ensureLoadBalancerDeleted('kubernetes', dns);
+    assert.equal(await askOnce(ip, 8080), 'n1');
+    assert.deepEqual(second.provider.localLoadBalancer.allocator.holdersOf(ip), ['default/web']);
+  });
+
   it('a port bound by another process is an error naming it, and other Services keep working', async () => {
     const tcp = await tcpBackends();
     const squatter = createServer();
@@ -558,6 +590,11 @@ describe('LocalLoadBalancer data plane', () => {
     // Another implementation's Service (loadBalancerClass) and a ClusterIP one are not ours to adopt.
     await withStatus('other-class', '127.0.77.3', { loadBalancerClass: 'example.com/other' });
     await withStatus('cluster-ip', '127.0.77.4', { type: 'ClusterIP' });
+    // Two sharers of one address (disjoint ports) both keep it.
+    for (const [name, port] of [['share-a', 80], ['share-b', 81]] as const) {
+      await admin.services.create(service(name, [{ port, nodePort: tcp.port }], {}, { metadata: { namespace: 'default', name, annotations: { 'outrigger.io/allow-shared-ip': 'k' } } }));
+      await admin.services.patchStatus({ namespace: 'default', name }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '127.0.77.5' }] } } } });
+    }
     await admin.services.create(service('newcomer', [{ port: 8080, nodePort: tcp.port }]));
 
     const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
@@ -566,7 +603,7 @@ describe('LocalLoadBalancer data plane', () => {
     cleanups.push(() => provider.shutdown());
     assert.deepEqual(
       provider.localLoadBalancer.allocator.entries().map(([key, a]) => [key, a.ip]),
-      [['default/a', '127.0.77.0'], ['default/c', '127.0.77.1'], ['default/older', '127.0.77.2']],
+      [['default/a', '127.0.77.0'], ['default/c', '127.0.77.1'], ['default/older', '127.0.77.2'], ['default/share-a', '127.0.77.5'], ['default/share-b', '127.0.77.5']],
     );
     const lb = provider.loadBalancer();
     // The newest Service is ensured first, as the controller's queue may well order it.

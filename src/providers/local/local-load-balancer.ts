@@ -12,6 +12,7 @@ import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
 import { parseIp } from './ip-address.js';
 import { AllocationError, IpAllocator } from './ip-allocator.js';
+import type { Allocation } from './ip-allocator.js';
 import type { LocalConfig } from './local-config.js';
 import type { LocalMetricsSource } from './local-metrics.js';
 import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
@@ -22,6 +23,12 @@ import { StateFile } from './state-file.js';
 
 /** Annotation requesting specific addresses (comma-separated; the first is used). */
 export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
+
+/**
+ * Annotation with a sharing key: Services carrying the same key may share one address when
+ * their ports (protocol and number) do not collide, as MetalLB's `allow-shared-ip`.
+ */
+export const SHARED_IP_ANNOTATION = 'outrigger.io/allow-shared-ip';
 
 // Upstream's default ClientIP affinity timeout (core/v1 DefaultClientIPServiceAffinitySeconds).
 const DEFAULT_AFFINITY_SECONDS = 10_800;
@@ -135,6 +142,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         namespace: service.metadata?.namespace ?? 'default',
         labels: service.metadata?.labels,
         previous: statusAddresses(service),
+        ...sharingOf(service),
       });
       if (allocation !== undefined) adopted.push(key);
     }
@@ -187,6 +195,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         labels: service.metadata?.labels,
         requested,
         previous: statusAddresses(service),
+        ...sharingOf(service),
       });
     } catch (err) {
       if (err instanceof AllocationError && err.code === 'Exhausted') {
@@ -195,7 +204,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       }
       throw err;
     }
-    if (before?.ip !== allocation.ip) await this.#persist();
+    if (!sameAllocation(before, allocation)) await this.#persist();
     let plane = this.#planes.get(key);
     if (plane !== undefined && plane.address !== allocation.ip) {
       // The requested address changed: a new address needs new sockets.
@@ -256,6 +265,17 @@ export class LocalLoadBalancer implements LoadBalancer {
   async #persist(): Promise<void> {
     await this.#state?.save(this.#allocator.entries());
   }
+}
+
+/** The Service's sharing key (blank = none) and the `PROTOCOL/port` of its ports. */
+function sharingOf(service: Readonly<Service>): { sharingKey?: string; ports: string[] } {
+  const key = service.metadata?.annotations?.[SHARED_IP_ANNOTATION]?.trim() ?? '';
+  const ports = (service.spec?.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`);
+  return key === '' ? { ports } : { sharingKey: key, ports };
+}
+
+function sameAllocation(a: Allocation | undefined, b: Allocation): boolean {
+  return a !== undefined && a.ip === b.ip && a.pool === b.pool && a.sharingKey === b.sharingKey && (a.ports ?? []).join(',') === (b.ports ?? []).join(',');
 }
 
 function statusAddresses(service: Readonly<Service>): string[] {

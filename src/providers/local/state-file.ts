@@ -55,8 +55,12 @@ export class StateFile {
     }
     const out = new Map<string, Allocation>();
     for (const [key, value] of Object.entries(allocations)) {
-      const { ip, pool } = (value ?? {}) as { ip?: unknown; pool?: unknown };
-      if (typeof ip === 'string' && typeof pool === 'string') out.set(key, { ip, pool });
+      const { ip, pool, sharingKey, ports } = (value ?? {}) as { ip?: unknown; pool?: unknown; sharingKey?: unknown; ports?: unknown };
+      if (typeof ip !== 'string' || typeof pool !== 'string') continue;
+      // A shared address keeps its key and ports, so a restart can tell who may share it.
+      const shared = typeof sharingKey === 'string' && sharingKey !== '';
+      const portList = Array.isArray(ports) && ports.every((p) => typeof p === 'string') ? ports : undefined;
+      out.set(key, { ip, pool, ...(shared && { sharingKey }), ...(shared && portList !== undefined && { ports: portList }) });
     }
     return out;
   }
