@@ -44,6 +44,7 @@ export class HealthChecker {
   readonly #inFlight = new Set<AbortController>();
   #timer: Timer | undefined;
   #running = false;
+  #round: Promise<void> | undefined;
 
   constructor(options: HealthCheckerOptions) {
     this.#clock = options.clock;
@@ -67,12 +68,12 @@ export class HealthChecker {
     for (const [node, health] of next) this.#nodes.set(node, health);
   }
 
-  /** Whether `node` is in rotation (unknown nodes and disabled checks: yes). */
   /** Every probed node and whether it is in rotation (all are while checks are disabled). */
   states(): { readonly node: string; readonly healthy: boolean }[] {
     return [...this.#nodes.values()].map((h) => ({ node: h.target.node, healthy: this.isHealthy(h.target.node) }));
   }
 
+  /** Whether `node` is in rotation (unknown nodes and disabled checks: yes). */
   isHealthy(node: string): boolean {
     return !this.#settings.enabled || (this.#nodes.get(node)?.healthy ?? true);
   }
@@ -104,11 +105,21 @@ export class HealthChecker {
     );
   }
 
+  /**
+   * Resolves once no scheduled probe round is running (and the next one is scheduled): what a
+   * test on the virtual clock awaits after advancing it, since a round is real HTTP.
+   */
+  settled(): Promise<void> {
+    return this.#round ?? Promise.resolve();
+  }
+
   #schedule(): void {
     this.#timer = this.#clock.setTimer(this.#settings.intervalMs, () => {
-      void this.probeAll().finally(() => {
+      const round = this.probeAll().finally(() => {
+        if (this.#round === round) this.#round = undefined;
         if (this.#running) this.#schedule();
       });
+      this.#round = round;
     });
   }
 

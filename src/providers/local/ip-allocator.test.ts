@@ -40,6 +40,9 @@ describe('IpAllocator', () => {
       { pool: 'a', size: 518, allocated: 2 },
       { pool: 'b', size: 512, allocated: 0 },
     ]);
+    // An avoided address asked for by name is held, and then counted in the size too.
+    alloc.allocate({ key: 'x/three', namespace: 'x', requested: ['127.0.10.0'] });
+    assert.deepEqual(alloc.usage()[0], { pool: 'a', size: 519, allocated: 3 });
   });
 
   it('hands out the first free address of the first matching pool and keeps it (sticky)', () => {
@@ -122,6 +125,15 @@ describe('IpAllocator', () => {
     // A sharer whose ports come to collide keeps its address but is told why it cannot serve them.
     assert.equal(code(() => a.allocate(req('ntp', ['UDP/123', 'UDP/53'], 'front'))), `Conflict: load-balancer IP ${web.ip} (pool "shared") is shared with Service dev/dns, which uses UDP/53 too`);
     assert.equal(a.get('dev/ntp')?.ip, web.ip);
+    // A sharer that loses its key keeps the address and is told how to move.
+    assert.equal(
+      code(() => a.allocate(req('ntp', ['UDP/123']))),
+      `Conflict: load-balancer IP ${web.ip} (pool "shared") is shared with Service dev/dns under key "front", which this Service no longer carries (outrigger.io/allow-shared-ip): put the key back, or request another address (outrigger.io/load-balancer-ips)`,
+    );
+    const moved = a.allocate(req('ntp', ['UDP/123'], undefined, '127.0.20.7'));
+    assert.equal(moved.ip, '127.0.20.7');
+    assert.deepEqual(a.holdersOf(web.ip), ['dev/dns', 'dev/web']);
+    assert.equal(a.allocate(req('ntp', ['UDP/123'], 'front', web.ip)).ip, web.ip);
     // Released one by one, the address stays with the others until the last lets go.
     a.release('dev/web');
     a.release('dev/dns');
@@ -137,10 +149,14 @@ describe('IpAllocator', () => {
       ['dev/b', { ip: '127.0.11.254', sharingKey: 'k', ports: ['TCP/81'] }],
       ['dev/c', { ip: '127.0.11.254', sharingKey: 'k', ports: ['TCP/80'] }],
       ['dev/d', { ip: '127.0.11.254' }],
+      // A sharer without recorded ports (hand-edited): kept, but nothing may join beside it.
+      ['dev/e', { ip: '127.0.12.1', sharingKey: 'k' }],
+      ['dev/f', { ip: '127.0.12.1', sharingKey: 'k', ports: ['TCP/1'] }],
     ]);
     assert.deepEqual(rejected, [
       { key: 'dev/c', reason: '127.0.11.254 is shared with Service dev/a, which uses TCP/80 too' },
       { key: 'dev/d', reason: '127.0.11.254 is already allocated to Service dev/a' },
+      { key: 'dev/f', reason: '127.0.12.1 is shared with Service dev/e, whose ports are not known' },
     ]);
     assert.deepEqual(a.holdersOf('127.0.11.254'), ['dev/a', 'dev/b']);
   });

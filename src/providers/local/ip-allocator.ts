@@ -95,8 +95,8 @@ export class IpAllocator {
   }
 
   /**
-   * Per pool: how many addresses it can hand out (without the `.0`/`.255` ones it avoids) and how
-   * many are allocated.
+   * Per pool: how many addresses it can hand out (without the `.0`/`.255` ones it avoids, unless
+   * one is held because a Service asked for it) and how many are allocated (a shared one once).
    */
   usage(): { readonly pool: string; readonly size: number; readonly allocated: number }[] {
     // Addresses, not Services: a shared address counts once.
@@ -106,9 +106,17 @@ export class IpAllocator {
       const pool = first === undefined ? undefined : this.#byKey.get(first)?.pool;
       if (pool !== undefined) allocated.set(pool, (allocated.get(pool) ?? 0) + 1);
     }
+    // An avoided address can still be held when a Service asked for it by name: then it counts.
+    const heldAvoided = new Map<string, number>();
+    for (const [ip, holders] of this.#byIp) {
+      const [first] = holders;
+      const pool = this.#pools.find((p) => p.name === (first === undefined ? undefined : this.#byKey.get(first)?.pool));
+      const parsed = parseIp(ip);
+      if (pool?.avoidBuggyIPs === true && parsed !== undefined && isBuggyIp(parsed)) heldAvoided.set(pool.name, (heldAvoided.get(pool.name) ?? 0) + 1);
+    }
     return this.#pools.map((pool) => ({
       pool: pool.name,
-      size: pool.ranges.reduce((sum, r) => sum + Number(r.last - r.first + 1n - (pool.avoidBuggyIPs ? buggyIn(r) : 0n)), 0),
+      size: pool.ranges.reduce((sum, r) => sum + Number(r.last - r.first + 1n - (pool.avoidBuggyIPs ? buggyIn(r) : 0n)), 0) + (heldAvoided.get(pool.name) ?? 0),
       allocated: allocated.get(pool.name) ?? 0,
     }));
   }
@@ -235,10 +243,20 @@ export class IpAllocator {
     const others = [...(this.#byIp.get(ip) ?? [])].filter((k) => k !== req.key).sort();
     if (others.length === 0) return undefined;
     const ports = new Set(req.ports ?? []);
+    const holdsIt = this.#byKey.get(req.key)?.ip === ip;
     for (const other of others) {
       const held = this.#byKey.get(other);
-      if (req.sharingKey === undefined || held?.sharingKey !== req.sharingKey) return `already allocated to Service ${other}`;
-      const collision = (held.ports ?? []).find((p) => ports.has(p));
+      if (req.sharingKey === undefined || held?.sharingKey !== req.sharingKey) {
+        // A sharer whose key went away (or changed) still holds the address with the others: say
+        // so, and how to move it, rather than that someone else has its own address.
+        if (holdsIt && held?.sharingKey !== undefined) {
+          return `shared with Service ${other} under key ${JSON.stringify(held.sharingKey)}, which this Service no longer carries (outrigger.io/allow-shared-ip): put the key back, or request another address (outrigger.io/load-balancer-ips)`;
+        }
+        return `already allocated to Service ${other}`;
+      }
+      // Ports not recorded (a hand-edited state file): nothing is known to fit beside it.
+      if (held.ports === undefined) return `shared with Service ${other}, whose ports are not known`;
+      const collision = held.ports.find((p) => ports.has(p));
       if (collision !== undefined) return `shared with Service ${other}, which uses ${collision} too`;
     }
     return undefined;

@@ -317,12 +317,16 @@ describe('LocalLoadBalancer data plane', () => {
     healthy.set('n2', false);
     let next = changed();
     await clock.advance(1000);
+    // The round is real HTTP: it must finish (and schedule the next) before the clock moves on.
+    await provider.localLoadBalancer.dataPlane('default/web')?.health.settled();
     await next;
     assert.deepEqual(changes, [{ node: 'n2', healthy: false }]);
     for (let i = 0; i < 4; i++) assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
     healthy.set('n2', true);
     next = changed();
     await clock.advance(1000);
+    // The round is real HTTP: it must finish (and schedule the next) before the clock moves on.
+    await provider.localLoadBalancer.dataPlane('default/web')?.health.settled();
     await next;
     const answers = new Set<string>();
     for (let i = 0; i < 4; i++) answers.add(await askOnce('127.0.77.0', 8080));
@@ -360,6 +364,8 @@ describe('LocalLoadBalancer data plane', () => {
     await lb.ensureLoadBalancer('kubernetes', local, [node('n1', N1), node('n2', N2)]);
     let next = changed();
     await clock.advance(1000);
+    // The round is real HTTP: it must finish (and schedule the next) before the clock moves on.
+    await provider.localLoadBalancer.dataPlane('default/web')?.health.settled();
     await next;
     assert.deepEqual(changes, ['n2=down']);
     for (let i = 0; i < 4; i++) assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
@@ -367,6 +373,8 @@ describe('LocalLoadBalancer data plane', () => {
     next = changed();
     await lb.ensureLoadBalancer('kubernetes', service('web', [{ port: 8080, nodePort: tcp.port }], { externalTrafficPolicy: 'Cluster' }), [node('n1', N1), node('n2', N2)]);
     await clock.advance(1000);
+    // The round is real HTTP: it must finish (and schedule the next) before the clock moves on.
+    await provider.localLoadBalancer.dataPlane('default/web')?.health.settled();
     await next;
     assert.deepEqual(changes, ['n2=down', 'n2=up']);
     const answers = new Set<string>();
@@ -390,6 +398,8 @@ describe('LocalLoadBalancer data plane', () => {
     const closed = new Promise<void>((r) => established.socket.once('close', () => r()));
     await clock.advance(1000);
     await closed;
+    // The node side closes in its own event; bounded turns, no timing.
+    for (let turn = 0; turn < 100_000 && tcp.sockets.size > 0; turn++) await new Promise((r) => setImmediate(r));
     assert.equal(tcp.sockets.size, 0, 'the node side is closed too');
   });
 
@@ -496,6 +506,9 @@ describe('LocalLoadBalancer data plane', () => {
 
     // Restarted: both sharers get the address back from the state file, whatever the order.
     const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    assert.deepEqual(second.provider.localLoadBalancer.allocator.holdersOf(ip), ['default/dns', 'default/web'], 'restored from the state file before any ensure');
+    // A Service without the key ensured first does not get the shared address.
+    assert.notEqual((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service('plain', [{ port: 7070, nodePort: tcp.port }]), [node('n1', N1)])).ingress[0]?.ip, ip);
     assert.equal((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', dns, [node('n1', N1)])).ingress[0]?.ip, ip);
     assert.equal((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', web, [node('n1', N1)])).ingress[0]?.ip, ip);
     assert.equal(await askOnce(ip, 8080), 'n1');

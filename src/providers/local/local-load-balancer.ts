@@ -5,8 +5,8 @@
  * @module
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
-import { LOAD_BALANCER_CLEANUP_FINALIZER } from '../../cloud/constants.js';
 import { RetryError } from '../../cloud/errors.js';
+import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../controllers/service/service-predicates.js';
 import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
@@ -283,13 +283,12 @@ function statusAddresses(service: Readonly<Service>): string[] {
 }
 
 /**
- * Whether the service controller hands `service` to this provider: type LoadBalancer without a
- * `loadBalancerClass` (another implementation owns those), or still holding the cleanup
- * finalizer (its load balancer exists until the controller deletes it).
+ * Whether the service controller hands `service` to this provider — the controller's own
+ * predicates: it wants a load balancer (type LoadBalancer, no `loadBalancerClass`), or it still
+ * holds the cleanup finalizer (its load balancer exists until the controller deletes it).
  */
 function servedHere(service: Readonly<Service>): boolean {
-  if (service.metadata?.finalizers?.includes(LOAD_BALANCER_CLEANUP_FINALIZER) === true) return true;
-  return service.spec?.type === 'LoadBalancer' && (service.spec.loadBalancerClass ?? '') === '';
+  return wantsLoadBalancer(service) || hasLoadBalancerFinalizer(service);
 }
 
 function portsOf(service: Readonly<Service>): DataPlanePort[] {

@@ -78,14 +78,17 @@ export class LocalCloudProvider implements CloudProvider {
    * address when it is ensured, and only a brand-new Service synced first could take one.
    */
   async #adoptFromCluster(ctx: ProviderInitContext): Promise<void> {
+    let services;
     try {
-      const list = await ctx.clientBuilder.client('service-controller').services.list({ signal: ctx.signal });
-      const adopted = await this.#lb.adoptFromStatus(list.items);
-      if (adopted.length > 0) this.#logger.info('Re-adopted load-balancer addresses from Service status', { services: adopted.length });
+      services = (await ctx.clientBuilder.client('service-controller').services.list({ signal: ctx.signal })).items;
     } catch (err) {
       ctx.signal.throwIfAborted();
       this.#logger.error(err, 'Could not list Services to re-adopt their addresses; each is re-adopted when it is ensured');
+      return;
     }
+    // A failure to save the claims is the state file's problem, not the list's: it propagates.
+    const adopted = await this.#lb.adoptFromStatus(services);
+    if (adopted.length > 0) this.#logger.info('Re-adopted load-balancer addresses from Service status', { services: adopted.length });
   }
 
   /** Closes every listener now (what aborting the initialise signal does). */

@@ -251,10 +251,10 @@ export class TcpListener {
     upstream.once('end', () => finish(client));
     // An error or reset on one side resets the other; a clean close only ends it (the FIN is
     // already passed on, so this is a no-op unless it has not happened yet).
-    client.once('close', (hadError) => (hadError ? reset(upstream) : finish(upstream)));
+    client.once('close', (hadError) => (hadError ? abort(upstream) : finish(upstream)));
     upstream.once('close', (hadError) => {
       this.#picker.release(backend);
-      if (hadError) reset(client);
+      if (hadError) abort(client);
       else finish(client);
     });
   }
@@ -289,16 +289,13 @@ function finish(socket: Socket): void {
 }
 
 /**
- * Closes a socket now: with a reset when it is open, plainly when it is not (resetAndDestroy on
- * an ended or still-connecting socket waits for events that may never come, keeping it alive).
+ * Closes a socket now, and so that its peer cannot take a cut-off stream for a complete one: with
+ * a TCP reset, unless nothing is left to say (the socket ended with nothing queued: the FIN is
+ * the truth) or it is still connecting. resetAndDestroy on those waits for events that may never
+ * come (connecting), or fails with EINVAL and leaks the handle when the shutdown is under way.
  */
 function abort(socket: Socket): void {
   if (socket.destroyed) return;
-  if (socket.connecting || socket.writableEnded) socket.destroy();
+  if (socket.connecting || (socket.writableEnded && socket.writableLength === 0)) socket.destroy();
   else socket.resetAndDestroy();
-}
-
-/** Aborts a socket with a TCP reset, so that the peer sees the failure as it happened here. */
-function reset(socket: Socket): void {
-  if (!socket.destroyed) socket.resetAndDestroy();
 }
