@@ -99,20 +99,16 @@ export class IpAllocator {
    * one is held because a Service asked for it) and how many are allocated (a shared one once).
    */
   usage(): { readonly pool: string; readonly size: number; readonly allocated: number }[] {
-    // Addresses, not Services: a shared address counts once.
+    // Addresses, not Services: a shared address counts once. An avoided address can still be
+    // held when a Service asked for it by name: then it counts in the size too.
     const allocated = new Map<string, number>();
-    for (const holders of this.#byIp.values()) {
-      const [first] = holders;
-      const pool = first === undefined ? undefined : this.#byKey.get(first)?.pool;
-      if (pool !== undefined) allocated.set(pool, (allocated.get(pool) ?? 0) + 1);
-    }
-    // An avoided address can still be held when a Service asked for it by name: then it counts.
     const heldAvoided = new Map<string, number>();
     for (const [ip, holders] of this.#byIp) {
-      const [first] = holders;
-      const pool = this.#pools.find((p) => p.name === (first === undefined ? undefined : this.#byKey.get(first)?.pool));
+      const pool = this.#poolOfHeld(holders);
+      if (pool === undefined) continue;
+      allocated.set(pool.name, (allocated.get(pool.name) ?? 0) + 1);
       const parsed = parseIp(ip);
-      if (pool?.avoidBuggyIPs === true && parsed !== undefined && isBuggyIp(parsed)) heldAvoided.set(pool.name, (heldAvoided.get(pool.name) ?? 0) + 1);
+      if (pool.avoidBuggyIPs && parsed !== undefined && isBuggyIp(parsed)) heldAvoided.set(pool.name, (heldAvoided.get(pool.name) ?? 0) + 1);
     }
     return this.#pools.map((pool) => ({
       pool: pool.name,
@@ -167,9 +163,8 @@ export class IpAllocator {
     if (matching.length === 0) throw new AllocationError('NoMatchingPool', `no address pool serves namespace ${JSON.stringify(req.namespace)} with these labels`);
     if (req.sharingKey !== undefined) {
       for (const [ip, holders] of this.#byIp) {
-        const [first] = holders;
-        const pool = first === undefined ? undefined : this.#byKey.get(first)?.pool;
-        if (matching.some((p) => p.name === pool) && pool !== undefined && this.#blocker(ip, req) === undefined) return this.#assign(req.key, { ip, pool }, req);
+        const pool = this.#poolOfHeld(holders);
+        if (pool !== undefined && matching.includes(pool) && this.#blocker(ip, req) === undefined) return this.#assign(req.key, { ip, pool: pool.name }, req);
       }
     }
     for (const pool of matching) {
@@ -276,6 +271,13 @@ export class IpAllocator {
     holders.add(key);
     this.#byIp.set(allocation.ip, holders);
     return allocation;
+  }
+
+  /** The pool of a held address (every holder of one address holds it from the same pool). */
+  #poolOfHeld(holders: ReadonlySet<string>): AddressPool | undefined {
+    const [first] = holders;
+    const name = first === undefined ? undefined : this.#byKey.get(first)?.pool;
+    return this.#pools.find((p) => p.name === name);
   }
 
   #unhold(ip: string, key: string): void {
