@@ -21,7 +21,7 @@ export type { FaultInjector, FaultSpec, RequestCount, SimulatedApiServerOptions,
 export { MemoryLogSink } from './log/logger.js';
 export { HttpApiServer, kubeconfigFor } from './kube/memory/http/index.js';
 export type { HttpApiServerOptions, HttpFaultAction, HttpFaultInjector, HttpFaultSpec, KubeconfigOptions, RecordedRequest } from './kube/memory/http/index.js';
-export { runKubeClientConformance } from './kube/conformance/index.js';
+export { runKubeClientConformance, simulatedConformanceServer } from './kube/conformance/index.js';
 export {
   FakeCloudProvider,
   FakeConfigError,
@@ -30,3 +30,16 @@ export {
   registerFakeProvider,
 } from './providers/fake/index.js';
 export type * from './providers/fake/index.js';
+export {
+  ADMIN_USER,
+  AUDIT_POLICY_YAML,
+  countBy,
+  findKubeBinaries,
+  KUBE_BIN_DIR_ENV,
+  parseAuditLog,
+  readAuditLog,
+  startKubeTestCluster,
+  WRITE_VERBS,
+} from './testing/kube-test-cluster/index.js';
+export type { ConformanceServer, KubeClientConformanceFixture, KubeClientConformanceOptions, ConformanceSkip } from './kube/conformance/index.js';
+export type { ApiResponse, AuditedWrite, KubeBinaries, KubeTestCluster, KubeTestClusterOptions, KubeTestUser } from './testing/kube-test-cluster/index.js';

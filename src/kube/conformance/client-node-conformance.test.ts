@@ -2,7 +2,7 @@ import { FakeClock } from '../clock.js';
 import { createKubeClient } from '../client-node/index.js';
 import { SimulatedApiServer } from '../memory/index.js';
 import { HttpApiServer } from '../memory/http/index.js';
-import { runKubeClientConformance } from './kube-client-conformance.js';
+import { runKubeClientConformance, simulatedConformanceServer } from './kube-client-conformance.js';
 
 // The client-node adapter, over real HTTP on loopback, against the simulated API's HTTP face.
 runKubeClientConformance({
@@ -16,7 +16,7 @@ runKubeClientConformance({
     });
     return {
       client,
-      server,
+      server: simulatedConformanceServer(server),
       close: async () => {
         client.close();
         await face.close();

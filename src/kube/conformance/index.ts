@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { KUBE_CLIENT_CONFORMANCE_CASES, runKubeClientConformance } from './kube-client-conformance.js';
-export type { ConformanceSkip, KubeClientConformanceFixture, KubeClientConformanceOptions } from './kube-client-conformance.js';
+export { KUBE_CLIENT_CONFORMANCE_CASES, runKubeClientConformance, simulatedConformanceServer } from './kube-client-conformance.js';
+export type { ConformanceServer, ConformanceSkip, KubeClientConformanceFixture, KubeClientConformanceOptions } from './kube-client-conformance.js';
