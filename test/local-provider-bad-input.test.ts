@@ -22,7 +22,8 @@ function lbService(name: string, o: { namespace?: string; loadBalancerIP?: strin
     metadata: { name, namespace: o.namespace ?? 'default', ...(o.annotations !== undefined && { annotations: o.annotations }) },
     spec: {
       type: 'LoadBalancer',
-      ports: [{ name: 'http', protocol: 'TCP', port: o.port ?? 8080, targetPort: 8080, nodePort: 30080 }],
+      // No nodePort: the API allocates a distinct one per Service, as kube-apiserver does.
+      ports: [{ name: 'http', protocol: 'TCP', port: o.port ?? 8080, targetPort: 8080 }],
       ...(o.loadBalancerIP !== undefined && { loadBalancerIP: o.loadBalancerIP }),
     },
   } as KubeObject;

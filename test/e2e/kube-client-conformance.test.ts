@@ -10,7 +10,8 @@ import type { KubeObject, ResourceType } from '../../src/kube/resources.js';
 import { NODES, SERVICES, LEASES, SERVICE_ACCOUNTS, defineResource } from '../../src/kube/resources.js';
 
 let started: Promise<KubeTestCluster> | undefined;
-const cluster = (): Promise<KubeTestCluster> => (started ??= startKubeTestCluster());
+// Leases bypass the watch cache so that etcd compaction is visible to a watch (the 410 case).
+const cluster = (): Promise<KubeTestCluster> => (started ??= startKubeTestCluster({ apiserverArgs: ['--watch-cache-sizes=leases.coordination.k8s.io#0'] }));
 after(async () => {
   if (started !== undefined) await (await started).stop();
 });
@@ -48,7 +49,12 @@ function realServer(c: KubeTestCluster, client: ClientNodeKubeClient, registered
       // Any consistent list reads etcd's current revision.
       return (await client.resource(CRDS).list({ limit: 1 })).metadata.resourceVersion ?? '';
     },
-    compact: () => c.compactEtcd(),
+    async compact(resourceVersion) {
+      // Lease watches go straight to etcd here (watch cache off for Leases), so etcd's
+      // compaction expires them; the watch cache would keep its own window whatever etcd retains.
+      await c.compactEtcd();
+      return resourceVersion;
+    },
     async authenticate(token) {
       const res = await c.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
       const status = (res.json as { status?: { authenticated?: boolean; user?: { username?: string } } }).status;

@@ -30,7 +30,8 @@ function node(name: string, extra: { labels?: Record<string, string>; taints?: s
 function lbService(name: string, extra: { spec?: Service['spec']; finalizers?: string[]; ingress?: Service['status'] } = {}): Service {
   return {
     metadata: { name, namespace: 'default', ...(extra.finalizers === undefined ? {} : { finalizers: extra.finalizers }) },
-    spec: { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: 80, nodePort: 30080 }], ...extra.spec },
+    // No nodePort: the API allocates one per Service, as kube-apiserver does.
+    spec: { type: 'LoadBalancer', ports: [{ name: 'http', protocol: 'TCP', port: 80 }], ...extra.spec },
     ...(extra.ingress === undefined ? {} : { status: extra.ingress }),
   };
 }

@@ -23,6 +23,7 @@ import { compileFilter } from './object-filter.js';
 import { ResourceStore } from './store.js';
 import type { ChangeType } from './store.js';
 import { validateObject, validateUpdate } from './validation.js';
+import { ServiceAllocations } from './service-allocations.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -107,6 +108,8 @@ export class ApiServerCore {
   readonly #newUid: () => string;
   readonly #random: () => number;
   readonly #entries = new Map<string, ResourceEntry>();
+  /** ClusterIPs and node ports, as the apiserver's Service REST storage allocates them. */
+  readonly #serviceAllocations = new ServiceAllocations();
   /** The global resourceVersion, shared by every resource as etcd's revision is; starts at 1 like etcd. */
   #rv = 1;
 
@@ -288,14 +291,21 @@ export class ApiServerCore {
     if (stored === undefined) throw this.#notFound(entry, name);
     const meta = metaOf(stored);
     const pre = options.preconditions;
+    // As kube-apiserver's rest.BeforeDelete: the conflict names the Kind, not the resource.
     if (pre?.uid !== undefined && pre.uid !== meta['uid']) {
-      throw this.#conflict(entry, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${str(meta['uid']) ?? ''}`);
+      throw apiErrors.conflict(
+        entry.type.kind,
+        entry.type.group,
+        name,
+        `the UID in the precondition (${pre.uid}) does not match the UID in record (${str(meta['uid']) ?? ''}). The object might have been deleted and then recreated`,
+      );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta['resourceVersion']) {
-      throw this.#conflict(
-        entry,
+      throw apiErrors.conflict(
+        entry.type.kind,
+        entry.type.group,
         name,
-        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${str(meta['resourceVersion']) ?? ''}`,
+        `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${str(meta['resourceVersion']) ?? ''}). The object might have been modified`,
       );
     }
     // propagationPolicy and gracePeriodSeconds have no effect: there is no garbage collector and
@@ -466,16 +476,19 @@ export class ApiServerCore {
     for (let attempt = 1; ; attempt++) {
       if (generate) meta['name'] = generateName.slice(0, MAX_GENERATE_NAME_BASE) + this.#randomSuffix();
       const name = str(meta['name']) ?? '';
-      const causes = validateObject(entry.type.group, entry.type.kind, body).errors;
+      const key = objectKeyString(namespace, name);
+      const causes = [...validateObject(entry.type.group, entry.type.kind, body).errors];
+      if (causes.length === 0 && isServiceEntry(entry)) causes.push(...this.#serviceAllocations.assign(key, body, undefined));
       if (causes.length > 0) throw this.#invalid(entry, name, causes);
       // As the etcd3 storage layer: a create must not carry a resourceVersion (a 500 upstream).
       if (requestRv !== '') throw apiErrors.internal('resourceVersion should not be set on objects to be created');
-      const key = objectKeyString(namespace, name);
       if (entry.store.get(key) !== undefined) {
         if (generate && attempt < GENERATE_NAME_ATTEMPTS) continue;
         throw apiErrors.alreadyExists(entry.type.resource, entry.type.group, name);
       }
-      return cloneJson(this.#write(entry, 'ADDED', key, body, undefined));
+      const written = this.#write(entry, 'ADDED', key, body, undefined);
+      if (isServiceEntry(entry)) this.#serviceAllocations.commit(key, written);
+      return cloneJson(written);
     }
   }
 
@@ -540,6 +553,7 @@ export class ApiServerCore {
       throw apiErrors.badRequest(`${entry.type.kind} cannot be decoded: ${result.typeErrors[0]?.message ?? ''}`);
     }
     const causes = [...result.errors, ...validateUpdate(entry.type.group, entry.type.kind, candidate, stored)];
+    if (causes.length === 0 && isServiceEntry(entry)) causes.push(...this.#serviceAllocations.assign(key, candidate, stored));
     if (causes.length > 0) throw this.#invalid(entry, name, causes);
 
     const generation = old['generation'];
@@ -553,11 +567,14 @@ export class ApiServerCore {
       return candidate;
     }
     if (jsonEqual(candidate, stored)) return cloneJson(stored); // no-op: no new resourceVersion, no event
-    return cloneJson(this.#write(entry, 'MODIFIED', key, candidate, stored));
+    const written = this.#write(entry, 'MODIFIED', key, candidate, stored);
+    if (isServiceEntry(entry)) this.#serviceAllocations.commit(key, written);
+    return cloneJson(written);
   }
 
   /** Deletes an object; the DELETED event carries its last state at the deletion's version, as etcd's watch. */
   #remove(entry: ResourceEntry, key: string, stored: JsonObject): number {
+    if (isServiceEntry(entry)) this.#serviceAllocations.release(key);
     const last = cloneJson(stored);
     this.#write(entry, 'DELETED', key, last, stored);
     return this.#rv;
@@ -577,4 +594,9 @@ export class ApiServerCore {
     entry.hub.dispatch(change);
     return object;
   }
+}
+
+/** Whether `entry` is core/v1 Services (the kind with allocated ClusterIPs and node ports). */
+function isServiceEntry(entry: ResourceEntry): boolean {
+  return entry.type.group === '' && entry.type.resource === 'services';
 }

@@ -356,8 +356,8 @@ describe('SimulatedApiServer: finalizers and delete', () => {
   });
 
   const preconditionCases = [
-    { name: 'uid precondition mismatch', preconditions: { uid: 'other' }, message: /Precondition failed: UID in precondition: other, UID in object meta: uid-1/ },
-    { name: 'resourceVersion precondition mismatch', preconditions: { resourceVersion: '1' }, message: /Precondition failed: ResourceVersion in precondition: 1, ResourceVersion in object meta: 2/ },
+    { name: 'uid precondition mismatch', preconditions: { uid: 'other' }, message: /^Operation cannot be fulfilled on Node "n": the UID in the precondition \(other\) does not match the UID in record \(uid-1\)\. The object might have been deleted and then recreated$/ },
+    { name: 'resourceVersion precondition mismatch', preconditions: { resourceVersion: '1' }, message: /^Operation cannot be fulfilled on Node "n": the ResourceVersion in the precondition \(1\) does not match the ResourceVersion in record \(2\)\. The object might have been modified$/ },
   ];
   for (const c of preconditionCases) {
     it(`answers 409 Conflict on a ${c.name}`, async () => {

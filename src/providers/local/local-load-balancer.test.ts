@@ -586,12 +586,12 @@ describe('LocalLoadBalancer data plane', () => {
   });
 
   it('a restart without a state file claims every status address before the first Service is ensured', async () => {
-    const tcp = await tcpBackends();
     const clock = new FakeClock();
     const server = new SimulatedApiServer({ clock });
     const admin = server.client();
+    // nodePort 0: the API allocates a distinct one per Service, as kube-apiserver does.
     const withStatus = async (name: string, ip: string, spec: Service['spec'] = {}): Promise<void> => {
-      await admin.services.create(service(name, [{ port: 8080, nodePort: tcp.port }], spec));
+      await admin.services.create(service(name, [{ port: 8080, nodePort: 0 }], spec));
       await admin.services.patchStatus({ namespace: 'default', name }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip }] } } } });
       await clock.advance(1000);
     };
@@ -605,10 +605,10 @@ describe('LocalLoadBalancer data plane', () => {
     await withStatus('cluster-ip', '127.0.77.4', { type: 'ClusterIP' });
     // Two sharers of one address (disjoint ports) both keep it.
     for (const [name, port] of [['share-a', 80], ['share-b', 81]] as const) {
-      await admin.services.create(service(name, [{ port, nodePort: tcp.port }], {}, { metadata: { namespace: 'default', name, annotations: { 'outrigger.io/allow-shared-ip': 'k' } } }));
+      await admin.services.create(service(name, [{ port, nodePort: 0 }], {}, { metadata: { namespace: 'default', name, annotations: { 'outrigger.io/allow-shared-ip': 'k' } } }));
       await admin.services.patchStatus({ namespace: 'default', name }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '127.0.77.5' }] } } } });
     }
-    await admin.services.create(service('newcomer', [{ port: 8080, nodePort: tcp.port }]));
+    await admin.services.create(service('newcomer', [{ port: 8080, nodePort: 0 }]));
 
     const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
     const provider = new LocalCloudProvider({ config, clock });
@@ -620,7 +620,7 @@ describe('LocalLoadBalancer data plane', () => {
     );
     const lb = provider.loadBalancer();
     // The newest Service is ensured first, as the controller's queue may well order it.
-    const newcomer = await lb.ensureLoadBalancer('kubernetes', service('newcomer', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
+    const newcomer = await lb.ensureLoadBalancer('kubernetes', await admin.services.get({ namespace: 'default', name: 'newcomer' }), [node('n1', N1)]);
     assert.equal(newcomer.ingress[0]?.ip, '127.0.77.3', 'the first address no Service of ours shows');
     const live = await admin.services.list();
     for (const name of ['c', 'a', 'older']) {

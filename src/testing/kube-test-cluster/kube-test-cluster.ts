@@ -78,7 +78,7 @@ export interface KubeTestCluster {
   auditedWrites(): Promise<AuditedWrite[]>;
   /** Writes so far counted by user agent. */
   writesByUserAgent(): Promise<Map<string, number>>;
-  /** Compacts etcd at its current revision, so watches from older resourceVersions get 410. */
+  /** Compacts etcd past every current resourceVersion, so a watch from any of them (uncached) gets 410. */
   compactEtcd(): Promise<void>;
   /** Stops both processes and removes the temp dir; safe to call twice. */
   stop(): Promise<void>;
@@ -293,10 +293,12 @@ export async function startKubeTestCluster(options: KubeTestClusterOptions = {})
         return countBy(await readAuditLog(auditLogPath), (w) => w.userAgent);
       },
       async compactEtcd() {
-        // etcd's JSON gateway: read the current revision, then compact to it.
-        const range = await etcdPost(etcdUrl, '/v3/kv/range', { key: Buffer.from('/').toString('base64') });
-        const revision = (range as { header?: { revision?: string } }).header?.revision;
-        if (revision === undefined) throw new Error(`etcd did not report a revision: ${JSON.stringify(range)}`);
+        // etcd keeps the revision it compacts at, so a watch from the one before still works:
+        // write a marker key first (a new revision), then compact at that revision, so every
+        // version any object carries is gone. Over etcd's JSON gateway.
+        const put = await etcdPost(etcdUrl, '/v3/kv/put', { key: Buffer.from('/outrigger-test/compaction-marker').toString('base64'), value: '' });
+        const revision = (put as { header?: { revision?: string } }).header?.revision;
+        if (revision === undefined) throw new Error(`etcd did not report a revision: ${JSON.stringify(put)}`);
         await etcdPost(etcdUrl, '/v3/kv/compaction', { revision, physical: true });
       },
       stop() {

@@ -1,0 +1,43 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimulatedApiServer } from './index.js';
+import { FakeClock } from '../clock.js';
+import type { Service } from '../resources.js';
+import { expectError } from '../conformance/assertions.js';
+
+const svc = (name: string, spec: NonNullable<Service['spec']>): Service => ({ metadata: { name, namespace: 'default' }, spec });
+
+describe('simulated API: Service ClusterIPs and node ports (as kube-apiserver allocates them)', () => {
+  it('gives a LoadBalancer Service a ClusterIP, a nodePort per port and, for ETP Local, a healthCheckNodePort', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    const a = await kube.services.create(svc('a', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }, { port: 443 }] }));
+    assert.equal(a.spec?.clusterIP, '10.96.0.10');
+    assert.deepEqual(a.spec?.clusterIPs, ['10.96.0.10']);
+    assert.deepEqual(a.spec?.ports?.map((p) => p.nodePort), [30000, 30001]);
+    assert.equal(a.spec?.healthCheckNodePort, 30002);
+    const b = await kube.services.create(svc('b', { type: 'ClusterIP', ports: [{ port: 80 }] }));
+    assert.equal(b.spec?.clusterIP, '10.96.0.11');
+    assert.equal(b.spec?.ports?.[0]?.nodePort, undefined, 'no node port for ClusterIP');
+    const c = await kube.services.create(svc('c', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false, ports: [{ port: 80 }] }));
+    assert.equal(c.spec?.ports?.[0]?.nodePort, undefined, 'allocateLoadBalancerNodePorts: false');
+  });
+
+  it('an update that omits them keeps the stored ones; a new port gets a new one', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    const a = await kube.services.create(svc('a', { type: 'LoadBalancer', ports: [{ port: 80 }] }));
+    const updated = await kube.services.update({ ...a, spec: { type: 'LoadBalancer', ports: [{ port: 80 }, { port: 81 }] } });
+    assert.equal(updated.spec?.clusterIP, a.spec?.clusterIP);
+    assert.deepEqual(updated.spec?.ports?.map((p) => p.nodePort), [30000, 30001]);
+  });
+
+  it('a node port or ClusterIP another Service holds is 422; deleting the holder frees it', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    await kube.services.create(svc('a', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ port: 80, nodePort: 30080 }] }));
+    const err = await expectError(kube.services.create(svc('b', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })), 422, 'Invalid');
+    assert.match(err.message, /spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is already allocated/);
+    await expectError(kube.services.create(svc('b', { clusterIP: '10.96.5.5', ports: [{ port: 80 }] })), 422, 'Invalid', /provided IP is already allocated/);
+    await kube.services.delete({ namespace: 'default', name: 'a' });
+    const b = await kube.services.create(svc('b', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ port: 80, nodePort: 30080 }] }));
+    assert.equal(b.spec?.ports?.[0]?.nodePort, 30080);
+  });
+});
