@@ -44,7 +44,7 @@ export interface LeaderElectorOptions {
   /** Interval between tries (default 2000). */
   retryPeriodMs?: number;
   /** On abort of the run signal while leading, hand the Lease back (empty holder, 1 s duration). */
-  releaseOnCancel?: boolean;
+  releaseOnCancel?: boolean | (() => boolean);
   clock: Clock;
   /** Uniform [0, 1) source for the acquire jitter. */
   random: () => number;
@@ -167,7 +167,7 @@ export class LeaderElector {
   readonly #leaseDurationMs: number;
   readonly #renewDeadlineMs: number;
   readonly #retryPeriodMs: number;
-  readonly #releaseOnCancel: boolean;
+  readonly #releaseOnCancel: () => boolean;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #log: Logger;
@@ -197,7 +197,8 @@ export class LeaderElector {
     this.#leaseDurationMs = leaseDurationMs;
     this.#renewDeadlineMs = renewDeadlineMs;
     this.#retryPeriodMs = retryPeriodMs;
-    this.#releaseOnCancel = o.releaseOnCancel ?? false;
+    const release = o.releaseOnCancel ?? false;
+    this.#releaseOnCancel = typeof release === 'function' ? release : () => release;
     this.#clock = o.clock;
     this.#random = o.random;
     this.#describe = `${o.namespace}/${o.name}`;
@@ -334,7 +335,7 @@ export class LeaderElector {
       this.#log.info('Stopped leading: run cancelled');
       // As client-go, release only a lease we still hold; only on cancel (never after a lost renew,
       // when another candidate may already hold it).
-      if (this.#releaseOnCancel) await this.#release();
+      if (this.#releaseOnCancel()) await this.#release();
     } else {
       this.#log.info('Failed to renew lease', { err: String(leading.signal.reason) });
     }

@@ -147,6 +147,37 @@ describe('runCloudControllerManager', () => {
       }
     });
 
+    it('hands the Lease back on shutdown once its controllers drained (empty holder), so a standby need not wait out the lease', async () => {
+      const api = new SimulatedApiServer();
+      const face = await HttpApiServer.start({ server: api });
+      const config = join(dir, 'release-kubeconfig');
+      await face.writeKubeconfig(config);
+      const stderr = new Capture();
+      const shutdown = new AbortController();
+      try {
+        const done = runCloudControllerManager({
+          argv: ['--cloud-provider=fake', '--cluster-cidr=10.244.0.0/16', `--kubeconfig=${config}`, '--secure-port=0', '--leader-elect-lease-duration=60s', '--leader-elect-renew-deadline=40s', '--leader-elect-retry-period=2s'],
+          registry: new ProviderRegistry(),
+          stdout: new Capture(),
+          stderr,
+          signal: shutdown.signal,
+          handleSignals: false,
+          env: {},
+        });
+        await stderr.waitFor(/"Started controller"/);
+        const held = await api.client().leases.get({ namespace: 'kube-system', name: 'cloud-controller-manager' });
+        assert.notEqual(held.spec?.holderIdentity ?? '', '');
+        shutdown.abort();
+        assert.equal(await done, 0, stderr.text);
+        const released = await api.client().leases.get({ namespace: 'kube-system', name: 'cloud-controller-manager' });
+        assert.equal(released.spec?.holderIdentity ?? '', '');
+        assert.equal(released.spec?.leaseDurationSeconds, 1);
+        assert.match(stderr.text, /"Released lease"/);
+      } finally {
+        await face.close();
+      }
+    });
+
     it('with --use-service-account-credentials, each controller writes with its own service-account token while informers keep the root credentials', async () => {
       const sim = new SimulatedApiServer();
       const face = await HttpApiServer.start({ server: sim, token: 'root-token' });
