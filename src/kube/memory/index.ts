@@ -14,6 +14,10 @@
  *   Service type/ports/load-balancer status, Lease durations (422 with field causes; wrong JSON
  *   types are 400 as decode errors in bodies, 422 in patch results); defaults Service
  *   `spec.type` ClusterIP, port protocol TCP and LoadBalancer ingress `ipMode` VIP;
+ * - Service ClusterIPs (10.96.0.0/16) and node ports (30000–32767, plus `healthCheckNodePort` for
+ *   `externalTrafficPolicy: Local`) allocated on write, kept across updates that omit them,
+ *   freed on delete, 422 when another Service holds one — lowest free first, where the apiserver
+ *   picks at random;
  * - list with label/field selectors, namespace filter and consistent limit/continue pages (limit is
  *   honoured for every resourceVersion, including '0');
  * - watch from a resourceVersion with selector transitions, bookmarks, timeouts and a bounded
@@ -25,7 +29,7 @@
  *   the informer's cache objects).
  *
  * Deliberately absent: authentication, authorization and admission (namespaces need not exist),
- * defaulting beyond the fields above (no clusterIP or nodePort allocation), managedFields and
+ * defaulting beyond the fields above (no `node.kubernetes.io/not-ready` taint on Node create), managedFields and
  * server-side apply, garbage collection (propagationPolicy is ignored), graceful deletion,
  * periodic bookmarks (call `sendBookmarks()`), the apiserver's default watch timeout and its
  * 3-second wait on resourceVersions from the future (answered 504 at once).
