@@ -9,6 +9,8 @@
  * @module
  */
 
+import { errorOptions } from './error-options.js';
+
 /** Stable codes of {@link CloudProviderError}s. */
 export type CloudProviderErrorCode =
   | 'InstanceNotFound'
@@ -24,9 +26,14 @@ export interface CloudProviderErrorOptions {
   readonly cause?: unknown;
 }
 
-function errorOptions(options: CloudProviderErrorOptions | undefined): ErrorOptions | undefined {
-  // Only set `cause` when given: an explicit `cause: undefined` would still show up in `'cause' in err`.
-  return options !== undefined && 'cause' in options ? { cause: options.cause } : undefined;
+
+/**
+ * The message and options of a sentinel error: upstream's fixed text, with the caller's detail
+ * after a colon when one is given (`new InstanceNotFoundError('vm-42 was terminated')`).
+ */
+function sentinel(text: string, detailOrOptions: string | CloudProviderErrorOptions | undefined, options: CloudProviderErrorOptions | undefined): [string, CloudProviderErrorOptions | undefined] {
+  if (typeof detailOrOptions === 'string') return [detailOrOptions === '' ? text : `${text}: ${detailOrOptions}`, options];
+  return [text, detailOrOptions ?? options];
 }
 
 /** Base class of the errors with a meaning to the framework; branch on {@link code}. */
@@ -47,8 +54,9 @@ export class InstanceNotFoundError extends CloudProviderError {
   override readonly name = 'InstanceNotFoundError';
   readonly code = 'InstanceNotFound' as const;
 
-  constructor(options?: CloudProviderErrorOptions) {
-    super('instance not found', options);
+  /** `detail` (optional) follows upstream's text after a colon; `options.cause` keeps the underlying error. */
+  constructor(detail?: string | CloudProviderErrorOptions, options?: CloudProviderErrorOptions) {
+    super(...sentinel('instance not found', detail, options));
   }
 }
 
@@ -57,8 +65,9 @@ export class NotImplementedError extends CloudProviderError {
   override readonly name = 'NotImplementedError';
   readonly code = 'NotImplemented' as const;
 
-  constructor(options?: CloudProviderErrorOptions) {
-    super('unimplemented', options);
+  /** `detail` (optional) follows upstream's text after a colon; `options.cause` keeps the underlying error. */
+  constructor(detail?: string | CloudProviderErrorOptions, options?: CloudProviderErrorOptions) {
+    super(...sentinel('unimplemented', detail, options));
   }
 }
 
@@ -70,8 +79,9 @@ export class ImplementedElsewhereError extends CloudProviderError {
   override readonly name = 'ImplementedElsewhereError';
   readonly code = 'ImplementedElsewhere' as const;
 
-  constructor(options?: CloudProviderErrorOptions) {
-    super('implemented by alternate to cloud provider', options);
+  /** `detail` (optional) follows upstream's text after a colon; `options.cause` keeps the underlying error. */
+  constructor(detail?: string | CloudProviderErrorOptions, options?: CloudProviderErrorOptions) {
+    super(...sentinel('implemented by alternate to cloud provider', detail, options));
   }
 }
 
@@ -80,8 +90,9 @@ export class DiskNotFoundError extends CloudProviderError {
   override readonly name = 'DiskNotFoundError';
   readonly code = 'DiskNotFound' as const;
 
-  constructor(options?: CloudProviderErrorOptions) {
-    super('disk is not found', options);
+  /** `detail` (optional) follows upstream's text after a colon; `options.cause` keeps the underlying error. */
+  constructor(detail?: string | CloudProviderErrorOptions, options?: CloudProviderErrorOptions) {
+    super(...sentinel('disk is not found', detail, options));
   }
 }
 

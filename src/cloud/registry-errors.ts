@@ -5,15 +5,14 @@
  * @module
  */
 
+import { errorOptions, hasCause } from './error-options.js';
+
 /** Options every registry error accepts. */
 export interface RegistryErrorOptions {
   /** The underlying error, kept on `error.cause`. */
   readonly cause?: unknown;
 }
 
-function errorOptions(options: RegistryErrorOptions | undefined): ErrorOptions | undefined {
-  return options !== undefined && 'cause' in options ? { cause: options.cause } : undefined;
-}
 
 /** The message of an unknown thrown value, for embedding in another message. */
 export function causeMessage(cause: unknown): string {
@@ -79,7 +78,7 @@ export class CloudConfigFileError extends Error {
   readonly path: string;
 
   constructor(path: string, options?: RegistryErrorOptions) {
-    const reason = options !== undefined && 'cause' in options ? `: ${causeMessage(options.cause)}` : '';
+    const reason = hasCause(options) ? `: ${causeMessage(options.cause)}` : '';
     super(`cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
     this.path = path;
   }
