@@ -27,6 +27,8 @@ export interface RequestOptions {
 export interface WriteOptions extends RequestOptions {
   /** Name of the actor making the change, recorded in managedFields by a real apiserver. */
   readonly fieldManager?: string;
+  /** `dryRun=All`: validate and answer as if done, persist nothing, notify no watch. */
+  readonly dryRun?: boolean;
 }
 
 /** Options for list. */
@@ -67,6 +69,8 @@ export interface DeleteOptions extends RequestOptions {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   readonly gracePeriodSeconds?: number;
+  /** `dryRun=All`: check the delete as if done (existence, preconditions), delete nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** One page of a list. */

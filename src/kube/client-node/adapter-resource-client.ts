@@ -38,8 +38,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function writeQuery(options: WriteOptions | undefined): URLSearchParams | undefined {
-  return options?.fieldManager === undefined ? undefined : new URLSearchParams({ fieldManager: options.fieldManager });
+function writeQuery(options: WriteOptions | DeleteOptions | undefined): URLSearchParams | undefined {
+  const query = new URLSearchParams();
+  if (options !== undefined && 'fieldManager' in options && options.fieldManager !== undefined) query.set('fieldManager', options.fieldManager);
+  if (options?.dryRun === true) query.set('dryRun', 'All');
+  return query.size === 0 ? undefined : query;
 }
 
 /** A ResourceClient talking HTTP to an apiserver. */
@@ -148,12 +151,16 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
     if (options.preconditions !== undefined) body['preconditions'] = { ...options.preconditions };
     if (options.propagationPolicy !== undefined) body['propagationPolicy'] = options.propagationPolicy;
     if (options.gracePeriodSeconds !== undefined) body['gracePeriodSeconds'] = options.gracePeriodSeconds;
+    // kube-apiserver reads DeleteOptions from the body when there is one and then ignores the
+    // query: a dryRun only in the query would really delete. It goes in the body (and the query).
+    if (options.dryRun === true) body['dryRun'] = ['All'];
     await this.#deps.transport.request({
       verb: 'delete',
       resource: this.type.resource,
       method: 'DELETE',
       path: objectPath(this.type, key.namespace, key.name),
       body,
+      ...this.#writeQuery(options),
       signal: options.signal,
     });
   }
@@ -179,7 +186,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
     return collectionPath(this.type, ns);
   }
 
-  #writeQuery(options: WriteOptions | undefined): { query?: URLSearchParams } {
+  #writeQuery(options: WriteOptions | DeleteOptions | undefined): { query?: URLSearchParams } {
     const query = writeQuery(options);
     return query === undefined ? {} : { query };
   }

@@ -575,6 +575,46 @@ const CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'dryRun create answers the object without a resourceVersion, stores nothing and notifies no watch',
+    async run({ client }) {
+      const start = (await client.nodes.list()).metadata.resourceVersion;
+      const answer = await client.nodes.create(node('dry', { a: 'b' }), { dryRun: true });
+      assert.equal(answer.metadata?.name, 'dry');
+      assert.equal(answer.metadata?.labels?.['a'], 'b');
+      assert.equal(answer.metadata?.resourceVersion, undefined);
+      await expectError(client.nodes.get({ name: 'dry' }), 404, 'NotFound');
+      // The next real write is the first thing a watch from before sees.
+      const stream = await client.nodes.watch({ resourceVersion: start });
+      try {
+        await client.nodes.create(node('real'));
+        assert.deepEqual(summary(await take(stream, 1)), ['ADDED real']);
+      } finally {
+        stream.close();
+      }
+    },
+  },
+  {
+    name: 'dryRun update, patch, status patch and delete answer as if done and change nothing',
+    async run({ client }) {
+      const created = await client.services.create(service('web'));
+      const key = { namespace: NS, name: 'web' };
+      const updated = await client.services.update({ ...created, metadata: { ...created.metadata, labels: { u: '1' } } }, { dryRun: true });
+      assert.equal(updated.metadata?.labels?.['u'], '1');
+      const patched = await client.services.patch(key, { type: 'merge', body: { metadata: { labels: { p: '1' } } } }, { dryRun: true });
+      assert.equal(patched.metadata?.labels?.['p'], '1');
+      const status = await client.services.patchStatus(key, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.9', ipMode: 'VIP' }] } } } }, { dryRun: true });
+      assert.equal(status.status?.loadBalancer?.ingress?.[0]?.ip, '192.0.2.9');
+      await client.services.delete(key, { dryRun: true });
+      const after = await client.services.get(key);
+      assert.equal(after.metadata?.resourceVersion, created.metadata?.resourceVersion);
+      assert.equal(after.metadata?.labels, undefined);
+      assert.deepEqual(after.status?.loadBalancer ?? {}, {});
+      // A dry run is checked as the real write would be.
+      await expectError(client.services.delete({ namespace: NS, name: 'ghost' }, { dryRun: true }), 404, 'NotFound');
+      await expectError(client.services.patch(key, { type: 'merge', body: { spec: { ports: [{ port: 70000 }] } } }, { dryRun: true }), 422, 'Invalid');
+    },
+  },
+  {
     name: 'an unknown resource fails with 404 NotFound',
     async run({ client }) {
       // A known group version answers a Status; an unknown group gets the mux's plain "404 page not found".

@@ -232,13 +232,14 @@ export class ApiServerCore {
 
   // --- writes -----------------------------------------------------------------------------------
 
-  create(type: ResourceType, input: unknown): JsonObject {
+  /** Creates an object; `dryRun` validates and answers as if created, storing nothing. */
+  create(type: ResourceType, input: unknown, dryRun = false): JsonObject {
     const entry = this.#entry(type, 'main');
     const body = this.#decode(entry, input);
-    return this.#insert(entry, body);
+    return this.#insert(entry, body, dryRun);
   }
 
-  update(type: ResourceType, input: unknown, subresource: Subresource): JsonObject {
+  update(type: ResourceType, input: unknown, subresource: Subresource, dryRun = false): JsonObject {
     const entry = this.#entry(type, subresource);
     const body = this.#decode(entry, input);
     const meta = metaOf(body);
@@ -247,14 +248,14 @@ export class ApiServerCore {
     const requestRv = str(meta['resourceVersion']) ?? '';
     const stored = entry.store.get(key);
     if (stored === undefined) {
-      if (subresource === 'main' && entry.strategy.allowCreateOnUpdate && requestRv === '') return this.#insert(entry, body);
+      if (subresource === 'main' && entry.strategy.allowCreateOnUpdate && requestRv === '') return this.#insert(entry, body, dryRun);
       throw this.#notFound(entry, name);
     }
     this.#checkResourceVersion(entry, name, requestRv, stored);
-    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(body, stored, subresource), false);
+    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(body, stored, subresource), false, dryRun);
   }
 
-  patch(type: ResourceType, objectKey: ObjectKey, patch: Patch, subresource: Subresource): JsonObject {
+  patch(type: ResourceType, objectKey: ObjectKey, patch: Patch, subresource: Subresource, dryRun = false): JsonObject {
     const entry = this.#entry(type, subresource);
     const name = this.#requireName(objectKey.name);
     const key = this.#storeKey(entry, objectKey.namespace, name);
@@ -280,10 +281,11 @@ export class ApiServerCore {
     if (typeErrors.length > 0) throw apiErrors.invalid(entry.type.kind, entry.type.group, name, typeErrors);
     // A resourceVersion left in the patched object acts as a precondition.
     this.#checkResourceVersion(entry, name, str(meta['resourceVersion']) ?? '', stored);
-    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(patched, stored, subresource), true);
+    return this.#finishUpdate(entry, key, stored, entry.strategy.prepareForUpdate(patched, stored, subresource), true, dryRun);
   }
 
-  delete(type: ResourceType, objectKey: ObjectKey, options: DeleteOptions): void {
+  /** Deletes (or marks) an object; `dryRun` checks existence and preconditions and changes nothing. */
+  delete(type: ResourceType, objectKey: ObjectKey, options: DeleteOptions, dryRun = false): void {
     const entry = this.#entry(type, 'main');
     const name = this.#requireName(objectKey.name);
     const key = this.#storeKey(entry, objectKey.namespace, name);
@@ -308,6 +310,7 @@ export class ApiServerCore {
         `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${str(meta['resourceVersion']) ?? ''}). The object might have been modified`,
       );
     }
+    if (dryRun) return;
     // propagationPolicy and gracePeriodSeconds have no effect: there is no garbage collector and
     // none of these kinds deletes gracefully.
     if (finalizersOf(meta).length === 0) {
@@ -450,7 +453,7 @@ export class ApiServerCore {
   }
 
   /** The create path shared by create and create-on-update (rest.BeforeCreate, then storage). */
-  #insert(entry: ResourceEntry, body: JsonObject): JsonObject {
+  #insert(entry: ResourceEntry, body: JsonObject, dryRun: boolean): JsonObject {
     const meta = metaOf(body);
     const requestRv = str(meta['resourceVersion']) ?? '';
     const namespace = str(meta['namespace']) ?? '';
@@ -486,6 +489,8 @@ export class ApiServerCore {
         if (generate && attempt < GENERATE_NAME_ATTEMPTS) continue;
         throw apiErrors.alreadyExists(entry.type.resource, entry.type.group, name);
       }
+      // As the apiserver's dry run: the answer has no resourceVersion and nothing is reserved.
+      if (dryRun) return cloneJson(body);
       const written = this.#write(entry, 'ADDED', key, body, undefined);
       if (isServiceEntry(entry)) this.#serviceAllocations.commit(key, written);
       return cloneJson(written);
@@ -532,7 +537,7 @@ export class ApiServerCore {
    * come from the stored object, defaults and validation run, a deleting object whose last
    * finalizer went away is deleted, and a write that changes nothing is not written at all.
    */
-  #finishUpdate(entry: ResourceEntry, key: string, stored: JsonObject, candidate: JsonObject, fromPatch: boolean): JsonObject {
+  #finishUpdate(entry: ResourceEntry, key: string, stored: JsonObject, candidate: JsonObject, fromPatch: boolean, dryRun: boolean): JsonObject {
     const meta = metaOf(candidate);
     const old = metaOf(stored);
     const name = str(old['name']) ?? '';
@@ -560,6 +565,7 @@ export class ApiServerCore {
     if (entry.strategy.tracksGeneration && typeof generation === 'number' && entry.strategy.specChanged(stored, candidate)) {
       meta['generation'] = generation + 1;
     }
+    if (dryRun) return candidate;
     if (old['deletionTimestamp'] !== undefined && finalizersOf(meta).length === 0) {
       // As the registry store: emptying the finalizers of a deleting object deletes it instead.
       const rv = this.#remove(entry, key, stored);

@@ -905,3 +905,57 @@ describe('SimulatedApiServer: fault injection and accounting', () => {
     assert.deepEqual(server.snapshot(LEASES), []);
   });
 });
+
+describe('SimulatedApiServer: dry run never writes (property)', () => {
+  it('for any sequence of writes with dryRun, the store, the resourceVersion and the watch stream are unchanged', async () => {
+    const { default: fc } = await import('fast-check');
+    const write = fc.record({
+      verb: fc.constantFrom('create', 'update', 'patch', 'patchStatus', 'delete'),
+      name: fc.constantFrom('a', 'b', 'c'),
+      label: fc.constantFrom('x', 'y', 'bad value!'),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(write, { minLength: 1, maxLength: 12 }), async (writes) => {
+        const server = new SimulatedApiServer({ clock: new FakeClock() });
+        const kube = server.client();
+        await kube.services.create({ metadata: { name: 'a', namespace: 'default', finalizers: ['example.com/hold'] }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+        await kube.services.create({ metadata: { name: 'b', namespace: 'default' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } });
+        const before = server.snapshot(SERVICES);
+        const rv = server.resourceVersion();
+        const stream = await kube.services.watch({ namespace: 'default', resourceVersion: rv });
+        for (const w of writes) {
+          const key = { namespace: 'default', name: w.name };
+          const dryRun = { dryRun: true } as const;
+          await (async () => {
+            switch (w.verb) {
+              case 'create':
+                return kube.services.create({ metadata: { ...key, labels: { l: w.label } }, spec: { type: 'NodePort', ports: [{ port: 81 }] } }, dryRun);
+              case 'update': {
+                const current = await kube.services.get(key);
+                return kube.services.update({ ...current, metadata: { ...current.metadata, labels: { l: w.label } } }, dryRun);
+              }
+              case 'patch':
+                return kube.services.patch(key, { type: 'merge', body: { metadata: { labels: { l: w.label } } } }, dryRun);
+              case 'patchStatus':
+                return kube.services.patchStatus(key, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } } }, dryRun);
+              case 'delete':
+                return kube.services.delete(key, dryRun);
+            }
+          })().catch(() => undefined); // refusals (404, 409, 422) are fine: they write nothing either
+        }
+        // A real write after the dry ones is the first event the watch sees.
+        await kube.services.create({ metadata: { name: 'marker', namespace: 'default' }, spec: { type: 'ClusterIP', ports: [{ port: 80 }] } });
+        const events: string[] = [];
+        for await (const e of stream) {
+          events.push(`${e.type} ${e.object.metadata?.name ?? ''}`);
+          break;
+        }
+        stream.close();
+        assert.deepEqual(events, ['ADDED marker']);
+        await kube.services.delete({ namespace: 'default', name: 'marker' });
+        assert.deepEqual(server.snapshot(SERVICES), before);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -87,7 +87,7 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
 
   async create(object: T, options?: WriteOptions): Promise<T> {
     await this.#begin('create', 'main', metaField(object, 'namespace'), metaField(object, 'name'), options?.signal);
-    return typed<T>(this.#deps.core.create(this.type, object));
+    return typed<T>(this.#deps.core.create(this.type, object, options?.dryRun === true));
   }
 
   async update(object: T, options?: WriteOptions): Promise<T> {
@@ -108,7 +108,7 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
 
   async delete(key: ObjectKey, options: DeleteOptions = {}): Promise<void> {
     await this.#begin('delete', 'main', key.namespace, key.name, options.signal);
-    this.#deps.core.delete(this.type, key, options);
+    this.#deps.core.delete(this.type, key, options, options.dryRun === true);
   }
 
   async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
@@ -131,12 +131,12 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
 
   async #update(object: T, subresource: Subresource, options: WriteOptions | undefined): Promise<T> {
     await this.#begin('update', subresource, metaField(object, 'namespace'), metaField(object, 'name'), options?.signal);
-    return typed<T>(this.#deps.core.update(this.type, object, subresource));
+    return typed<T>(this.#deps.core.update(this.type, object, subresource, options?.dryRun === true));
   }
 
   async #patch(key: ObjectKey, patch: Patch, subresource: Subresource, options: WriteOptions | undefined): Promise<T> {
     await this.#begin('patch', subresource, key.namespace, key.name, options?.signal);
-    return typed<T>(this.#deps.core.patch(this.type, key, patch, subresource));
+    return typed<T>(this.#deps.core.patch(this.type, key, patch, subresource, options?.dryRun === true));
   }
 
   /**

@@ -211,3 +211,46 @@ describe('HttpApiServer: watch', () => {
     assert.equal(await hung, 'dropped');
   });
 });
+
+describe('HttpApiServer: dry run and media types (as kube-apiserver answers them)', () => {
+  it('dryRun=All on POST, PUT, PATCH and DELETE persists nothing; an unknown value is 422 on the verb\'s options', async () => {
+    await withFace(async (face, sim) => {
+      await call(face, 'POST', '/api/v1/nodes', { metadata: { name: 'n1' } });
+      const before = sim.resourceVersion();
+      assert.equal((await call(face, 'POST', '/api/v1/nodes?dryRun=All', { metadata: { name: 'n2' } })).status, 201);
+      assert.equal((await call(face, 'PATCH', '/api/v1/nodes/n1?dryRun=All', { metadata: { labels: { a: 'b' } } }, 'application/merge-patch+json')).status, 200);
+      assert.equal((await call(face, 'DELETE', '/api/v1/nodes/n1?dryRun=All')).status, 200);
+      assert.equal((await call(face, 'DELETE', '/api/v1/nodes/n1', { apiVersion: 'v1', kind: 'DeleteOptions', dryRun: ['All'] })).status, 200);
+      assert.equal(sim.resourceVersion(), before, 'nothing was written');
+      assert.equal((await call(face, 'GET', '/api/v1/nodes/n2')).status, 404);
+      assert.equal((await call(face, 'GET', '/api/v1/nodes/n1')).status, 200);
+      const bad = await call(face, 'POST', '/api/v1/nodes?dryRun=Foo', { metadata: { name: 'n3' } });
+      assert.equal(bad.status, 422);
+      assert.equal(bad.json['message'], 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["Foo"]: supported values: "All"');
+      const badDelete = await call(face, 'DELETE', '/api/v1/nodes/n1?dryRun=true');
+      assert.equal(badDelete.status, 422);
+      assert.match(String(badDelete.json['message']), /^DeleteOptions\.meta\.k8s\.io "" is invalid: dryRun: Unsupported value: \["true"\]/);
+      assert.equal(sim.resourceVersion(), before);
+      assert.equal((await call(face, 'GET', '/api/v1/nodes/n3')).status, 404);
+    });
+  });
+
+  it('a DeleteOptions body wins over the query, as in kube-apiserver (a dryRun only in the query of a request with a body deletes)', async () => {
+    await withFace(async (face) => {
+      await call(face, 'POST', '/api/v1/nodes', { metadata: { name: 'n1' } });
+      assert.equal((await call(face, 'DELETE', '/api/v1/nodes/n1?dryRun=All', { apiVersion: 'v1', kind: 'DeleteOptions' })).status, 200);
+      assert.equal((await call(face, 'GET', '/api/v1/nodes/n1')).status, 404);
+    });
+  });
+
+  it('a body in a media type it does not speak (protobuf) is 415 naming what it accepts, not a parse error', async () => {
+    await withFace(async (face, sim) => {
+      const before = sim.resourceVersion();
+      const res = await call(face, 'POST', '/api/v1/namespaces/default/services', 'k8s\u0000binary', 'application/vnd.kubernetes.protobuf');
+      assert.equal(res.status, 415);
+      assert.equal(res.json['reason'], 'UnsupportedMediaType');
+      assert.equal(res.json['message'], 'the body of the request was in an unknown format - accepted media types include: application/json');
+      assert.equal(sim.resourceVersion(), before);
+    });
+  });
+});

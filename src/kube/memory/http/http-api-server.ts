@@ -325,7 +325,9 @@ export class HttpApiServer {
   ): Promise<void> {
     const client = this.#client(req, target.type);
     const key = { ...optional('namespace', target.namespace), name: target.name ?? '' };
-    const write: WriteOptions = { signal, ...optional('fieldManager', params.get('fieldManager')) };
+    // DELETE reads its dryRun with the rest of its options (body first).
+    const dryRun = method === 'DELETE' ? false : dryRunParam(params, method);
+    const write: WriteOptions = { signal, ...optional('fieldManager', params.get('fieldManager')), ...(dryRun ? { dryRun } : {}) };
     if (target.name === undefined) {
       if (method === 'GET' && watch) return this.#serveWatch(client, params, target, res, signal);
       if (method === 'GET') {
@@ -450,6 +452,13 @@ export class HttpApiServer {
   }
 
   async #readObject(req: IncomingMessage): Promise<KubeObject> {
+    // Only JSON is spoken here (kubectl sends protobuf for some commands): say so with 415, as the
+    // apiserver does for a type it does not know, instead of failing to parse.
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (contentType !== '' && contentType !== 'application/json') {
+      req.resume();
+      throw apiErrors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json');
+    }
     const body = await this.#readJson(req);
     if (!isRecord(body)) throw apiErrors.badRequest('the body of the request must be a JSON object');
     return body;
@@ -479,8 +488,20 @@ export class HttpApiServer {
     return { type, body };
   }
 
+  /**
+   * DeleteOptions as kube-apiserver reads them: from the body when there is one (the query is then
+   * ignored, dryRun included), else from the query.
+   */
   async #deleteOptions(req: IncomingMessage, params: URLSearchParams): Promise<Omit<DeleteOptions, 'signal'>> {
     const body = await this.#readJson(req);
+    if (body === undefined) {
+      const policy = params.get('propagationPolicy') ?? undefined;
+      return {
+        ...(policy === 'Orphan' || policy === 'Background' || policy === 'Foreground' ? { propagationPolicy: policy } : {}),
+        ...optional('gracePeriodSeconds', intParam(params, 'gracePeriodSeconds')),
+        ...(dryRunParam(params, 'DELETE') ? { dryRun: true } : {}),
+      };
+    }
     const opts = isRecord(body) ? body : {};
     const pre = isRecord(opts['preconditions']) ? opts['preconditions'] : undefined;
     const preconditions =
@@ -490,12 +511,15 @@ export class HttpApiServer {
             ...optional('uid', typeof pre['uid'] === 'string' ? pre['uid'] : undefined),
             ...optional('resourceVersion', typeof pre['resourceVersion'] === 'string' ? pre['resourceVersion'] : undefined),
           };
-    const policy = opts['propagationPolicy'] ?? params.get('propagationPolicy') ?? undefined;
-    const grace = typeof opts['gracePeriodSeconds'] === 'number' ? opts['gracePeriodSeconds'] : intParam(params, 'gracePeriodSeconds');
+    const policy = opts['propagationPolicy'];
+    const grace = typeof opts['gracePeriodSeconds'] === 'number' ? opts['gracePeriodSeconds'] : undefined;
+    const dry = Array.isArray(opts['dryRun']) ? opts['dryRun'].map(String) : [];
+    const dryParams = new URLSearchParams(dry.map((v): [string, string] => ['dryRun', v]));
     return {
       ...optional('preconditions', preconditions),
       ...(policy === 'Orphan' || policy === 'Background' || policy === 'Foreground' ? { propagationPolicy: policy } : {}),
       ...optional('gracePeriodSeconds', grace),
+      ...(dryRunParam(dryParams, 'DELETE') ? { dryRun: true } : {}),
     };
   }
 
@@ -518,4 +542,25 @@ export class HttpApiServer {
     res.writeHead(error.status, headers);
     res.end(text);
   }
+}
+
+/** The `*Options` kind the apiserver names when it refuses a write's query parameters. */
+const OPTIONS_KIND: Record<string, string> = { POST: 'CreateOptions', PUT: 'UpdateOptions', PATCH: 'PatchOptions', DELETE: 'DeleteOptions' };
+
+/**
+ * The `dryRun` query parameter of a write: absent ⇒ false; `All` ⇒ true; anything else is refused
+ * as kube-apiserver refuses it (422 on the verb's `*Options`), so nothing is ever written by a
+ * request that meant not to write.
+ */
+function dryRunParam(params: URLSearchParams, method: string): boolean {
+  const values = params.getAll('dryRun');
+  // Reads ignore it, as the apiserver does.
+  if (values.length === 0 || OPTIONS_KIND[method] === undefined) return false;
+  if (values.every((v) => v === 'All')) return true;
+  const kind = OPTIONS_KIND[method] ?? 'CreateOptions';
+  const shown = `[${values.map((v) => JSON.stringify(v)).join(',')}]`;
+  const message = `Unsupported value: ${shown}: supported values: "All"`;
+  throw new KubeApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: dryRun: ${message}`, {
+    details: { group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message, field: 'dryRun' }] },
+  });
 }
