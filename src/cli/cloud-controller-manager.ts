@@ -6,5 +6,6 @@
  * @module
  */
 import { runCloudControllerManager } from '../manager/run.js';
+import { exitAfterFlush } from './exit-after-flush.js';
 
-process.exit(await runCloudControllerManager({ argv: process.argv.slice(2) }));
+await exitAfterFlush(await runCloudControllerManager({ argv: process.argv.slice(2) }));

@@ -5,6 +5,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { exitAfterFlush } from './exit-after-flush.js';
 import { runSelfCheck } from './selfcheck.js';
 
 function packageVersion(): string {
@@ -68,5 +69,5 @@ async function main(argv: readonly string[]): Promise<number> {
 
 const code = await main(process.argv.slice(2));
 // Exit explicitly: after `run` returns, idle keep-alive sockets and timers must not keep the process
-// alive (upstream's binary exits as soon as its Run returns).
-process.exit(code);
+// alive (upstream's binary exits as soon as its Run returns) — but only once stdout has drained.
+await exitAfterFlush(code);
