@@ -20,18 +20,19 @@ Commands:
   simulate    run a scenario, a generated cluster or the demo on a virtual clock
               (outrigger simulate --help)
   selfcheck   exercise the simulated API server, informers and work queue on a virtual clock
-              and print what happened (the default)
+              and print what happened
   version     print the version
   help        print this help
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const command = argv[0] ?? 'selfcheck';
+  // No command: the usage, as kubectl does (the self check is `outrigger selfcheck`).
+  const command = argv[0] ?? 'help';
   switch (command) {
     case 'run': {
       // Loaded on demand: the manager pulls in the Kubernetes client, prom-client and TLS.
       const { runCloudControllerManager } = await import('../manager/run.js');
-      return runCloudControllerManager({ argv: argv.slice(1) });
+      return runCloudControllerManager({ argv: argv.slice(1), commandName: 'outrigger run' });
     }
     case 'simulate': {
       const { runSimulateCommand } = await import('./simulate.js');

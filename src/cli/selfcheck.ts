@@ -1,8 +1,7 @@
 /**
  * `outrigger selfcheck`: runs the framework's moving parts together on a virtual clock — the
  * simulated API server, a shared informer, a work queue with its workers and the event recorder —
- * and prints what happened. It needs no cluster and no cloud: a quick proof that an install works,
- * and the default of `npm start` until the manager (`outrigger run`) lands.
+ * and prints what happened. It needs no cluster and no cloud: a quick proof that an install works.
  *
  * @module
  */
@@ -97,6 +96,6 @@ export async function runSelfCheck(print: (line: string) => void): Promise<numbe
   print(`  virtual time spent:  ${(clock.now() - Date.UTC(2026, 0, 1)) / 1000}s`);
   const ok = remaining === 0 && events === NODE_COUNT;
   print(ok ? 'selfcheck passed' : 'selfcheck FAILED');
-  print('The cloud-controller-manager (`outrigger run`) and the simulator are not built yet: see README.md.');
+  print('Next: `npx outrigger simulate --demo-local --once` (real load balancers on loopback), `npx outrigger run --help`.');
   return ok ? 0 : 1;
 }

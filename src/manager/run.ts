@@ -67,6 +67,8 @@ export interface TextSink {
 export interface RunCloudControllerManagerOptions {
   /** The command line without the program name (`process.argv.slice(2)`). */
   readonly argv: readonly string[];
+  /** How the user invoked it, for `--help` (default `cloud-controller-manager`; the CLI passes `outrigger run`). */
+  readonly commandName?: string;
   /** Providers to register before `--cloud-provider` is resolved (a provider author's own main). */
   readonly providers?: readonly ProviderModuleEntry[];
   /** Registry to use (default: the process-wide one, with the fake provider added). */
@@ -361,7 +363,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     const options = optionsFromFlags(parsed);
     verbosity = options.verbosity;
     if (options.help) {
-      stdout.write(formatHelp('cloud-controller-manager'));
+      stdout.write(formatHelp(run.commandName ?? 'cloud-controller-manager'));
       return EXIT_OK;
     }
     if (options.version) {

@@ -37,7 +37,7 @@ const H = 60 * M;
 // type, 12 h resync; leader election on with 15 s / 10 s / 2 s on a Lease.
 const TABLE: readonly FlagSpec[] = [
   // generic (cloud provider + generic controller manager)
-  { group: 'generic', name: 'cloud-provider', type: 'string', default: '', usage: 'Name of the cloud provider to run (required); "external" runs no provider in this process.' },
+  { group: 'generic', name: 'cloud-provider', type: 'string', default: '', usage: 'Name of the cloud provider to run (required). Upstream\'s "external" is refused: Outrigger runs the provider in this process.' },
   { group: 'generic', name: 'cloud-config', type: 'string', default: '', usage: "Path to the cloud provider's configuration file; leave empty to use none." },
   { group: 'generic', name: 'provider-module', type: 'stringList', default: [], usage: 'Outrigger only: an npm package or file path imported before --cloud-provider is resolved; may be repeated.' },
   { group: 'generic', name: 'controllers', type: 'stringList', default: ['*'], usage: "Controllers to run: '*' turns on every default-on controller, 'name' turns on the controller called name, and '-name' turns it off." },

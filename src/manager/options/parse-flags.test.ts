@@ -167,3 +167,16 @@ describe('parseFlags', () => {
     assert.match(help, /--secure-port int +Port for authenticated and authorized HTTPS; 0 turns HTTPS serving off\. \(default 10258\)/);
   });
 });
+
+describe('formatHelp layout', () => {
+  it('names the command it was invoked as and keeps at least two spaces between every flag and its usage', () => {
+    const help = formatHelp('outrigger run');
+    assert.match(help, /^outrigger run is Outrigger's cloud-controller-manager/);
+    assert.match(help, /\n {2}outrigger run \[flags\]\n/);
+    const flagLines = help.split('\n').filter((l) => /^\s+(-\w, )?--/.test(l));
+    assert.equal(flagLines.length, FLAGS.length);
+    for (const line of flagLines) assert.match(line, /^\s+(-\w, )?--[\w-]+( \w+)? {2,}\S/, line);
+    const columns = new Set(flagLines.map((l) => /^(\s+(-\w, )?--[\w-]+( \w+)? +)\S/.exec(l)?.[1]?.length));
+    assert.equal(columns.size, 1, 'one usage column');
+  });
+});

@@ -159,23 +159,26 @@ export function formatHelp(command: string): string {
     groups.set(spec.group, list);
   }
   const lines = [
-    'cloud-controller-manager is a long-running daemon that runs the Kubernetes control loops that depend on a cloud provider.',
+    `${command} is Outrigger's cloud-controller-manager: a long-running daemon that runs the Kubernetes control loops that depend on a cloud provider.`,
     '',
     'Usage:',
     `  ${command} [flags]`,
   ];
   const typeLabel: Record<FlagSpec['type'], string> = { bool: '', int: ' int', float: ' float32', string: ' string', duration: ' duration', stringList: ' strings' };
+  const flagColumn = (spec: FlagSpec): string =>
+    `  ${spec.name === 'v' ? '-v, --v' : spec.name === 'help' ? '-h, --help' : `    --${spec.name}`}${typeLabel[spec.type]}`;
+  // As pflag: one usage column for every flag, two spaces past the longest flag.
+  const width = Math.max(...FLAGS.map((f) => flagColumn(f).length)) + 2;
   for (const [group, specs] of groups) {
     lines.push('', `${group.replace(/^./, (c) => c.toUpperCase())} flags:`, '');
     for (const spec of specs) {
-      const name = spec.name === 'v' ? '-v, --v' : spec.name === 'help' ? '-h, --help' : `    --${spec.name}`;
       const def = formatFlagValue(spec, spec.default);
       const showDefault = def !== '' && def !== 'false' && !(spec.type === 'int' && def === '0') && !(spec.type === 'duration' && def === '0s');
       let usage = spec.usage;
       if (showDefault) usage += ` (default ${spec.type === 'string' ? JSON.stringify(def) : spec.type === 'stringList' ? `[${def}]` : def})`;
       if (spec.deprecated !== undefined) usage += ` (DEPRECATED: ${spec.deprecated})`;
       if (spec.inert !== undefined) usage += ` [no effect in Outrigger: ${spec.inert}]`;
-      lines.push(`  ${name}${typeLabel[spec.type]}`.padEnd(54) + usage);
+      lines.push(flagColumn(spec).padEnd(width) + usage);
     }
   }
   return `${lines.join('\n')}\n`;
