@@ -20,6 +20,7 @@ describe('validateOptions', () => {
     ['renew deadline too close to retry period', [...base, '--leader-elect-retry-period=9s'], '--leader-elect-renew-deadline', /1\.2 × --leader-elect-retry-period/],
     ['lock other than leases', [...base, '--leader-elect-resource-lock=endpoints'], '--leader-elect-resource-lock', /only "leases"/],
     ['port out of range', [...base, '--secure-port=70000'], '--secure-port', /between 0 and 65535/],
+    ['webhook port equal to the secure port', [...base, '--secure-port=10300', '--webhook-secure-port=10300'], '--webhook-secure-port', /^--webhook-secure-port cannot be the same value as --secure-port$/],
     ['cert without key', [...base, '--tls-cert-file=/c.pem'], '--tls-private-key-file', /must be given together/],
     ['migration config without migration', [...base, '--leader-migration-config=/m.yaml'], '--leader-migration-config', /--enable-leader-migration is false/],
   ];

@@ -225,6 +225,10 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
   if (o.webhookSecurePort < 0 || o.webhookSecurePort > 65535) {
     fail('--webhook-secure-port', o.webhookSecurePort, `--webhook-secure-port ${o.webhookSecurePort} must be between 0 and 65535, inclusive. A value of 0 disables the webhook endpoint entirely`);
   }
+  // As upstream's options.Validate: two listeners cannot share a port (caught here, not at bind).
+  if (o.webhookSecurePort === o.securePort && o.webhookSecurePort !== 0) {
+    fail('--webhook-secure-port', o.webhookSecurePort, '--webhook-secure-port cannot be the same value as --secure-port');
+  }
   if ((o.webhookTlsCertFile === '') !== (o.webhookTlsPrivateKeyFile === '')) {
     fail(o.webhookTlsCertFile === '' ? '--webhook-tls-cert-file' : '--webhook-tls-private-key-file', '', '--webhook-tls-cert-file and --webhook-tls-private-key-file must be given together');
   }
