@@ -96,6 +96,12 @@ steps:
     ['a typo\'d key', base.replace('steps:', 'stepz:'), /s\.yaml:\d+/],
     ['an unknown manager flag', base.replace('steps:', 'manager: { node-monitor-perod: 5s }\nsteps:'), /node-monitor-perod/],
     ['an unknown cloud operation', `${base}  - cloud: { explode: true }\n`, /steps\[1\]\.cloud\.explode/],
+    [
+      'an object the API refuses',
+      base.replace('objects:\n', 'objects:\n  - { apiVersion: v1, kind: Node, metadata: { name: bad, labels: { "bad key!": x } } }\n'),
+      /^outrigger simulate: objects\[0\] \(Node bad\): the API refused it: 422 Invalid: Node "bad" is invalid: metadata\.labels/,
+    ],
+    ['a step the API refuses', `${base}  - delete: { kind: Node, name: ghost }\n`, /^outrigger simulate: steps\[1\]: the API refused it: 404 NotFound: nodes "ghost" not found$/m],
   ];
   for (const [what, text, message] of bad) {
     it(`exits 2 with a one-line message and no stack on ${what}`, async () => {

@@ -69,6 +69,24 @@ export class SimulationSetupError extends Error {
   override readonly name = 'SimulationSetupError';
 }
 
+/**
+ * A scenario's own write that the simulated API refuses (an invalid label, a changed providerID,
+ * a delete of an absent object) is a bad scenario: one line naming the step and the API's answer.
+ */
+async function refusedAsSetupError(where: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    throw new SimulationSetupError(`${where}: the API refused it: ${err.status} ${err.reason}: ${err.message}`, { cause: err });
+  }
+}
+
+function describeObject(obj: KubeObject): string {
+  const ns = obj.metadata?.namespace;
+  return `${obj.kind ?? 'object'} ${ns === undefined ? '' : `${ns}/`}${obj.metadata?.name ?? ''}`;
+}
+
 const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 const KINDS: Readonly<Record<string, ResourceType>> = { Node: NODES, Service: SERVICES, Event: EVENTS, Lease: LEASES };
 const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
@@ -188,7 +206,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const server = new SimulatedApiServer({ clock, random: seededRandom(seed + 2), newUid: seededUid(seededRandom(seed + 3)) });
   const admin = server.client({ userAgent: 'simulator' });
   const created = new Set<string>();
-  for (const obj of scenario.objects) await applyObject(admin, obj, created);
+  for (const [i, obj] of scenario.objects.entries()) await refusedAsSetupError(`objects[${i}] (${describeObject(obj)})`, () => applyObject(admin, obj, created));
 
   // The provider: by name through a registry, with the scenario's config handed over as its
   // cloud-config text (JSON unless the scenario gives a string).
@@ -363,7 +381,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
 
   try {
     for (const [index, step] of scenario.steps.entries()) {
-      await runStep(step, index);
+      await refusedAsSetupError(`steps[${index}]`, () => runStep(step, index));
       if (managerExit !== undefined) break;
     }
     if (options.whileRunning !== undefined && managerExit === undefined) {
