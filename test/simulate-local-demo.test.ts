@@ -70,6 +70,13 @@ describe('outrigger simulate --demo-local', { timeout: 30_000 }, () => {
     assert.match(stdout, /default\/web +http:\/\/127\.0\.105\.\d+:8080\/ +→ answered by node-\d/);
     assert.match(stdout, /default\/api +http:\/\/127\.0\.105\.\d+:8081\/ +→ answered by node-\d/);
     assert.match(stdout, /result +PASS/);
+    // --output json: stdout is the JSON alone, the narration on stderr.
+    stdout = '';
+    stderr = '';
+    assert.equal(await runSimulateCommand(['--demo-local', '--once', '--output', 'json', '--pool', '127.0.105.0/24', '--node-subnet=127.0.55'], io), 0, stderr);
+    const report = JSON.parse(stdout) as { passed?: boolean; answers?: unknown };
+    assert.equal(report.passed, true);
+    assert.match(stderr, /Outrigger local demo/);
     stderr = '';
     assert.equal(await runSimulateCommand(['--demo-local', '--node-subnet', '10.0.0'], io), 2);
     assert.match(stderr, /--node-subnet: expected three octets of 127\.0\.0\.0\/8/);

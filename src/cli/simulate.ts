@@ -203,7 +203,8 @@ async function runLocalDemoCommand(args: SimulateArgs, io: SimulateIo): Promise<
   try {
     const result = await runLocalDemo({
       once: args.once,
-      out: (text) => void io.stdout.write(text),
+      // With --output json, stdout carries the JSON alone: the narration goes to stderr.
+      out: (text) => void (args.output === 'json' ? io.stderr : io.stdout).write(text),
       ...(args.pool === undefined ? {} : { pool: args.pool }),
       ...(args.nodeSubnet === undefined ? {} : { nodeSubnet: args.nodeSubnet }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
