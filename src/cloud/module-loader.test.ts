@@ -56,9 +56,65 @@ describe('loadProviderModule: modules following the convention', () => {
   });
 });
 
+describe('loadProviderModule: package folders and TypeScript files', () => {
+  const folderCases = [
+    { name: 'a package folder resolves through its exports', manifest: { name: 'p', type: 'module', exports: { '.': { import: './lib/entry.js' } } }, file: 'lib/entry.js' },
+    { name: 'a package folder resolves through its main', manifest: { name: 'p', type: 'module', main: 'main.js' }, file: 'main.js' },
+    { name: 'a folder without package.json resolves to index.js', manifest: undefined, file: 'index.js' },
+  ];
+  for (const c of folderCases) {
+    it(c.name, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'outrigger-provider-dir-'));
+      try {
+        if (c.manifest !== undefined) await writeFile(join(dir, 'package.json'), JSON.stringify(c.manifest));
+        await mkdir(join(dir, 'lib'), { recursive: true });
+        const source = "export const provider = { name: 'from-folder', factory: () => ({ name: 'from-folder' }) };\n";
+        // index.js in a folder without package.json is CommonJS-typed by default; keep it ESM-safe.
+        await writeFile(join(dir, c.file), c.manifest === undefined ? source.replace('export const provider =', 'exports.provider =') : source);
+        const registry = new ProviderRegistry();
+        const loaded = await loadProviderModule(dir, registry);
+        assert.deepEqual(loaded.registered, ['from-folder']);
+        assert.equal(loaded.url, pathToFileURL(join(dir, c.file)).href);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  it('a package folder whose entry is not built says which file is missing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-provider-dir-'));
+    try {
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'p', type: 'module', exports: './dist/index.js' }));
+      await assert.rejects(loadProviderModule(dir, new ProviderRegistry()), (err: unknown) => err instanceof ProviderModuleError && err.message.includes(`names ./dist/index.js, and there is no file at ${join(dir, 'dist/index.js')} (build it first?)`));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a .ts provider module loads under plain Node through tsx (compiled loader, no --import tsx)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const loader = join(root, 'dist/cloud/module-loader.js');
+    const registryJs = join(root, 'dist/cloud/registry.js');
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-provider-ts-'));
+    try {
+      await writeFile(join(dir, 'acme.ts'), "const name: string = 'acme-ts';\nexport const provider = { name, factory: () => ({ name }) };\n");
+      const script = `const { loadProviderModule } = await import(${JSON.stringify(pathToFileURL(loader).href)});
+const { ProviderRegistry } = await import(${JSON.stringify(pathToFileURL(registryJs).href)});
+const loaded = await loadProviderModule(${JSON.stringify(join(dir, 'acme.ts'))}, new ProviderRegistry(), { cwd: ${JSON.stringify(root)} });
+console.log(loaded.registered.join(','));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, cwd: root });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'acme-ts');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('loadProviderModule: failures name the specifier and what was expected', () => {
   const cases: Array<{ name: string; specifier: string; want: RegExp }> = [
-    { name: 'a missing file', specifier: './missing-module.js', want: /module not found: no file at .*missing-module\.js/ },
+    { name: 'a missing file', specifier: './missing-module.js', want: /module not found: no file or package folder at .*missing-module\.js/ },
     { name: 'a package that does not exist', specifier: 'outrigger-no-such-provider-package', want: /module not found: no package of that name is resolvable from / },
     { name: 'a bare name that is a local file (hints at ./)', specifier: 'provider-module.js', want: /write "\.\/provider-module\.js"/ },
     { name: 'a module that throws while importing', specifier: './import-throws-module.js', want: /importing file:.* failed: fixture failed at import time/ },

@@ -21,9 +21,9 @@
  *
  * @module
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeValue } from './describe-value.js';
 import type { ProviderFactory, ProviderRegistry } from './registry.js';
@@ -76,6 +76,54 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The target of a package.json `exports` entry for `import` (conditions import, node, default). */
+function exportTarget(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      const t = exportTarget(v);
+      if (t !== undefined) return t;
+    }
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if ('.' in record) return exportTarget(record['.']);
+  for (const condition of ['import', 'node', 'default']) {
+    if (condition in record) return exportTarget(record[condition]);
+  }
+  return undefined;
+}
+
+/**
+ * The entry file of a package folder, as Node resolves a package by name: `exports` ('.', for
+ * import), else `main`, else `index.js`.
+ */
+async function packageDirEntry(specifier: string, dir: string): Promise<string> {
+  let pkg: { exports?: unknown; main?: unknown } = {};
+  const manifest = join(dir, 'package.json');
+  if (await isFile(manifest)) {
+    try {
+      pkg = JSON.parse(await readFile(manifest, 'utf8')) as typeof pkg;
+    } catch (err) {
+      throw new ProviderModuleError(specifier, `cannot read ${manifest}: ${causeMessage(err)}`, { cause: err });
+    }
+  }
+  const target = pkg.exports !== undefined ? exportTarget(pkg.exports) : typeof pkg.main === 'string' ? pkg.main : 'index.js';
+  if (target === undefined) throw new ProviderModuleError(specifier, `${manifest}: "exports" has no entry for "." under the import, node or default condition`);
+  const entry = resolve(dir, target);
+  if (!(await isFile(entry))) throw new ProviderModuleError(specifier, `module not found: the package folder ${dir} names ${target}, and there is no file at ${entry} (build it first?)`);
+  return entry;
+}
+
 /** Resolves `specifier` to an importable URL, or throws a ProviderModuleError saying it was not found. */
 async function resolveSpecifier(specifier: string, cwd: string): Promise<string> {
   if (isPathSpecifier(specifier)) {
@@ -85,7 +133,8 @@ async function resolveSpecifier(specifier: string, cwd: string): Promise<string>
     } catch (err) {
       throw new ProviderModuleError(specifier, `not a valid file URL: ${causeMessage(err)}`, { cause: err });
     }
-    if (!(await isFile(path))) throw new ProviderModuleError(specifier, `module not found: no file at ${path}`);
+    if (await isDirectory(path)) return pathToFileURL(await packageDirEntry(specifier, path)).href;
+    if (!(await isFile(path))) throw new ProviderModuleError(specifier, `module not found: no file or package folder at ${path}`);
     return pathToFileURL(path).href;
   }
   // A package: look from `cwd` first, where the user installed it. require.resolve only knows the
@@ -103,6 +152,39 @@ async function resolveSpecifier(specifier: string, cwd: string): Promise<string>
       throw new ProviderModuleError(specifier, `module not found: no package of that name is resolvable from ${cwd}${hint}`, { cause: err });
     }
   }
+}
+
+const TYPESCRIPT_FILE = /\.[cm]?ts$/;
+
+/**
+ * Imports a TypeScript provider module through tsx when the project has it (Node 20 cannot import
+ * `.ts` itself); otherwise says in one line what to do.
+ */
+async function importTypeScript(specifier: string, url: string, cwd: string): Promise<Record<string, unknown>> {
+  const tsxApi = (await tsxApiFrom(cwd)) ?? (await tsxApiFrom(fileURLToPath(new URL('.', import.meta.url))));
+  if (tsxApi === undefined) {
+    throw new ProviderModuleError(specifier, 'is TypeScript, which Node.js cannot import by itself: install tsx in your project (npm install --save-dev tsx) or compile the module to JavaScript');
+  }
+  try {
+    const { tsImport } = (await import(tsxApi)) as { tsImport: (url: string, parent: string) => Promise<Record<string, unknown>> };
+    return await tsImport(url, import.meta.url);
+  } catch (err) {
+    throw new ProviderModuleError(specifier, `importing ${url} through tsx failed: ${causeMessage(err)}`, { cause: err });
+  }
+}
+
+/** The ES-module entry of tsx's `esm/api` as resolvable from `dir`, or undefined. */
+async function tsxApiFrom(dir: string): Promise<string | undefined> {
+  let manifest: string;
+  try {
+    manifest = createRequire(join(dir, '__outrigger_resolve__.js')).resolve('tsx/package.json');
+  } catch {
+    return undefined;
+  }
+  const pkg = JSON.parse(await readFile(manifest, 'utf8')) as { exports?: Record<string, unknown> };
+  // The import condition of the subpath: require.resolve would pick the CommonJS build.
+  const target = exportTarget(pkg.exports?.['./esm/api']);
+  return target === undefined ? undefined : pathToFileURL(resolve(dirname(manifest), target)).href;
 }
 
 /** Why `value` is not a {@link ProviderModuleEntry} (`where` names the export), or undefined. */
@@ -173,7 +255,10 @@ export async function loadProviderModule(
   try {
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (err) {
-    throw new ProviderModuleError(specifier, `importing ${url} failed: ${causeMessage(err)}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !TYPESCRIPT_FILE.test(url)) {
+      throw new ProviderModuleError(specifier, `importing ${url} failed: ${causeMessage(err)}`, { cause: err });
+    }
+    namespace = await importTypeScript(specifier, url, cwd);
   }
 
   const holder = conventionHolder(namespace);
