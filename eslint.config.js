@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', '.scratch/**', '.bench-out/**', 'node_modules/**', 'coverage/**', 'src/**/testdata/**'] },
+  { ignores: ['dist/**', '.scratch/**', '.guide-test-*/**', '.bench-out/**', 'node_modules/**', 'coverage/**', 'src/**/testdata/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
