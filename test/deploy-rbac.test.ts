@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '..');
-const DEPLOY = join(ROOT, 'deploy');
+const DEPLOY = join(ROOT, 'deploy', 'base');
 const SA = { kind: 'ServiceAccount', name: 'cloud-controller-manager', namespace: 'kube-system' };
 const LEASE_NAMESPACE = 'kube-system';
 
@@ -255,20 +255,21 @@ describe('deploy/ workloads', () => {
       }
     });
 
-    it(`${file}: non-root, read-only root filesystem, leader election on, HTTPS probe on /healthz:10258`, () => {
+    it(`${file}: non-root, read-only root filesystem, leader election on, no provider named, HTTPS probe on /healthz:10258`, () => {
       const spec = pod(workload);
       const container = spec.containers?.[0];
       assert.equal(spec.securityContext?.runAsNonRoot, true);
       assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
       assert.equal(container?.securityContext?.allowPrivilegeEscalation, false);
       assert.ok(container?.args?.includes('--leader-elect=true'));
-      assert.ok(container?.args?.some((a) => a.startsWith('--cloud-provider=')));
+      // The base names no provider: an overlay does (deploy/overlays), so nothing runs by accident.
+      assert.equal(container?.args?.some((a) => a.startsWith('--cloud-provider')), false);
       assert.deepEqual(container?.livenessProbe?.httpGet, { path: '/healthz', port: 10258, scheme: 'HTTPS' });
     });
   }
 
   it('builds a non-root image whose entrypoint is `outrigger run` with production dependencies only', () => {
-    const dockerfile = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
+    const dockerfile = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^FROM node:20-slim AS build$/m);
     assert.match(dockerfile, /npm ci --omit=dev/);
     assert.match(dockerfile, /^USER 65532:65532$/m);

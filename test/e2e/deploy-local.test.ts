@@ -108,11 +108,21 @@ describe('deploy/ applied with kubectl; outrigger run --cloud-provider=local as 
     await cluster.stop();
   });
 
-  it('renders deploy/ with kubectl kustomize and applies it', async () => {
-    const rendered = await kubectlOk(cluster.adminKubeconfig, ['kustomize', join(REPO_ROOT, 'deploy')]);
-    assert.match(rendered, /kind: ClusterRole\n/);
+  it('renders deploy/ and its overlays with kubectl kustomize; the base names no provider; the local overlay applies', async () => {
+    const base = await kubectlOk(cluster.adminKubeconfig, ['kustomize', join(REPO_ROOT, 'deploy/base')]);
+    assert.match(base, /kind: ClusterRole\n/);
+    assert.doesNotMatch(base, /--cloud-provider=/, 'the base never runs a provider by accident');
+    const moduleOverlay = await kubectlOk(cluster.adminKubeconfig, ['kustomize', join(REPO_ROOT, 'deploy/overlays/provider-module')]);
+    assert.match(moduleOverlay, /--provider-module=@acme\/outrigger-provider/);
+    // The apiserver validates every object of it without keeping any.
+    await kubectlOk(cluster.adminKubeconfig, ['apply', '--dry-run=server', '-f', '-'], { input: moduleOverlay });
+    const rendered = await kubectlOk(cluster.adminKubeconfig, ['kustomize', join(REPO_ROOT, 'deploy/overlays/local')]);
+    assert.match(rendered, /--cloud-provider=local/);
+    assert.match(rendered, /--cloud-config=\/etc\/outrigger\/local\.yaml/);
     const applied = await kubectlOk(cluster.adminKubeconfig, ['apply', '-f', '-'], { input: rendered });
     assert.match(applied, /serviceaccount\/cloud-controller-manager created/);
+    assert.match(applied, /configmap\/outrigger-local-config-\w+ created/);
+    assert.match(applied, /deployment.apps\/cloud-controller-manager created/);
     assert.match(applied, /clusterrolebinding.rbac.authorization.k8s.io\/system:cloud-controller-manager created/);
   });
 

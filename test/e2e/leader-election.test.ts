@@ -43,7 +43,7 @@ describe('leader election and migration on a real Lease', () => {
   before(async () => {
     cluster = await startKubeTestCluster();
     admin = await createKubeClient({ kubeconfig: cluster.adminKubeconfig, qps: -1, userAgent: 'e2e-admin', env: {} });
-    await kubectlOk(cluster.adminKubeconfig, ['apply', '-k', join(REPO_ROOT, 'deploy')]);
+    await kubectlOk(cluster.adminKubeconfig, ['apply', '-k', join(REPO_ROOT, 'deploy/base')]);
     // Three identities with deploy/'s grants: the audit log tells their writes apart.
     for (const sa of ['ccm-a', 'ccm-b', 'ccm-c']) {
       await kubectlOk(cluster.adminKubeconfig, ['create', 'serviceaccount', sa, '-n', 'kube-system']);
