@@ -43,3 +43,9 @@ export {
 } from './testing/kube-test-cluster/index.js';
 export type { ConformanceServer, KubeClientConformanceFixture, KubeClientConformanceOptions, ConformanceSkip } from './kube/conformance/index.js';
 export type { ApiResponse, AuditedWrite, KubeBinaries, KubeTestCluster, KubeTestClusterOptions, KubeTestUser } from './testing/kube-test-cluster/index.js';
+// The scenario runner behind `outrigger simulate`: drive your own provider through the real
+// controllers on a virtual clock (pass it in `registry`).
+export { formatReport, runScenario, SimulationSetupError } from './simulation/runner/index.js';
+export type { ExpectationResult, LiveSimulation, RunScenarioOptions, SettleResult, SimulationProgress, SimulationReport } from './simulation/runner/index.js';
+export { loadScenario, ScenarioError } from './simulation/scenario/index.js';
+export type { Expectation, ScenarioFile, Step } from './simulation/scenario/index.js';

@@ -34,6 +34,8 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
   StateFileError: { plain: [['state.json: not JSON']] },
   KubeConfigError: { plain: [['no kubeconfig']], withCause: ['no kubeconfig', { cause }] },
   KubeTransportError: { plain: [['connection refused', { kind: 'network' }]] },
+  SimulationSetupError: { plain: [['unknown kind "Pod"']], withCause: ['objects[0]: refused', { cause }] },
+  ScenarioError: { plain: [[[{ file: 's.yaml', line: 3, path: 'steps[0]', message: 'bad' }]], [[]]] },
 };
 
 const exported = new Map<string, Ctor>();

@@ -162,3 +162,67 @@ describe('outrigger simulate --demo and generators', () => {
     assert.match(r.stderr, /cannot read "does-not-exist\.yaml"/);
   });
 });
+
+describe('outrigger simulate --provider-module', () => {
+  const scenario = (extra = ''): string => `name: custom provider
+provider: { name: acme-sim }
+${extra}objects:
+  - apiVersion: v1
+    kind: Node
+    metadata: { name: n1 }
+    spec: { taints: [{ key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule }] }
+steps:
+  - settle: { within: 1m }
+  - expect: [{ kind: Node, name: n1, match: { spec: { providerID: "acme-sim://n1", taints: [] } } }]
+`;
+  const moduleSource = `export const provider = {
+  name: 'acme-sim',
+  factory: () => ({
+    name: 'acme-sim',
+    instancesV2: () => ({
+      instanceExists: async () => true,
+      instanceShutdown: async () => false,
+      instanceMetadata: async (node) => ({ providerID: 'acme-sim://' + node.metadata.name, instanceType: 'small', zone: 'z1', region: 'r1' }),
+    }),
+  }),
+};
+`;
+  const withModule = async (fn: (path: string) => Promise<void>): Promise<void> => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-sim-module-'));
+    try {
+      const path = join(dir, 'acme-sim.js');
+      await writeFile(path, moduleSource);
+      await fn(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('loads the module before the run, and the scenario runs the provider it registers', async () => {
+    await withModule(async (path) => {
+      const run = await simulate(['s.yaml', '--provider-module', path, '--output', 'json'], { 's.yaml': scenario() });
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      const report = JSON.parse(run.stdout) as SimulationReport & { cloudCalls?: { total?: number } };
+      assert.equal(report.passed, true);
+    });
+  });
+
+  it('refuses a provider-module named only inside the scenario (a scenario runs no code of its own)', async () => {
+    await withModule(async (path) => {
+      const run = await simulate(['s.yaml'], { 's.yaml': scenario(`manager: { provider-module: ${JSON.stringify(path)} }\n`) });
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, /^outrigger simulate: manager\.provider-module: the scenario asks to load ".*acme-sim\.js"; a scenario runs no code of its own — load it yourself with --provider-module/);
+      const allowed = await simulate(['s.yaml', '--provider-module', path], { 's.yaml': scenario(`manager: { provider-module: ${JSON.stringify(path)} }\n`) });
+      assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    });
+  });
+
+  it('a module that cannot be loaded is exit 2 with one line', async () => {
+    const run = await simulate(['s.yaml', '--provider-module', './no-such-module.js'], { 's.yaml': scenario() });
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^outrigger simulate: --provider-module: cannot load cloud provider module "\.\/no-such-module\.js": module not found/);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+  });
+});

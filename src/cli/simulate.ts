@@ -7,6 +7,9 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { loadProviderModule } from '../cloud/module-loader.js';
+import { ProviderRegistry } from '../cloud/registry.js';
+import { ProviderModuleError } from '../cloud/registry-errors.js';
 import { demoScenario, generateCluster } from '../simulation/generators/index.js';
 import { runLocalDemo } from '../simulation/local-demo/index.js';
 import { CloudStepError, formatReport, runScenario, SimulationSetupError } from '../simulation/runner/index.js';
@@ -26,7 +29,7 @@ export interface SimulateIo {
 
 /** The usage text of `outrigger simulate`. */
 export const SIMULATE_USAGE = `Usage:
-  outrigger simulate <scenario.yaml> [--output text|json] [--seed N] [-v N]
+  outrigger simulate <scenario.yaml> [--provider-module M]... [--output text|json] [--seed N] [-v N]
   outrigger simulate --nodes N [--services M] [--output text|json] [--seed N]
   outrigger simulate --demo
   outrigger simulate --demo-local [--once] [--pool CIDR] [--node-subnet 127.A.B]
@@ -35,6 +38,9 @@ Runs the real controllers and manager wiring against a simulated API server on a
 --demo-local uses the local provider: real TCP load balancers from --pool (default
 127.0.100.0/24) in front of simulated kube-proxies on the nodes' addresses (default
 127.0.50.1-3); it sends one HTTP request through each, then serves until Ctrl-C (--once: exits).
+--provider-module loads a provider module (package, package folder or file, as for
+outrigger run) before the run, so the scenario's provider.name may name what it registers. A
+scenario runs no code of its own: its manager.provider-module must also be given here.
 Exit 0 when every expectation holds, 1 when one fails, 2 on a bad scenario or command line.
 `;
 
@@ -52,6 +58,8 @@ interface SimulateArgs {
   pool?: string;
   nodeSubnet?: string;
   verbosity?: number;
+  /** `--provider-module`: modules to load before the run (the only way a scenario gets code). */
+  providerModules: string[];
 }
 
 function count(flag: string, value: string | undefined): number {
@@ -61,7 +69,7 @@ function count(flag: string, value: string | undefined): number {
 }
 
 function parseArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { output: 'text', demo: false, demoLocal: false, once: false };
+  const args: SimulateArgs = { output: 'text', demo: false, demoLocal: false, once: false, providerModules: [] };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? '';
     const eq = raw.indexOf('=');
@@ -101,6 +109,12 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
       case '--pool':
         args.pool = value() ?? '';
         break;
+      case '--provider-module': {
+        const v = value() ?? '';
+        if (v === '') throw new UsageError('--provider-module: expected a package name or a file path');
+        args.providerModules.push(v);
+        break;
+      }
       case '--node-subnet': {
         const v = value() ?? '';
         if (!/^127\.(\d{1,3})\.(\d{1,3})$/.test(v) || v.split('.').some((o) => Number(o) > 255)) throw new UsageError(`--node-subnet: expected three octets of 127.0.0.0/8 such as 127.0.50, got ${JSON.stringify(v)}`);
@@ -116,6 +130,7 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
   const modes = [args.file !== undefined, args.nodes !== undefined || args.services !== undefined, args.demo, args.demoLocal].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('give a scenario file, --nodes/--services, --demo or --demo-local (exactly one)');
   if (!args.demoLocal && (args.once || args.pool !== undefined || args.nodeSubnet !== undefined)) throw new UsageError('--once, --pool and --node-subnet go with --demo-local');
+  if (args.providerModules.length > 0 && args.file === undefined) throw new UsageError('--provider-module goes with a scenario file');
   return args;
 }
 
@@ -180,7 +195,19 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
       io.stdout.write('Outrigger demo: 3 kubelet-registered nodes and 2 LoadBalancer Services on a simulated cluster,\n' +
         'the fake cloud provider and the real controllers on a virtual clock. Then node-2 vanishes from the cloud.\n\n');
     }
+    const registry = new ProviderRegistry();
+    for (const specifier of args.providerModules) {
+      try {
+        await loadProviderModule(specifier, registry);
+      } catch (err) {
+        if (!(err instanceof ProviderModuleError)) throw err;
+        io.stderr.write(`outrigger simulate: --provider-module: ${err.message}\n`);
+        return 2;
+      }
+    }
     const report = await runScenario(scenario, {
+      registry,
+      allowedProviderModules: args.providerModules,
       ...(args.seed === undefined ? {} : { seed: args.seed }),
       detail: !generated,
       ...(args.output === 'text' ? { onProgress, progressEveryMs: generated ? 1_000 : 5_000 } : {}),

@@ -52,6 +52,17 @@ export interface RunScenarioOptions {
    * still bound), e.g. to send traffic or serve until Ctrl-C; the run stops when it resolves.
    */
   readonly whileRunning?: (live: LiveSimulation) => Promise<void>;
+  /**
+   * Providers the caller loaded (e.g. `outrigger simulate --provider-module`): the scenario's
+   * `provider.name` may name one of them. Built-in `fake` and `local` are always there.
+   */
+  readonly registry?: ProviderRegistry;
+  /**
+   * The provider modules the caller allows a scenario to ask for in `manager.provider-module`
+   * (they must already be loaded into `registry`). A scenario naming any other module is refused:
+   * running a scenario someone else wrote must not run code they chose.
+   */
+  readonly allowedProviderModules?: readonly string[];
 }
 
 /** The running simulation handed to {@link RunScenarioOptions.whileRunning}. */
@@ -227,8 +238,21 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     // Built here rather than from the default registry so its timers run on the virtual clock.
     const factory = localProviderFactory({ clock });
     registry.register(name, async (cfg) => callLog.wrap(await factory({ ...cfg, ...(contents === undefined ? {} : { contents }) })));
+  } else if (options.registry?.has(name) === true) {
+    const loaded = options.registry;
+    registry.register(name, async (cfg) => callLog.wrap(await loaded.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
   } else if (defaultRegistry.has(name)) {
     registry.register(name, async (cfg) => callLog.wrap(await defaultRegistry.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
+  }
+  // A scenario's own provider-module flag: allowed only when the caller loaded it (above), and
+  // then not loaded a second time by the manager.
+  const { 'provider-module': scenarioModules, ...managerFlags } = scenario.manager as Record<string, unknown>;
+  const asked = scenarioModules === undefined ? [] : Array.isArray(scenarioModules) ? scenarioModules.map(String) : [String(scenarioModules)];
+  const refused = asked.filter((m) => !(options.allowedProviderModules ?? []).includes(m));
+  if (refused.length > 0) {
+    throw new SimulationSetupError(
+      `manager.provider-module: the scenario asks to load ${refused.map((m) => JSON.stringify(m)).join(', ')}; a scenario runs no code of its own — load it yourself with --provider-module ${refused.map((m) => JSON.stringify(m)).join(' --provider-module ')}`,
+    );
   }
 
   const watch = new QueueWatch();
@@ -236,7 +260,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const stop = new AbortController();
   let managerExit: number | undefined;
   const manager = runCloudControllerManager({
-    argv: [`--cloud-provider=${name}`, '--secure-port=0', ...flagArgv(scenario.manager)],
+    argv: [`--cloud-provider=${name}`, '--secure-port=0', ...flagArgv(managerFlags as ScenarioFile['manager'])],
     registry,
     env: {},
     stdout: { write: () => true },
