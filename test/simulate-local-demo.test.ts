@@ -88,3 +88,23 @@ describe('outrigger simulate --demo-local', { timeout: 30_000 }, () => {
     assert.match(stderr, /127\.0\.106\.0\/33/);
   });
 });
+
+describe('outrigger simulate --demo-local when an address cannot be bound', { timeout: 30_000 }, () => {
+  it('prints the Warning that says why a Service has no address (EADDRINUSE), and exits 1', async () => {
+    const { createServer } = await import('node:net');
+    // Another process holds the demo's only address on the api Service's port.
+    const squatter = createServer();
+    await new Promise<void>((resolve, reject) => {
+      squatter.once('error', reject);
+      squatter.listen(8081, '127.0.108.1', resolve);
+    });
+    try {
+      let stdout = '';
+      const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => true } };
+      assert.equal(await runSimulateCommand(['--demo-local', '--once', '--pool', '127.0.108.1/32', '--node-subnet', '127.0.58'], io), 1);
+      assert.match(stdout, /default\/api +✗ no LoadBalancer address: SyncLoadBalancerFailed: .*cannot listen on 127\.0\.108\.1:8081\/TCP: EADDRINUSE/);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  });
+});

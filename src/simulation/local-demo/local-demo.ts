@@ -131,6 +131,19 @@ function httpGet(url: string, timeoutMs: number): Promise<string> {
   });
 }
 
+/**
+ * Why a Service has no address, from its Warning events (`SyncLoadBalancerFailed: …`): each
+ * distinct one in order, so the first cause (e.g. EADDRINUSE) is not hidden by a later symptom.
+ */
+function warningsOf(events: readonly AnyObject[], name: string): string | undefined {
+  const seen = new Set<string>();
+  for (const e of events) {
+    const involved = e['involvedObject'] as { kind?: string; name?: string } | undefined;
+    if (e['type'] === 'Warning' && involved?.kind === 'Service' && involved.name === name) seen.add(`${String(e['reason'])}: ${String(e['message'])}`);
+  }
+  return seen.size === 0 ? undefined : [...seen].join('\n      then ');
+}
+
 function ingressIp(svc: AnyObject): string | undefined {
   const ingress = (svc['status'] as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress;
   return ingress?.find((i) => i.ip !== undefined)?.ip;
@@ -146,8 +159,11 @@ async function checkTraffic(live: LiveSimulation, o: LocalDemoOptions): Promise<
     const ip = svc === undefined ? undefined : ingressIp(svc);
     const label = `default/${s.name}`.padEnd(width);
     if (ip === undefined) {
-      answers.push({ service: s.name, url: '', error: 'no LoadBalancer address' });
-      o.out(`  ${label}  ✗ no LoadBalancer address\n`);
+      // Say why: the service controller's Warning carries the provider's reason (e.g. EADDRINUSE).
+      const why = warningsOf(live.snapshot('Event'), s.name);
+      const error = why === undefined ? 'no LoadBalancer address' : `no LoadBalancer address: ${why}`;
+      answers.push({ service: s.name, url: '', error });
+      o.out(`  ${label}  ✗ ${error}\n`);
       continue;
     }
     const url = `http://${ip}:${s.port}/`;

@@ -72,7 +72,7 @@ export interface LiveSimulation {
   /** Virtual ms since the run started. */
   virtualMs(): number;
   /** The current objects of a kind (copies). */
-  snapshot(kind: 'Node' | 'Service'): AnyObject[];
+  snapshot(kind: 'Node' | 'Service' | 'Event'): AnyObject[];
 }
 
 /** The manager could not start with the scenario's provider or flags (a bad scenario). */
