@@ -247,7 +247,9 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   // A scenario's own provider-module flag: allowed only when the caller loaded it (above), and
   // then not loaded a second time by the manager.
   const { 'provider-module': scenarioModules, ...managerFlags } = scenario.manager as Record<string, unknown>;
-  const asked = scenarioModules === undefined ? [] : Array.isArray(scenarioModules) ? scenarioModules.map(String) : [String(scenarioModules)];
+  const asked = (Array.isArray(scenarioModules) ? (scenarioModules as unknown[]) : scenarioModules === undefined ? [] : [scenarioModules]).map((m) =>
+    typeof m === 'string' ? m : JSON.stringify(m),
+  );
   const refused = asked.filter((m) => !(options.allowedProviderModules ?? []).includes(m));
   if (refused.length > 0) {
     throw new SimulationSetupError(
