@@ -10,21 +10,16 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { RealClock } from '../../kube/clock.js';
 import type { Clock } from '../../kube/clock.js';
+import { onProcessExit } from './on-process-exit.js';
 
 /** `setpriv --pdeathsig` asks the kernel to kill the child when its parent dies, SIGKILL included. */
 const SETPRIV = '/usr/bin/setpriv';
 
 /** Every child still running, killed synchronously if this process exits without stopping them. */
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
-  });
-}
+onProcessExit(() => {
+  for (const child of live) child.kill('SIGKILL');
+});
 
 /** The last `n` lines of a log file (empty when it cannot be read). */
 export function tailOf(path: string, n = 20): string {
@@ -61,7 +56,6 @@ export class ServerProcess {
 
   /** Starts `binary args`, appending stdout and stderr to `logPath`. */
   static async start(name: string, binary: string, args: readonly string[], logPath: string, clock: Clock = new RealClock()): Promise<ServerProcess> {
-    installExitHook();
     const fd = openSync(logPath, 'a');
     try {
       const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];

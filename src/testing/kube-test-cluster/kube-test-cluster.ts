@@ -18,6 +18,7 @@ import type { AuditedWrite } from './audit-log.js';
 import { findKubeBinaries } from './binaries.js';
 import type { KubeBinaries } from './binaries.js';
 import { ServerProcess } from './child-process.js';
+import { onProcessExit } from './on-process-exit.js';
 import { apiRequest } from './api-request.js';
 import type { ApiResponse } from './api-request.js';
 import { freeLoopbackPort, sweepStaleDirs, TEMP_PREFIX } from './temp-and-ports.js';
@@ -84,18 +85,6 @@ export interface KubeTestCluster {
   stop(): Promise<void>;
 }
 
-const dirsToRemove = new Set<string>();
-let cleanupHookInstalled = false;
-
-function installCleanupHook(): void {
-  if (cleanupHookInstalled) return;
-  cleanupHookInstalled = true;
-  // A test that fails without stopping the cluster still leaves no temp dir (the processes are
-  // killed by child-process.ts's own hook and by the kernel's parent-death signal).
-  process.on('exit', () => {
-    for (const dir of dirsToRemove) rmSync(dir, { recursive: true, force: true });
-  });
-}
 
 /** The bearer-token file: one CSV line per user (`token,user,uid,"group1,group2"`). */
 function tokenCsv(users: ReadonlyMap<string, { token: string; groups: readonly string[] }>): string {
@@ -141,15 +130,16 @@ current-context: outrigger-test
 export async function startKubeTestCluster(options: KubeTestClusterOptions = {}): Promise<KubeTestCluster> {
   const clock = options.clock ?? new RealClock();
   const binaries = findKubeBinaries(options.binDir);
-  installCleanupHook();
   sweepStaleDirs();
   const dir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
-  dirsToRemove.add(dir);
+  // A test that fails without stopping the cluster still leaves no temp dir (the processes are
+  // killed by child-process.ts's exit task and by the kernel's parent-death signal).
+  const forgetDir = onProcessExit(() => rmSync(dir, { recursive: true, force: true }));
   const processes: ServerProcess[] = [];
   const stopAll = async (): Promise<void> => {
     for (const p of [...processes].reverse()) await p.stop();
     rmSync(dir, { recursive: true, force: true });
-    dirsToRemove.delete(dir);
+    forgetDir();
   };
   try {
     const users = new Map<string, { token: string; groups: readonly string[] }>();
