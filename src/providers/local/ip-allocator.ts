@@ -37,6 +37,8 @@ export interface AllocationRequest {
   readonly sharingKey?: string | undefined;
   /** `PROTOCOL/port` of every Service port (what sharing must keep disjoint). */
   readonly ports?: readonly string[] | undefined;
+  /** Addresses not to hand out fresh (ones this host could not bind for the Service). */
+  readonly avoid?: ReadonlySet<string> | undefined;
 }
 
 /** Why an address could not be allocated; `code` is stable. */
@@ -168,7 +170,7 @@ export class IpAllocator {
       }
     }
     for (const pool of matching) {
-      const ip = this.#firstFree(pool);
+      const ip = this.#firstFree(pool, req.avoid);
       if (ip !== undefined) return this.#assign(req.key, { ip, pool: pool.name }, req);
     }
     throw new AllocationError('Exhausted', `address pool${matching.length > 1 ? 's' : ''} ${matching.map((p) => JSON.stringify(p.name)).join(', ')} ${matching.length > 1 ? 'are' : 'is'} exhausted`);
@@ -286,15 +288,15 @@ export class IpAllocator {
     if (holders?.size === 0) this.#byIp.delete(ip);
   }
 
-  #firstFree(pool: AddressPool): string | undefined {
+  #firstFree(pool: AddressPool, avoid: ReadonlySet<string> | undefined): string | undefined {
     for (const range of pool.ranges) {
       // Bounded: each step either returns or passes an address that is taken or skipped, and at
-      // most #byIp.size addresses are taken (plus two buggy ones per /24 when avoided).
+      // most #byIp.size + avoid.size addresses are (plus two buggy ones per /24 when avoided).
       for (let v = range.first; v <= range.last; v++) {
         const candidate = { family: range.family, value: v };
         if (pool.avoidBuggyIPs && isBuggyIp(candidate)) continue;
         const ip = formatIp(v, range.family);
-        if (!this.#byIp.has(ip)) return ip;
+        if (!this.#byIp.has(ip) && avoid?.has(ip) !== true) return ip;
       }
     }
     return undefined;

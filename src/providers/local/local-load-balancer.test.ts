@@ -526,8 +526,28 @@ describe('LocalLoadBalancer data plane', () => {
     const { provider } = await startProvider(NO_HEALTH);
     const lb = provider.loadBalancer();
     await lb.ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
-    await assert.rejects(lb.ensureLoadBalancer('kubernetes', service('b', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]), /cannot listen on 127\.0\.77\.1:8080\/TCP: EADDRINUSE/);
+    const b = service('b', [{ port: 8080, nodePort: tcp.port }]);
+    const err = await lb.ensureLoadBalancer('kubernetes', b, [node('n1', N1)]).then(() => undefined, (e: unknown) => e);
+    // A fresh address that cannot be bound is handed back and the retry tries the next one.
+    assert.ok(err instanceof RetryError, String(err));
+    assert.match(err.message, /^cannot listen on 127\.0\.77\.1:8080\/TCP: EADDRINUSE; the address is left free and another one is tried next$/);
+    assert.deepEqual(provider.localLoadBalancer.allocator.holdersOf('127.0.77.1'), []);
+    const retried = await lb.ensureLoadBalancer('kubernetes', b, [node('n1', N1)]);
+    assert.equal(retried.ingress[0]?.ip, '127.0.77.2');
     assert.equal(await askOnce('127.0.77.0', 8080), 'n1');
+    assert.equal(await askOnce('127.0.77.2', 8080), 'n1');
+  });
+
+  it('an address the Service asked for that cannot be bound stays its own and the error says why', async () => {
+    const tcp = await tcpBackends();
+    const squatter = createServer();
+    await listen(squatter, '127.0.77.5', 8080);
+    cleanups.push(() => void squatter.close());
+    const { provider } = await startProvider(NO_HEALTH);
+    const lb = provider.loadBalancer();
+    const asked = service('asked', [{ port: 8080, nodePort: tcp.port }], { loadBalancerIP: '127.0.77.5' });
+    await assert.rejects(lb.ensureLoadBalancer('kubernetes', asked, [node('n1', N1)]), (e: unknown) => !(e instanceof RetryError) && /cannot listen on 127\.0\.77\.5:8080\/TCP: EADDRINUSE$/.test((e as Error).message));
+    assert.deepEqual(provider.localLoadBalancer.allocator.holdersOf('127.0.77.5'), ['default/asked']);
   });
 
   it('pool exhaustion is a RetryError and recovers when an address frees up', async () => {

@@ -72,6 +72,8 @@ export class LocalLoadBalancer implements LoadBalancer {
   readonly #allocator: IpAllocator;
   readonly #state: StateFile | undefined;
   readonly #planes = new Map<string, ServiceDataPlane>();
+  /** Per Service: fresh addresses this host could not bind, skipped until the pool runs out. */
+  readonly #unbindable = new Map<string, Set<string>>();
   #loaded: Promise<void> | undefined;
   #active = false;
 
@@ -187,6 +189,8 @@ export class LocalLoadBalancer implements LoadBalancer {
       ...(service.spec?.loadBalancerIP !== undefined && service.spec.loadBalancerIP !== '' ? [service.spec.loadBalancerIP] : []),
     ];
     const before = this.#allocator.get(key);
+    const previous = statusAddresses(service);
+    const unbindable = this.#unbindable.get(key);
     let allocation;
     try {
       allocation = this.#allocator.allocate({
@@ -194,13 +198,17 @@ export class LocalLoadBalancer implements LoadBalancer {
         namespace: service.metadata?.namespace ?? 'default',
         labels: service.metadata?.labels,
         requested,
-        previous: statusAddresses(service),
+        previous,
         ...sharingOf(service),
+        ...(unbindable === undefined ? {} : { avoid: unbindable }),
       });
     } catch (err) {
       if (err instanceof AllocationError && err.code === 'Exhausted') {
+        // Every address skipped for failing to bind gets another chance in the next round.
+        const skipped = unbindable === undefined ? '' : ` (skipped, as this host could not bind them: ${[...unbindable].join(', ')})`;
+        this.#unbindable.delete(key);
         // Recoverable once another Service releases an address: retry at a fixed pace.
-        throw new RetryError(err.message, this.#config.exhaustedRetryMs, { cause: err });
+        throw new RetryError(`${err.message}${skipped}`, this.#config.exhaustedRetryMs, { cause: err });
       }
       throw err;
     }
@@ -224,14 +232,30 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#planes.set(key, plane);
     }
     const family = parseIp(allocation.ip)?.family ?? 4;
-    await plane.apply({
-      ports,
-      nodes: backendNodes(nodes, family),
-      filter,
-      affinityTimeoutMs: affinityMs(service),
-      healthCheckPort: this.#healthPort(service),
-      proxyProtocol,
-    });
+    try {
+      await plane.apply({
+        ports,
+        nodes: backendNodes(nodes, family),
+        filter,
+        affinityTimeoutMs: affinityMs(service),
+        healthCheckPort: this.#healthPort(service),
+        proxyProtocol,
+      });
+    } catch (err) {
+      // An address picked fresh from the pool that this host cannot bind (another process holds
+      // the port, the address is not configured here) is handed back and skipped, so the retry
+      // tries another one instead of failing on the same address forever. An address the Service
+      // asked for, already had or shows in its status stays: moving it is not ours to decide.
+      const fresh = before === undefined && !requested.includes(allocation.ip) && !previous.includes(allocation.ip);
+      if (!fresh || !isBindError(err)) throw err;
+      this.#planes.delete(key);
+      await plane.close(0);
+      if (this.#allocator.release(key)) await this.#persist();
+      const skip = this.#unbindable.get(key) ?? new Set<string>();
+      skip.add(allocation.ip);
+      this.#unbindable.set(key, skip);
+      throw new RetryError(`${(err as Error).message}; the address is left free and another one is tried next`, BIND_RETRY_MS, { cause: err });
+    }
     return statusOf(allocation.ip, service);
   }
 
@@ -247,6 +271,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     const key = keyOf(service);
     const plane = this.#planes.get(key);
     this.#planes.delete(key);
+    this.#unbindable.delete(key);
     // The listening sockets close at once (the address may be handed out again right away);
     // established connections drain in the background within the grace period.
     if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
@@ -276,6 +301,19 @@ function sharingOf(service: Readonly<Service>): { sharingKey?: string; ports: st
 
 function sameAllocation(a: Allocation | undefined, b: Allocation): boolean {
   return a !== undefined && a.ip === b.ip && a.pool === b.pool && a.sharingKey === b.sharingKey && (a.ports ?? []).join(',') === (b.ports ?? []).join(',');
+}
+
+/** Retry delay after handing back an address that could not be bound (another one is free now). */
+const BIND_RETRY_MS = 1_000;
+
+/** Whether `err` is a listen failure of the address itself (taken, or not configured on this host). */
+function isBindError(err: unknown, depth = 0): boolean {
+  // Bounded walk of the cause chain and of an AggregateError's members (one per failed port).
+  if (!(err instanceof Error) || depth > 8) return false;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') return true;
+  if (err instanceof AggregateError) return err.errors.some((e) => isBindError(e, depth + 1));
+  return isBindError(err.cause, depth + 1);
 }
 
 function statusAddresses(service: Readonly<Service>): string[] {

@@ -128,7 +128,7 @@ export class ServiceDataPlane {
         this.#track(entry.listener.drain(this.#config.drainTimeoutMs));
       }
     }
-    const failures: string[] = [];
+    const failures: Error[] = [];
     for (const [id, port] of wanted) {
       let entry = this.#listeners.get(id);
       if (entry === undefined) {
@@ -142,7 +142,7 @@ export class ServiceDataPlane {
           await listener.listen();
         } catch (err) {
           listener.destroyAll();
-          failures.push((err as Error).message);
+          failures.push(err as Error);
           continue;
         }
         entry = { listener, picker, nodePort: port.nodePort };
@@ -154,7 +154,9 @@ export class ServiceDataPlane {
       entry.picker.setAffinity(spec.affinityTimeoutMs);
       entry.picker.setBackends(spec.nodes.map((n): Backend => ({ node: n.name, host: n.host, port: port.nodePort })));
     }
-    if (failures.length > 0) throw new Error(failures.join('; '));
+    // Every port's failure, with each system error kept as a cause (callers look for EADDRINUSE).
+    if (failures.length === 1) throw failures[0] as Error;
+    if (failures.length > 1) throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
   }
 
   /** Replaces only the node set (the service controller's node-sync path). */
