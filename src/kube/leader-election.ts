@@ -183,6 +183,8 @@ export class LeaderElector {
   #observedTime = 0;
   #reportedLeader = '';
   #leading = false;
+  /** Until when (clock ms) the last successful write lets us lead: its send time + renewDeadline. */
+  #validUntil = 0;
   #running = false;
 
   constructor(o: LeaderElectorOptions) {
@@ -210,6 +212,17 @@ export class LeaderElector {
   /** Whether this candidate is leading right now (between acquiring and losing or releasing). */
   isLeader(): boolean {
     return this.#leading;
+  }
+
+  /**
+   * Whether this candidate still holds the Lease *by the clock*: leading, and the renew deadline
+   * counted from the last successful write's send time has not passed. Unlike {@link isLeader},
+   * which ends only when a timer fires, this is exact at the moment of asking — after a process
+   * pause (SIGSTOP, a long GC) it is false before any queued I/O or timer has run. Check it before
+   * every write a leader makes.
+   */
+  holdsLease(): boolean {
+    return this.#clock.now() < this.#validUntil;
   }
 
   /** The holder identity last observed on the Lease, or `undefined` when none was seen. */
@@ -270,6 +283,7 @@ export class LeaderElector {
       this.#maybeReportTransition(callbacks);
       // A write that returned only after its own deadline would give no time to lead safely.
       if (ok && !signal.aborted && this.#clock.now() < sentAt + this.#renewDeadlineMs) {
+        this.#validUntil = sentAt + this.#renewDeadlineMs;
         this.#recordEvent('became leader');
         this.#log.info('Successfully acquired lease');
         return sentAt;
@@ -297,6 +311,7 @@ export class LeaderElector {
     let deadline = this.#clock.setTimer(acquiredAt + this.#renewDeadlineMs - this.#clock.now(), () =>
       leading.abort(new Error('failed to renew lease within the renew deadline')),
     );
+    this.#validUntil = acquiredAt + this.#renewDeadlineMs;
     this.#setStatus(true);
     try {
       try {
@@ -317,6 +332,7 @@ export class LeaderElector {
         if (leading.signal.aborted) break;
         if (ok) {
           deadline.cancel();
+          this.#validUntil = sentAt + this.#renewDeadlineMs;
           deadline = this.#clock.setTimer(sentAt + this.#renewDeadlineMs - this.#clock.now(), () =>
             leading.abort(new Error('failed to renew lease within the renew deadline')),
           );
@@ -325,6 +341,7 @@ export class LeaderElector {
       }
     } finally {
       deadline.cancel();
+      this.#validUntil = 0;
       signal.removeEventListener('abort', onCancel);
       leading.abort(new Error('leader election ended'));
       this.#setStatus(false);

@@ -34,6 +34,7 @@ import { KubeConfigError } from '../kube/client-node/kube-config-error.js';
 import type { Clock } from '../kube/clock.js';
 import { RealClock } from '../kube/clock.js';
 import { EventBroadcaster } from '../kube/events.js';
+import { fencedClient, WriteFence } from '../kube/write-fence.js';
 import { LeaderElector, leaderIdentity } from '../kube/leader-election.js';
 import { SharedInformerFactory } from '../kube/shared-informers.js';
 import type { WorkQueueMetrics } from '../kube/work-queue.js';
@@ -202,6 +203,8 @@ interface Wiring {
   readonly workQueueMetrics: WorkQueueMetrics;
   readonly metrics: ManagerMetrics;
   readonly events: EventBroadcaster;
+  /** Guards every write of the controllers, the provider's clients and the event recorder. */
+  readonly fence: WriteFence;
   readonly informers: SharedInformerFactory;
   /** Names of started controllers (for /healthz), filled as they start. */
   readonly started: Set<string>;
@@ -209,11 +212,12 @@ interface Wiring {
 }
 
 /** Starts `specs` (already filtered) under `signal`; resolves with their run promises. */
-function startControllers(w: Wiring, specs: readonly ManagedController[], signal: AbortSignal): Promise<void>[] {
+function startControllers(w: Wiring, specs: readonly ManagedController[], signal: AbortSignal, fence: WriteFence = w.fence): Promise<void>[] {
   const runs: Promise<void>[] = [];
   let startDelayMs = 0;
   for (const spec of specs) {
-    const kube = w.clients.get(spec.clientName) ?? w.root;
+    // Every write checks the Lease by the clock and carries the controllers' stop signal.
+    const kube = fencedClient(w.clients.get(spec.clientName) ?? w.root, fence, signal);
     const log = w.logger.withValues({ controller: spec.name });
     const ctx: ControllerContext = {
       kube,
@@ -420,6 +424,7 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       // A server URL we cannot parse only loses the host label.
     }
     const extraQueueMetrics = run.workQueueMetrics;
+    const fence = new WriteFence();
     const informersClient = clients.get('shared-informers') ?? root;
     const wiring: Wiring = {
       options,
@@ -435,7 +440,9 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       webhooks: webhookGate && options.webhooks.length > 0 ? webhooks : [],
       metrics,
       workQueueMetrics: extraQueueMetrics === undefined ? metrics.workQueue : teeQueueMetrics(metrics.workQueue, extraQueueMetrics),
-      events: new EventBroadcaster({ client: root, clock, random, logger: log.withName('events') }),
+      // Events are writes too: a deposed leader records none.
+      events: new EventBroadcaster({ client: fencedClient(root, fence), clock, random, logger: log.withName('events') }),
+      fence,
       // As upstream's ResyncPeriod: a random period between --min-resync-period and twice it.
       informers: new SharedInformerFactory({ client: informersClient, clock, random, logger: log.withName('informers'), defaultResyncMs: options.minResyncPeriodMs * (1 + random()) }),
       started: new Set(),
@@ -491,6 +498,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       recorder: leaseEvents,
     });
   const main = le.enabled ? elector(le.resourceName) : undefined;
+  if (main !== undefined) w.fence.guard(() => main.holdsLease(), `the Lease ${le.resourceNamespace}/${le.resourceName} is no longer held (no successful renew within --leader-elect-renew-deadline)`);
 
   // Which controllers run under which lock (KEP-2436); without migration all are "non-migrated".
   let migrated: string[] = [];
@@ -593,7 +601,7 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
     const signal = anySignal([leading, stopControllers.signal]);
     if (!initialized) {
       initialized = true;
-      const clientBuilder: ClientBuilder = { client: (name) => w.clientFor(name) };
+      const clientBuilder: ClientBuilder = { client: (name) => fencedClient(w.clientFor(name), w.fence, signal) };
       await w.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider'), metrics: w.metrics.registry });
       w.cloud.setInformers?.(w.informers);
     }
@@ -612,8 +620,14 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
         .run(signal, {
           onStartedLeading: (migrationLeading) => {
             const both = anySignal([signal, migrationLeading]);
+            // Migrated controllers write only while both Leases are held.
+            const migrationFence = new WriteFence();
+            migrationFence.guard(
+              () => (main === undefined || main.holdsLease()) && migrationElector.holdsLease(),
+              `the Leases ${le.resourceNamespace}/${le.resourceName} and ${le.resourceNamespace}/${migration?.leaderName ?? ''} are not both held`,
+            );
             try {
-              controllerRuns.push(...startControllers(w, MANAGED_CONTROLLERS.filter((c) => migrated.includes(c.name)), both));
+              controllerRuns.push(...startControllers(w, MANAGED_CONTROLLERS.filter((c) => migrated.includes(c.name)), both, migrationFence));
             } catch (err) {
               lost.abort(err);
               return;
@@ -642,7 +656,9 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
       return;
     }
     let started = false;
-    await main.run(anySignal([electorStop.signal, lost.signal]), {
+    // Only a stop of ours cancels the elector: a lost renew ends its run by itself, and is then
+    // logged as such ("Failed to renew lease"), never released.
+    await main.run(electorStop.signal, {
       onStartedLeading: (leading) => {
         started = true;
         onMainLeading(leading).catch((err: unknown) => {
@@ -679,8 +695,10 @@ async function runLeading(w: Wiring, migration: LeaderMigrationConfiguration | u
 
   await Promise.race([aborted(shutdown), aborted(lost.signal)]);
   if (lost.signal.aborted && !shutdown.aborted) {
-    // Stop every write at once; no drain (upstream exits immediately after flushing logs).
+    // Stop every write at once; no drain (upstream exits immediately after flushing logs). The
+    // elector stops too (already so after a lost renew) without releasing: drainedCleanly is false.
     stopControllers.abort(lost.signal.reason);
+    electorStop.abort(lost.signal.reason);
     if (isInputError(lost.signal.reason)) {
       // A controller's configuration error found at start (e.g. --cluster-cidr): exit 2 with it.
       await closeServing();

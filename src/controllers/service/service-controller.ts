@@ -293,7 +293,9 @@ export class ServiceController implements Controller {
     this.#event(service, 'Normal', 'EnsuringLoadBalancer', 'Ensuring load balancer');
     // The finalizer goes on before the cloud is called, so no load balancer can exist that a
     // deletion would not wait for.
-    await this.#patch(service, { finalizer: true }, 'failed to add load balancer cleanup finalizer', log);
+    // The finalizer patch answers the Service as stored: the status patch below is conditional on
+    // that version (its resourceVersion), not on the cache's older one.
+    const current = await this.#patch(service, { finalizer: true }, 'failed to add load balancer cleanup finalizer', log);
     let status: unknown;
     try {
       status = await this.#ensureLoadBalancer(service, key, signal);
@@ -313,7 +315,7 @@ export class ServiceController implements Controller {
       );
     }
     this.#event(service, 'Normal', 'EnsuredLoadBalancer', 'Ensured load balancer');
-    await this.#patch(service, { ingress: copyIngress(status.ingress) }, 'failed to update load balancer status', log);
+    await this.#patch(current, { ingress: copyIngress(status.ingress) }, 'failed to update load balancer status', log);
     return 'ensure';
   }
 
@@ -352,18 +354,21 @@ export class ServiceController implements Controller {
     });
   }
 
-  /** Sends the patch for `intent` to `services/status`, or nothing when nothing would change. */
-  async #patch(service: Readonly<Service>, intent: ServicePatchIntent, failure: string, log: Logger): Promise<void> {
+  /**
+   * Sends the patch for `intent` to `services/status`, or nothing when nothing would change;
+   * resolves with the Service as it now is (the server's answer, else `service`).
+   */
+  async #patch(service: Readonly<Service>, intent: ServicePatchIntent, failure: string, log: Logger): Promise<Readonly<Service>> {
     const patch = servicePatch(service, intent);
-    if (patch === undefined) return;
+    if (patch === undefined) return service;
     const namespace = service.metadata?.namespace ?? '';
     const name = service.metadata?.name ?? '';
     log.v(2).info('Patching service', { finalizer: intent.finalizer, status: intent.ingress !== undefined });
     try {
-      await this.#ctx.kube.services.patchStatus({ namespace, name }, patch, { fieldManager: SERVICE_CONTROLLER_EVENT_SOURCE });
+      return await this.#ctx.kube.services.patchStatus({ namespace, name }, patch, { fieldManager: SERVICE_CONTROLLER_EVENT_SOURCE });
     } catch (err) {
       // A Service gone after its last finalizer was removed has nothing left to patch (upstream).
-      if (isNotFound(err)) return;
+      if (isNotFound(err)) return service;
       throw new Error(`${failure}: ${errorMessage(err)}`, { cause: err });
     }
   }

@@ -36,6 +36,12 @@ export function servicePatch(service: Readonly<Service>, intent: ServicePatchInt
   if (Object.keys(metadata).length > 0) body['metadata'] = metadata;
   if (intent.ingress !== undefined && !loadBalancerIngressEqual(withApiServerDefaults(service.status?.loadBalancer?.ingress ?? []), withApiServerDefaults(intent.ingress))) {
     body['status'] = { loadBalancer: { ingress: intent.ingress.length === 0 ? null : intent.ingress } };
+    // The ingress was computed from this version of the Service: if anyone wrote it since (a new
+    // leader, a user), the patch fails with 409 and the Service is synced again from the fresh
+    // copy, instead of a stale ingress overwriting a newer one. Upstream's patch is unconditional.
+    const rv = service.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== '') metadata['resourceVersion'] = rv;
+    if (Object.keys(metadata).length > 0) body['metadata'] = metadata;
   }
   return Object.keys(body).length === 0 ? undefined : { type: 'strategic', body };
 }

@@ -1,0 +1,43 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock } from './clock.js';
+import { SimulatedApiServer } from './memory/index.js';
+import { fencedClient, NotLeaderError, WriteFence } from './write-fence.js';
+
+describe('fencedClient', () => {
+  it('lets reads through and refuses every write verb, naming it, once the fence closes', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const fence = new WriteFence();
+    let leading = true;
+    fence.guard(() => leading, 'the Lease is no longer held');
+    const kube = fencedClient(server.client(), fence);
+    await kube.nodes.create({ metadata: { name: 'n1' } });
+    await kube.services.create({ metadata: { name: 'web', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+    const before = server.resourceVersion();
+    leading = false;
+    const key = { namespace: 'default', name: 'web' };
+    const writes: [string, () => Promise<unknown>][] = [
+      ['create nodes', () => kube.nodes.create({ metadata: { name: 'n2' } })],
+      ['update nodes n1', async () => kube.nodes.update(await kube.nodes.get({ name: 'n1' }))],
+      ['update status of nodes n1', async () => kube.nodes.updateStatus(await kube.nodes.get({ name: 'n1' }))],
+      ['patch services default/web', () => kube.services.patch(key, { type: 'merge', body: {} })],
+      ['patch status of services default/web', () => kube.services.patchStatus(key, { type: 'merge', body: {} })],
+      ['delete services default/web', () => kube.services.delete(key)],
+      ['create events', () => kube.events.create({ metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n1' } })],
+    ];
+    for (const [what, write] of writes) {
+      await assert.rejects(write(), (err: unknown) => err instanceof NotLeaderError && err.message === `refusing to ${what}: the Lease is no longer held`, what);
+    }
+    assert.equal(server.resourceVersion(), before, 'nothing was written');
+    assert.equal((await kube.nodes.list()).items.length, 1, 'reads still work');
+  });
+
+  it('bounds every write by the writer\'s stop signal', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const stop = new AbortController();
+    const kube = fencedClient(server.client(), new WriteFence(), stop.signal);
+    stop.abort(new Error('leadership ended'));
+    await assert.rejects(kube.nodes.create({ metadata: { name: 'n1' } }), /leadership ended/);
+    assert.deepEqual((await server.client().nodes.list()).items, []);
+  });
+});

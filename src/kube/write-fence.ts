@@ -1,0 +1,118 @@
+/**
+ * Fencing for a leader's writes: a {@link KubeClient} whose every write first asks whether the
+ * writer may still write (the Lease still held by the clock) and carries the writer's stop
+ * signal, so a leader deposed while paused (SIGSTOP, a long GC) sends nothing once it resumes —
+ * not even what was already queued when it stopped. Reads pass through.
+ *
+ * @module
+ */
+import type { DeleteOptions, KubeClient, ObjectKey, Patch, ResourceClient, WriteOptions } from './client.js';
+import type { KubeObject, ResourceType } from './resources.js';
+
+/** Refusal of a write by a writer that no longer holds its Lease. */
+export class NotLeaderError extends Error {
+  override readonly name = 'NotLeaderError';
+}
+
+/** Decides whether writes may go out now; its predicate is set when leadership starts. */
+export class WriteFence {
+  #allowed: () => boolean = () => true;
+  #why = 'the lease is no longer held';
+
+  /** Sets what "may write" means (e.g. `() => elector.holdsLease()`) and how a refusal reads. */
+  guard(allowed: () => boolean, why: string): void {
+    this.#allowed = allowed;
+    this.#why = why;
+  }
+
+  /** Throws {@link NotLeaderError} when a write may not go out now. */
+  check(what: string): void {
+    if (!this.#allowed()) throw new NotLeaderError(`refusing to ${what}: ${this.#why}`);
+  }
+}
+
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return AbortSignal.any([a, b]);
+}
+
+class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
+  readonly type: ResourceType<T>;
+  readonly #inner: ResourceClient<T>;
+  readonly #fence: WriteFence;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(inner: ResourceClient<T>, fence: WriteFence, signal: AbortSignal | undefined) {
+    this.type = inner.type;
+    this.#inner = inner;
+    this.#fence = fence;
+    this.#signal = signal;
+  }
+
+  get: ResourceClient<T>['get'] = (key, options) => this.#inner.get(key, options);
+  list: ResourceClient<T>['list'] = (options) => this.#inner.list(options);
+  watch: ResourceClient<T>['watch'] = (options) => this.#inner.watch(options);
+
+  #write<O extends WriteOptions | DeleteOptions>(verb: string, key: ObjectKey | undefined, options: O | undefined): O {
+    this.#fence.check(`${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`);
+    const signal = anySignal(options?.signal, this.#signal);
+    return { ...(options ?? {}), ...(signal === undefined ? {} : { signal }) } as O;
+  }
+
+  // async: a refusal is a rejected promise, as every other request failure.
+  async create(object: T, options?: WriteOptions): Promise<T> {
+    return this.#inner.create(object, this.#write('create', undefined, options));
+  }
+  async update(object: T, options?: WriteOptions): Promise<T> {
+    return this.#inner.update(object, this.#write('update', keyOf(object), options));
+  }
+  async updateStatus(object: T, options?: WriteOptions): Promise<T> {
+    return this.#inner.updateStatus(object, this.#write('update status of', keyOf(object), options));
+  }
+  async patch(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
+    return this.#inner.patch(key, patch, this.#write('patch', key, options));
+  }
+  async patchStatus(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
+    return this.#inner.patchStatus(key, patch, this.#write('patch status of', key, options));
+  }
+  async delete(key: ObjectKey, options?: DeleteOptions): Promise<void> {
+    return this.#inner.delete(key, this.#write('delete', key, options));
+  }
+  async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
+    return this.#inner.createSubresource(key, subresource, body, this.#write(`create ${subresource} of`, key, options));
+  }
+}
+
+function keyOf(object: KubeObject): ObjectKey {
+  const ns = object.metadata?.namespace;
+  return { name: object.metadata?.name ?? '', ...(ns === undefined ? {} : { namespace: ns }) };
+}
+
+/** `client` with every write checked against `fence` and bounded by `signal` (when given). */
+export function fencedClient(client: KubeClient, fence: WriteFence, signal?: AbortSignal): KubeClient {
+  const cache = new Map<ResourceType, ResourceClient<KubeObject>>();
+  const wrap = <T extends KubeObject>(type: ResourceType<T>, inner: ResourceClient<T>): ResourceClient<T> => {
+    let fenced = cache.get(type);
+    if (fenced === undefined) {
+      fenced = new FencedResourceClient(inner, fence, signal);
+      cache.set(type, fenced);
+    }
+    return fenced as unknown as ResourceClient<T>;
+  };
+  return {
+    get nodes() {
+      return wrap(client.nodes.type, client.nodes);
+    },
+    get services() {
+      return wrap(client.services.type, client.services);
+    },
+    get events() {
+      return wrap(client.events.type, client.events);
+    },
+    get leases() {
+      return wrap(client.leases.type, client.leases);
+    },
+    resource: <T extends KubeObject>(type: ResourceType<T>) => wrap(type, client.resource(type)),
+  };
+}
