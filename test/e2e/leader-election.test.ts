@@ -45,7 +45,7 @@ describe('leader election and migration on a real Lease', () => {
     admin = await createKubeClient({ kubeconfig: cluster.adminKubeconfig, qps: -1, userAgent: 'e2e-admin', env: {} });
     await kubectlOk(cluster.adminKubeconfig, ['apply', '-k', join(REPO_ROOT, 'deploy/base')]);
     // Three identities with deploy/'s grants: the audit log tells their writes apart.
-    for (const sa of ['ccm-a', 'ccm-b', 'ccm-c']) {
+    for (const sa of ['ccm-a', 'ccm-b', 'ccm-c', 'ccm-d', 'ccm-e']) {
       await kubectlOk(cluster.adminKubeconfig, ['create', 'serviceaccount', sa, '-n', 'kube-system']);
       await kubectlOk(cluster.adminKubeconfig, ['create', 'clusterrolebinding', sa, '--clusterrole=system:cloud-controller-manager', `--serviceaccount=kube-system:${sa}`]);
       await kubectlOk(cluster.adminKubeconfig, ['create', 'rolebinding', sa, '-n', 'kube-system', '--role=cloud-controller-manager:leader-election', `--serviceaccount=kube-system:${sa}`]);
@@ -105,6 +105,35 @@ describe('leader election and migration on a real Lease', () => {
     console.log(`figure: SIGTERM → standby leads: ${acquired.receivedAtMs - termAt} ms (release → acquire ${acquired.receivedAtMs - released.receivedAtMs} ms)`);
     c.kill();
     await c.exited;
+  });
+
+  it('a leader paused past its lease (SIGSTOP) and resumed writes nothing after the new leader acquired, Events included', async () => {
+    const svc = (name: string): Service => ({ metadata: { name, namespace: 'default' }, spec: { type: 'LoadBalancer', ports: [{ port: 80, protocol: 'TCP' }] } });
+    const d = ccm('ccm-d');
+    await d.waitForLog('"Successfully acquired lease"', 60_000);
+    const e = ccm('ccm-e');
+    await e.waitForLog('"Attempting to acquire leader lease..."', 60_000);
+    await admin.services.create(svc('paused-1'));
+    await waitForObject(admin.services, (s) => s.metadata?.name === 'paused-1' && (s.status?.loadBalancer?.ingress ?? []).length > 0, 'paused-1 ingress', 60_000);
+    d.child.kill('SIGSTOP');
+    try {
+      await e.waitForLog('"Successfully acquired lease"', 60_000);
+      // Work the paused leader will see the moment it resumes: a new Service, a changed one.
+      await admin.services.create(svc('paused-2'));
+      await admin.services.patch({ namespace: 'default', name: 'paused-1' }, { type: 'merge', body: { metadata: { labels: { touched: 'yes' } } } });
+      await waitForObject(admin.services, (s) => s.metadata?.name === 'paused-2' && (s.status?.loadBalancer?.ingress ?? []).length > 0, 'paused-2 ingress by the new leader', 60_000);
+    } finally {
+      d.child.kill('SIGCONT');
+    }
+    // The resumed manager finds its Lease gone and exits 1 (as upstream: "leaderelection lost").
+    assert.equal(await d.exited, 1, d.stderr());
+    const writes = await cluster.auditedWrites();
+    const acquired = writes.find((w) => w.user === userOf('ccm-e') && isLeaseWrite(w, 'cloud-controller-manager'));
+    assert.ok(acquired !== undefined);
+    const late = writes.filter((w) => w.user === userOf('ccm-d') && w.receivedAtMs >= acquired.receivedAtMs);
+    assert.deepEqual(late.map((w) => `${w.verb} ${w.resource}/${w.subresource} ${w.name} ${w.code}`), [], 'zero writes (Events included) by the deposed leader');
+    e.kill();
+    await e.exited;
   });
 
   it('leader migration (KEP-2436): migrated controllers wait for the migration lock the old kube-controller-manager holds, then take it over', async () => {
