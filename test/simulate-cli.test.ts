@@ -35,6 +35,16 @@ async function simulate(argv: string[], files: Record<string, string> = {}): Pro
 }
 
 const EXAMPLES = 'examples/scenarios';
+
+/** One Node n1 as a kubelet registers it, then a settle: the body most scenarios here share. */
+const TAINTED_N1_THEN_SETTLE = `objects:
+  - apiVersion: v1
+    kind: Node
+    metadata: { name: n1 }
+    spec: { taints: [{ key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule }] }
+steps:
+  - settle: { within: 1m }
+`;
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
 
 describe('outrigger simulate <example> --output json', () => {
@@ -69,14 +79,7 @@ describe('outrigger simulate <example> --output json', () => {
 describe('outrigger simulate: failing and bad scenarios', () => {
   const base = `name: t
 provider: { name: fake, config: { capabilities: [instancesV2, loadBalancer], instances: [{ nodeName: n1 }] } }
-objects:
-  - apiVersion: v1
-    kind: Node
-    metadata: { name: n1 }
-    spec: { taints: [{ key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule }] }
-steps:
-  - settle: { within: 1m }
-`;
+${TAINTED_N1_THEN_SETTLE}`;
   it('exits 1 and names the failed expectation when a match fails', async () => {
     const run = await simulate(['s.yaml'], { 's.yaml': `${base}  - expect: [{ kind: Node, name: n1, match: { spec: { providerID: "fake://other" } } }]\n` });
     assert.equal(run.code, 1);
@@ -166,14 +169,7 @@ describe('outrigger simulate --demo and generators', () => {
 describe('outrigger simulate --provider-module', () => {
   const scenario = (extra = ''): string => `name: custom provider
 provider: { name: acme-sim }
-${extra}objects:
-  - apiVersion: v1
-    kind: Node
-    metadata: { name: n1 }
-    spec: { taints: [{ key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule }] }
-steps:
-  - settle: { within: 1m }
-  - expect: [{ kind: Node, name: n1, match: { spec: { providerID: "acme-sim://n1", taints: [] } } }]
+${extra}${TAINTED_N1_THEN_SETTLE}  - expect: [{ kind: Node, name: n1, match: { spec: { providerID: "acme-sim://n1", taints: [] } } }]
 `;
   const moduleSource = `export const provider = {
   name: 'acme-sim',
