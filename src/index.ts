@@ -35,6 +35,5 @@ export { ServiceController } from './controllers/service/index.js';
 export type { ServiceControllerMetrics, ServiceControllerOptions } from './controllers/service/index.js';
 export { RouteController, RouteControllerConfigError } from './controllers/route/index.js';
 export type { RouteControllerOptions } from './controllers/route/index.js';
-export { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './manager/run.js';
-export type { RunCloudControllerManagerOptions, TextSink } from './manager/run.js';
-export type { AdmissionRequest, AdmissionResponse, AdmissionReview, AdmissionWebhook, GroupVersionKind, GroupVersionResource } from './manager/webhooks/index.js';
+// The manager process lives in `outrigger/manager` (and Outrigger's providers in
+// `outrigger/providers`), so that importing the contract loads neither.

@@ -7,6 +7,8 @@ import * as root from '../src/index.js';
 import * as testing from '../src/testing.js';
 import * as local from '../src/providers/local/index.js';
 import * as clientNode from '../src/kube/client-node/index.js';
+import * as manager from '../src/manager/index.js';
+import * as providers from '../src/providers/index.js';
 
 type Ctor = new (...args: never[]) => Error;
 const cause = new Error('underlying');
@@ -39,7 +41,7 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
 };
 
 const exported = new Map<string, Ctor>();
-for (const mod of [root, testing, local, clientNode] as Record<string, unknown>[]) {
+for (const mod of [root, testing, local, clientNode, manager, providers] as Record<string, unknown>[]) {
   for (const [name, value] of Object.entries(mod)) {
     if (typeof value === 'function' && value.prototype instanceof Error) exported.set(name, value as Ctor);
   }

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { defaultRegistry } from '../cloud/registry.js';
 import { runCloudControllerManager } from '../manager/run.js';
+import { registerBuiltinProviders } from '../providers/builtin.js';
 import { exitAfterFlush } from './exit-after-flush.js';
 
-await exitAfterFlush(await runCloudControllerManager({ argv: process.argv.slice(2) }));
+await exitAfterFlush(await runCloudControllerManager({ argv: process.argv.slice(2), registry: registerBuiltinProviders(defaultRegistry) }));

@@ -32,7 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'run': {
       // Loaded on demand: the manager pulls in the Kubernetes client, prom-client and TLS.
       const { runCloudControllerManager } = await import('../manager/run.js');
-      return runCloudControllerManager({ argv: argv.slice(1), commandName: 'outrigger run' });
+      const { defaultRegistry } = await import('../cloud/registry.js');
+      const { registerBuiltinProviders } = await import('../providers/builtin.js');
+      return runCloudControllerManager({ argv: argv.slice(1), commandName: 'outrigger run', registry: registerBuiltinProviders(defaultRegistry) });
     }
     case 'simulate': {
       const { runSimulateCommand } = await import('./simulate.js');

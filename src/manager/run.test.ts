@@ -8,6 +8,7 @@ import { ProviderRegistry } from '../cloud/registry.js';
 import { SimulatedApiServer } from '../kube/memory/index.js';
 import { HttpApiServer } from '../kube/memory/http/index.js';
 import { FakeCloudProvider } from '../providers/fake/index.js';
+import { registerBuiltinProviders } from '../providers/builtin.js';
 import { EXIT_OK, EXIT_USAGE, runCloudControllerManager } from './run.js';
 import { freePort, httpsPost } from './serving/loopback.test-util.js';
 
@@ -31,7 +32,7 @@ class Capture {
   }
 }
 
-async function run(argv: string[], registry = new ProviderRegistry()): Promise<{ code: number; out: string; err: string }> {
+async function run(argv: string[], registry = registerBuiltinProviders(new ProviderRegistry())): Promise<{ code: number; out: string; err: string }> {
   const stdout = new Capture();
   const stderr = new Capture();
   const code = await runCloudControllerManager({ argv, registry, stdout, stderr, handleSignals: false, env: {} });
@@ -129,7 +130,7 @@ describe('runCloudControllerManager', () => {
             '--leader-elect-renew-deadline=2s',
             '--leader-elect-retry-period=500ms',
           ],
-          registry: new ProviderRegistry(),
+          registry: registerBuiltinProviders(new ProviderRegistry()),
           stdout: new Capture(),
           stderr,
           handleSignals: false,
@@ -157,7 +158,7 @@ describe('runCloudControllerManager', () => {
       try {
         const done = runCloudControllerManager({
           argv: ['--cloud-provider=fake', '--cluster-cidr=10.244.0.0/16', `--kubeconfig=${config}`, '--secure-port=0', '--leader-elect-lease-duration=60s', '--leader-elect-renew-deadline=40s', '--leader-elect-retry-period=2s'],
-          registry: new ProviderRegistry(),
+          registry: registerBuiltinProviders(new ProviderRegistry()),
           stdout: new Capture(),
           stderr,
           signal: shutdown.signal,
@@ -190,7 +191,7 @@ describe('runCloudControllerManager', () => {
         const statusPatch = face.nextRequest((r) => r.method === 'PATCH' && r.pathname === '/api/v1/namespaces/default/services/web/status');
         const done = runCloudControllerManager({
           argv: ['--cloud-provider=acme', `--kubeconfig=${config}`, '--secure-port=0', '--use-service-account-credentials', '--controllers=service', '--leader-elect=false'],
-          registry: new ProviderRegistry(),
+          registry: registerBuiltinProviders(new ProviderRegistry()),
           providers: [
             {
               name: 'acme',
@@ -248,7 +249,7 @@ describe('runCloudControllerManager', () => {
           `--webhook-secure-port=${port}`,
           '--leader-elect-resource-name=webhook-test',
         ],
-        registry: new ProviderRegistry(),
+        registry: registerBuiltinProviders(new ProviderRegistry()),
         webhooks: [
           { name: 'deny-all', path: '/deny', admit: () => ({ allowed: false }) },
           { name: 'other', path: '/other', admit: () => ({ allowed: true }) },

@@ -40,9 +40,6 @@ import { SharedInformerFactory } from '../kube/shared-informers.js';
 import type { WorkQueueMetrics } from '../kube/work-queue.js';
 import type { Logger } from '../log/logger.js';
 import { createLogger, klogJsonSink, klogTextSink } from '../log/logger.js';
-import { FakeConfigError } from '../providers/fake/fake-config.js';
-import { FAKE_PROVIDER_NAME, registerFakeProvider } from '../providers/fake/register-fake-provider.js';
-import { LOCAL_PROVIDER_NAME, registerLocalProvider } from '../providers/local/register-local-provider.js';
 import { CCM_USER_AGENT, CONTROLLER_CATALOG, MANAGED_CONTROLLERS, userAgentFor } from './controllers.js';
 import type { ManagedController } from './controllers.js';
 import { classifyControllers, defaultLeaderMigrationConfig, LeaderMigrationConfigError, parseLeaderMigrationConfig } from './leader-migration/index.js';
@@ -134,7 +131,8 @@ function isInputError(err: unknown): boolean {
     err instanceof LeaderMigrationConfigError ||
     err instanceof KubeConfigError ||
     err instanceof RouteControllerConfigError ||
-    err instanceof FakeConfigError
+    // A provider's configuration error marks itself (`isInputError`): the manager imports no provider.
+    (err instanceof Error && (err as { isInputError?: unknown }).isInputError === true)
   );
 }
 
@@ -389,10 +387,9 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
     const webhookGate = options.featureGates.get('CloudControllerManagerWebhook') ?? false;
     if (webhooks.length > 0 && !webhookGate) log.info('Webhooks are not served: the CloudControllerManagerWebhook feature gate is off', { webhooks: webhooks.map((w) => w.name) });
 
-    // Providers: built-ins, the caller's, then --provider-module, then --cloud-provider.
+    // Providers: the registry's (the CLI registers the built-ins), the caller's, then
+    // --provider-module, then --cloud-provider.
     const registry = run.registry ?? defaultRegistry;
-    if (!registry.has(FAKE_PROVIDER_NAME)) registerFakeProvider(registry, { clock });
-    if (!registry.has(LOCAL_PROVIDER_NAME)) registerLocalProvider(registry, { clock });
     for (const entry of run.providers ?? []) {
       if (!registry.has(entry.name)) registry.register(entry.name, entry.factory);
     }

@@ -31,6 +31,8 @@ export type FakeFailureKind = (typeof FAKE_FAILURE_KINDS)[number];
 /** The cloud config is not valid; the message names the file, the field and the problem. */
 export class FakeConfigError extends Error {
   override readonly name = 'FakeConfigError';
+  /** A configuration mistake: the manager exits 2 with the message alone. */
+  readonly isInputError = true;
   /** The config file, when known. */
   readonly file: string | undefined;
   /** Path of the offending field (`instances[0].zone`), `''` for the document itself. */

@@ -16,6 +16,8 @@ import { canonicalIp, parseAddressRange, rangesOverlap } from './ip-address.js';
 /** The cloud config is invalid; the message reads `<file>:<line>: <path>: <problem>`. */
 export class LocalConfigError extends Error {
   override readonly name = 'LocalConfigError';
+  /** A configuration mistake: the manager exits 2 with the message alone. */
+  readonly isInputError = true;
   /** The config file, when known. */
   readonly file: string | undefined;
   /** 1-based line of the offending field, when known. */

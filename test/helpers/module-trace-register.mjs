@@ -1,0 +1,2 @@
+import { register } from 'node:module';
+register('./module-trace-hook.mjs', import.meta.url);
