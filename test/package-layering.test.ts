@@ -34,3 +34,23 @@ describe('package layering', () => {
     assert.deepEqual(loaded.filter((u) => /\/dist\/providers\//.test(u)), []);
   });
 });
+
+describe('dependency direction', () => {
+  it('providers and the contract import no controller, manager, simulator or CLI module', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const walk = (dir: string): string[] =>
+      readdirSync(dir).flatMap((e) => {
+        const p = join(dir, e);
+        return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') && !p.endsWith('.test.ts') ? [p] : [];
+      });
+    const offenders: string[] = [];
+    for (const root of ['src/cloud', 'src/providers']) {
+      for (const file of walk(join(REPO_ROOT, root))) {
+        for (const m of readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)) {
+          if (/\/(controllers|manager|simulation|cli)\//.test(m[1] ?? '')) offenders.push(`${file.slice(REPO_ROOT.length)}: ${m[1] ?? ''}`);
+        }
+      }
+    }
+    assert.deepEqual(offenders, []);
+  });
+});

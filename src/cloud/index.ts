@@ -27,6 +27,7 @@ export {
 } from './errors.js';
 export type { CloudProviderErrorCode, CloudProviderErrorOptions } from './errors.js';
 export { defaultLoadBalancerName, getInstanceProviderID } from './helpers.js';
+export { hasLoadBalancerFinalizer, wantsLoadBalancer } from './service-helpers.js';
 export { initCloudProvider } from './init-cloud-provider.js';
 export type { ConfigFileReader, InitCloudProviderOptions } from './init-cloud-provider.js';
 export type { InstanceMetadata, InstancesV2 } from './instances-v2.js';

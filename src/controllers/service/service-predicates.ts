@@ -9,21 +9,11 @@
  * @module
  */
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
-import { LOAD_BALANCER_CLEANUP_FINALIZER } from '../../cloud/constants.js';
+import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';
 import { jsonEqual } from '../../kube/patch/json-value.js';
 
-/**
- * Whether the Service asks this controller for a load balancer: `type: LoadBalancer` and no
- * `spec.loadBalancerClass` (any class, even the empty string, means another implementation owns it).
- */
-export function wantsLoadBalancer(service: Readonly<Service>): boolean {
-  return service.spec?.type === 'LoadBalancer' && service.spec.loadBalancerClass === undefined;
-}
-
-/** Whether the Service carries the `service.kubernetes.io/load-balancer-cleanup` finalizer. */
-export function hasLoadBalancerFinalizer(service: Readonly<Service>): boolean {
-  return service.metadata?.finalizers?.includes(LOAD_BALANCER_CLEANUP_FINALIZER) ?? false;
-}
+// Shared with providers, so they live in the contract (src/cloud/); re-exported for the controller.
+export { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';
 
 /**
  * Whether the controller must tear the load balancer down: it holds the cleanup finalizer and the

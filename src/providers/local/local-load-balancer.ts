@@ -6,7 +6,7 @@
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
-import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../controllers/service/service-predicates.js';
+import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';
 import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
