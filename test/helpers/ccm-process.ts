@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,14 +168,7 @@ export async function waitForObject<T extends KubeObject>(
 }
 
 /** A TCP port that was free a moment ago (bound then released) for `--secure-port`. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+export { freeLoopbackPort as freePort } from '../../src/testing/kube-test-cluster/temp-and-ports.js';
 
 /** GET over HTTPS, accepting the self-signed serving certificate. */
 export function httpsGet(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {

@@ -5,20 +5,9 @@
  * @module
  */
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 
 /** Port 0 means "disabled" to the manager's listeners, so tests bind one the OS picked a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../testing/kube-test-cluster/temp-and-ports.js';
 
 /** POSTs `body` over HTTPS to 127.0.0.1 and resolves with the status, body and content type. */
 export function httpsPost(port: number, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; body: string; type: string | undefined }> {

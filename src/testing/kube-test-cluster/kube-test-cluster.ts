@@ -216,16 +216,19 @@ export async function startKubeTestCluster(options: KubeTestClusterOptions = {})
     );
     processes.push(apiserver);
     const caFile = join(certDir, 'apiserver.crt');
+    // The serving certificate appears once the apiserver has generated it; read it once.
+    let ca = '';
     await waitUntil(clock, options.readyTimeoutMs ?? 90_000, apiserver, 'to answer /readyz', async () => {
       if (!etcd.running) throw etcd.failure('stopped while kube-apiserver was starting');
       try {
-        const ca = await readFile(caFile, 'utf8');
+        if (ca === '') ca = await readFile(caFile, 'utf8');
         return (await apiRequest({ url, ca, token: adminToken, method: 'GET', path: '/readyz' })).status === 200;
       } catch {
+        // Not there yet, or read while being written: read it again next time.
+        ca = '';
         return false;
       }
     });
-    const ca = await readFile(caFile, 'utf8');
     const adminKubeconfig = join(dir, 'admin.kubeconfig');
     await writeFile(adminKubeconfig, kubeconfigYaml(url, caFile, adminToken));
 
