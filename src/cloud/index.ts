@@ -53,5 +53,7 @@ export {
   UnknownProviderError,
 } from './registry-errors.js';
 export type { RegistryErrorOptions } from './registry-errors.js';
+export { isInputError } from './input-error.js';
+export type { InputError } from './input-error.js';
 export type { Route, Routes } from './routes.js';
 export type { Zone, Zones } from './zones.js';

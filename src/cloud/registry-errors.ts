@@ -24,6 +24,8 @@ export function causeMessage(cause: unknown): string {
  * function. Upstream exits the process on a duplicate; a library throws instead.
  */
 export class ProviderRegistrationError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'ProviderRegistrationError';
   readonly code = 'ProviderRegistration' as const;
   /** The name that was being registered. */
@@ -37,6 +39,8 @@ export class ProviderRegistrationError extends Error {
 
 /** No provider is registered under the requested name; the message lists the known names. */
 export class UnknownProviderError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'UnknownProviderError';
   readonly code = 'UnknownProvider' as const;
   /** The requested name. */
@@ -55,6 +59,8 @@ export class UnknownProviderError extends Error {
 
 /** A factory failed or returned something that is not a provider (upstream "could not init cloud provider"). */
 export class ProviderInitError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'ProviderInitError';
   readonly code = 'ProviderInit' as const;
   /** The provider being constructed. */
@@ -72,6 +78,8 @@ export class ProviderInitError extends Error {
  * throw so the caller decides, with the path in the message.
  */
 export class CloudConfigFileError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'CloudConfigFileError';
   readonly code = 'CloudConfigFile' as const;
   /** The path that could not be read. */
@@ -86,6 +94,8 @@ export class CloudConfigFileError extends Error {
 
 /** A provider module could not be loaded or does not follow the module convention. */
 export class ProviderModuleError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'ProviderModuleError';
   readonly code = 'ProviderModule' as const;
   /** The specifier as given (package name or path). */

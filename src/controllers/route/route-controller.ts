@@ -70,6 +70,8 @@ export interface RouteControllerOptions {
 
 /** A route-controller configuration error (bad or missing `--cluster-cidr`); the manager refuses to start. */
 export class RouteControllerConfigError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'RouteControllerConfigError';
   /** Stable code. */
   readonly code = 'RouteControllerConfig' as const;

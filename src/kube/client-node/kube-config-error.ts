@@ -18,6 +18,8 @@ export interface KubeConfigErrorOptions {
 
 /** A missing, malformed or inconsistent kubeconfig / `--master` / in-cluster configuration. */
 export class KubeConfigError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   /** Stable code for `instanceof`-free checks. */
   readonly code = 'KubeConfigError' as const;
   readonly file: string | undefined;

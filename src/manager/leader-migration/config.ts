@@ -35,6 +35,8 @@ export interface LeaderMigrationConfiguration {
 
 /** The configuration file is invalid; the message reads `<file>:<line>:<col>: <field>: <problem>`. */
 export class LeaderMigrationConfigError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'LeaderMigrationConfigError';
   /** The file, when known. */
   readonly file: string | undefined;

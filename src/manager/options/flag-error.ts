@@ -7,6 +7,8 @@
 
 /** A flag that could not be parsed or failed validation. */
 export class FlagError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   /** The flag as typed by the user, with dashes (e.g. `--concurrent-node-syncs`); '' when none applies. */
   readonly flag: string;
   /** The offending value, when there is one. */

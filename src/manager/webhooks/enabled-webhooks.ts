@@ -11,6 +11,8 @@ import type { AdmissionWebhook } from './admission.js';
 
 /** A webhook registration the manager refuses (duplicate name or path, bad path). */
 export class WebhookRegistrationError extends Error {
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   override readonly name = 'WebhookRegistrationError';
 }
 
