@@ -9,6 +9,7 @@ import type { ProviderCallOptions } from './call-options.js';
 import { describeValue } from './describe-value.js';
 import { hasErrorCode, isInstanceNotFound, ProviderContractError } from './errors.js';
 import type { CloudProvider } from './provider.js';
+import { errorMessage } from '../log/error-message.js';
 
 // GCE wants names starting with a lower-case letter; AWS caps them at 32 bytes (UIDs are ASCII).
 const MAX_LOAD_BALANCER_NAME_LENGTH = 32;
@@ -44,7 +45,7 @@ export async function getInstanceProviderID(provider: CloudProvider, nodeName: s
   } catch (err) {
     // Upstream passes these two through by identity only; a wrapped one gets wrapped again.
     if (hasErrorCode(err, 'NotImplemented') || isInstanceNotFound(err)) throw err;
-    throw new Error(`failed to get instance ID from cloud provider: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(`failed to get instance ID from cloud provider: ${errorMessage(err)}`, { cause: err });
   }
   if (typeof instanceID !== 'string' || instanceID === '') {
     throw new ProviderContractError(

@@ -27,7 +27,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeValue } from './describe-value.js';
 import type { ProviderFactory, ProviderRegistry } from './registry.js';
-import { causeMessage, ProviderModuleError } from './registry-errors.js';
+import { ProviderModuleError } from './registry-errors.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** One provider exported by a provider module. */
 export interface ProviderModuleEntry {
@@ -114,7 +115,7 @@ async function packageDirEntry(specifier: string, dir: string): Promise<string> 
     try {
       pkg = JSON.parse(await readFile(manifest, 'utf8')) as typeof pkg;
     } catch (err) {
-      throw new ProviderModuleError(specifier, `cannot read ${manifest}: ${causeMessage(err)}`, { cause: err });
+      throw new ProviderModuleError(specifier, `cannot read ${manifest}: ${errorMessage(err)}`, { cause: err });
     }
   }
   const target = pkg.exports !== undefined ? exportTarget(pkg.exports) : typeof pkg.main === 'string' ? pkg.main : 'index.js';
@@ -131,7 +132,7 @@ async function resolveSpecifier(specifier: string, cwd: string): Promise<string>
     try {
       path = specifier.startsWith('file:') ? fileURLToPath(specifier) : resolve(cwd, specifier);
     } catch (err) {
-      throw new ProviderModuleError(specifier, `not a valid file URL: ${causeMessage(err)}`, { cause: err });
+      throw new ProviderModuleError(specifier, `not a valid file URL: ${errorMessage(err)}`, { cause: err });
     }
     if (await isDirectory(path)) return pathToFileURL(await packageDirEntry(specifier, path)).href;
     if (!(await isFile(path))) throw new ProviderModuleError(specifier, `module not found: no file or package folder at ${path}`);
@@ -169,7 +170,7 @@ async function importTypeScript(specifier: string, url: string, cwd: string): Pr
     const { tsImport } = (await import(tsxApi)) as { tsImport: (url: string, parent: string) => Promise<Record<string, unknown>> };
     return await tsImport(url, import.meta.url);
   } catch (err) {
-    throw new ProviderModuleError(specifier, `importing ${url} through tsx failed: ${causeMessage(err)}`, { cause: err });
+    throw new ProviderModuleError(specifier, `importing ${url} through tsx failed: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -226,7 +227,7 @@ function registerEntries(specifier: string, registry: ProviderRegistry, entries:
     try {
       registry.register(name, factory);
     } catch (err) {
-      throw new ProviderModuleError(specifier, causeMessage(err), { cause: err });
+      throw new ProviderModuleError(specifier, errorMessage(err), { cause: err });
     }
   }
 }
@@ -256,7 +257,7 @@ export async function loadProviderModule(
     namespace = (await import(url)) as Record<string, unknown>;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !TYPESCRIPT_FILE.test(url)) {
-      throw new ProviderModuleError(specifier, `importing ${url} failed: ${causeMessage(err)}`, { cause: err });
+      throw new ProviderModuleError(specifier, `importing ${url} failed: ${errorMessage(err)}`, { cause: err });
     }
     namespace = await importTypeScript(specifier, url, cwd);
   }
@@ -284,7 +285,7 @@ export async function loadProviderModule(
     try {
       await (register as (registry: ProviderRegistry) => unknown)(registry);
     } catch (err) {
-      throw new ProviderModuleError(specifier, `register() failed: ${causeMessage(err)}`, { cause: err });
+      throw new ProviderModuleError(specifier, `register() failed: ${errorMessage(err)}`, { cause: err });
     }
     const added = registry.names().filter((n) => !before.has(n));
     if (added.length === 0) throw new ProviderModuleError(specifier, 'register() registered no cloud provider in the registry it was given');

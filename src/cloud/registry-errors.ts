@@ -5,18 +5,13 @@
  * @module
  */
 
+import { errorMessage } from '../log/error-message.js';
 import { errorOptions, hasCause } from './error-options.js';
 
 /** Options every registry error accepts. */
 export interface RegistryErrorOptions {
   /** The underlying error, kept on `error.cause`. */
   readonly cause?: unknown;
-}
-
-
-/** The message of an unknown thrown value, for embedding in another message. */
-export function causeMessage(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /**
@@ -86,7 +81,7 @@ export class CloudConfigFileError extends Error {
   readonly path: string;
 
   constructor(path: string, options?: RegistryErrorOptions) {
-    const reason = hasCause(options) ? `: ${causeMessage(options.cause)}` : '';
+    const reason = hasCause(options) ? `: ${errorMessage(options.cause)}` : '';
     super(`cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
     this.path = path;
   }

@@ -10,7 +10,8 @@ import { noopLogger } from '../log/logger.js';
 import { EXTERNAL_CLOUD_PROVIDER } from './constants.js';
 import { describeValue } from './describe-value.js';
 import type { CloudProvider } from './provider.js';
-import { causeMessage, ProviderInitError, ProviderRegistrationError, UnknownProviderError } from './registry-errors.js';
+import { ProviderInitError, ProviderRegistrationError, UnknownProviderError } from './registry-errors.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** What a provider factory receives. */
 export interface ProviderConfig {
@@ -130,7 +131,7 @@ export class ProviderRegistry {
     try {
       provider = await factory(config);
     } catch (err) {
-      throw new ProviderInitError(name, causeMessage(err), { cause: err });
+      throw new ProviderInitError(name, errorMessage(err), { cause: err });
     }
     const problem = providerShapeProblem(provider);
     if (problem !== undefined) throw new ProviderInitError(name, problem);

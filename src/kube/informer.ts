@@ -42,6 +42,7 @@ import { apiVersionOf, keyOf } from './resources.js';
 import type { KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
 import type { Logger, LogValues } from '../log/logger.js';
+import { errorMessage } from '../log/error-message.js';
 
 /** client-go pager's default page size. */
 const PAGE_SIZE = 500;
@@ -260,9 +261,6 @@ function raceAbort<V>(promise: Promise<V>, signal: AbortSignal, onLate?: (value:
   });
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Transient failures worth retrying the same request for, rather than relisting. */
 function isTransient(err: unknown): boolean {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from './error-message.js';
 
 /** Structured key/values attached to a log line. */
 export type LogValues = Readonly<Record<string, unknown>>;
@@ -113,10 +114,6 @@ function formatValue(value: unknown): string {
   }
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * klog's text format: `I1122 10:15:03.123456 12345 name] "msg" key="value"`, one line per record.
  * @param write - receives each formatted line (with trailing newline).
@@ -136,7 +133,7 @@ export function klogTextSink(write: (line: string) => void, now: () => number, p
       stampMs = ms;
     }
     const parts = [`${r.level === 'error' ? 'E' : 'I'}${stamp} ${pidText} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
-    if (r.level === 'error' && r.err !== undefined) parts.push(`err=${JSON.stringify(errorText(r.err))}`);
+    if (r.level === 'error' && r.err !== undefined) parts.push(`err=${JSON.stringify(errorMessage(r.err))}`);
     for (const [k, v] of Object.entries(r.values)) parts.push(`${k}=${formatValue(v)}`);
     write(`${parts.join(' ')}\n`);
   };
@@ -148,7 +145,7 @@ export function klogJsonSink(write: (line: string) => void, now: () => number): 
     const line: Record<string, unknown> = { ts: now() / 1000 };
     if (r.name !== '') line['logger'] = r.name;
     line['msg'] = r.msg;
-    if (r.level === 'error') line['err'] = errorText(r.err);
+    if (r.level === 'error') line['err'] = errorMessage(r.err);
     else line['v'] = r.v;
     for (const [k, v] of Object.entries(r.values)) line[k] = v instanceof Error ? v.message : v;
     let text: string;

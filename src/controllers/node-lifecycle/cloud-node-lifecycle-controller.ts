@@ -22,6 +22,7 @@ import type { Controller, ControllerContext } from '../context.js';
 import { ControllerLoop } from '../controller-loop.js';
 import type { ReconcileContext, ReconcileObserver } from '../controller-loop.js';
 import { SHUTDOWN_TAINT, addOrUpdateTaintOnNode, removeTaintOffNode } from './shutdown-taint.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Upstream `--node-monitor-period` default: 5 seconds. */
 export const DEFAULT_NODE_MONITOR_PERIOD_MS = 5_000;
@@ -140,7 +141,7 @@ export class CloudNodeLifecycleController implements Controller {
         await this.#ctx.kube.nodes.delete({ name }, { signal });
       } catch (err) {
         log.error(err, 'Unable to delete node', { node: name });
-        this.#ctx.recorder.event(ref, 'Warning', REASON_DELETING_NODE_FAILED, `Failed deleting node ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        this.#ctx.recorder.event(ref, 'Warning', REASON_DELETING_NODE_FAILED, `Failed deleting node ${name}: ${errorMessage(err)}`);
       }
       return;
     }

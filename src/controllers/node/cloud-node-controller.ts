@@ -33,6 +33,7 @@ import {
   labelsToReconcile,
 } from './node-labels.js';
 import { parallelizeUntil } from './parallelize.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Upstream `--node-status-update-frequency` default: 5 minutes. */
 export const DEFAULT_NODE_STATUS_UPDATE_FREQUENCY_MS = 5 * 60_000;
@@ -64,9 +65,6 @@ function hasCloudTaint(node: Readonly<Node>): boolean {
   return (node.spec?.taints ?? []).some((t) => t.key === TAINT_EXTERNAL_CLOUD_PROVIDER);
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`cloud node controller: ${name} must be a positive integer, got ${value}`);
@@ -205,7 +203,7 @@ export class CloudNodeController implements Controller {
       try {
         parseNodeIPAnnotation(providedNodeIP);
       } catch (err) {
-        const message = `provided node ip for node ${JSON.stringify(name)} is not valid: ${messageOf(err)}`;
+        const message = `provided node ip for node ${JSON.stringify(name)} is not valid: ${errorMessage(err)}`;
         log.error(err, 'Not initializing node: invalid provided node IP', { node: name });
         this.#ctx.recorder.event(current, 'Warning', REASON_INVALID_PROVIDED_NODE_IP, message);
         return;
@@ -216,7 +214,7 @@ export class CloudNodeController implements Controller {
     try {
       metadata = await getInstanceMetadata(this.#ctx.cloud, current, { signal, log });
     } catch (err) {
-      throw new Error(`failed to get instance metadata for node ${name}: ${messageOf(err)}`, { cause: err });
+      throw new Error(`failed to get instance metadata for node ${name}: ${errorMessage(err)}`, { cause: err });
     }
     if (metadata === undefined) {
       // As upstream: success without requeue; the node's next update event brings it back.
@@ -228,7 +226,7 @@ export class CloudNodeController implements Controller {
       try {
         getNodeAddressesFromNodeIP(providedNodeIP, meta.nodeAddresses ?? []);
       } catch (err) {
-        const message = `provided node ip for node ${JSON.stringify(name)} is not valid: ${messageOf(err)}`;
+        const message = `provided node ip for node ${JSON.stringify(name)} is not valid: ${errorMessage(err)}`;
         this.#ctx.recorder.event(current, 'Warning', REASON_INVALID_PROVIDED_NODE_IP, message);
         throw new Error(`failed to get node modifiers from cloud provider: ${message}`, { cause: err });
       }
@@ -294,7 +292,7 @@ export class CloudNodeController implements Controller {
         signal,
       });
     } catch (err) {
-      throw new Error(`failed update labels for node ${name}: ${messageOf(err)}`, { cause: err });
+      throw new Error(`failed update labels for node ${name}: ${errorMessage(err)}`, { cause: err });
     }
   }
 

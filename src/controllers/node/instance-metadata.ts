@@ -13,10 +13,8 @@ import type { Instances } from '../../cloud/instances.js';
 import type { InstanceMetadata } from '../../cloud/instances-v2.js';
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { Logger } from '../../log/logger.js';
+import { errorMessage } from '../../log/error-message.js';
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Calls `byProviderID`, falling back to `byName` on failure; both failing ⇒ one error naming both. */
 async function withNameFallback<R>(what: string, byProviderID: () => Promise<R>, byName: () => Promise<R>): Promise<R> {
@@ -27,7 +25,7 @@ async function withNameFallback<R>(what: string, byProviderID: () => Promise<R>,
       return await byName();
     } catch (nameErr) {
       // The name lookup's error is the cause; the providerID one is kept in the message, as upstream.
-      throw new Error(`${what}: error fetching by providerID: ${messageOf(providerIDErr)}, and error by node name: ${messageOf(nameErr)}`, {
+      throw new Error(`${what}: error fetching by providerID: ${errorMessage(providerIDErr)}, and error by node name: ${errorMessage(nameErr)}`, {
         cause: nameErr,
       });
     }
@@ -101,7 +99,7 @@ export async function getInstanceMetadata(
       () => zones.getZoneByNodeName(nodeName, callOptions),
     );
   } catch (err) {
-    throw new Error(`failed to get zone from cloud provider: ${messageOf(err)}`, { cause: err });
+    throw new Error(`failed to get zone from cloud provider: ${errorMessage(err)}`, { cause: err });
   }
   if (zone.failureDomain !== '') metadata.zone = zone.failureDomain;
   if (zone.region !== '') metadata.region = zone.region;

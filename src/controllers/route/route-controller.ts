@@ -27,6 +27,7 @@ import type { RouteControllerMetrics } from './metrics.js';
 import { UPDATE_NETWORK_CONDITION_BACKOFF, updateNetworkCondition } from './network-condition.js';
 import { planRoutes, type RouteCreation, type RoutePlan } from './route-plan.js';
 import { watchRoutesRateLimiter } from './watch-rate-limiter.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Event source component of the route controller's events (upstream spells it with an underscore). */
 export const ROUTE_CONTROLLER_EVENT_COMPONENT = 'route_controller';
@@ -89,9 +90,6 @@ export interface RoutePassResult {
   readonly conditionFailures: number;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** A duration the way Go prints one in upstream's messages (`0s`, `150ms`, `1.5s`). */
 function goDuration(ms: number): string {

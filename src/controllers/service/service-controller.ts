@@ -30,6 +30,7 @@ import type { NodeSet, SentNodeSet } from './node-set.js';
 import { servicePatch } from './service-patch.js';
 import type { ServicePatchIntent } from './service-patch.js';
 import { needsCleanup, needsUpdate, wantsLoadBalancer } from './service-predicates.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Upstream `serviceSyncPeriod`: the Service handler's resync period. */
 export const SERVICE_SYNC_PERIOD_MS = 30_000;
@@ -59,9 +60,6 @@ export interface ServiceControllerOptions {
 
 type Operation = 'ensure' | 'delete';
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Go's `%v` of a sorted name list, the first 20 names then `<N more>` (upstream `loggableNodeNames`). */
 function loggableNodeNames(nodes: readonly Readonly<Node>[]): string {

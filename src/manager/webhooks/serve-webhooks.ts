@@ -22,6 +22,7 @@ import type { Logger } from '../../log/logger.js';
 import type { ManagerMetrics } from '../metrics/index.js';
 import { listenHttps, loadServingCertificate } from '../serving/index.js';
 import type { AdmissionRequest, AdmissionReview, AdmissionWebhook } from './admission.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** upstream `CloudControllerManagerWebhookPort`. */
 export const DEFAULT_WEBHOOK_PORT = 10260;
@@ -106,7 +107,7 @@ async function serve(byPath: ReadonlyMap<string, AdmissionWebhook>, o: WebhookSe
     code = '200';
   } catch (err) {
     const status = err instanceof WebhookRequestError ? err.status : 500;
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     o.logger.error(err, 'Webhook request failed', { webhook: webhook.name, status });
     if (res.headersSent) {
       res.destroy();
@@ -125,7 +126,7 @@ async function answer(webhook: AdmissionWebhook, request: AdmissionRequest): Pro
   try {
     response = await webhook.admit(request);
   } catch (err) {
-    throw new WebhookRequestError(500, `error generating admission response: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebhookRequestError(500, `error generating admission response: ${errorMessage(err)}`);
   }
   if (response === undefined || response === null) throw new WebhookRequestError(500, 'admission response cannot be nil');
   return response;
@@ -151,7 +152,7 @@ async function readReview(req: IncomingMessage): Promise<AdmissionRequest> {
   try {
     review = JSON.parse(body);
   } catch (err) {
-    throw new WebhookRequestError(400, `could not deserialize incoming admission review: ${err instanceof Error ? err.message : String(err)}`);
+    throw new WebhookRequestError(400, `could not deserialize incoming admission review: ${errorMessage(err)}`);
   }
   if (typeof review !== 'object' || review === null || Array.isArray(review)) throw new WebhookRequestError(400, 'could not deserialize incoming admission review: not a JSON object');
   const { apiVersion, kind, request } = review as { apiVersion?: unknown; kind?: unknown; request?: unknown };

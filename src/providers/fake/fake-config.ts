@@ -18,6 +18,7 @@ import { FAKE_CAPABILITIES, FAKE_METHODS, isFakeMethod } from './fake-methods.js
 import type { FakeAsyncMethod, FakeCapability } from './fake-methods.js';
 import type { FakeCloudProviderOptions } from './fake-provider.js';
 import { parseIpRange } from './ip-range.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** The options a config file can set (everything but the name, clock and hook). */
 export type FakeConfigOptions = Omit<FakeCloudProviderOptions, 'name' | 'clock' | 'onCall'>;
@@ -108,7 +109,7 @@ export function parseFakeConfig(contents: string | undefined, file?: string): Fa
 
 /** A JSON syntax error with the line and column V8 only gives as an offset. */
 function describeSyntaxError(contents: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const match = /^(.*?)(?: in JSON)? at position (\d+)/.exec(message);
   if (match === null) return `not valid JSON: ${message}`;
   const offset = Number(match[2]);
@@ -211,7 +212,7 @@ class Validator {
     try {
       return parseIpRange(text).cidr;
     } catch (err) {
-      return this.fail(path, err instanceof Error ? err.message : String(err));
+      return this.fail(path, errorMessage(err));
     }
   }
 

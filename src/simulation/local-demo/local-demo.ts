@@ -20,6 +20,7 @@ import type { AnyObject, SimulationReport } from '../runner/report.js';
 import type { ScenarioFile } from '../scenario/scenario-types.js';
 import { startSimulatedKubeProxies } from './simulated-kube-proxy.js';
 import type { SimulatedKubeProxies } from './simulated-kube-proxy.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Options of {@link runLocalDemo}. */
 export interface LocalDemoOptions {
@@ -173,7 +174,7 @@ async function checkTraffic(live: LiveSimulation, o: LocalDemoOptions): Promise<
       answers.push({ service: s.name, url, node });
       o.out(`  ${label}  ${url.padEnd(26)}  → answered by ${node}: "${body}"\n`);
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
+      const error = errorMessage(err);
       answers.push({ service: s.name, url, error });
       o.out(`  ${label}  ${url.padEnd(26)}  ✗ ${error}\n`);
     }

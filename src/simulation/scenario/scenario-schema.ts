@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseDuration, ScenarioDurationError } from './duration.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** The kinds a scenario may hold, with the one apiVersion the simulated apiserver serves each at. */
 export const SCENARIO_KINDS: Readonly<Record<string, string>> = Object.freeze({
@@ -33,7 +34,7 @@ const duration = z
       if (typeof value === 'number' && value !== 0) throw new ScenarioDurationError(String(value), `give a unit: "${value}s", "${value}ms"`);
       return parseDuration(value);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err), input: value });
+      ctx.addIssue({ code: 'custom', message: errorMessage(err), input: value });
       return z.NEVER;
     }
   });

@@ -26,6 +26,7 @@ import { kubeconfigFor } from './kubeconfig.js';
 import type { KubeconfigOptions } from './kubeconfig.js';
 import { routeRestPath } from './rest-paths.js';
 import type { RestTarget } from './rest-paths.js';
+import { errorMessage } from '../../../log/error-message.js';
 
 /** Options of {@link HttpApiServer.start}. */
 export interface HttpApiServerOptions {
@@ -411,7 +412,7 @@ export class HttpApiServer {
       }
     } catch (err) {
       // A watch failure travels as an ERROR event carrying the Status, then the stream ends.
-      const error = err instanceof KubeApiError ? err : apiErrors.internal(err instanceof Error ? err.message : String(err));
+      const error = err instanceof KubeApiError ? err : apiErrors.internal(errorMessage(err));
       if (!signal.aborted) res.write(`${JSON.stringify({ type: 'ERROR', object: error.toStatus() })}\n`);
     } finally {
       stream.close();
@@ -447,7 +448,7 @@ export class HttpApiServer {
     try {
       return JSON.parse(text) as unknown;
     } catch (err) {
-      throw apiErrors.badRequest(`the body of the request was in an unknown format: ${err instanceof Error ? err.message : String(err)}`);
+      throw apiErrors.badRequest(`the body of the request was in an unknown format: ${errorMessage(err)}`);
     }
   }
 
@@ -530,7 +531,7 @@ export class HttpApiServer {
   }
 
   #sendError(res: ServerResponse, err: unknown): void {
-    const error = err instanceof KubeApiError ? err : apiErrors.internal(err instanceof Error ? err.message : String(err));
+    const error = err instanceof KubeApiError ? err : apiErrors.internal(errorMessage(err));
     if (res.headersSent) {
       res.destroy();
       return;
