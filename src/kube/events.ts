@@ -19,6 +19,7 @@
 import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
+import { TokenBucket } from './rate-limiter.js';
 import type { Event, KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -92,29 +93,6 @@ class Lru<V> {
       const oldest = this.#map.keys().next();
       if (oldest.done !== true) this.#map.delete(oldest.value);
     }
-  }
-}
-
-/** A passive token bucket (x/time/rate `AllowN(now, 1)`), starting full. */
-class TokenBucket {
-  readonly #burst: number;
-  readonly #perMs: number;
-  #tokens: number;
-  #last: number;
-
-  constructor(burst: number, qps: number, now: number) {
-    this.#burst = burst;
-    this.#perMs = qps / 1000;
-    this.#tokens = burst;
-    this.#last = now;
-  }
-
-  tryAccept(now: number): boolean {
-    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#last) * this.#perMs);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 }
 
@@ -256,11 +234,10 @@ class EventCorrelator {
   }
 
   #filter(event: Event): boolean {
-    const now = this.#clock.now();
     const key = spamKey(event);
     let bucket = this.#spam.get(key);
-    if (bucket === undefined) bucket = new TokenBucket(SPAM_BURST, SPAM_QPS, now);
-    const drop = !bucket.tryAccept(now);
+    if (bucket === undefined) bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock);
+    const drop = !bucket.tryAccept();
     this.#spam.set(key, bucket);
     return drop;
   }
