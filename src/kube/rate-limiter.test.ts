@@ -8,6 +8,7 @@ import {
   ItemExponentialFailureRateLimiter,
   ItemFastSlowRateLimiter,
   MaxOfRateLimiter,
+  MaxWaitRateLimiter,
   TokenBucket,
   type RateLimiter,
 } from './rate-limiter.js';
@@ -220,6 +221,21 @@ describe('MaxOfRateLimiter', () => {
     const limiter = new MaxOfRateLimiter();
     assert.equal(limiter.when('x'), 0);
     assert.equal(limiter.numRequeues('x'), 0);
+  });
+});
+
+describe('MaxWaitRateLimiter', () => {
+  it("caps the inner limiter's delay but keeps its debt, requeue count and forget", () => {
+    const clock = new FakeClock(0);
+    const limiter = new MaxWaitRateLimiter(new BucketRateLimiter(0.1, 1, clock), 10_000);
+    // One token per 10 s: the inner bucket's debt grows by 10 s a call, the cap holds at 10 s.
+    assert.deepEqual([limiter.when('routes'), limiter.when('routes'), limiter.when('routes')], [0, 10_000, 10_000]);
+    assert.equal(limiter.numRequeues('routes'), 0);
+    const failures = new MaxWaitRateLimiter(new ItemExponentialFailureRateLimiter(4, 1_000), 10);
+    assert.deepEqual([failures.when('a'), failures.when('a'), failures.when('a')], [4, 8, 10]);
+    assert.equal(failures.numRequeues('a'), 3);
+    failures.forget('a');
+    assert.equal(failures.numRequeues('a'), 0);
   });
 });
 

@@ -274,6 +274,34 @@ export class MaxOfRateLimiter implements RateLimiter {
 }
 
 /**
+ * Caps another limiter's delay at `maxWaitMs` (client-go `WithMaxWaitRateLimiter`): a burst of
+ * failures or events cannot push an item further out than that, however much debt the inner
+ * limiter (typically a {@link BucketRateLimiter}) has built up.
+ */
+export class MaxWaitRateLimiter implements RateLimiter {
+  readonly #inner: RateLimiter;
+  readonly #maxWaitMs: number;
+
+  /** @param maxWaitMs - the longest delay `when` returns. */
+  constructor(inner: RateLimiter, maxWaitMs: number) {
+    this.#inner = inner;
+    this.#maxWaitMs = maxWaitMs;
+  }
+
+  when(item: string): number {
+    return Math.min(this.#inner.when(item), this.#maxWaitMs);
+  }
+
+  forget(item: string): void {
+    this.#inner.forget(item);
+  }
+
+  numRequeues(item: string): number {
+    return this.#inner.numRequeues(item);
+  }
+}
+
+/**
  * The limiter controllers get by default: per item 5 ms doubling up to 1000 s, and overall at most
  * 10 retries per second with bursts of 100 (client-go `DefaultControllerRateLimiter`).
  */

@@ -12,6 +12,7 @@ import type { InstanceMetadata } from '../../cloud/instances-v2.js';
 import { ANNOTATION_ALPHA_PROVIDED_IP_ADDR, CLOUD_NODE_CONTROLLER, TAINT_EXTERNAL_CLOUD_PROVIDER } from '../../cloud/constants.js';
 import type { Backoff } from '../../kube/backoff.js';
 import type { Informer } from '../../kube/informer.js';
+import { parallelizeUntil } from '../../kube/parallelize.js';
 import { NODES, keyOf } from '../../kube/resources.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import type { Logger } from '../../log/logger.js';
@@ -32,7 +33,6 @@ import {
   applyAdditionalLabels,
   labelsToReconcile,
 } from './node-labels.js';
-import { parallelizeUntil } from './parallelize.js';
 import { errorMessage } from '../../log/error-message.js';
 
 /** Upstream `--node-status-update-frequency` default: 5 minutes. */

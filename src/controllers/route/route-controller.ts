@@ -15,6 +15,7 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Route, Routes } from '../../cloud/routes.js';
 import { NODE_ROUTE_CONTROLLER } from '../../cloud/constants.js';
+import { ConcurrencyLimit } from '../../kube/concurrency-limit.js';
 import type { Informer } from '../../kube/informer.js';
 import { retryOnConflict } from '../../kube/retry.js';
 import { NODES } from '../../kube/resources.js';
@@ -22,7 +23,6 @@ import type { Logger } from '../../log/logger.js';
 import type { ControllerContext, Controller } from '../context.js';
 import { ControllerLoop, type ReconcileContext, type ReconcileResult } from '../controller-loop.js';
 import { formatCidr, parseClusterCidrs, type Cidr } from './cidr.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
 import type { RouteControllerMetrics } from './metrics.js';
 import { UPDATE_NETWORK_CONDITION_BACKOFF, updateNetworkCondition } from './network-condition.js';
 import { planRoutes, type RouteCreation, type RoutePlan } from './route-plan.js';

@@ -7,30 +7,7 @@
  * @module
  */
 import type { Clock } from '../../kube/clock.js';
-import { BucketRateLimiter, type RateLimiter } from '../../kube/rate-limiter.js';
-
-/** Caps another limiter's delay at `maxWaitMs` (client-go `WithMaxWaitRateLimiter`). */
-export class MaxWaitRateLimiter implements RateLimiter {
-  readonly #inner: RateLimiter;
-  readonly #maxWaitMs: number;
-
-  constructor(inner: RateLimiter, maxWaitMs: number) {
-    this.#inner = inner;
-    this.#maxWaitMs = maxWaitMs;
-  }
-
-  when(item: string): number {
-    return Math.min(this.#inner.when(item), this.#maxWaitMs);
-  }
-
-  forget(item: string): void {
-    this.#inner.forget(item);
-  }
-
-  numRequeues(item: string): number {
-    return this.#inner.numRequeues(item);
-  }
-}
+import { BucketRateLimiter, MaxWaitRateLimiter, type RateLimiter } from '../../kube/rate-limiter.js';
 
 /** One pass per `intervalMs` with a burst of one, delays capped at `intervalMs`. */
 export function watchRoutesRateLimiter(clock: Clock, intervalMs: number): RateLimiter {
