@@ -23,7 +23,7 @@
  * - handler exceptions (and rejected promises of async handlers) are logged, never fatal
  *   (client-go `HandleCrash`).
  *
- * Cached objects are structured clones of what the server sent (a deep-frozen object naming its
+ * Cached objects are JSON copies of what the server sent (a deep-frozen object naming its
  * `apiVersion`/`kind`, as the simulated API server's watch events, is kept as it is), stamped
  * with `apiVersion`/`kind` (list items lack them on the wire) and **deep-frozen**: the same frozen object is shared by the
  * cache, readers and handlers, so none of them can corrupt the cache. Copy
@@ -38,6 +38,7 @@ import { jitter } from './backoff.js';
 import type { Clock, Timer } from './clock.js';
 import type { ListOptions, ObjectList, ResourceClient, WatchEvent, WatchOptions, WatchStream } from './client.js';
 import { KubeApiError, isResourceExpired } from './errors.js';
+import { cloneJson, deepFreeze, isDeepFrozen } from './json-value.js';
 import { apiVersionOf, keyOf } from './resources.js';
 import type { KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
@@ -157,75 +158,6 @@ type Notification<T extends KubeObject> =
 
 /** What the reflector loop does after a watch ends. */
 type WatchOutcome = 'stopped' | 'rewatch' | 'relist' | 'backoff-rewatch' | 'backoff-relist';
-
-/** Recursively freezes a plain JSON value. */
-function deepFreeze<V>(value: V): V {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value as object)) deepFreeze(child);
-  }
-  return value;
-}
-
-/** Whether every object and array in a value is frozen (so sharing it is safe). */
-function isDeepFrozen(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (!Object.isFrozen(value)) return false;
-  if (Array.isArray(value)) {
-    for (const item of value as unknown[]) if (!isDeepFrozen(item)) return false;
-    return true;
-  }
-  for (const key of Object.keys(value)) if (!isDeepFrozen((value as Record<string, unknown>)[key])) return false;
-  return true;
-}
-
-/**
- * `structuredClone` for the common case of a plain JSON-like tree (plain objects, dense arrays,
- * primitives, no shared or cyclic references): the same result, several times faster and with
- * far less garbage. Anything else (Dates, class instances, sparse arrays, aliasing) makes it
- * return undefined, and the caller falls back to `structuredClone`.
- */
-function clonePlainTree<V>(value: V): V | undefined {
-  const seen = new Set<object>();
-  let plain = true;
-  const visit = (v: unknown): unknown => {
-    if (typeof v === 'function' || typeof v === 'symbol') plain = false; // structuredClone refuses these
-    if (typeof v !== 'object' || v === null || !plain) return v;
-    if (seen.has(v)) {
-      plain = false;
-      return undefined;
-    }
-    seen.add(v);
-    if (Array.isArray(v)) {
-      if (Object.getPrototypeOf(v) !== Array.prototype) {
-        plain = false;
-        return undefined;
-      }
-      const out = new Array<unknown>(v.length);
-      for (let i = 0; i < v.length; i++) {
-        if (!(i in v)) {
-          plain = false;
-          return undefined;
-        }
-        out[i] = visit(v[i]);
-      }
-      return out;
-    }
-    if (Object.getPrototypeOf(v) !== Object.prototype) {
-      plain = false;
-      return undefined;
-    }
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
-      const member = visit((v as Record<string, unknown>)[key]);
-      if (key === '__proto__') Object.defineProperty(out, key, { value: member, writable: true, enumerable: true, configurable: true });
-      else out[key] = member;
-    }
-    return out;
-  };
-  const copy = visit(value) as V;
-  return plain ? copy : undefined;
-}
 
 /** Resolves with the promise's value, or rejects as soon as `signal` aborts; `onLate` cleans up a late value. */
 function raceAbort<V>(promise: Promise<V>, signal: AbortSignal, onLate?: (value: V) => void): Promise<V> {
@@ -651,7 +583,7 @@ export class Informer<T extends KubeObject> {
    */
   #prepare(obj: T): T {
     if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.kind !== undefined && obj.kind !== '' && isDeepFrozen(obj)) return obj;
-    const copy = clonePlainTree(obj) ?? structuredClone(obj);
+    const copy = cloneJson(obj);
     if (copy.apiVersion === undefined || copy.apiVersion === '') copy.apiVersion = this.#apiVersion;
     if (copy.kind === undefined || copy.kind === '') copy.kind = this.#client.type.kind;
     return deepFreeze(copy);

@@ -10,7 +10,7 @@
  */
 import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';
-import { jsonEqual } from '../../kube/patch/json-value.js';
+import { jsonEqual } from '../../kube/json-value.js';
 
 // Shared with providers, so they live in the contract (src/cloud/); re-exported for the controller.
 export { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';

@@ -14,9 +14,9 @@ import type { StatusCause } from '../errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, strategicSchemaFor } from '../patch/index.js';
 import { apiVersionOf, BUILTIN_RESOURCES, objectKeyString } from '../resources.js';
 import type { KubeObject, ResourceType } from '../resources.js';
+import { cloneJson, deepFreeze, isJsonObject, jsonEqual } from '../json-value.js';
+import type { CloneJsonOptions, JsonObject } from '../json-value.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { cloneJson, deepFreezeJson, isJsonObject, jsonEqual } from './json-value.js';
-import type { JsonObject } from './json-value.js';
 import { strategyFor } from './kind-strategies.js';
 import type { KindStrategy, Subresource } from './kind-strategies.js';
 import { compileFilter } from './object-filter.js';
@@ -55,6 +55,13 @@ const GENERATED_SUFFIX_LENGTH = 5;
 const MAX_GENERATE_NAME_BASE = 63 - GENERATED_SUFFIX_LENGTH;
 /** Attempts at a free generated name before answering AlreadyExists (upstream retries too). */
 const GENERATE_NAME_ATTEMPTS = 8;
+
+/**
+ * How what a client sends (a body, a patch's result) becomes what is stored: as the apiserver's
+ * decode into Go structs and encode with `omitempty`, null members vanish. Everything stored is in
+ * this form already, so copies of stored objects need no options.
+ */
+const STORED_FORM: CloneJsonOptions = { omitNullMembers: true };
 
 const OPTIMISTIC_LOCK_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
 const UNKNOWN_RESOURCE_MESSAGE = 'the server could not find the requested resource';
@@ -261,7 +268,7 @@ export class ApiServerCore {
     const key = this.#storeKey(entry, objectKey.namespace, name);
     const stored = entry.store.get(key);
     if (stored === undefined) throw this.#notFound(entry, name);
-    const patched = cloneJson(this.#applyPatch(entry, name, stored, patch));
+    const patched = cloneJson(this.#applyPatch(entry, name, stored, patch), STORED_FORM);
     if (!isJsonObject(patched)) {
       throw apiErrors.invalid(entry.type.kind, entry.type.group, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: 'the patched document is not an object' }]);
     }
@@ -435,7 +442,7 @@ export class ApiServerCore {
   /** Copies a request body; JSON type errors are decode failures: 400, as the apiserver answers. */
   #decode(entry: ResourceEntry, input: unknown): JsonObject {
     const { kind, version } = entry.type;
-    const body = cloneJson(input);
+    const body = cloneJson(input, STORED_FORM);
     if (!isJsonObject(body)) throw apiErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: the body is not a JSON object`);
     const typeErrors = validateObject(entry.type.group, kind, body).typeErrors;
     if (typeErrors.length > 0) {
@@ -594,7 +601,7 @@ export class ApiServerCore {
   #write(entry: ResourceEntry, type: ChangeType, key: string, object: JsonObject, prev: JsonObject | undefined): JsonObject {
     this.#rv++;
     metaOf(object)['resourceVersion'] = String(this.#rv);
-    deepFreezeJson(object);
+    deepFreeze(object);
     const change = { rv: this.#rv, type, key, object, prev };
     entry.store.commit(change);
     entry.hub.dispatch(change);

@@ -6,8 +6,8 @@
  * @module
  */
 import type { ResourceType } from '../resources.js';
-import { cloneJson, isJsonObject, jsonEqual } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { cloneJson, isJsonObject, jsonEqual } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /** Which part of a resource a write goes through. */
 export type Subresource = 'main' | 'status';

@@ -8,8 +8,8 @@
 import { apiErrors } from '../errors.js';
 import type { ResourceType } from '../resources.js';
 import { checkFieldSelector, fieldGettersFor, parseFieldSelector, parseLabelSelector, SelectorError } from '../selectors/index.js';
-import { isJsonObject } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { isJsonObject } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 import type { ObjectPredicate } from './watch-hub.js';
 
 /** What a list or watch is restricted to. */

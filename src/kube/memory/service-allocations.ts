@@ -12,8 +12,8 @@
  */
 import { fieldErrors } from './validation.js';
 import type { StatusCause } from '../errors.js';
-import { isJsonObject } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { isJsonObject } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /** The simulated `--service-cluster-ip-range`: 10.96.0.0/16 (the e2e cluster's), .0 and .1 kept back. */
 const CLUSTER_IP_BASE = (10 << 24) | (96 << 16);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ResourceStore } from './store.js';
 import type { StoredChange } from './store.js';
-import type { JsonObject } from './json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 const obj = (name: string, rv: number, extra: JsonObject = {}): JsonObject => ({ metadata: { name, resourceVersion: String(rv) }, ...extra });
 

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { JsonObject } from './json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /** A change type as recorded in history. */
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { nameProblems, validateObject, validateUpdate } from './validation.js';
-import type { JsonObject } from './json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 interface Case {
   readonly name: string;

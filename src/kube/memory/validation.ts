@@ -12,8 +12,8 @@
 import { isIP } from 'node:net';
 import type { StatusCause } from '../errors.js';
 import { dnsSubdomainErrors, labelKeyErrors, labelValueErrors } from '../selectors/index.js';
-import { isJsonObject } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { isJsonObject } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /** Formats a value the way apimachinery field errors quote it: strings quoted, numbers bare. */
 function show(value: unknown): string {

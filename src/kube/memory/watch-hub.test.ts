@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiErrors } from '../errors.js';
 import type { KubeObject } from '../resources.js';
-import type { JsonObject } from './json-value.js';
+import type { JsonObject } from '../json-value.js';
 import type { StoredChange } from './store.js';
 import { eventFor, SimulatedWatchStream, WatchHub } from './watch-hub.js';
 

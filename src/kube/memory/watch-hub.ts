@@ -8,8 +8,8 @@
 import type { WatchEvent, WatchEventType, WatchStream } from '../client.js';
 import type { KubeApiError } from '../errors.js';
 import type { KubeObject } from '../resources.js';
-import { cloneJson, deepFreezeJson } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { cloneJson, deepFreeze } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 import type { StoredChange } from './store.js';
 
 type Item<T extends KubeObject> = { readonly kind: 'event'; readonly event: WatchEvent<T> } | { readonly kind: 'error'; readonly error: KubeApiError };
@@ -125,7 +125,7 @@ export function eventFor(change: StoredChange, matches: ObjectPredicate): { type
   if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) {
     (meta as JsonObject)['resourceVersion'] = String(change.rv);
   }
-  return { type: 'DELETED', object: deepFreezeJson(gone) };
+  return { type: 'DELETED', object: deepFreeze(gone) };
 }
 
 /** Fans the changes of one resource out to its open watches. */

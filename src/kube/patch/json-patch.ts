@@ -6,8 +6,8 @@
  * @module
  */
 import { PatchError } from './patch-error.js';
-import { cloneJson, getOwn, isJsonObject, jsonEqual, setOwn } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { cloneJson, getOwn, isJsonObject, jsonEqual, setOwn } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 type OpName = 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
 

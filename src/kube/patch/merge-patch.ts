@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { cloneJson, getOwn, isJsonObject, setOwn } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { cloneJson, getOwn, isJsonObject, setOwn } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /**
  * Applies an RFC 7386 merge patch: a `null` member deletes, object members merge recursively,
@@ -17,7 +17,7 @@ import type { JsonObject } from './json-value.js';
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isJsonObject(patch)) return cloneJson(patch);
   // As the RFC: a non-object target is treated as an empty object before merging.
-  const result: JsonObject = isJsonObject(target) ? (cloneJson(target) as JsonObject) : {};
+  const result: JsonObject = isJsonObject(target) ? cloneJson(target) : {};
   mergeInto(result, patch);
   return result;
 }

@@ -9,8 +9,8 @@
  * @module
  */
 import { PatchError } from './patch-error.js';
-import { cloneJson, getOwn, isJsonObject, jsonEqual, jsonTypeOf, setOwn } from './json-value.js';
-import type { JsonObject } from './json-value.js';
+import { cloneJson, getOwn, isJsonObject, jsonEqual, jsonTypeOf, setOwn } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
 
 /** How a list field is patched; lists the schema does not name are atomic. */
 export type ListStrategy =
@@ -125,7 +125,7 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, schema
   }
   // Work on private copies: the merge below edits them in place, as the Go code edits its maps.
   const merger = new StrategicMerger(schema);
-  const result = merger.mergeObject(cloneJson(target) as JsonObject, cloneJson(patch) as JsonObject, ROOT);
+  const result = merger.mergeObject(cloneJson(target), cloneJson(patch), ROOT);
   // As upstream, `$patch: delete` at the top leaves an empty object.
   return result === DELETE ? {} : result;
 }

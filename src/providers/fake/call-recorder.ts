@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import type { FakeCallArgs, FakeMethod } from './fake-methods.js';
 
 /** One recorded call of `M`. */

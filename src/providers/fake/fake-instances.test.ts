@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { InstanceNotFoundError, isInstanceNotFound } from '../../cloud/errors.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import { FakeInstanceStore } from './fake-instances.js';
 import type { FakeInstanceSpec } from './fake-instances.js';
 

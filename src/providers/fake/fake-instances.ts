@@ -8,7 +8,7 @@ import type { Node, NodeAddress } from 'kubernetes-types/core/v1.js';
 import { InstanceNotFoundError } from '../../cloud/errors.js';
 import type { InstanceMetadata } from '../../cloud/instances-v2.js';
 import type { Zone } from '../../cloud/zones.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 
 /**
  * How a test describes an instance. At least one of `nodeName` and `providerID` is required.

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import { FakeLoadBalancers, serviceKeyOf } from './fake-load-balancers.js';
 
 const service = (name: string, namespace = 'default', uid = `uid-${name}`): Service =>

@@ -8,7 +8,7 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { defaultLoadBalancerName } from '../../cloud/helpers.js';
 import type { LoadBalancerIPMode, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import { objectKeyString } from '../../kube/resources.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import { IpRangeAllocator } from './ip-range.js';
 
 /** The range ingress IPs come from unless configured: TEST-NET-1 (RFC 5737), never routed. */

@@ -5,7 +5,7 @@ import { ImplementedElsewhereError, InstanceNotFoundError, isNotImplemented, Ret
 import type { ProviderInitContext } from '../../cloud/provider.js';
 import { FakeClock } from '../../kube/clock.js';
 import { noopLogger } from '../../log/logger.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import { FAKE_CAPABILITIES } from './fake-methods.js';
 import type { FakeCapability } from './fake-methods.js';
 import { FakeCloudProvider } from './fake-provider.js';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Route } from '../../cloud/routes.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 import { FakeRoutes, fakeRouteName } from './fake-routes.js';
 
 const route = (targetNode: string, destinationCIDR: string, extra: Partial<Route> = {}): Route =>

@@ -6,7 +6,7 @@
  */
 import type { NodeAddress } from 'kubernetes-types/core/v1.js';
 import type { Route } from '../../cloud/routes.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../../kube/json-value.js';
 
 /** A route as the fake cloud holds it (frozen snapshot). */
 export interface FakeRouteState {

@@ -5,7 +5,7 @@
  * @module
  */
 export type { CallRecorderOptions, FakeCall, FakeCallOf } from './call-recorder.js';
-export { deepFreeze } from './deep-freeze.js';
+export { deepFreeze } from '../../kube/json-value.js';
 export { FAKE_FAILURE_KINDS, FakeConfigError, parseFakeConfig } from './fake-config.js';
 export type { FakeConfigOptions, FakeFailureKind } from './fake-config.js';
 export type { FakeFailure, FakeFailureRule, FakeMethodSelector } from './fake-faults.js';

@@ -12,6 +12,7 @@ import { defaultRegistry, ProviderRegistry } from '../../cloud/registry.js';
 import type { JsonPatchOperation, KubeClient, ResourceClient } from '../../kube/client.js';
 import { FakeClock } from '../../kube/clock.js';
 import { KubeApiError, reasonForHttpStatus } from '../../kube/errors.js';
+import { cloneJson } from '../../kube/json-value.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { Verb } from '../../kube/memory/index.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../../kube/resources.js';
@@ -20,7 +21,6 @@ import { runCloudControllerManager } from '../../manager/run.js';
 import { matchPartial } from '../scenario/index.js';
 import type { Expectation, ScenarioFile, Step } from '../scenario/scenario-types.js';
 import { CloudCallLog } from './cloud-call-log.js';
-import { jsonCopy } from './json-copy.js';
 import { applyFakeCloudStep } from './cloud-steps.js';
 import { QueueWatch } from './queue-watch.js';
 import type { AnyObject, ExpectationResult, SettleResult, SimulationReport } from './report.js';
@@ -332,7 +332,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     if ('cloud' in e) {
       if (cloud === undefined) return { description: 'cloud', ok: false, mismatches: ['cloud expectations need the fake provider'] };
       const actual = { instances: cloud.listInstances(), loadBalancers: cloud.loadBalancers(), routes: cloud.routesState() };
-      const r = matchPartial(jsonCopy(actual), e.cloud, e.listMode);
+      const r = matchPartial(cloneJson(actual, { shareFrozenArrays: true }), e.cloud, e.listMode);
       return { description: 'cloud', ...r };
     }
     if ('event' in e) {
@@ -452,7 +452,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     // strings, more than one string can hold.
     ...(fake === undefined || !detail
       ? {}
-      : { cloud: jsonCopy({ instances: fake.listInstances(), loadBalancers: fake.loadBalancers(), routes: fake.routesState() }) }),
+      : { cloud: cloneJson({ instances: fake.listInstances(), loadBalancers: fake.loadBalancers(), routes: fake.routesState() }, { shareFrozenArrays: true }) }),
     cloudCalls: { total: totalCalls, byMethod },
     apiRequests: [...counts.values()],
     apiWrites,
