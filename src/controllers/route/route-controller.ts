@@ -29,10 +29,8 @@ import { planRoutes, type RouteCreation, type RoutePlan } from './route-plan.js'
 import { watchRoutesRateLimiter } from './watch-rate-limiter.js';
 import { errorMessage } from '../../log/error-message.js';
 
-/** Event source component of the route controller's events (upstream spells it with an underscore). */
-export const ROUTE_CONTROLLER_EVENT_COMPONENT = 'route_controller';
-/** The client identity (user agent / service account) upstream gives this controller. */
-export const ROUTE_CONTROLLER_CLIENT_NAME = 'route-controller';
+// The route controller's client name and event component, defined with every controller's in the contract.
+export { ROUTE_CONTROLLER_CLIENT_NAME, ROUTE_CONTROLLER_EVENT_COMPONENT } from '../../cloud/constants.js';
 /** `--route-reconciliation-period` default. */
 export const DEFAULT_ROUTE_RECONCILIATION_PERIOD_MS = 10_000;
 /** `--cluster-name` default. */

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
-import { SERVICE_LB_CONTROLLER } from '../../cloud/constants.js';
+import { SERVICE_CONTROLLER_EVENT_COMPONENT, SERVICE_LB_CONTROLLER } from '../../cloud/constants.js';
 import { isImplementedElsewhere, ProviderContractError } from '../../cloud/errors.js';
 import type { LoadBalancer, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { EventType } from '../../kube/events.js';
@@ -42,8 +42,8 @@ export const MIN_RETRY_DELAY_MS = 5_000;
 export const MAX_RETRY_DELAY_MS = 300_000;
 /** Upstream `maxNodeNamesToLog`: node names listed in an UpdateLoadBalancerFailed event. */
 export const MAX_NODE_NAMES_TO_LOG = 20;
-/** The event source component of this controller's events, as upstream. */
-export const SERVICE_CONTROLLER_EVENT_SOURCE = 'service-controller';
+/** The event source component of this controller's events (and its field manager), as upstream. */
+export const SERVICE_CONTROLLER_EVENT_SOURCE = SERVICE_CONTROLLER_EVENT_COMPONENT;
 
 /** The one key of the node queue: every node change asks for the same thing, a host-update pass. */
 const NODE_SYNC_KEY = 'node-sync';

@@ -6,6 +6,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CLOUD_CONTROLLER_MANAGER } from '../../cloud/constants.js';
 import type { CloudNodeControllerMetrics } from '../../controllers/node/index.js';
 import type { RouteControllerMetrics } from '../../controllers/route/index.js';
 import type { ServiceControllerMetrics } from '../../controllers/service/index.js';
@@ -18,7 +19,7 @@ import type { RestClientMetrics } from './rest-client-metrics.js';
 import { createWorkQueueMetrics } from './work-queue-metrics.js';
 
 /** The `manager` label of `running_managed_controllers`, as upstream's CCM sets it. */
-export const CCM_MANAGER_NAME = 'cloud-controller-manager';
+export const CCM_MANAGER_NAME = CLOUD_CONTROLLER_MANAGER;
 
 /** Options of {@link createManagerMetrics}. */
 export interface ManagerMetricsOptions {
