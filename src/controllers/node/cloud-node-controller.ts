@@ -18,6 +18,7 @@ import { retryOnConflict } from '../../kube/retry.js';
 import type { Logger } from '../../log/logger.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { ControllerLoop } from '../controller-loop.js';
+import { informerHandler, whileHandling } from '../informer-handlers.js';
 import type { ReconcileContext, ReconcileObserver } from '../controller-loop.js';
 import { getInstanceMetadata, getInstanceNodeAddresses } from './instance-metadata.js';
 import type { CloudNodeControllerMetrics } from './metrics.js';
@@ -127,20 +128,18 @@ export class CloudNodeController implements Controller {
   /** Registers handlers, waits for the node cache, then runs the workers and the address refresh until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     // As upstream: every add and every update enqueues; there is nothing to do on delete.
-    const registration = this.#informer.addEventHandler({
+    const nodes = informerHandler(this.#informer, {
       onAdd: (node) => this.#loop.enqueue(keyOf(node)),
       onUpdate: (_old, node) => this.#loop.enqueue(keyOf(node)),
     });
-    try {
+    await whileHandling([nodes], async () => {
       this.#log.info('Waiting for informer caches to sync');
       if (!(await this.#informer.waitForSync(signal))) {
         this.#log.info('Stopped before the node cache synced');
         return;
       }
       await Promise.all([this.#statusLoop(signal), this.#loop.run(signal, this.#workers)]);
-    } finally {
-      this.#informer.removeEventHandler(registration);
-    }
+    });
   }
 
   /**

@@ -22,6 +22,7 @@ import { NODES } from '../../kube/resources.js';
 import type { Logger } from '../../log/logger.js';
 import type { ControllerContext, Controller } from '../context.js';
 import { ControllerLoop, type ReconcileContext, type ReconcileResult } from '../controller-loop.js';
+import { informerHandler, whileHandling } from '../informer-handlers.js';
 import { formatCidr, parseClusterCidrs, type Cidr } from './cidr.js';
 import type { RouteControllerMetrics } from './metrics.js';
 import { UPDATE_NETWORK_CONDITION_BACKOFF, updateNetworkCondition } from './network-condition.js';
@@ -185,15 +186,17 @@ export class RouteController implements Controller {
       mode: this.#watchBased ? 'watch-based' : 'periodic',
       ...(this.#watchBased ? {} : { periodMs: this.#periodMs }),
     });
-    const registration = this.#watchBased ? this.#nodes.addEventHandler(this.#watchHandlers()) : undefined;
+    // Periodic mode listens to nothing: the loop requeues its one key every period.
+    const handlers = this.#watchBased ? [informerHandler(this.#nodes, this.#watchHandlers())] : [];
     try {
-      if (!(await this.#nodes.waitForSync(signal))) return;
-      // Periodic mode: the first pass right after sync, then each pass schedules the next.
-      if (!this.#watchBased) this.loop.enqueue(ROUTES_KEY);
-      // One worker: every pass covers the whole cluster, so parallel passes would only race.
-      await this.loop.run(signal, 1);
+      await whileHandling(handlers, async () => {
+        if (!(await this.#nodes.waitForSync(signal))) return;
+        // Periodic mode: the first pass right after sync, then each pass schedules the next.
+        if (!this.#watchBased) this.loop.enqueue(ROUTES_KEY);
+        // One worker: every pass covers the whole cluster, so parallel passes would only race.
+        await this.loop.run(signal, 1);
+      });
     } finally {
-      if (registration !== undefined) this.#nodes.removeEventHandler(registration);
       this.#log.info('Shutting down route controller');
     }
   }

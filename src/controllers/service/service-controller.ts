@@ -22,6 +22,8 @@ import type { Logger } from '../../log/logger.js';
 import type { Controller, ControllerContext } from '../context.js';
 import { ControllerLoop } from '../controller-loop.js';
 import type { ReconcileContext } from '../controller-loop.js';
+import { informerHandler, whileHandling } from '../informer-handlers.js';
+import type { HandlerBinding } from '../informer-handlers.js';
 import { copyIngress } from './load-balancer-status.js';
 import type { ServiceControllerMetrics } from './metrics.js';
 import { shouldSyncUpdatedNode } from './node-predicates.js';
@@ -115,7 +117,7 @@ export class ServiceController implements Controller {
   }
 
   /**
-   * Registers the Service and Node handlers (30 s and 100 s resync, as upstream).
+   * Builds the Service and node-sync loops; {@link run} registers the handlers that feed them.
    *
    * @throws Error when the provider has no load-balancer capability (upstream `New` fails and the
    *   manager skips the controller) or `concurrentServiceSyncs` is not a positive integer.
@@ -154,12 +156,31 @@ export class ServiceController implements Controller {
       ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       rateLimiter: new ItemExponentialFailureRateLimiter(MIN_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     });
+  }
 
+  /** Registers the handlers, waits for the Service and Node caches, then runs the workers until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#log.info('Starting service controller', { workers: this.#workers, clusterName: this.#clusterName });
+    try {
+      await whileHandling(this.#handlers(), async () => {
+        const synced = await Promise.all([this.#services.waitForSync(signal), this.#nodes.waitForSync(signal)]);
+        if (!synced.every(Boolean)) return;
+        // As upstream: `--concurrent-service-syncs` Service workers and exactly one node worker.
+        await Promise.all([this.#serviceLoop.run(signal, this.#workers), this.#nodeLoop.run(signal, 1)]);
+      });
+    } finally {
+      this.#log.info('Shutting down service controller');
+    }
+  }
+
+  /** The Service and Node handlers (30 s and 100 s resync, as upstream), registered while {@link run} runs. */
+  #handlers(): HandlerBinding[] {
     // The finalizer turns a delete into an update that sets deletionTimestamp. Upstream has no
     // delete handler, so a Service that vanished without our finalizer (stripped by someone) is
     // only torn down if its key happens to be synced again; here its disappearance enqueues it
     // when we hold its last state, so the not-found path deletes the load balancer at once.
-    this.#services.addEventHandler(
+    const services = informerHandler(
+      this.#services,
       {
         onAdd: (svc) => {
           if (wantsLoadBalancer(svc) || needsCleanup(svc)) this.#serviceLoop.enqueue(keyOf(svc));
@@ -174,7 +195,8 @@ export class ServiceController implements Controller {
       },
       { resyncPeriodMs: SERVICE_SYNC_PERIOD_MS },
     );
-    this.#nodes.addEventHandler(
+    const nodes = informerHandler(
+      this.#nodes,
       {
         onAdd: () => {
           this.#nodeSet.invalidate();
@@ -193,19 +215,7 @@ export class ServiceController implements Controller {
       },
       { resyncPeriodMs: NODE_SYNC_PERIOD_MS },
     );
-  }
-
-  /** Waits for the Service and Node caches, then runs the workers until `signal` aborts. */
-  async run(signal: AbortSignal): Promise<void> {
-    this.#log.info('Starting service controller', { workers: this.#workers, clusterName: this.#clusterName });
-    try {
-      const synced = await Promise.all([this.#services.waitForSync(signal), this.#nodes.waitForSync(signal)]);
-      if (!synced.every(Boolean)) return;
-      // As upstream: `--concurrent-service-syncs` Service workers and exactly one node worker.
-      await Promise.all([this.#serviceLoop.run(signal, this.#workers), this.#nodeLoop.run(signal, 1)]);
-    } finally {
-      this.#log.info('Shutting down service controller');
-    }
+    return [services, nodes];
   }
 
   /** True when no Service or host-update work is queued or running (for tests and the simulator). */
