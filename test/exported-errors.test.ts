@@ -18,6 +18,7 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
   CloudConfigFileError: { plain: [['/etc/cloud.conf']], withCause: ['/etc/cloud.conf', { cause }] },
   CloudProviderError: { plain: [] },
   DiskNotFoundError: { plain: [[], ['disk-1']], withCause: ['disk-1', { cause }] },
+  InputFileError: { plain: [['--cloud-config', '/dev/zero', 'not-regular', 'is a character device, not a regular file']], withCause: ['--cloud-config', '/x', 'unreadable', 'cannot be read', { cause }] },
   ImplementedElsewhereError: { plain: [[], ['by the gateway controller']], withCause: [{ cause }] },
   InstanceNotFoundError: { plain: [[], ['vm-42 was terminated']], withCause: ['vm-42', { cause }] },
   NotImplementedError: { plain: [[], ['zones']], withCause: [{ cause }] },

@@ -52,7 +52,9 @@ export {
   ProviderRegistrationError,
   UnknownProviderError,
 } from './registry-errors.js';
-export type { RegistryErrorOptions } from './registry-errors.js';
+export type { CloudConfigFileErrorOptions, RegistryErrorOptions } from './registry-errors.js';
+export { DEFAULT_INPUT_FILE_LIMIT_BYTES, InputFileError, readInputFile, readInputText } from '../input/read-input-file.js';
+export type { InputFileProblem, ReadInputFileOptions } from '../input/read-input-file.js';
 export { isInputError } from './input-error.js';
 export type { InputError } from './input-error.js';
 export type { Route, Routes } from './routes.js';

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +86,7 @@ describe('initCloudProvider', () => {
     await assert.rejects(initCloudProvider(registry, 'acme', '/etc/missing.conf', reader({}).read), (err: unknown) => {
       assert.ok(err instanceof CloudConfigFileError);
       assert.equal(err.path, '/etc/missing.conf');
-      assert.match(err.message, /^cannot read cloud provider configuration "\/etc\/missing\.conf": ENOENT/);
+      assert.match(err.message, /^--cloud-config: cannot read cloud provider configuration "\/etc\/missing\.conf": ENOENT/);
       assert.ok(err.cause instanceof Error);
       return true;
     });
@@ -110,6 +111,31 @@ describe('initCloudProvider', () => {
       await initCloudProvider(registry, 'acme', path);
       assert.equal(configs[0]?.contents, 'zone = a\n');
       await assert.rejects(initCloudProvider(registry, 'acme', join(dir, 'absent.conf')), CloudConfigFileError);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Before the bounded reader, /dev/zero was read until the heap ran out and a FIFO blocked the
+  // open for ever (even SIGTERM could not end the process).
+  it('refuses a device, a FIFO, a directory and an oversized file by default, naming --cloud-config', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-cloud-config-'));
+    try {
+      const fifo = join(dir, 'fifo');
+      const haveFifo = spawnSync('mkfifo', [fifo]).status === 0;
+      const big = join(dir, 'big.conf');
+      await writeFile(big, Buffer.alloc(4 * 1024 * 1024 + 1, 0x61));
+      const cases: [string, RegExp][] = [
+        ['/dev/zero', /^--cloud-config: cannot read cloud provider configuration "\/dev\/zero": the file is a character device, not a regular file/],
+        [dir, /the file is a directory, not a regular file/],
+        [big, /the file is larger than the 4 MiB limit/],
+        ...(haveFifo ? [[fifo, /the file is a named pipe \(FIFO\), not a regular file/] as [string, RegExp]] : []),
+      ];
+      const { registry, configs } = setup();
+      for (const [path, message] of cases) {
+        await assert.rejects(initCloudProvider(registry, 'acme', path), (err: unknown) => err instanceof CloudConfigFileError && message.test(err.message) && err.isInputError, path);
+      }
+      assert.equal(configs.length, 0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFile as fsReadFile } from 'node:fs/promises';
+import { readInputText } from '../input/read-input-file.js';
 import type { Logger } from '../log/logger.js';
 import { noopLogger } from '../log/logger.js';
 import { EXTERNAL_CLOUD_PROVIDER } from './constants.js';
@@ -19,9 +19,15 @@ export type ConfigFileReader = (path: string) => string | Promise<string>;
 export interface InitCloudProviderOptions {
   /** Logs the `external` case and is handed to the factory. */
   readonly logger?: Logger;
+  /** The flag named in read errors (default `--cloud-config`). */
+  readonly flag?: string;
 }
 
-const readUtf8: ConfigFileReader = (path) => fsReadFile(path, 'utf8');
+/**
+ * The default reader: a regular file of at most 4 MiB (`/dev/zero`, a FIFO or a directory is
+ * refused at once instead of exhausting memory or blocking).
+ */
+const readBounded: ConfigFileReader = (path) => readInputText(path, { source: '--cloud-config' });
 
 /**
  * Constructs the provider named by `--cloud-provider`, handing it the text of `--cloud-config`.
@@ -29,8 +35,8 @@ const readUtf8: ConfigFileReader = (path) => fsReadFile(path, 'utf8');
  * - `external` ⇒ undefined, logging "External cloud provider specified";
  * - unknown name ⇒ {@link UnknownProviderError} (checked before reading the file, so a typo in
  *   the name is reported as such);
- * - `configPath` non-empty but unreadable ⇒ {@link CloudConfigFileError} naming the path (upstream
- *   exits fatally at this point);
+ * - `configPath` non-empty but unreadable, not a regular file or over 4 MiB ⇒
+ *   {@link CloudConfigFileError} naming the flag and path (upstream exits fatally at this point);
  * - factory failure or bad result ⇒ `ProviderInitError` ("could not init cloud provider …").
  *
  * @example
@@ -42,7 +48,7 @@ export async function initCloudProvider(
   registry: ProviderRegistry,
   name: string,
   configPath: string | undefined,
-  readFile: ConfigFileReader = readUtf8,
+  readFile: ConfigFileReader = readBounded,
   options: InitCloudProviderOptions = {},
 ): Promise<CloudProvider | undefined> {
   const logger = options.logger ?? noopLogger;
@@ -60,7 +66,7 @@ export async function initCloudProvider(
   try {
     contents = await readFile(configPath);
   } catch (err) {
-    throw new CloudConfigFileError(configPath, { cause: err });
+    throw new CloudConfigFileError(configPath, { cause: err, flag: options.flag ?? '--cloud-config' });
   }
   return registry.create(name, { contents, path: configPath, logger });
 }

@@ -6,6 +6,7 @@
  */
 
 import { errorMessage } from '../log/error-message.js';
+import { InputFileError } from '../input/read-input-file.js';
 import { errorOptions, hasCause } from './error-options.js';
 
 /** Options every registry error accepts. */
@@ -68,21 +69,32 @@ export class ProviderInitError extends Error {
   }
 }
 
+/** Options of {@link CloudConfigFileError}. */
+export interface CloudConfigFileErrorOptions extends RegistryErrorOptions {
+  /** The flag that named the file, put first in the message (`--cloud-config`). */
+  readonly flag?: string;
+}
+
 /**
- * The cloud config file (`--cloud-config`) could not be read. Upstream exits fatally here; we
- * throw so the caller decides, with the path in the message.
+ * The cloud config file (`--cloud-config`) could not be read: missing, unreadable, not a regular
+ * file or over the size limit. Upstream exits fatally here; we throw so the caller decides, with
+ * the flag and path in the message.
  */
 export class CloudConfigFileError extends Error {
-  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
-  readonly isInputError = true;
   override readonly name = 'CloudConfigFileError';
   readonly code = 'CloudConfigFile' as const;
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   /** The path that could not be read. */
   readonly path: string;
 
-  constructor(path: string, options?: RegistryErrorOptions) {
-    const reason = hasCause(options) ? `: ${errorMessage(options.cause)}` : '';
-    super(`cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
+  /** Message: `[<flag>: ]cannot read cloud provider configuration "<path>"[: <why>]`. */
+  constructor(path: string, options?: CloudConfigFileErrorOptions) {
+    const cause = hasCause(options) ? options.cause : undefined;
+    // A bounded-read refusal already says what is wrong with the file; the path is said once.
+    const reason = cause instanceof InputFileError ? `: the file ${cause.detail}` : hasCause(options) ? `: ${errorMessage(cause)}` : '';
+    const flag = typeof options?.flag === 'string' && options.flag !== '' ? `${options.flag}: ` : '';
+    super(`${flag}cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
     this.path = path;
   }
 }

@@ -129,7 +129,7 @@ describe('parseLeaderMigrationConfig (TestReadLeaderMigrationConfiguration)', ()
       field: 'controllerLeaders',
       line: 4,
       col: 20,
-      message: /expected array/i,
+      message: /expected a list, got "node-route-controller"/,
     },
     {
       name: 'missing kind',

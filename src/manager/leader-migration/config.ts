@@ -6,9 +6,9 @@
  *
  * @module
  */
-import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { formatFieldPath, parseYamlConfig, readYamlConfigFile } from '../../input/yaml-config.js';
+import type { ConfigProblem, YamlConfig } from '../../input/yaml-config.js';
 
 /** The config group every accepted version belongs to. */
 export const LEADER_MIGRATION_GROUP = 'controllermanager.config.k8s.io';
@@ -72,14 +72,6 @@ const common = {
 const v1 = z.strictObject(common);
 const v1beta1 = z.strictObject({ ...common, resourceLock: z.string().optional() });
 
-type Path = readonly (string | number)[];
-
-function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
-  return out;
-}
-
 /**
  * Parses and validates a LeaderMigrationConfiguration.
  *
@@ -95,51 +87,53 @@ function formatPath(path: Path): string {
  * @throws LeaderMigrationConfigError naming the file, line, column and field at fault.
  */
 export function parseLeaderMigrationConfig(text: string, path?: string): LeaderMigrationConfiguration {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const posAt = (offset: number | undefined): { line: number; col: number } | undefined =>
-    offset === undefined ? undefined : lineCounter.linePos(offset);
-  const firstError = doc.errors[0];
-  if (firstError !== undefined) {
-    const pos = posAt(firstError.pos[0]);
-    throw new LeaderMigrationConfigError(path, pos, '', `YAML syntax error: ${firstError.message.split('\n')[0] ?? ''}`);
+  return leaderMigrationFromDocument(parseYamlConfig(text, { file: path, error: toError }));
+}
+
+/**
+ * Reads `--leader-migration-config` (a regular file of at most 4 MiB) and parses it.
+ *
+ * @example
+ * ```ts
+ * const migration = await loadLeaderMigrationConfigFile(options.leaderMigrationConfig);
+ * ```
+ * @throws InputFileError naming `--leader-migration-config` when the file cannot be read;
+ * LeaderMigrationConfigError for its content.
+ */
+export async function loadLeaderMigrationConfigFile(path: string, source = '--leader-migration-config'): Promise<LeaderMigrationConfiguration> {
+  return leaderMigrationFromDocument(await readYamlConfigFile(path, { source, error: toError }));
+}
+
+function toError(p: ConfigProblem): LeaderMigrationConfigError {
+  return new LeaderMigrationConfigError(p.file, p.position === undefined ? undefined : { line: p.position.line, col: p.position.column }, formatFieldPath(p.path), p.detail);
+}
+
+function leaderMigrationFromDocument(doc: YamlConfig): LeaderMigrationConfiguration {
+  if (!doc.isMapping) {
+    return doc.fail([], doc.isEmpty ? 'empty document: expected a LeaderMigrationConfiguration' : 'expected a mapping (a LeaderMigrationConfiguration object)');
   }
-  const fail = (at: Path, detail: string, key?: string): never => {
-    throw new LeaderMigrationConfigError(path, posAt(offsetOf(doc, at, key)), formatPath(key === undefined ? at : [...at, key]), detail);
-  };
-  if (!isMap(doc.contents)) {
-    return fail([], doc.contents === null ? 'empty document: expected a LeaderMigrationConfiguration' : 'expected a mapping (a LeaderMigrationConfiguration object)');
-  }
-  const raw = doc.toJS() as Record<string, unknown>;
+  const raw = doc.value as Record<string, unknown>;
   // As upstream's decoder: the type is chosen by apiVersion and kind before fields are checked.
   const apiVersion = raw['apiVersion'];
   const kind = raw['kind'];
-  if (apiVersion === undefined || apiVersion === '') return fail([], 'required field is missing', 'apiVersion');
-  if (kind === undefined || kind === '') return fail([], 'required field is missing', 'kind');
+  if (apiVersion === undefined || apiVersion === '') return doc.fail(['apiVersion'], 'required field is missing', 'key');
+  if (kind === undefined || kind === '') return doc.fail(['kind'], 'required field is missing', 'key');
   if (typeof apiVersion !== 'string' || !(LEADER_MIGRATION_API_VERSIONS as readonly string[]).includes(apiVersion)) {
-    return fail(['apiVersion'], `unsupported apiVersion ${JSON.stringify(apiVersion)}; expected one of ${LEADER_MIGRATION_API_VERSIONS.join(', ')}`);
+    return doc.fail(['apiVersion'], `unsupported apiVersion ${JSON.stringify(apiVersion)}; expected one of ${LEADER_MIGRATION_API_VERSIONS.join(', ')}`);
   }
   if (kind !== 'LeaderMigrationConfiguration') {
-    return fail(['kind'], `unexpected kind ${JSON.stringify(kind)}; expected LeaderMigrationConfiguration`);
+    return doc.fail(['kind'], `unexpected kind ${JSON.stringify(kind)}; expected LeaderMigrationConfiguration`);
   }
   const isV1 = apiVersion === `${LEADER_MIGRATION_GROUP}/v1`;
-  const parsed = (isV1 ? v1 : v1beta1).safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue === undefined) return fail([], 'invalid');
-    const at = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0] ?? '';
-      const hint = isV1 && key === 'resourceLock' ? ` (${apiVersion} always uses leases; resourceLock exists only in v1beta1 and v1alpha1)` : '';
-      return fail(at, `unknown field${hint}`, key);
-    }
-    if (issue.code === 'invalid_type' && valueAt(raw, at) === undefined) return fail(at.slice(0, -1), 'required field is missing', String(at[at.length - 1]));
-    return fail(at, issue.message);
-  }
-  const cfg = parsed.data;
+  const cfg = doc.validate(isV1 ? v1 : v1beta1, {
+    describe: (issue, described) =>
+      issue.code === 'unrecognized_keys' && isV1 && issue.keys[0] === 'resourceLock'
+        ? { ...described, detail: `unknown field (${apiVersion} always uses leases; resourceLock exists only in v1beta1 and v1alpha1)` }
+        : undefined,
+  });
   // ValidateLeaderMigrationConfiguration, field by field.
   if (cfg.leaderName === undefined || cfg.leaderName === '') {
-    return fail(cfg.leaderName === undefined ? [] : ['leaderName'], 'leaderName must be set for LeaderMigrationConfiguration', cfg.leaderName === undefined ? 'leaderName' : undefined);
+    return doc.fail(['leaderName'], 'leaderName must be set for LeaderMigrationConfiguration', cfg.leaderName === undefined ? 'key' : 'value');
   }
   const resourceLock = isV1 ? 'leases' : 'resourceLock' in cfg ? cfg.resourceLock : undefined;
   if (resourceLock !== 'leases') {
@@ -149,41 +143,12 @@ export function parseLeaderMigrationConfig(text: string, path?: string): LeaderM
       resourceLock === 'endpoints'
         ? 'the endpoints lock was removed from client-go; use "leases"'
         : `resource lock must be "leases", got ${JSON.stringify(resourceLock ?? '')}`;
-    return resourceLock === undefined ? fail([], detail, 'resourceLock') : fail(['resourceLock'], detail);
+    return doc.fail(['resourceLock'], detail, resourceLock === undefined ? 'key' : 'value');
   }
   const controllerLeaders = (cfg.controllerLeaders ?? []).map((entry, i) => {
-    if (entry.name === '') fail(['controllerLeaders', i, 'name'], 'required value');
-    if (entry.component === '') fail(['controllerLeaders', i, 'component'], 'required value');
+    if (entry.name === '') doc.fail(['controllerLeaders', i, 'name'], 'required value');
+    if (entry.component === '') doc.fail(['controllerLeaders', i, 'component'], 'required value');
     return { name: entry.name, component: entry.component };
   });
   return { apiVersion, kind: 'LeaderMigrationConfiguration', leaderName: cfg.leaderName, resourceLock, controllerLeaders };
-}
-
-/** Source offset of the node at `path` (of `key` inside it, when given), or of its nearest existing ancestor. */
-function offsetOf(doc: Document, path: Path, key: string | undefined): number | undefined {
-  if (key !== undefined) {
-    const parent = doc.getIn(path, true) as YamlNode | undefined;
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === key);
-      const keyOffset = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
-      if (keyOffset !== undefined) return keyOffset;
-    }
-  }
-  for (let n = path.length; n >= 0; n--) {
-    const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as YamlNode | null | undefined;
-    const offset = node?.range?.[0];
-    if (offset !== undefined) return offset;
-  }
-  // An empty document: point at its start.
-  return 0;
-}
-
-/** The decoded value at `path`, or `undefined` when any step is missing. */
-function valueAt(root: unknown, path: Path): unknown {
-  let value = root;
-  for (const part of path) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string | number, unknown>)[part];
-  }
-  return value;
 }

@@ -8,6 +8,7 @@ export {
   LEADER_MIGRATION_API_VERSIONS,
   LEADER_MIGRATION_GROUP,
   LeaderMigrationConfigError,
+  loadLeaderMigrationConfigFile,
   parseLeaderMigrationConfig,
 } from './config.js';
 export type { ControllerLeaderConfiguration, LeaderMigrationConfiguration } from './config.js';
