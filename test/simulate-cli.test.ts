@@ -118,7 +118,7 @@ ${TAINTED_N1_THEN_SETTLE}`;
   it('exits 2 naming the flag when the manager refuses the scenario\'s flags', async () => {
     const run = await simulate(['s.yaml'], { 's.yaml': base.replace('capabilities: [instancesV2, loadBalancer], ', '') });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /^outrigger simulate: the manager did not start \(exit 2\): route controller: --cluster-cidr is empty/);
+    assert.match(run.stderr, /^outrigger simulate: the manager did not start: route controller: --cluster-cidr is empty/);
     assert.equal(run.stderr.trim().split('\n').length, 1);
   });
 

@@ -59,7 +59,8 @@ export interface CloudProvider {
 
   /**
    * Gives the provider Kubernetes access and lets it start background work, which must stop when
-   * `ctx.signal` aborts. Called once after leadership is acquired (twice with leader migration).
+   * `ctx.signal` aborts. Called once per process, after leadership of the main Lease is acquired
+   * (also under leader migration, where upstream may call it a second time; see docs/deviations.md).
    * Upstream has no error return here; a rejection tells the manager the provider cannot run.
    */
   initialize?(ctx: ProviderInitContext): void | Promise<void>;
@@ -90,8 +91,9 @@ export interface CloudProvider {
   routes?(): Routes | undefined;
 
   /**
-   * True if the provider requires a cluster ID and one is set. The manager refuses to start when
-   * this is false unless `--allow-untagged-cloud` is given (then it only warns). Absent = true.
+   * False when the provider needs a cluster ID and has none. The manager then refuses to start
+   * (exit 2, naming `--allow-untagged-cloud`) unless that flag is given, when it logs a warning
+   * and runs, as upstream. Absent = true.
    */
   hasClusterID?(): boolean;
 }

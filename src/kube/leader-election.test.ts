@@ -10,6 +10,7 @@ import { SimulatedApiServer } from './memory/index.js';
 import type { EventRecorder } from './events.js';
 import { LEADER_ELECTION_EVENT_REASON, LeaderElectionConfigError, LeaderElector, leaderIdentity } from './leader-election.js';
 import type { LeaderElectorOptions } from './leader-election.js';
+import { createLogger } from '../log/logger.js';
 
 const NS = 'kube-system';
 const NAME = 'cloud-controller-manager';
@@ -318,6 +319,26 @@ describe('LeaderElector', () => {
     assert.equal(a.lostAt, 10_000 + Date.UTC(2026, 0, 1));
     await a.run;
     assert.equal(a.stopped, true);
+  });
+
+  it('never releases (nor logs a cancel) when its stop comes right after a lost renew, even with releaseOnCancel', async () => {
+    const lines: string[] = [];
+    const logger = createLogger((r) => lines.push(r.msg), 0);
+    const k = cluster();
+    const a = k.add('a', { releaseOnCancel: true, logger });
+    k.start(a);
+    await k.clock.advance(0);
+    await k.clock.advance(4_000);
+    // A caller that reacts to the lost lease by stopping the run (as a manager's stop path does):
+    // the stop lands in the same tick as the loss, before the elector has unwound.
+    a.leading?.addEventListener('abort', () => a.controller.abort(new Error('manager stopping')), { once: true });
+    k.server.faults.inject({ verb: 'update', resource: 'leases', times: Infinity, error: () => apiErrors.internal('etcd unavailable') });
+    await until(k.clock, () => a.leading?.aborted === true, 30_000, 50);
+    await settle(k.clock, a);
+    k.server.faults.clear();
+    assert.equal(k.lease()?.spec?.holderIdentity, 'a', 'a lost Lease is not handed back: another candidate may hold it already');
+    assert.ok(lines.includes('Failed to renew lease'), lines.join(' | '));
+    assert.ok(!lines.includes('Stopped leading: run cancelled'), lines.join(' | '));
   });
 
   it('releases the lease on cancel so a follower takes over within one retry period', async () => {

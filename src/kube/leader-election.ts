@@ -301,7 +301,13 @@ export class LeaderElector {
   /** Leads until the renew deadline passes without a successful renew, or `signal` aborts. */
   async #lead(signal: AbortSignal, callbacks: LeaderCallbacks, acquiredAt: number): Promise<void> {
     const leading = new AbortController();
-    const onCancel = (): void => leading.abort(signal.reason);
+    // Cancelled only when our stop came while still leading: a stop that arrives after a lost
+    // renew must neither be logged as a cancel nor release a Lease someone else may now hold.
+    let cancelled = false;
+    const onCancel = (): void => {
+      if (!leading.signal.aborted) cancelled = true;
+      leading.abort(signal.reason);
+    };
     signal.addEventListener('abort', onCancel, { once: true });
     // client-go times renewDeadline per renew poll, which starts a retry period after the last
     // success; we time it from when the last successful write was *sent*. A follower cannot have
@@ -348,7 +354,7 @@ export class LeaderElector {
       // As client-go's renew loop, on every way out of leading (lost renew or cancel).
       this.#recordEvent('stopped leading');
     }
-    if (signal.aborted) {
+    if (cancelled) {
       this.#log.info('Stopped leading: run cancelled');
       // As client-go, release only a lease we still hold; only on cancel (never after a lost renew,
       // when another candidate may already hold it).

@@ -32,6 +32,12 @@ export class DurationParseError extends Error {
 const SEGMENT = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
 
 /**
+ * The longest Go duration, in milliseconds: `time.Duration` is int64 nanoseconds, so
+ * 2562047h47m16.854775807s (about 292 years). Go's `ParseDuration` (and so pflag) refuses more.
+ */
+export const MAX_GO_DURATION_MS = 9_223_372_036_854.775807;
+
+/**
  * Parses a Go duration into milliseconds (may be fractional for sub-millisecond units).
  * As Go's `time.ParseDuration`: an optional sign, then one or more number+unit segments; a bare
  * `0` is the only unit-less form accepted.
@@ -60,7 +66,11 @@ export function parseGoDuration(text: string): number {
     total += Number(num) * (UNIT_MS[unit] ?? Number.NaN);
     rest = rest.slice(whole.length);
   }
-  if (!Number.isFinite(total)) throw new DurationParseError(text, 'out of range');
+  // As Go: more than int64 nanoseconds is "invalid duration". Compared in nanoseconds as a float,
+  // so the bound is exact to within a nanosecond.
+  if (!Number.isFinite(total) || total * 1e6 > 2 ** 63) {
+    throw new DurationParseError(text, 'out of range: a Go duration is at most 2562047h47m16.854775807s (about 292 years)');
+  }
   return sign * total;
 }
 

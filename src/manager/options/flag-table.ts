@@ -7,8 +7,8 @@
  * @module
  */
 
-/** The value kinds pflag offers that upstream's flags use. */
-export type FlagType = 'bool' | 'int' | 'float' | 'string' | 'duration' | 'stringList';
+/** The value kinds pflag offers that upstream's flags use (`ip` is pflag's `IPVar`: text that must be an IP address). */
+export type FlagType = 'bool' | 'int' | 'float' | 'string' | 'ip' | 'duration' | 'stringList';
 
 /** The parsed value of a flag: durations are milliseconds, lists are string arrays. */
 export type FlagValue = boolean | number | string | readonly string[];
@@ -27,9 +27,19 @@ export interface FlagSpec {
   readonly deprecated?: string;
   /** Accepted and validated but with no effect in Outrigger (stated in `--help`). */
   readonly inert?: string;
+  /**
+   * Largest value accepted (`int` flags). Where upstream has no bound, Outrigger sets a generous
+   * one so a typo cannot start a hundred million workers (docs/deviations.md).
+   */
+  readonly max?: number;
 }
 
 const S = 1000;
+
+/** Upper bound of the `--concurrent-*` worker counts (upstream has none; 100,000,000 ran out of memory). */
+export const MAX_CONCURRENT_SYNCS = 10_000;
+/** klog's `-v` is an int32 (`klog.Level`). */
+const MAX_INT32 = 2 ** 31 - 1;
 const M = 60 * S;
 const H = 60 * M;
 
@@ -72,12 +82,12 @@ const TABLE: readonly FlagSpec[] = [
   { group: 'leader-migration', name: 'enable-leader-migration', type: 'bool', default: false, usage: 'Turn on leader migration for controllers.' },
   { group: 'leader-migration', name: 'leader-migration-config', type: 'string', default: '', usage: "Path to the leader migration config file; leave empty to use the controller manager's default configuration." },
   // controllers
-  { group: 'cloud-node-controller', name: 'concurrent-node-syncs', type: 'int', default: 1, usage: 'How many workers sync nodes in parallel.' },
-  { group: 'cloud-node-controller', name: 'concurrent-node-status-updates', type: 'int', default: 0, usage: 'How many workers update node status in parallel; 0 falls back to --concurrent-node-syncs.' },
-  { group: 'service-lb-controller', name: 'concurrent-service-syncs', type: 'int', default: 1, usage: 'How many services may be synced in parallel.' },
+  { group: 'cloud-node-controller', name: 'concurrent-node-syncs', type: 'int', default: 1, max: MAX_CONCURRENT_SYNCS, usage: 'How many workers sync nodes in parallel.' },
+  { group: 'cloud-node-controller', name: 'concurrent-node-status-updates', type: 'int', default: 0, max: MAX_CONCURRENT_SYNCS, usage: 'How many workers update node status in parallel; 0 falls back to --concurrent-node-syncs.' },
+  { group: 'service-lb-controller', name: 'concurrent-service-syncs', type: 'int', default: 1, max: MAX_CONCURRENT_SYNCS, usage: 'How many services may be synced in parallel.' },
   // webhook
   { group: 'webhook', name: 'webhooks', type: 'stringList', default: [], usage: "Webhooks to turn on (with the CloudControllerManagerWebhook gate): '*' turns on all that are on by default, 'foo' turns on 'foo', '-foo' turns it off; nothing is on while empty." },
-  { group: 'webhook serving', name: 'webhook-bind-address', type: 'string', default: '0.0.0.0', usage: 'IP address the --webhook-secure-port listener binds to.' },
+  { group: 'webhook serving', name: 'webhook-bind-address', type: 'ip', default: '0.0.0.0', usage: 'IP address the --webhook-secure-port listener binds to.' },
   { group: 'webhook serving', name: 'webhook-secure-port', type: 'int', default: 10260, usage: 'HTTPS port for cloud provider webhooks; 0 turns webhook serving off.' },
   { group: 'webhook serving', name: 'webhook-disable-http2-serving', type: 'bool', default: false, usage: 'When true, the webhook server does not offer HTTP/2.', inert: 'the webhook listener serves HTTP/1.1 only' },
   { group: 'webhook serving', name: 'webhook-cert-dir', type: 'string', default: '', usage: "Directory holding the webhook server's self-signed certificate (cloud-controller-manager-webhook.crt/.key), written there when missing; ignored with --webhook-tls-cert-file." },
@@ -88,7 +98,7 @@ const TABLE: readonly FlagSpec[] = [
   { group: 'webhook serving', name: 'webhook-tls-min-version', type: 'string', default: '', usage: 'Lowest TLS version the webhook server accepts (VersionTLS12 or VersionTLS13).' },
   { group: 'webhook serving', name: 'webhook-tls-sni-cert-key', type: 'stringList', default: [], usage: 'An x509 certificate file and private key file, optionally followed by the domain patterns they serve.', inert: 'SNI certificates not yet supported' },
   // secure serving
-  { group: 'secure serving', name: 'bind-address', type: 'string', default: '0.0.0.0', usage: 'IP address the --secure-port listener binds to.' },
+  { group: 'secure serving', name: 'bind-address', type: 'ip', default: '0.0.0.0', usage: 'IP address the --secure-port listener binds to.' },
   { group: 'secure serving', name: 'secure-port', type: 'int', default: 10258, usage: 'Port for authenticated and authorized HTTPS; 0 turns HTTPS serving off.' },
   { group: 'secure serving', name: 'cert-dir', type: 'string', default: '', usage: 'Directory holding the self-signed serving certificate (cloud-controller-manager.crt/.key), written there when missing; ignored when --tls-cert-file and --tls-private-key-file are set.' },
   { group: 'secure serving', name: 'tls-cert-file', type: 'string', default: '', usage: 'Default x509 certificate file for HTTPS; when unset, a self-signed certificate is generated.' },
@@ -123,7 +133,7 @@ const TABLE: readonly FlagSpec[] = [
   { group: 'misc', name: 'kubeconfig', type: 'string', default: '', usage: 'Path to a kubeconfig giving the API server location and credentials.' },
   { group: 'misc', name: 'node-status-update-frequency', type: 'duration', default: 5 * M, usage: 'How often the controller updates node status.' },
   // global
-  { group: 'global', name: 'v', type: 'int', default: 0, usage: 'Log verbosity level (also -v).' },
+  { group: 'global', name: 'v', type: 'int', default: 0, max: MAX_INT32, usage: 'Log verbosity level (also -v).' },
   { group: 'global', name: 'vmodule', type: 'stringList', default: [], usage: 'Comma-separated pattern=N entries that set verbosity per file.', inert: 'per-file verbosity is not supported' },
   { group: 'global', name: 'logging-format', type: 'string', default: 'text', usage: 'Log output format: "json" or "text".' },
   { group: 'global', name: 'log-flush-frequency', type: 'duration', default: 5 * S, usage: 'Longest time between log flushes.', inert: 'lines are written unbuffered' },

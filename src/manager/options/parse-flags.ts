@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isIP } from 'node:net';
 import yargs from 'yargs';
 import { DurationParseError, formatGoDuration, parseGoDuration } from './duration.js';
 import { FlagError } from './flag-error.js';
@@ -42,6 +43,7 @@ export function coerceFlagValue(spec: FlagSpec, raw: string): FlagValue {
     case 'int':
       if (!/^[+-]?\d+$/.test(raw)) throw invalid(spec, raw, 'expected an integer');
       if (!Number.isSafeInteger(Number(raw))) throw invalid(spec, raw, 'value out of range');
+      if (spec.max !== undefined && Number(raw) > spec.max) throw invalid(spec, raw, `value out of range: at most ${spec.max}`);
       return Number(raw);
     case 'float': {
       const n = raw.trim() === '' ? Number.NaN : Number(raw);
@@ -56,6 +58,11 @@ export function coerceFlagValue(spec: FlagSpec, raw: string): FlagValue {
         throw err;
       }
     case 'string':
+      return raw;
+    case 'ip':
+      // As pflag's IPVar (net.ParseIP): an address, never a host name to look up. Zones (`%eth0`)
+      // are not IPs to Go either.
+      if (isIP(raw) === 0 || raw.includes('%')) throw invalid(spec, raw, `failed to parse IP: ${JSON.stringify(raw)}`);
       return raw;
     case 'stringList':
       return raw === '' ? [] : raw.split(',');
@@ -164,7 +171,7 @@ export function formatHelp(command: string): string {
     'Usage:',
     `  ${command} [flags]`,
   ];
-  const typeLabel: Record<FlagSpec['type'], string> = { bool: '', int: ' int', float: ' float32', string: ' string', duration: ' duration', stringList: ' strings' };
+  const typeLabel: Record<FlagSpec['type'], string> = { bool: '', int: ' int', float: ' float32', string: ' string', ip: ' ip', duration: ' duration', stringList: ' strings' };
   const flagColumn = (spec: FlagSpec): string =>
     `  ${spec.name === 'v' ? '-v, --v' : spec.name === 'help' ? '-h, --help' : `    --${spec.name}`}${typeLabel[spec.type]}`;
   // As pflag: one usage column for every flag, two spaces past the longest flag.

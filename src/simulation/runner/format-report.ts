@@ -32,6 +32,6 @@ export function formatReport(r: SimulationReport): string {
     out.push(`  ✗ steps[${e.step}].expect[${e.index}] ${e.description}\n`);
     for (const m of e.mismatches) out.push(`      ${m}\n`);
   }
-  if (r.managerExit !== undefined) out.push(`  ✗ the manager stopped on its own with exit code ${r.managerExit}\n`);
+  if (r.managerExit !== undefined) out.push(`  ✗ the manager stopped on its own with exit code ${r.managerExit}${r.managerStopped === undefined ? '' : `: ${r.managerStopped}`}\n`);
   return out.join('');
 }

@@ -59,6 +59,8 @@ export interface SimulationReport {
   readonly wallMs: number;
   /** The manager's exit code when it stopped on its own before the scenario ended (a failure). */
   readonly managerExit?: number;
+  /** Why the manager stopped on its own (with {@link managerExit}). */
+  readonly managerStopped?: string;
 }
 
 /** Kind-agnostic view of a snapshot object for lookups. */

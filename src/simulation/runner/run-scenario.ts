@@ -1,6 +1,6 @@
 /**
- * The simulator's runner: a scenario against the real manager wiring (`runCloudControllerManager`,
- * as `outrigger run`) on a simulated API server and a virtual clock, deterministic given the seed.
+ * The simulator's runner: a scenario against the real manager wiring (`buildManager` and
+ * `ControllerManager`, as `outrigger run`) on a simulated API server and a virtual clock, deterministic given the seed.
  *
  * @module
  */
@@ -17,7 +17,12 @@ import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { Verb } from '../../kube/memory/index.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../../kube/resources.js';
 import type { Event, KubeObject, ResourceType } from '../../kube/resources.js';
-import { runCloudControllerManager } from '../../manager/run.js';
+import { isInputError } from '../../cloud/input-error.js';
+import { exitCodeFor } from '../../manager/exit.js';
+import { describeStop } from '../../manager/stop-reason.js';
+import type { StopReason } from '../../manager/stop-reason.js';
+import { SimulationSetupError } from './simulation-setup-error.js';
+import { advanceUntil, startManager } from './start-manager.js';
 import { matchPartial } from '../scenario/index.js';
 import type { Expectation, ScenarioFile, Step } from '../scenario/scenario-types.js';
 import { CloudCallLog } from './cloud-call-log.js';
@@ -75,10 +80,7 @@ export interface LiveSimulation {
   snapshot(kind: 'Node' | 'Service' | 'Event'): AnyObject[];
 }
 
-/** The manager could not start with the scenario's provider or flags (a bad scenario). */
-export class SimulationSetupError extends Error {
-  override readonly name = 'SimulationSetupError';
-}
+export { SimulationSetupError } from './simulation-setup-error.js';
 
 /**
  * A scenario's own write that the simulated API refuses (an invalid label, a changed providerID,
@@ -102,6 +104,8 @@ const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
 const KINDS: Readonly<Record<string, ResourceType>> = { Node: NODES, Service: SERVICES, Event: EVENTS, Lease: LEASES };
 const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
 const SHUTDOWN_STEP_MS = 1_000;
+/** Virtual time the manager gets to lead and sync before the first step (a held Lease expires within it). */
+const STARTUP_BUDGET_MS = 120_000;
 
 function typeOf(kind: string): ResourceType {
   const type = KINDS[kind];
@@ -115,6 +119,10 @@ function clientOf(kube: KubeClient, kind: string): ResourceClient<KubeObject> {
 
 function flagArgv(manager: ScenarioFile['manager']): string[] {
   return Object.entries(manager).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function isNotFoundError(err: unknown): boolean {
@@ -258,40 +266,36 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   }
 
   const watch = new QueueWatch();
-  const logTail: string[] = [];
   const stop = new AbortController();
-  let managerExit: number | undefined;
-  const manager = runCloudControllerManager({
+  const log = (text: string): void => options.log?.(text);
+  // The same parts and controller manager as `outrigger run`, composed here with in-process
+  // clients; the simulator sees why the manager stopped, not just an exit code.
+  const manager = await startManager({
     argv: [`--cloud-provider=${name}`, '--secure-port=0', ...flagArgv(managerFlags as ScenarioFile['manager'])],
     registry,
-    env: {},
-    stdout: { write: () => true },
-    stderr: {
-      write: (text: string) => {
-        logTail.push(text);
-        if (logTail.length > 20) logTail.shift();
-        options.log?.(text);
-        return true;
-      },
-    },
-    signal: stop.signal,
-    handleSignals: false,
     clock,
     random,
-    identity: 'outrigger-simulator',
+    log,
     kubeClientFor: (userAgent) => server.client({ userAgent }),
     workQueueMetrics: watch,
-  }).then((code) => {
-    managerExit = code;
-    return code;
   });
-  // Let the manager parse flags, build the provider and take the lease.
-  await clock.advance(0);
-  if (managerExit !== undefined) {
-    // The manager reports bad input as one `Error: …` line (exit 2); show that, not its log.
-    const lines = logTail.join('').split('\n');
-    const error = lines.filter((l) => l.startsWith('Error: ')).map((l) => l.slice('Error: '.length));
-    throw new SimulationSetupError(`the manager did not start (exit ${managerExit}): ${(error.length > 0 ? error : lines.filter((l) => l.trim() !== '').slice(-1)).join('; ')}`);
+  let stopReason: StopReason | undefined;
+  const managerDone = manager.run(stop.signal).then((reason) => {
+    stopReason = reason;
+    return reason;
+  });
+  // Steps begin once the manager leads, the provider initialised and the caches synced: a step
+  // that outran start-up would watch a manager that has not done anything yet.
+  const running = await advanceUntil(clock, manager.whenRunning(), STARTUP_BUDGET_MS);
+  if (running !== true) {
+    stop.abort(new Error('the manager did not start'));
+    for (let i = 0; i < 120 && stopReason === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
+    const why = manager.stopReason;
+    throw new SimulationSetupError(
+      why === undefined || why.kind === 'shutdown'
+        ? `the manager was not running within ${STARTUP_BUDGET_MS / 1000}s of virtual time (leading, provider initialised, caches synced)`
+        : `the manager did not start: ${why.kind === 'failed' && isInputError(why.error) ? errorText(why.error) : describeStop(why)}`,
+    );
   }
 
   const expectations: ExpectationResult[] = [];
@@ -405,19 +409,22 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     }
   };
 
+  let stoppedEarly: StopReason | undefined;
   try {
     for (const [index, step] of scenario.steps.entries()) {
       await refusedAsSetupError(`steps[${index}]`, () => runStep(step, index));
-      if (managerExit !== undefined) break;
+      if (stopReason !== undefined) break;
     }
-    if (options.whileRunning !== undefined && managerExit === undefined) {
+    if (options.whileRunning !== undefined && stopReason === undefined) {
       await options.whileRunning({ clock, virtualMs: () => clock.now() - start, snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[] });
     }
   } finally {
+    // Whether the manager stopped on its own is known only before we stop it.
+    stoppedEarly = manager.stopReason;
     stop.abort(new Error('simulation finished'));
-    for (let i = 0; i < 120 && managerExit === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
+    for (let i = 0; i < 120 && stopReason === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
   }
-  await Promise.race([manager, Promise.resolve(undefined)]);
+  await Promise.race([managerDone, Promise.resolve(undefined)]);
 
   const virtualMs = clock.now() - start;
   const counts = new Map<string, { verb: string; resource: string; count: number }>();
@@ -434,11 +441,10 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const totalCalls = Object.values(byMethod).reduce((n, c) => n + c, 0);
   const p = progress();
   const fake = cloud;
-  const managerStoppedEarly = managerExit !== undefined && !stop.signal.aborted;
   return {
     name: scenario.name,
     seed,
-    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && !managerStoppedEarly,
+    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && stoppedEarly === undefined,
     expectations,
     settles,
     ...(detail
@@ -460,6 +466,6 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     loadBalancers: p.loadBalancers,
     virtualMs,
     wallMs: Math.round(wallNow() - wallStart),
-    ...(managerStoppedEarly && managerExit !== undefined ? { managerExit } : {}),
+    ...(stoppedEarly === undefined ? {} : { managerExit: exitCodeFor(stoppedEarly), managerStopped: describeStop(stoppedEarly) }),
   };
 }

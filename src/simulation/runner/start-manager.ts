@@ -1,0 +1,87 @@
+/**
+ * The simulator's manager: the scenario's flags parsed and validated as `outrigger run` does, the
+ * same {@link buildManager} parts with in-process clients and the virtual clock, and a
+ * {@link ControllerManager} to run them.
+ *
+ * @module
+ */
+import type { ProviderRegistry } from '../../cloud/registry.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { FakeClock } from '../../kube/clock.js';
+import type { WorkQueueMetrics } from '../../kube/work-queue.js';
+import { createLogger, klogTextSink } from '../../log/logger.js';
+import { buildManager } from '../../manager/build.js';
+import { ControllerManager } from '../../manager/controller-manager.js';
+import { optionsFromFlags, validateOptions } from '../../manager/options/manager-options.js';
+import { parseFlags } from '../../manager/options/parse-flags.js';
+import { packageVersion } from '../../manager/run.js';
+import { SimulationSetupError } from './simulation-setup-error.js';
+
+/** Inputs of {@link startManager}. */
+export interface StartManagerOptions {
+  /** Manager flags: the scenario's `manager` section plus the provider. */
+  readonly argv: readonly string[];
+  readonly registry: ProviderRegistry;
+  readonly clock: FakeClock;
+  readonly random: () => number;
+  /** Receives the manager's klog text lines. */
+  readonly log: (text: string) => void;
+  readonly kubeClientFor: (userAgent: string) => KubeClient;
+  readonly workQueueMetrics: WorkQueueMetrics;
+}
+
+/** Builds the manager of a scenario; bad flags or provider config throw {@link SimulationSetupError}. */
+export async function startManager(o: StartManagerOptions): Promise<ControllerManager> {
+  const refuse = (err: unknown): never => {
+    throw new SimulationSetupError(`the manager did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  };
+  try {
+    const parsed = parseFlags(o.argv);
+    const options = optionsFromFlags(parsed);
+    const [invalid] = validateOptions(options);
+    if (invalid !== undefined) throw invalid;
+    const logger = createLogger(
+      klogTextSink((line) => o.log(line), () => o.clock.now()),
+      options.verbosity,
+    );
+    const parts = await buildManager({
+      options,
+      version: packageVersion(),
+      logger,
+      clock: o.clock,
+      random: o.random,
+      env: {},
+      registry: o.registry,
+      kubeClientFor: o.kubeClientFor,
+      workQueueMetrics: o.workQueueMetrics,
+    });
+    // Fixed for determinism: one replica, one identity.
+    return new ControllerManager(parts, { identity: 'outrigger-simulator' });
+  } catch (err) {
+    return refuse(err);
+  }
+}
+
+/**
+ * Advances the virtual clock timer by timer until `promise` settles or `withinMs` passes; resolves
+ * with its value, or `undefined` when the time ran out.
+ */
+export async function advanceUntil<T>(clock: FakeClock, promise: Promise<T>, withinMs: number): Promise<T | undefined> {
+  let settled = false;
+  let value: T | undefined;
+  void promise.then((v) => {
+    settled = true;
+    value = v;
+  });
+  const deadline = clock.now() + withinMs;
+  for (;;) {
+    await clock.advance(0);
+    if (settled) return value;
+    const next = clock.nextTimerAt();
+    if (next === undefined || next > deadline) {
+      await clock.advanceTo(deadline);
+      return settled ? value : undefined;
+    }
+    await clock.advanceTo(next);
+  }
+}
