@@ -11,6 +11,8 @@ import { EventBroadcaster } from '../../kube/events.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
+import { QueueWatch } from '../../simulation/runner/queue-watch.js';
+import { settle } from '../../testing/settle.js';
 import type { FakeCapability, FakeInstanceSpec, FakeMethod } from '../../providers/fake/index.js';
 import { CloudNodeLifecycleController } from './cloud-node-lifecycle-controller.js';
 import type { CloudNodeLifecycleControllerOptions } from './cloud-node-lifecycle-controller.js';
@@ -38,7 +40,8 @@ function makeNode(input: NodeInput): Node {
 interface Harness {
   readonly clock: FakeClock;
   readonly server: SimulatedApiServer;
-  settle(): Promise<void>;
+  /** Lets the controller finish what it owes (`withinMs` of virtual time may pass); whether it ended idle. */
+  settle(withinMs?: number): Promise<boolean>;
   node(name?: string): Node | undefined;
   events(): Promise<Event[]>;
   /** Requests by the controller on nodes: `verb resource` → count. */
@@ -47,14 +50,11 @@ interface Harness {
 }
 
 async function start(cloud: FakeCloudProvider, nodes: readonly Node[], clock: FakeClock, options: CloudNodeLifecycleControllerOptions = {}): Promise<Harness> {
-  const { server, informers, broadcaster, ctx, events } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-lifecycle-controller', userAgent: 'node-controller' });
+  const { server, informers, broadcaster, ctx, events, settle } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-lifecycle-controller', userAgent: 'node-controller' });
   const controller = new CloudNodeLifecycleController(ctx, options);
   const stop = new AbortController();
   informers.start(stop.signal);
   const running = controller.run(stop.signal);
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 40; i++) await clock.advance(0);
-  };
   await settle();
   return {
     clock,
@@ -326,6 +326,31 @@ describe('CloudNodeLifecycleController timing and API economy', () => {
     }
   });
 
+  it('checks the Nodes of a pass one after another by default, and as many at once as --concurrent-node-lifecycle-syncs', async () => {
+    const startTimes = async (workers: number | undefined): Promise<number[]> => {
+      const clock = new FakeClock();
+      const t0 = clock.now();
+      const names = ['n0', 'n1', 'n2', 'n3'];
+      const cloud = new FakeCloudProvider({ clock, capabilities: V2, instances: names.map((name) => ({ nodeName: name, providerID: `fake://${name}` })), latencyMs: { instanceExists: 1_000 } });
+      const h = await start(cloud, names.map((name) => makeNode({ name, ready: 'False' })), clock, { nodeMonitorPeriodMs: 60_000, ...(workers === undefined ? {} : { workers }) });
+      try {
+        await clock.advance(4_000);
+        await h.settle(0);
+        return cloud.calls('instanceExists').map((call) => call.at - t0);
+      } finally {
+        await h.stop();
+      }
+    };
+    assert.deepEqual(await startTimes(undefined), [0, 1_000, 2_000, 3_000]);
+    assert.deepEqual(await startTimes(2), [0, 0, 1_000, 1_000]);
+    assert.deepEqual(await startTimes(4), [0, 0, 0, 0]);
+  });
+
+  it('refuses a worker count below 1', () => {
+    const clock = new FakeClock();
+    assert.throws(() => new CloudNodeLifecycleController({ cloud: new FakeCloudProvider({ clock }) } as never, { workers: 0 }), /workers must be a whole number >= 1/);
+  });
+
   it('honours a custom node-monitor-period', async () => {
     const clock = new FakeClock();
     const t0 = clock.now();
@@ -382,13 +407,13 @@ describe('CloudNodeLifecycleController timing and API economy', () => {
     server.faults.inject({ verb: 'patch', resource: 'nodes', error: apiErrors.conflict('nodes', '', 'node0', 'the object has been modified') });
     const kube = server.client({ userAgent: 'node-controller' });
     const informers = new SharedInformerFactory({ client: admin, clock, random: () => 0.5 });
-    const controller = new CloudNodeLifecycleController({ kube, informers, cloud, recorder: { event: () => {} }, clock, random: () => 0.5, logger: noopLogger });
+    const queues = new QueueWatch();
+    const controller = new CloudNodeLifecycleController({ kube, informers, cloud, recorder: { event: () => {} }, clock, random: () => 0.5, logger: noopLogger, workQueueMetrics: queues });
     const stop = new AbortController();
     informers.start(stop.signal);
     const runningController = controller.run(stop.signal);
-    for (let i = 0; i < 20; i++) await clock.advance(0);
-    await clock.advance(200); // the retry waits 100 ms + jitter
-    for (let i = 0; i < 20; i++) await clock.advance(0);
+    // The retry after the conflict waits 100 ms + jitter.
+    assert.equal(await settle(clock, { queues, withinMs: 200 }), true);
     stop.abort();
     await runningController;
     await informers.shutdown();
@@ -410,6 +435,7 @@ describe('CloudNodeLifecycleController timing and API economy', () => {
     server.faults.inject({ verb: 'delete', resource: 'nodes', error: apiErrors.internal('etcd is sad') });
     const informers = new SharedInformerFactory({ client: admin, clock, random: () => 0.5 });
     const broadcaster = new EventBroadcaster({ client: admin, clock, random: () => 0.5 });
+    const queues = new QueueWatch();
     const controller = new CloudNodeLifecycleController({
       kube: admin,
       informers,
@@ -418,11 +444,12 @@ describe('CloudNodeLifecycleController timing and API economy', () => {
       clock,
       random: () => 0.5,
       logger: noopLogger,
+      workQueueMetrics: queues,
     });
     const stop = new AbortController();
     informers.start(stop.signal);
     const runningController = controller.run(stop.signal);
-    for (let i = 0; i < 20; i++) await clock.advance(0);
+    await settle(clock, { queues });
     stop.abort();
     await runningController;
     await informers.shutdown();

@@ -36,6 +36,11 @@ export const REASON_DELETING_NODE_FAILED = 'DeletingNodeFailed';
 export interface CloudNodeLifecycleControllerOptions {
   /** `--node-monitor-period` in ms (default 5 s). */
   readonly nodeMonitorPeriodMs?: number;
+  /**
+   * `--concurrent-node-lifecycle-syncs`: Nodes checked at once in each monitoring pass (default 1,
+   * one after another as before upstream 1.37 parallelised the pass).
+   */
+  readonly workers?: number;
   /** Observes every reconcile outcome (metrics, tests). */
   readonly observe?: ReconcileObserver;
 }
@@ -64,6 +69,7 @@ export class CloudNodeLifecycleController implements Controller {
   readonly #informer: Informer<Node>;
   readonly #loop: ControllerLoop;
   readonly #periodMs: number;
+  readonly #workers: number;
 
   constructor(ctx: ControllerContext, options: CloudNodeLifecycleControllerOptions = {}) {
     if (ctx.cloud.instancesV2?.() === undefined && ctx.cloud.instances?.() === undefined) {
@@ -72,6 +78,10 @@ export class CloudNodeLifecycleController implements Controller {
     this.#periodMs = options.nodeMonitorPeriodMs ?? DEFAULT_NODE_MONITOR_PERIOD_MS;
     if (!Number.isFinite(this.#periodMs) || this.#periodMs <= 0) {
       throw new RangeError(`cloud node lifecycle controller: nodeMonitorPeriodMs must be > 0, got ${this.#periodMs}`);
+    }
+    this.#workers = options.workers ?? 1;
+    if (!Number.isInteger(this.#workers) || this.#workers < 1) {
+      throw new RangeError(`cloud node lifecycle controller: workers must be a whole number >= 1, got ${this.#workers}`);
     }
     this.#ctx = ctx;
     this.#log = ctx.logger.withName(CLOUD_NODE_LIFECYCLE_CONTROLLER);
@@ -92,8 +102,9 @@ export class CloudNodeLifecycleController implements Controller {
       this.#log.info('Stopped before the node cache synced');
       return;
     }
-    // One worker: upstream walks the nodes one after another.
-    await Promise.all([this.#tick(signal), this.#loop.run(signal, 1)]);
+    // Upstream 1.37 (kubernetes#137964) checks the Nodes of a pass in parallel, as many at once as
+    // --concurrent-node-lifecycle-syncs; the queue gives each Node to one worker at a time.
+    await Promise.all([this.#tick(signal), this.#loop.run(signal, this.#workers)]);
   }
 
   async #tick(signal: AbortSignal): Promise<void> {
