@@ -17,6 +17,7 @@ describe('parseGoDuration', () => {
     ['1500us', 1.5],
     ['2000000ns', 2],
     ['.5s', 500],
+    ['2562047h47m16.854775807s', 9_223_372_036_854.775807],
   ];
   for (const [text, ms] of ok) {
     it(`parses ${text} as ${ms} ms`, () => assert.equal(parseGoDuration(text), ms));
@@ -27,6 +28,10 @@ describe('parseGoDuration', () => {
     ['5x', /unknown unit "x"/],
     ['m', /expected a number/],
     ['1h-3m', /expected a number/],
+    // As Go's ParseDuration: time.Duration is int64 nanoseconds (about 292 years).
+    ['2562048h', /out of range: a Go duration is at most 2562047h47m16\.854775807s/],
+    ['-2562048h', /out of range/],
+    ['9'.repeat(400) + 'h', /out of range/],
   ];
   for (const [text, why] of bad) {
     it(`rejects ${JSON.stringify(text)} saying ${why.source}`, () => {

@@ -5,11 +5,16 @@
  * @module
  */
 import { TlsOptionError, tlsServerOptions } from '../serving/tls-options.js';
+import { formatGoDuration } from './duration.js';
 import { FlagError } from './flag-error.js';
 import { KNOWN_FEATURE_GATES } from './flag-table.js';
 import type { FlagValue } from './flag-table.js';
 import type { ParsedFlags } from './parse-flags.js';
 import { parseFlags } from './parse-flags.js';
+
+/** The longest `--leader-elect-lease-duration` a Lease can hold: `spec.leaseDurationSeconds` is an int32. */
+const MAX_LEASE_DURATION_SECONDS = 2 ** 31 - 1;
+const MAX_LEASE_DURATION_MS = MAX_LEASE_DURATION_SECONDS * 1000;
 
 /** Leader-election settings (`--leader-elect*`). Durations in ms. */
 export interface LeaderElectionOptions {
@@ -259,6 +264,12 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
   if (le.enabled) {
     // As client-go's NewLeaderElector: leaseDuration > renewDeadline > retryPeriod * 1.2 (JitterFactor).
     if (le.resourceLock !== 'leases') fail('--leader-elect-resource-lock', le.resourceLock, `--leader-elect-resource-lock: only "leases" is supported, got ${JSON.stringify(le.resourceLock)}`);
+    // The Lease keeps its duration as whole seconds in an int32 (spec.leaseDurationSeconds):
+    // below 1 s the apiserver refuses every write, above 2^31-1 s it cannot be stored. Upstream
+    // converts silently and fails later, for ever; here it is a flag error.
+    if (le.leaseDurationMs < 1000 || le.leaseDurationMs > MAX_LEASE_DURATION_MS) {
+      fail('--leader-elect-lease-duration', le.leaseDurationMs, `--leader-elect-lease-duration must be between 1s and ${MAX_LEASE_DURATION_SECONDS}s (the Lease stores whole seconds as an int32), got ${formatGoDuration(le.leaseDurationMs)}`);
+    }
     if (le.leaseDurationMs <= le.renewDeadlineMs) fail('--leader-elect-lease-duration', le.leaseDurationMs, '--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
     if (le.renewDeadlineMs <= 1.2 * le.retryPeriodMs) fail('--leader-elect-renew-deadline', le.renewDeadlineMs, '--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
     if (le.retryPeriodMs <= 0) fail('--leader-elect-retry-period', le.retryPeriodMs, '--leader-elect-retry-period must be greater than 0');

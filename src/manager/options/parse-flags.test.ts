@@ -76,6 +76,8 @@ function sample(spec: FlagSpec): [string, FlagValue] {
       return ['1m30s', 90 * S];
     case 'string':
       return ['abc', 'abc'];
+    case 'ip':
+      return ['10.0.0.1', '10.0.0.1'];
     case 'stringList':
       return ['a,b', ['a', 'b']];
   }
@@ -146,7 +148,8 @@ describe('parseFlags', () => {
     const word = fc.stringMatching(/^[a-z0-9/._*=-]{1,12}$/).filter((s) => !s.startsWith('-'));
     const arb = fc.oneof(
       fc.tuple(fc.constant(specOf('leader-elect')), fc.boolean()),
-      fc.tuple(fc.constant(specOf('concurrent-service-syncs')), fc.integer({ min: -1e9, max: 1e9 })),
+      fc.tuple(fc.constant(specOf('concurrent-service-syncs')), fc.integer({ min: -1e9, max: 10_000 })),
+      fc.tuple(fc.constant(specOf('bind-address')), fc.oneof(fc.ipV4(), fc.ipV6())),
       fc.tuple(fc.constant(specOf('kube-api-qps')), fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })),
       fc.tuple(fc.constant(specOf('node-monitor-period')), fc.integer({ min: 0, max: 1e10 })),
       fc.tuple(fc.constant(specOf('cluster-name')), word),
