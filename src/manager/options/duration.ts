@@ -31,11 +31,6 @@ export class DurationParseError extends Error {
 
 const SEGMENT = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
 
-/**
- * The longest Go duration, in milliseconds: `time.Duration` is int64 nanoseconds, so
- * 2562047h47m16.854775807s (about 292 years). Go's `ParseDuration` (and so pflag) refuses more.
- */
-export const MAX_GO_DURATION_MS = 9_223_372_036_854.775807;
 
 /**
  * Parses a Go duration into milliseconds (may be fractional for sub-millisecond units).
