@@ -14,6 +14,8 @@ import { EventBroadcaster } from '../kube/events.js';
 import { SimulatedApiServer } from '../kube/memory/index.js';
 import { SharedInformerFactory } from '../kube/shared-informers.js';
 import { noopLogger } from '../log/logger.js';
+import { QueueWatch } from '../simulation/runner/queue-watch.js';
+import { settle } from '../testing/settle.js';
 import type { ControllerContext } from './context.js';
 
 /** Options of {@link createControllerTestEnv}. */
@@ -36,6 +38,13 @@ export interface ControllerTestEnv {
   readonly informers: SharedInformerFactory;
   readonly broadcaster: EventBroadcaster;
   readonly ctx: ControllerContext;
+  /** The controller's work queues (the context's `workQueueMetrics`). */
+  readonly queues: QueueWatch;
+  /**
+   * Lets the controller finish what it owes (see {@link settle}); `withinMs` of virtual time may
+   * pass while work is still owed. Resolves whether its queues ended idle.
+   */
+  readonly settle: (withinMs?: number) => Promise<boolean>;
   /** Every Event written so far (after flushing the broadcaster). */
   readonly events: () => Promise<Event[]>;
 }
@@ -50,6 +59,7 @@ export async function createControllerTestEnv(options: ControllerTestEnvOptions)
   const kube = server.client({ userAgent: options.userAgent });
   const informers = new SharedInformerFactory({ client: server.client({ userAgent: 'shared-informers' }), clock, random });
   const broadcaster = new EventBroadcaster({ client: kube, clock, random });
+  const queues = new QueueWatch();
   const ctx: ControllerContext = {
     kube,
     informers,
@@ -58,6 +68,7 @@ export async function createControllerTestEnv(options: ControllerTestEnvOptions)
     clock,
     random,
     logger: noopLogger,
+    workQueueMetrics: queues,
   };
   return {
     server,
@@ -65,6 +76,8 @@ export async function createControllerTestEnv(options: ControllerTestEnvOptions)
     informers,
     broadcaster,
     ctx,
+    queues,
+    settle: (withinMs = 0) => settle(clock, { queues, withinMs }),
     events: async () => {
       await broadcaster.flush();
       return (await admin.events.list()).items;

@@ -10,12 +10,9 @@ import { SimulatedApiServer } from './memory/index.js';
 import { NODES, keyOf } from './resources.js';
 import type { Node } from './resources.js';
 import { MemoryLogSink, createLogger } from '../log/logger.js';
+import { settle } from '../testing/settle.js';
 
 /** Lets every promise continuation run (no virtual time passes). */
-async function settle(clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 5; i++) await clock.advance(0);
-}
-
 /** A handler recording what it sees as compact strings. */
 function recorder(): { handler: InformerEventHandler<Node>; seen: string[]; deletes: Array<Node | DeletedFinalStateUnknown<Node>> } {
   const seen: string[] = [];

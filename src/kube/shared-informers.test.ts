@@ -6,10 +6,7 @@ import { SimulatedApiServer } from './memory/index.js';
 import { NODES, SERVICES } from './resources.js';
 import type { Node, Service } from './resources.js';
 import { SharedInformerFactory, isDeletedFinalStateUnknown, objectFromTombstone } from './shared-informers.js';
-
-async function settle(clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 5; i++) await clock.advance(0);
-}
+import { settle } from '../testing/settle.js';
 
 function setup(): { clock: FakeClock; server: SimulatedApiServer; factory: SharedInformerFactory; listCount: (resource: string) => number } {
   const clock = new FakeClock();

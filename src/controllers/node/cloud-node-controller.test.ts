@@ -11,6 +11,8 @@ import { createControllerTestEnv } from '../controller-test-env.test-util.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
+import { QueueWatch } from '../../simulation/runner/queue-watch.js';
+import { settle } from '../../testing/settle.js';
 import type { ControllerContext } from '../context.js';
 import type { FakeCapability, FakeInstanceSpec } from '../../providers/fake/index.js';
 import { CloudNodeController, REASON_INVALID_PROVIDED_NODE_IP } from './cloud-node-controller.js';
@@ -80,7 +82,8 @@ interface Harness {
   readonly clock: FakeClock;
   readonly server: SimulatedApiServer;
   readonly outcomes: Outcome[];
-  settle(): Promise<void>;
+  /** Lets the controller finish what it owes (`withinMs` of virtual time may pass); whether it ended idle. */
+  settle(withinMs?: number): Promise<boolean>;
   node(name?: string): Node;
   events(): Promise<Event[]>;
   /** Node writes by the controller: `verb resource` → count. */
@@ -94,15 +97,12 @@ async function startController(
   options: CloudNodeControllerOptions = {},
   clock = new FakeClock(),
 ): Promise<Harness> {
-  const { server, informers, broadcaster, ctx, events } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-controller', userAgent: 'node-controller' });
+  const { server, informers, broadcaster, ctx, events, settle } = await createControllerTestEnv({ clock, cloud, nodes, component: 'cloud-node-controller', userAgent: 'node-controller' });
   const outcomes: Outcome[] = [];
   const controller = new CloudNodeController(ctx, { ...options, observe: (e) => outcomes.push({ key: e.key, outcome: e.outcome, at: clock.now() }) });
   const stop = new AbortController();
   informers.start(stop.signal);
   const running = controller.run(stop.signal);
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 40; i++) await clock.advance(0);
-  };
   await settle();
   return {
     clock,
@@ -457,14 +457,15 @@ describe('CloudNodeController syncNode (initialisation)', () => {
     const admin = server.client();
     await admin.nodes.create(makeNode());
     const informers = new SharedInformerFactory({ client: admin, clock, random: () => 0.5 });
+    const queues = new QueueWatch();
     const controller = new CloudNodeController(
-      { kube: admin, informers, cloud: fake, recorder: { event: () => {} }, clock, random: () => 0.5, logger: noopLogger },
+      { kube: admin, informers, cloud: fake, recorder: { event: () => {} }, clock, random: () => 0.5, logger: noopLogger, workQueueMetrics: queues },
       { observe: (e) => errors.push(e.error) },
     );
     const stop = new AbortController();
     informers.start(stop.signal);
     const running = controller.run(stop.signal);
-    for (let i = 0; i < 20; i++) await clock.advance(0);
+    await settle(clock, { queues });
     stop.abort();
     await running;
     await informers.shutdown();
@@ -511,8 +512,7 @@ describe('CloudNodeController API-call economy and backoff', () => {
     const h = await startController(fake, [makeNode()], {}, clock);
     try {
       assert.equal(fake.callCount('instanceMetadata'), 1);
-      for (let i = 0; i < 40; i++) await clock.advance(1);
-      await h.settle();
+      assert.equal(await h.settle(1_000), true, 'initialised within a second');
       assert.deepEqual(
         fake.calls('instanceMetadata').map((c) => c.at - start),
         [0, 5, 15, 35],

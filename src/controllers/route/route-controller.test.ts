@@ -9,6 +9,8 @@ import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { NODES } from '../../kube/resources.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { MemoryLogSink, createLogger, noopLogger } from '../../log/logger.js';
+import { QueueWatch } from '../../simulation/runner/queue-watch.js';
+import { settle } from '../../testing/settle.js';
 import type { ControllerContext } from '../context.js';
 import {
   REASON_FAILED_TO_CREATE_ROUTE,
@@ -45,10 +47,6 @@ const route = (targetNode: string, destinationCIDR: string, address?: string, ex
   ...extra,
 });
 
-async function settle(clock: FakeClock): Promise<void> {
-  for (let i = 0; i < 10; i++) await clock.advance(0);
-}
-
 interface SetupOptions {
   readonly nodes: readonly NodeSpec[];
   readonly routes?: readonly FakeRouteSeed[];
@@ -78,6 +76,7 @@ async function setup(o: SetupOptions) {
   const informers = new SharedInformerFactory({ client: server.client({ userAgent: 'shared-informers' }), clock, random: () => 0.5 });
   const broadcaster = new EventBroadcaster({ client: kube, clock, random: () => 0.5 });
   const logs = new MemoryLogSink();
+  const queues = new QueueWatch();
   const ctx: ControllerContext = {
     kube,
     informers,
@@ -86,6 +85,7 @@ async function setup(o: SetupOptions) {
     clock,
     random: () => 0.5,
     logger: createLogger(logs.sink, 4),
+    workQueueMetrics: queues,
   };
   const controller = new RouteController(ctx, {
     clusterName: CLUSTER,
@@ -145,10 +145,12 @@ async function setup(o: SetupOptions) {
         component: e.source?.component ?? '',
       }));
     },
+    /** Lets the informer see what was written, and the controller finish what it owes (see the shared `settle`). */
+    settle: (): Promise<boolean> => settle(clock, { queues }),
     /** One pass, then lets the informer see the controller's writes. */
     async pass() {
       const result = await controller.reconcileOnce(abort.signal);
-      await settle(clock);
+      await settle(clock, { queues });
       return result;
     },
     async stop(): Promise<void> {
@@ -524,7 +526,7 @@ describe('RouteController NetworkUnavailable condition (upstream TestUpdateNetwo
     const h = await setup({ nodes: [node1] });
     try {
       await h.kube.nodes.patchStatus({ name: 'node-1' }, { type: 'strategic', body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } } });
-      await settle(h.clock);
+      await h.settle();
       await h.pass();
       const node = h.server.snapshot(NODES).find((x) => x.metadata?.name === 'node-1');
       assert.deepEqual(node?.status?.conditions?.map((x) => `${x.type}=${x.status}`).sort(), ['NetworkUnavailable=False', 'Ready=True']);
@@ -627,7 +629,7 @@ describe('RouteController failures', () => {
     try {
       h.cloud.setLatency('deleteRoute', 1_000);
       const pass = h.controller.reconcileOnce(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('createRoute'), 0, 'create waits for the delete');
       await h.clock.advance(1_000);
       await pass;
@@ -643,7 +645,7 @@ describe('RouteController failures', () => {
     try {
       h.cloud.setLatency('deleteRoute', 1_000);
       const pass = h.controller.reconcileOnce(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('createRoute'), 1, 'create started while the delete is in flight');
       await h.clock.advance(1_000);
       await pass;
@@ -668,11 +670,11 @@ describe('RouteController failures', () => {
         inFlight--;
       };
       const pass = h.controller.reconcileOnce(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       assert.equal(inFlight, 200);
       while (gates.length > 0) {
         for (const release of gates.splice(0)) release();
-        await settle(h.clock);
+        await h.settle();
       }
       const result = await pass;
       assert.equal(peak, 200);
@@ -690,7 +692,7 @@ describe('RouteController run (periodic mode)', () => {
     try {
       h.cloud.setLatency('listRoutes', 3_000);
       const running = h.controller.run(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('listRoutes'), 1, 'first pass at once');
       await h.clock.advance(3_000);
       assert.deepEqual(h.routes(), ['node-1 10.120.0.0/24 [10.0.1.1]']);
@@ -713,7 +715,7 @@ describe('RouteController run (periodic mode)', () => {
     try {
       h.cloud.failNext('listRoutes', new Error('cloud API down'));
       const running = h.controller.run(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('listRoutes'), 1);
       assert.ok(h.logs.records.some((r) => r.level === 'error' && r.msg === "Couldn't reconcile node routes"));
       await h.clock.advance(9_999);
@@ -733,7 +735,7 @@ describe('RouteController run (periodic mode)', () => {
     const h = await setup({ nodes: [node1], options: { metrics: { routeSyncTotal: { inc: () => syncs++ } } } });
     try {
       const running = h.controller.run(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       await h.clock.advance(20_000);
       assert.equal(syncs, 3);
       h.abort.abort();
@@ -837,7 +839,7 @@ describe('RouteController watch-based mode (KEP-5237)', () => {
     const h = await setup({ nodes: [node1], options: { watchBasedReconciliation: true, routeReconciliationPeriodMs: 1_000 } });
     try {
       const running = h.controller.run(h.abort.signal);
-      await settle(h.clock);
+      await h.settle();
       // The initial add event triggers the first pass immediately (bucket burst of one).
       assert.equal(h.cloud.callCount('listRoutes'), 1);
       assert.deepEqual(h.routes(), ['node-1 10.120.0.0/24 [10.0.1.1]']);
@@ -847,10 +849,10 @@ describe('RouteController watch-based mode (KEP-5237)', () => {
       // A storm of relevant changes: one more pass, 10 s after the previous token.
       await h.kube.nodes.create({ metadata: { name: 'node-2' }, spec: { podCIDRs: ['10.120.1.0/24'] } });
       await h.kube.nodes.patch({ name: 'node-2' }, { type: 'strategic', body: { spec: { podCIDRs: ['10.120.1.0/24'] } } });
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('listRoutes'), 2, 'a token was available: reconciled at once');
       await h.kube.nodes.patchStatus({ name: 'node-2' }, { type: 'strategic', body: { status: { addresses: [ip('10.0.2.1')] } } });
-      await settle(h.clock);
+      await h.settle();
       assert.equal(h.cloud.callCount('listRoutes'), 2, 'rate-limited');
       await h.clock.advance(10_000);
       assert.equal(h.cloud.callCount('listRoutes'), 3);

@@ -12,6 +12,8 @@ import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
 import { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
+import { QueueWatch } from '../../simulation/runner/queue-watch.js';
+import { settle as settleQueues } from '../../testing/settle.js';
 import type { ControllerContext } from '../context.js';
 import { LABEL_NODE_EXCLUDE_BALANCERS } from './node-predicates.js';
 import { ServiceController, SERVICE_CONTROLLER_EVENT_SOURCE } from './service-controller.js';
@@ -71,6 +73,7 @@ async function start(
   const random = (): number => 0.5;
   const informers = new SharedInformerFactory({ client: server.client({ userAgent: 'shared-informers' }), clock, random });
   const broadcaster = new EventBroadcaster({ client: kube, clock, random });
+  const queues = new QueueWatch();
   const ctx: ControllerContext = {
     kube,
     informers,
@@ -79,17 +82,14 @@ async function start(
     clock,
     random,
     logger: noopLogger,
+    workQueueMetrics: queues,
   };
   const controller = new ServiceController(ctx, opts.options);
   const stop = new AbortController();
   informers.start(stop.signal);
   const running = controller.run(stop.signal);
   const settle = async (): Promise<void> => {
-    let idle = 0;
-    for (let i = 0; i < 1000 && idle < 4; i++) {
-      await clock.advance(0);
-      idle = controller.isIdle() ? idle + 1 : 0;
-    }
+    await settleQueues(clock, { queues });
     await broadcaster.flush();
   };
   const h: Harness = {
