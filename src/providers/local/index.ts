@@ -8,7 +8,7 @@ export type { Backend } from './backend-picker.js';
 export { BackendPicker } from './backend-picker.js';
 export { HealthChecker } from './health-checker.js';
 export type { HealthTarget } from './health-checker.js';
-export { canonicalIp, formatIp, parseAddressRange, parseIp } from './ip-address.js';
+export { canonicalIp, formatIp, parseAddressRange, parseIp, parsePoolRange } from './ip-address.js';
 export type { AddressRange, IpAddress, IpFamily } from './ip-address.js';
 export { AllocationError, IpAllocator, poolMatches } from './ip-allocator.js';
 export type { Allocation, AllocationRequest } from './ip-allocator.js';
@@ -16,7 +16,7 @@ export { DEFAULT_POOL_RANGE, LOCAL_CONFIG_DEFAULTS, LocalConfigError, parseLocal
 export type { AddressPool, BalancingAlgorithm, HealthCheckSettings, InventoryInstance, LocalConfig } from './local-config.js';
 export { LOCAL_PROVIDER_ID_PREFIX, LocalInstances } from './local-instances.js';
 export { LOAD_BALANCER_IPS_ANNOTATION, LocalLoadBalancer, SHARED_IP_ANNOTATION } from './local-load-balancer.js';
-export type { ListenerInfo } from './local-load-balancer.js';
+export type { ListenerInfo, ReconcileResult } from './local-load-balancer.js';
 export { LOCAL_METRICS, registerLocalMetrics } from './local-metrics.js';
 export type { LocalMetricsSource } from './local-metrics.js';
 export { LocalCloudProvider } from './local-provider.js';

@@ -63,6 +63,42 @@ export function parseAddressRange(text: string): AddressRange {
   return { family: cidr.family, first: cidr.network, last: lastAddress(cidr), text: formatCidr(cidr) };
 }
 
+/** Address blocks no pool may contain, per family, with why (checked in this order). */
+const FORBIDDEN: Readonly<Record<IpFamily, readonly { readonly first: bigint; readonly last: bigint; readonly why: string }[]>> = {
+  4: [
+    { first: 0n, last: 0n, why: 'contains 0.0.0.0, the unspecified (wildcard) address: a listener on it serves every address of the host' },
+    { first: 0n, last: 0x00ffffffn, why: 'contains addresses of 0.0.0.0/8 ("this network"), which are never a destination' },
+    { first: 0xe0000000n, last: 0xefffffffn, why: 'contains multicast addresses (224.0.0.0/4)' },
+    { first: 0xffffffffn, last: 0xffffffffn, why: 'contains 255.255.255.255, the limited broadcast address' },
+  ],
+  6: [
+    { first: 0n, last: 0n, why: 'contains ::, the unspecified (wildcard) address: a listener on it serves every address of the host' },
+    {
+      first: 0xffff00000000n,
+      last: 0xffffffffffffn,
+      why: 'contains IPv4-mapped addresses (::ffff:0:0/96): a listener on one serves the IPv4 address it maps, which an IPv4 pool may hand out too; write them as an IPv4 range',
+    },
+    { first: 0xffn << 120n, last: (1n << 128n) - 1n, why: 'contains multicast addresses (ff00::/8)' },
+  ],
+};
+
+/**
+ * Parses a pool range as {@link parseAddressRange}, then makes it one a load balancer may listen
+ * on: an IPv4 CIDR of 4 addresses or more (up to /30) loses its network and broadcast addresses
+ * (a /31 or /32 has none to lose), and a range containing the unspecified (wildcard), `0.0.0.0/8`,
+ * multicast, limited-broadcast or IPv4-mapped addresses is refused.
+ * @throws RangeError saying what is wrong with the text.
+ */
+export function parsePoolRange(text: string): AddressRange {
+  const parsed = parseAddressRange(text);
+  const isCidr = parsed.text.includes('/');
+  const range = isCidr && parsed.family === 4 && parsed.last - parsed.first >= 3n ? { ...parsed, first: parsed.first + 1n, last: parsed.last - 1n } : parsed;
+  for (const block of FORBIDDEN[range.family]) {
+    if (range.first <= block.last && block.first <= range.last) throw new RangeError(`range ${parsed.text} ${block.why}`);
+  }
+  return range;
+}
+
 /** Whether two ranges share an address. */
 export function rangesOverlap(a: AddressRange, b: AddressRange): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;

@@ -6,7 +6,7 @@ import { parseLocalConfig } from './local-config.js';
 
 const POOLS = parseLocalConfig(`pools:
 - name: prod
-  ranges: [127.0.10.0/30]
+  ranges: [127.0.10.0-127.0.10.3]
   namespaces: [prod]
 - name: small
   ranges: [127.0.11.254-127.0.12.1]
@@ -27,7 +27,7 @@ describe('IpAllocator', () => {
   it('usage counts each pool\'s addresses (without avoided .0/.255) and its allocations', () => {
     const pools = parseLocalConfig(`pools:
 - name: a
-  ranges: [127.0.10.0/23, 127.0.12.250-127.0.13.5]
+  ranges: [127.0.10.0-127.0.11.255, 127.0.12.250-127.0.13.5]
   avoidBuggyIPs: true
 - name: b
   ranges: [127.0.14.0/24, "fd00::/120"]
@@ -36,9 +36,10 @@ describe('IpAllocator', () => {
     alloc.allocate({ key: 'x/one', namespace: 'x' });
     alloc.allocate({ key: 'x/two', namespace: 'x' });
     // a: 512 - 4 (.0 and .255 of two /24s) + 12 - 2 (.255 and .0 around the /24 boundary).
+    // b: a /24 without its network and broadcast addresses, and 256 IPv6 ones.
     assert.deepEqual(alloc.usage(), [
       { pool: 'a', size: 518, allocated: 2 },
-      { pool: 'b', size: 512, allocated: 0 },
+      { pool: 'b', size: 510, allocated: 0 },
     ]);
     // An avoided address asked for by name is held, and then counted in the size too.
     alloc.allocate({ key: 'x/three', namespace: 'x', requested: ['127.0.10.0'] });
@@ -109,7 +110,7 @@ describe('IpAllocator', () => {
   });
 
   it('a sharing key puts Services with disjoint ports on one address; a collision or another key gets its own', () => {
-    const a = new IpAllocator(parseLocalConfig('pools:\n- name: shared\n  ranges: [127.0.20.0/29]\n').pools);
+    const a = new IpAllocator(parseLocalConfig('pools:\n- name: shared\n  ranges: [127.0.20.0-127.0.20.7]\n').pools);
     const req = (name: string, ports: string[], sharingKey?: string, requested?: string) => ({ key: `dev/${name}`, namespace: 'dev', ports, sharingKey, ...(requested !== undefined && { requested: [requested] }) });
     const web = a.allocate(req('web', ['TCP/80', 'TCP/443'], 'front'));
     assert.equal(a.allocate(req('dns', ['UDP/53', 'TCP/53'], 'front')).ip, web.ip, 'same key, disjoint ports: shared');

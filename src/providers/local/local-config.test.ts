@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { formatIp } from './ip-address.js';
 import { LocalConfigError, parseLocalConfig } from './local-config.js';
 
 const EXAMPLE = `pools:
@@ -95,6 +96,29 @@ describe('parseLocalConfig', () => {
     { name: 'duplicate pool names are refused', text: 'pools:\n- name: a\n  ranges: [127.0.1.0/24]\n- name: a\n  ranges: [127.0.2.0/24]\n', line: 4, field: 'pools[1].name', message: /also used by pools\[0\]/ },
     { name: 'inventory addresses must be IPs', text: 'inventory:\n- name: n1\n  addresses:\n  - type: InternalIP\n    address: nope\n', line: 5, field: 'inventory[0].addresses[0].address', message: /not an IP address/ },
     { name: 'YAML syntax errors carry a line', text: 'pools:\n  - name: a\n   ranges: [\n', line: 3, field: '', message: /YAML syntax error/ },
+    // Ranges a load balancer must not listen on: every one is an input error naming the pool entry.
+    ...(
+      [
+        ['0.0.0.0/32', /range 0\.0\.0\.0\/32 contains 0\.0\.0\.0, the unspecified \(wildcard\) address/],
+        ['0.0.0.0-0.0.0.3', /range 0\.0\.0\.0-0\.0\.0\.3 contains 0\.0\.0\.0, the unspecified \(wildcard\) address/],
+        ['0.0.0.0/0', /range 0\.0\.0\.0\/0 contains addresses of 0\.0\.0\.0\/8/],
+        ['0.0.0.1-0.0.0.9', /contains addresses of 0\.0\.0\.0\/8 \("this network"\)/],
+        ['224.0.0.251/32', /range 224\.0\.0\.251\/32 contains multicast addresses \(224\.0\.0\.0\/4\)/],
+        ['223.255.255.250-224.0.0.1', /contains multicast addresses/],
+        ['255.255.255.255', /range 255\.255\.255\.255 contains 255\.255\.255\.255, the limited broadcast address/],
+        ['"::/0"', /range ::\/0 contains ::, the unspecified \(wildcard\) address/],
+        ['"::/128"', /contains ::, the unspecified/],
+        ['"ff02::1/128"', /range ff02::1\/128 contains multicast addresses \(ff00::\/8\)/],
+        ['"::ffff:127.0.0.0/120"', /range ::ffff:7f00:0\/120 contains IPv4-mapped addresses \(::ffff:0:0\/96\).*write them as an IPv4 range/],
+        ['"::fffe:ffff:ffff-::ffff:0:1"', /contains IPv4-mapped addresses/],
+      ] as const
+    ).map(([range, message]) => ({
+      name: `pool range ${range} is refused`,
+      text: `pools:\n- name: ok\n  ranges: [127.0.3.0/24]\n- name: bad\n  ranges:\n  - 127.0.4.0/24\n  - ${range}\n`,
+      line: 7,
+      field: 'pools[1].ranges[1]',
+      message: new RegExp(`pool "bad": .*${message.source}`),
+    })),
   ];
   for (const c of bad) {
     it(c.name, () => {
@@ -103,8 +127,26 @@ describe('parseLocalConfig', () => {
       assert.equal(err.field, c.field);
       assert.match(err.message, c.message);
       assert.match(err.message, new RegExp(`^invalid local cloud config cloud\\.yaml:${c.line}: `));
+      assert.equal(err.isInputError, true, 'the manager exits 2');
     });
   }
+
+  it('an IPv4 CIDR pool leaves out its network and broadcast addresses; a /31, a /32, a first-last range and IPv6 keep every address', () => {
+    const cfg = parseLocalConfig(
+      'pools:\n- name: a\n  ranges: [127.0.3.0/24, 127.0.4.0/30, 127.0.5.0/31, 127.0.6.7/32, 127.0.7.0-127.0.7.255, "fd00::/126"]\n',
+    );
+    const ranges = cfg.pools[0]?.ranges.map((r) => [r.text, formatIp(r.first, r.family), formatIp(r.last, r.family)]);
+    assert.deepEqual(ranges, [
+      ['127.0.3.0/24', '127.0.3.1', '127.0.3.254'],
+      ['127.0.4.0/30', '127.0.4.1', '127.0.4.2'],
+      ['127.0.5.0/31', '127.0.5.0', '127.0.5.1'],
+      ['127.0.6.7/32', '127.0.6.7', '127.0.6.7'],
+      ['127.0.7.0-127.0.7.255', '127.0.7.0', '127.0.7.255'],
+      ['fd00::/126', 'fd00::', 'fd00::3'],
+    ]);
+    // The broadcast address of one pool's CIDR is not in it, so another pool may hold it.
+    assert.doesNotThrow(() => parseLocalConfig('pools:\n- name: a\n  ranges: [127.0.3.0/24]\n- name: b\n  ranges: [127.0.3.255]\n'));
+  });
 
   it('property: two pools are accepted exactly when their ranges do not overlap', () => {
     fc.assert(

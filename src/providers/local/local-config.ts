@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { labelSelectorFromMatch } from '../../kube/selectors/index.js';
 import type { LabelSelector } from '../../kube/selectors/index.js';
 import type { AddressRange } from './ip-address.js';
-import { canonicalIp, parseAddressRange, rangesOverlap } from './ip-address.js';
+import { canonicalIp, parsePoolRange, rangesOverlap } from './ip-address.js';
 
 /** The cloud config is invalid; the message reads `<file>:<line>: <path>: <problem>`. */
 export class LocalConfigError extends Error {
@@ -89,6 +89,11 @@ export interface LocalConfig {
   readonly connectTimeoutMs: number;
   /** Retry delay returned with a RetryError when a pool is exhausted. */
   readonly exhaustedRetryMs: number;
+  /**
+   * How often the leader lists the Services and releases the allocations none of them holds any
+   * more (it also does so when it starts).
+   */
+  readonly reconcileIntervalMs: number;
   /** Undefined = no inventory: instances are derived from the Node objects. */
   readonly inventory?: readonly InventoryInstance[] | undefined;
 }
@@ -101,6 +106,7 @@ export const LOCAL_CONFIG_DEFAULTS = {
   udpIdleTimeoutMs: 60_000,
   connectTimeoutMs: 5_000,
   exhaustedRetryMs: 10_000,
+  reconcileIntervalMs: 60_000,
 } as const satisfies Omit<LocalConfig, 'pools' | 'stateFile' | 'inventory'>;
 
 const positiveMs = z.number().int().positive().max(2 ** 31 - 1);
@@ -140,6 +146,7 @@ const schema = z.strictObject({
   udpIdleTimeoutMs: positiveMs.optional(),
   connectTimeoutMs: positiveMs.optional(),
   exhaustedRetryMs: positiveMs.optional(),
+  reconcileIntervalMs: positiveMs.optional(),
   inventory: z
     .array(
       z.strictObject({
@@ -181,7 +188,7 @@ export const DEFAULT_POOL_RANGE = '127.0.100.0/24';
  * stateFile: /var/lib/outrigger/local-lb.json
  * ```
  * @throws LocalConfigError naming the file, line and field at fault (overlapping pools, bad
- * ranges, unknown fields, wrong types, duplicate names).
+ * ranges or ones a load balancer must not listen on, unknown fields, wrong types, duplicate names).
  */
 export function parseLocalConfig(contents: string | undefined, file?: string): LocalConfig {
   const lineCounter = new LineCounter();
@@ -224,7 +231,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     const ranges = pool.ranges.map((text, j) => {
       let range: AddressRange;
       try {
-        range = parseAddressRange(text);
+        range = parsePoolRange(text);
       } catch (err) {
         return fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
       }
@@ -291,6 +298,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     udpIdleTimeoutMs: cfg.udpIdleTimeoutMs ?? d.udpIdleTimeoutMs,
     connectTimeoutMs: cfg.connectTimeoutMs ?? d.connectTimeoutMs,
     exhaustedRetryMs: cfg.exhaustedRetryMs ?? d.exhaustedRetryMs,
+    reconcileIntervalMs: cfg.reconcileIntervalMs ?? d.reconcileIntervalMs,
     inventory,
   };
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
 import type { ProviderInitContext } from '../../cloud/provider.js';
+import type { KubeClient } from '../../kube/client.js';
 import { Registry } from 'prom-client';
 import { FakeClock } from '../../kube/clock.js';
 import { SimulatedApiServer } from '../../kube/memory/simulated-api-server.js';
@@ -19,7 +20,7 @@ import { createLogger, MemoryLogSink, noopLogger } from '../../log/logger.js';
 import { parseLocalConfig } from './local-config.js';
 import { LocalCloudProvider } from './local-provider.js';
 
-// Addresses used only by this file: LB pool 127.0.77.0/24, nodes 127.0.78.x, outsiders 127.0.79.x.
+// Addresses used only by this file: LB pool 127.0.77.0-127.0.77.255 (a range: its .0 is an address like any other), nodes 127.0.78.x, outsiders 127.0.79.x.
 const N1 = '127.0.78.1';
 const N2 = '127.0.78.2';
 
@@ -143,15 +144,33 @@ function service(name: string, ports: { port: number; nodePort: number; protocol
   };
 }
 
-// A cluster with no Services: what the provider lists at initialise.
-const ctx = (signal: AbortSignal): ProviderInitContext => ({ signal, logger: noopLogger, clientBuilder: { client: () => new SimulatedApiServer().client() } });
+/**
+ * What the provider lists at initialise: a cluster with no Services, or one whose Service list
+ * answers `services` (what a restart needs to keep their allocations).
+ */
+const ctx = (signal: AbortSignal, services?: readonly Service[]): ProviderInitContext => ({
+  signal,
+  logger: noopLogger,
+  clientBuilder: {
+    client: () => {
+      const client = new SimulatedApiServer().client();
+      if (services === undefined) return client;
+      const list: KubeClient['services']['list'] = () => Promise.resolve({ items: structuredClone([...services]), metadata: { resourceVersion: '1' } });
+      return { ...client, services: { ...client.services, list } };
+    },
+  },
+});
 
-async function startProvider(yaml = '', onHealthChange?: (svc: string, node: string, healthy: boolean) => void): Promise<{ provider: LocalCloudProvider; clock: FakeClock }> {
+async function startProvider(
+  yaml = '',
+  onHealthChange?: (svc: string, node: string, healthy: boolean) => void,
+  services?: readonly Service[],
+): Promise<{ provider: LocalCloudProvider; clock: FakeClock }> {
   const clock = new FakeClock();
-  const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${yaml}`);
+  const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0-127.0.77.255]\n${yaml}`);
   const provider = new LocalCloudProvider({ config, clock, ...(onHealthChange !== undefined && { onHealthChange }) });
   const controller = new AbortController();
-  await provider.initialize(ctx(controller.signal));
+  await provider.initialize(ctx(controller.signal, services));
   cleanups.push(() => provider.shutdown());
   return { provider, clock };
 }
@@ -455,7 +474,7 @@ describe('LocalLoadBalancer data plane', () => {
     const tcp = await tcpBackends();
     const udpPort = await udpBackends();
     const registry = new Registry();
-    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n  avoidBuggyIPs: true\n${NO_HEALTH}`);
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0-127.0.77.255]\n  avoidBuggyIPs: true\n${NO_HEALTH}`);
     const provider = new LocalCloudProvider({ config, clock: new FakeClock() });
     await provider.initialize({ ...ctx(new AbortController().signal), metrics: registry });
     cleanups.push(() => provider.shutdown());
@@ -505,7 +524,7 @@ describe('LocalLoadBalancer data plane', () => {
     await first.provider.shutdown();
 
     // Restarted: both sharers get the address back from the state file, whatever the order.
-    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`, undefined, [web, dns, clash]);
     assert.deepEqual(second.provider.localLoadBalancer.allocator.holdersOf(ip), ['default/dns', 'default/web'], 'restored from the state file before any ensure');
     // A Service without the key ensured first does not get the shared address.
     assert.notEqual((await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service('plain', [{ port: 7070, nodePort: tcp.port }]), [node('n1', N1)])).ingress[0]?.ip, ip);
@@ -586,7 +605,7 @@ describe('LocalLoadBalancer data plane', () => {
     assert.deepEqual(Object.keys(stored.allocations).sort(), ['default/a', 'default/c', 'default/d']);
 
     // A new leader with the state file: Services come back in another order, plus a new one.
-    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`);
+    const second = await startProvider(`${NO_HEALTH}stateFile: ${stateFile}\n`, undefined, names.filter((n) => n !== 'b').map((n) => service(n, [{ port: 8080, nodePort: tcp.port }])));
     const newcomer = await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service('e', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
     for (const n of ['d', 'c', 'a']) {
       const s = await second.provider.loadBalancer().ensureLoadBalancer('kubernetes', service(n, [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);
@@ -630,7 +649,7 @@ describe('LocalLoadBalancer data plane', () => {
     }
     await admin.services.create(service('newcomer', [{ port: 8080, nodePort: 0 }]));
 
-    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0-127.0.77.255]\n${NO_HEALTH}`);
     const provider = new LocalCloudProvider({ config, clock });
     await provider.initialize({ signal: new AbortController().signal, logger: noopLogger, clientBuilder: { client: (name) => server.client({ userAgent: name }) } });
     cleanups.push(() => provider.shutdown());
@@ -658,14 +677,14 @@ describe('LocalLoadBalancer data plane', () => {
   it('a failed Service list at initialise is logged and leaves adoption to each ensure', async () => {
     const logs = new MemoryLogSink();
     const logger = createLogger(logs.sink);
-    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`);
+    const config = parseLocalConfig(`pools:\n- name: test\n  ranges: [127.0.77.0-127.0.77.255]\n${NO_HEALTH}`);
     const provider = new LocalCloudProvider({ config, clock: new FakeClock(), logger });
     const refusing = (): never => {
       throw new Error('connection refused');
     };
     await provider.initialize({ signal: new AbortController().signal, logger, clientBuilder: { client: refusing } });
     cleanups.push(() => provider.shutdown());
-    assert.deepEqual(logs.records.filter((r) => r.level === 'error').map((r) => r.msg), ['Could not list Services to re-adopt their addresses; each is re-adopted when it is ensured']);
+    assert.deepEqual(logs.records.filter((r) => r.level === 'error').map((r) => r.msg), ['Could not list Services to reconcile load-balancer addresses; each is re-adopted when it is ensured']);
     const tcp = await tcpBackends();
     const status = await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }], {}, { status: { loadBalancer: { ingress: [{ ip: '127.0.77.9' }] } } }), [node('n1', N1)]);
     assert.equal(status.ingress[0]?.ip, '127.0.77.9');
@@ -699,7 +718,7 @@ describe('LocalLoadBalancer data plane', () => {
 
   it('aborting the initialise signal closes every listener', async () => {
     const tcp = await tcpBackends();
-    const provider = new LocalCloudProvider({ clock: new FakeClock(), config: parseLocalConfig(`pools:\n- name: t\n  ranges: [127.0.77.0/24]\n${NO_HEALTH}`) });
+    const provider = new LocalCloudProvider({ clock: new FakeClock(), config: parseLocalConfig(`pools:\n- name: t\n  ranges: [127.0.77.0-127.0.77.255]\n${NO_HEALTH}`) });
     const controller = new AbortController();
     await provider.initialize(ctx(controller.signal));
     await provider.loadBalancer().ensureLoadBalancer('kubernetes', service('a', [{ port: 8080, nodePort: tcp.port }]), [node('n1', N1)]);

@@ -10,7 +10,7 @@ import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service
 import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
-import { parseIp } from './ip-address.js';
+import { canonicalIp, parseIp } from './ip-address.js';
 import { AllocationError, IpAllocator } from './ip-allocator.js';
 import type { Allocation } from './ip-allocator.js';
 import type { LocalConfig } from './local-config.js';
@@ -19,7 +19,7 @@ import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
 import { ServiceDataPlane } from './service-data-plane.js';
 import { proxyProtocolOf } from './proxy-protocol.js';
 import { sourceFilterFor } from './source-ranges.js';
-import { StateFile } from './state-file.js';
+import { StateFile, StateFileError } from './state-file.js';
 
 /** Annotation requesting specific addresses (comma-separated; the first is used). */
 export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
@@ -39,6 +39,14 @@ export interface LocalLoadBalancerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onHealthChange?: ((service: string, node: string, healthy: boolean) => void) | undefined;
+}
+
+/** What one {@link LocalLoadBalancer.reconcile} pass changed, as Service keys (`namespace/name`). */
+export interface ReconcileResult {
+  /** Allocations no existing Service holds any more, now free (their listeners, if any, closed); sorted. */
+  readonly released: readonly string[];
+  /** Services that had no allocation and were given back the address their status shows; oldest first. */
+  readonly adopted: readonly string[];
 }
 
 /** One open listener, as {@link LocalLoadBalancer.listeners} reports it. */
@@ -76,6 +84,14 @@ export class LocalLoadBalancer implements LoadBalancer {
   readonly #unbindable = new Map<string, Set<string>>();
   #loaded: Promise<void> | undefined;
   #active = false;
+  /**
+   * When each Service key was last ensured or deleted, on a counter {@link reconcile} also takes
+   * a mark from before it lists: it leaves alone every key touched after its mark, since its list
+   * may predate what the service controller just did.
+   */
+  readonly #touched = new Map<string, number>();
+  #epoch = 0;
+  #reconciling: Promise<unknown> = Promise.resolve();
 
   constructor(options: LocalLoadBalancerOptions) {
     this.#config = options.config;
@@ -111,30 +127,106 @@ export class LocalLoadBalancer implements LoadBalancer {
     return this.#planes.get(key);
   }
 
-  /** Loads the state file once; later calls share the result. */
+  /**
+   * Loads the state file once; later calls share the result. Temporary files an interrupted write
+   * left are removed first. A file that cannot be read or parsed is set aside
+   * (`<file>.corrupt-<timestamp>`, logged with the reason) and the state starts empty: the
+   * Services' status is the record it is rebuilt from ({@link reconcile}), not a crash loop.
+   */
   load(): Promise<void> {
     this.#loaded ??= (async () => {
-      if (this.#state === undefined) return;
-      const stored = await this.#state.load();
+      const state = this.#state;
+      if (state === undefined) return;
+      const stale = await state.removeStaleTemporaries();
+      if (stale.length > 0) this.#logger.info('Removed temporary files an interrupted state file write left', { stateFile: state.path, files: stale });
+      let stored;
+      try {
+        stored = await state.load();
+      } catch (err) {
+        if (!(err instanceof StateFileError)) throw err;
+        let aside: string;
+        try {
+          aside = await state.setAside(this.#clock.now());
+        } catch (moveErr) {
+          // Nothing could be saved beside it either: starting would fail every ensure instead.
+          throw new StateFileError(`${err.message}; it could not be set aside either: ${(moveErr as Error).message}`, { cause: moveErr });
+        }
+        this.#logger.error(err, 'Warning: the state file cannot be used; it was set aside and the allocations are rebuilt from the Services\' status', {
+          stateFile: state.path,
+          setAsideAs: aside,
+        });
+        return;
+      }
       for (const { key, reason } of this.#allocator.restore(stored)) {
-        this.#logger.error(new Error(reason), 'Dropped an allocation from the state file', { service: key, stateFile: this.#state.path });
+        this.#logger.error(new Error(reason), 'Dropped an allocation from the state file', { service: key, stateFile: state.path });
       }
     })();
     return this.#loaded;
   }
 
   /**
-   * Claims, before any Service is ensured, the addresses that `services` already show in
-   * `status.loadBalancer.ingress` and that no allocation holds — the Services' own record, for a
-   * restart without a state file (or with a lost one). Without this, a new Service ensured first
-   * could be handed an address an existing Service still serves clients on. Older Services win a
-   * contested address. Returns the keys that were adopted.
+   * Brings the allocations in line with the Services that exist, from a list of all of them that
+   * `listServices` makes (after this pass took its mark):
+   *
+   * - an allocation whose key no listed Service holds any more — deleted, or no longer a
+   *   `type: LoadBalancer` Service of ours, while no manager was running or without the cleanup
+   *   finalizer — is released (and its listeners, if any, closed);
+   * - then every listed Service without an allocation claims the address its
+   *   `status.loadBalancer.ingress` shows, if free: the Services' own record, for a restart
+   *   without a (usable) state file. Without it a new Service ensured first could be handed an
+   *   address an existing one still serves clients on. Older Services win a contested address.
+   *
+   * A Service "holds" an allocation while the service controller hands it to this provider:
+   * `type: LoadBalancer` without a `loadBalancerClass`, or still carrying the cleanup finalizer.
+   * Never released: an allocation of a listed Service, one ensured or deleted since the pass took
+   * its mark (the list may predate it), or an address a listed Service holding another one still
+   * shows in its status (the controller corrects that status first). Passes run one at a time.
    */
-  async adoptFromStatus(services: readonly Readonly<Service>[]): Promise<string[]> {
+  reconcile(listServices: () => Promise<readonly Readonly<Service>[]>): Promise<ReconcileResult> {
+    const pass = this.#reconciling.catch(() => undefined).then(() => this.#reconcileOnce(listServices));
+    this.#reconciling = pass;
+    return pass;
+  }
+
+  async #reconcileOnce(listServices: () => Promise<readonly Readonly<Service>[]>): Promise<ReconcileResult> {
     await this.load();
-    const candidates = services
-      .filter(servedHere)
-      .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)));
+    const mark = ++this.#epoch;
+    let services;
+    try {
+      services = await listServices();
+    } finally {
+      // Touches older than this mark are below every later mark too: no later pass needs them.
+      for (const [key, at] of this.#touched) if (at < mark) this.#touched.delete(key);
+    }
+    // From here to the save nothing awaits: the allocator sees no ensure in between.
+    const settled = (key: string): boolean => (this.#touched.get(key) ?? 0) < mark;
+    const served = services.filter(servedHere);
+    const held = new Set(served.map(keyOf));
+    const protectedIps = new Set<string>();
+    for (const service of served) {
+      const own = this.#allocator.get(keyOf(service));
+      for (const ip of statusAddresses(service).map(canonicalIp)) if (own !== undefined && ip !== undefined && ip !== own.ip) protectedIps.add(ip);
+    }
+    const released: string[] = [];
+    for (const [key, allocation] of this.#allocator.entries()) {
+      if (held.has(key) || !settled(key) || protectedIps.has(allocation.ip)) continue;
+      this.#allocator.release(key);
+      this.#unbindable.delete(key);
+      const plane = this.#planes.get(key);
+      this.#planes.delete(key);
+      if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
+      released.push(key);
+    }
+    const adopted = this.#adopt(served.filter((s) => settled(keyOf(s))));
+    if (released.length > 0 || adopted.length > 0) await this.#persist();
+    return { released, adopted };
+  }
+
+  /** Status re-adoption (see {@link reconcile}); returns the keys that were adopted. */
+  #adopt(services: readonly Readonly<Service>[]): string[] {
+    const candidates = [...services].sort(
+      (a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || keyOf(a).localeCompare(keyOf(b)),
+    );
     const adopted: string[] = [];
     for (const service of candidates) {
       const key = keyOf(service);
@@ -148,8 +240,11 @@ export class LocalLoadBalancer implements LoadBalancer {
       });
       if (allocation !== undefined) adopted.push(key);
     }
-    if (adopted.length > 0) await this.#persist();
     return adopted;
+  }
+
+  #touch(key: string): void {
+    this.#touched.set(key, ++this.#epoch);
   }
 
   /** Starts serving (the provider is initialised in the leader). */
@@ -166,10 +261,17 @@ export class LocalLoadBalancer implements LoadBalancer {
     await Promise.all(planes.map((p) => p.close(0)));
   }
 
-  getLoadBalancer(_clusterName: string, service: Readonly<Service>): Promise<LoadBalancerLookup> {
-    const plane = this.#planes.get(keyOf(service));
-    if (plane === undefined) return Promise.resolve({ exists: false });
-    return Promise.resolve({ exists: true, status: statusOf(plane.address, service) });
+  /**
+   * A load balancer exists while the Service holds an address, listening or not: after a restart
+   * the listeners come back only when the Service is ensured, and a Service deleted (or no longer
+   * `type: LoadBalancer`) in the meantime must still be cleaned up — the service controller calls
+   * {@link ensureLoadBalancerDeleted} only for a load balancer that exists, as upstream.
+   */
+  async getLoadBalancer(_clusterName: string, service: Readonly<Service>): Promise<LoadBalancerLookup> {
+    await this.load();
+    const key = keyOf(service);
+    const address = this.#planes.get(key)?.address ?? this.#allocator.get(key)?.ip;
+    return address === undefined ? { exists: false } : { exists: true, status: statusOf(address, service) };
   }
 
   /** As upstream's `DefaultLoadBalancerName`: `a` + the UID without dashes, at most 32 characters. */
@@ -179,8 +281,9 @@ export class LocalLoadBalancer implements LoadBalancer {
 
   async ensureLoadBalancer(_clusterName: string, service: Readonly<Service>, nodes: readonly Readonly<Node>[]): Promise<LoadBalancerStatus> {
     this.#requireActive();
-    await this.load();
     const key = keyOf(service);
+    this.#touch(key);
+    await this.load();
     const ports = portsOf(service);
     const filter = sourceFilterFor(service);
     const proxyProtocol = proxyProtocolOf(service);
@@ -212,6 +315,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       }
       throw err;
     }
+    this.#touch(key);
     if (!sameAllocation(before, allocation)) await this.#persist();
     let plane = this.#planes.get(key);
     if (plane !== undefined && plane.address !== allocation.ip) {
@@ -242,6 +346,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         proxyProtocol,
       });
     } catch (err) {
+      await this.#closeIfStopped(key, plane);
       // An address picked fresh from the pool that this host cannot bind (another process holds
       // the port, the address is not configured here) is handed back and skipped, so the retry
       // tries another one instead of failing on the same address forever. An address the Service
@@ -256,7 +361,19 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#unbindable.set(key, skip);
       throw new RetryError(`${(err as Error).message}; the address is left free and another one is tried next`, BIND_RETRY_MS, { cause: err });
     }
+    await this.#closeIfStopped(key, plane);
+    this.#requireActive();
     return statusOf(allocation.ip, service);
+  }
+
+  /**
+   * Closes `plane` when the provider stopped (leadership lost) while an ensure was binding its
+   * sockets: stop() closed only the listeners that were open then. Listeners exist only in the leader.
+   */
+  async #closeIfStopped(key: string, plane: ServiceDataPlane): Promise<void> {
+    if (this.#active) return;
+    if (this.#planes.get(key) === plane) this.#planes.delete(key);
+    await plane.close(0);
   }
 
   updateLoadBalancer(_clusterName: string, service: Readonly<Service>, nodes: readonly Readonly<Node>[]): Promise<void> {
@@ -266,9 +383,11 @@ export class LocalLoadBalancer implements LoadBalancer {
     return Promise.resolve();
   }
 
+  /** Closes the Service's listeners (if any run) and releases its address (if it holds one). */
   async ensureLoadBalancerDeleted(_clusterName: string, service: Readonly<Service>): Promise<void> {
-    await this.load();
     const key = keyOf(service);
+    this.#touch(key);
+    await this.load();
     const plane = this.#planes.get(key);
     this.#planes.delete(key);
     this.#unbindable.delete(key);

@@ -7,11 +7,12 @@
 import type { InstancesV2 } from '../../cloud/instances-v2.js';
 import type { LoadBalancer } from '../../cloud/load-balancer.js';
 import type { CloudProvider, ProviderInitContext } from '../../cloud/provider.js';
-import type { Clock } from '../../kube/clock.js';
+import type { Clock, Timer } from '../../kube/clock.js';
 import { RealClock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
 import { noopLogger } from '../../log/logger.js';
 import type { LocalConfig } from './local-config.js';
+import type { Service } from 'kubernetes-types/core/v1.js';
 import { LocalInstances } from './local-instances.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
 import { registerLocalMetrics } from './local-metrics.js';
@@ -44,13 +45,17 @@ export class LocalCloudProvider implements CloudProvider {
   readonly #lb: LocalLoadBalancer;
   readonly #instances: LocalInstances;
   readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #reconcileIntervalMs: number;
 
   constructor(options: LocalCloudProviderOptions) {
     this.name = options.name ?? 'local';
     this.#logger = options.logger ?? noopLogger;
+    this.#clock = options.clock ?? new RealClock();
+    this.#reconcileIntervalMs = options.config.reconcileIntervalMs;
     this.#lb = new LocalLoadBalancer({
       config: options.config,
-      clock: options.clock ?? new RealClock(),
+      clock: this.#clock,
       logger: this.#logger,
       onHealthChange: options.onHealthChange,
     });
@@ -61,11 +66,15 @@ export class LocalCloudProvider implements CloudProvider {
     ctx.signal.throwIfAborted();
     await this.#lb.load();
     if (ctx.metrics !== undefined) registerLocalMetrics(ctx.metrics, this.#lb.metricsSource());
-    await this.#adoptFromCluster(ctx);
+    // Before the service controller starts: a failure to save what the pass changed is the state
+    // file's problem and propagates; a failed list is only logged (see #reconcile).
+    await this.#reconcile(ctx, 'start');
     await this.#lb.start();
+    const timer = this.#scheduleReconcile(ctx);
     ctx.signal.addEventListener(
       'abort',
       () => {
+        timer.stop();
         void this.#lb.stop().catch((err: unknown) => this.#logger.error(err, 'Failed to stop the local load balancers'));
       },
       { once: true },
@@ -73,22 +82,64 @@ export class LocalCloudProvider implements CloudProvider {
   }
 
   /**
-   * Re-adopts the addresses the cluster's Services show in their status before the service
-   * controller starts. Best effort: when the list fails, each Service still re-adopts its own
-   * address when it is ensured, and only a brand-new Service synced first could take one.
+   * Lists the Services (as `service-controller`, whose RBAC allows it) and reconciles the
+   * allocations with them (LocalLoadBalancer.reconcile): at start, before the service controller
+   * runs, so that status addresses are claimed before a new Service could take one; then every
+   * `reconcileIntervalMs`, so that an allocation whose Service went away while no manager ran (or
+   * without the cleanup finalizer) is freed. Best effort: when the list fails it is logged, nothing
+   * is released, and each Service still re-adopts its own address when it is ensured.
    */
-  async #adoptFromCluster(ctx: ProviderInitContext): Promise<void> {
-    let services;
+  async #reconcile(ctx: ProviderInitContext, when: 'start' | 'resync'): Promise<void> {
+    let listFailed = false;
+    const list = async (): Promise<readonly Service[]> => {
+      try {
+        return (await ctx.clientBuilder.client('service-controller').services.list({ signal: ctx.signal })).items;
+      } catch (err) {
+        ctx.signal.throwIfAborted();
+        listFailed = true;
+        throw err;
+      }
+    };
+    let result;
     try {
-      services = (await ctx.clientBuilder.client('service-controller').services.list({ signal: ctx.signal })).items;
+      result = await this.#lb.reconcile(async () => {
+        const services = await list();
+        // A replica that stopped leading while it listed changes nothing.
+        ctx.signal.throwIfAborted();
+        return services;
+      });
     } catch (err) {
-      ctx.signal.throwIfAborted();
-      this.#logger.error(err, 'Could not list Services to re-adopt their addresses; each is re-adopted when it is ensured');
+      if (!listFailed) throw err;
+      this.#logger.error(err, 'Could not list Services to reconcile load-balancer addresses; each is re-adopted when it is ensured');
       return;
     }
-    // A failure to save the claims is the state file's problem, not the list's: it propagates.
-    const adopted = await this.#lb.adoptFromStatus(services);
-    if (adopted.length > 0) this.#logger.info('Re-adopted load-balancer addresses from Service status', { services: adopted.length });
+    if (result.adopted.length > 0) this.#logger.info('Re-adopted load-balancer addresses from Service status', { services: result.adopted.length, when });
+    if (result.released.length > 0) this.#logger.info('Released load-balancer addresses no Service holds any more', { services: result.released, when });
+  }
+
+  /** Runs {@link #reconcile} every `reconcileIntervalMs` on the provider's clock until stopped. */
+  #scheduleReconcile(ctx: ProviderInitContext): { stop(): void } {
+    let timer: Timer | undefined;
+    let stopped = false;
+    const arm = (): void => {
+      timer = this.#clock.setTimer(this.#reconcileIntervalMs, () => {
+        void this.#reconcile(ctx, 'resync')
+          .catch((err: unknown) => {
+            if (!ctx.signal.aborted) this.#logger.error(err, 'Failed to reconcile load-balancer addresses with the Services; retried at the next resync');
+          })
+          .finally(() => {
+            // The next pass is timed from the end of this one: passes never overlap.
+            if (!stopped) arm();
+          });
+      });
+    };
+    arm();
+    return {
+      stop: () => {
+        stopped = true;
+        timer?.cancel();
+      },
+    };
   }
 
   /** Closes every listener now (what aborting the initialise signal does). */

@@ -1,11 +1,12 @@
 /**
  * Persistence of the local provider's allocations: a small JSON file replaced atomically (write
- * a temporary file beside it, fsync, rename), so a crash leaves either the old or the new state.
+ * a temporary file beside it, fsync it, rename it over the file, fsync the directory), so a crash
+ * leaves either the old or the new state, and a file that cannot be read is set aside, not fatal.
  *
  * @module
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { Allocation } from './ip-allocator.js';
 
 /** The file's shape (version 1). */
@@ -17,6 +18,16 @@ export interface StateDocument {
 /** The state file could not be read or parsed; names the file. */
 export class StateFileError extends Error {
   override readonly name = 'StateFileError';
+}
+
+/** `<file>.<pid>.<sequence>.tmp`: what {@link StateFile} writes before the rename. */
+function isTemporaryOf(file: string, entry: string): boolean {
+  return entry.startsWith(`${file}.`) && /^\d+\.\d+\.tmp$/.test(entry.slice(file.length + 1));
+}
+
+/** A timestamp for file names: `20260101T000000.000Z` (no colons, sorts by time). */
+function fileStamp(ms: number): string {
+  return new Date(ms).toISOString().replaceAll('-', '').replaceAll(':', '');
 }
 
 /** Reads and writes the allocation state file; writes are serialised and coalesced. */
@@ -65,6 +76,53 @@ export class StateFile {
     return out;
   }
 
+  /**
+   * Removes the temporary files an interrupted write left beside the state file (a crash between
+   * writing and renaming one); returns their paths. Call it before the first save.
+   */
+  async removeStaleTemporaries(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(dirname(this.path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const stale = entries.filter((e) => isTemporaryOf(basename(this.path), e)).map((e) => join(dirname(this.path), e));
+    await Promise.all(stale.map((p) => rm(p, { force: true })));
+    return stale;
+  }
+
+  /**
+   * Moves a state file that cannot be used to `<file>.corrupt-<timestamp>` (kept for a person to
+   * look at, never read again) and returns that path; the state starts empty.
+   */
+  async setAside(nowMs: number): Promise<string> {
+    const target = await this.#moveAside(`${this.path}.corrupt-${fileStamp(nowMs)}`);
+    await this.#syncDirectory();
+    return target;
+  }
+
+  async #moveAside(base: string): Promise<string> {
+    for (let n = 0; ; n++) {
+      const target = n === 0 ? base : `${base}-${n}`;
+      try {
+        // link + rm rather than rename: a rename would silently replace an earlier set-aside file
+        // of the same millisecond.
+        await link(this.path, target);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST' && n < 100) continue;
+        // A directory cannot be linked, nor (protected_hardlinks) a file we may not read: rename.
+        if (code !== 'EPERM' && code !== 'EISDIR') throw err;
+        await rename(this.path, target);
+        return target;
+      }
+      await rm(this.path, { force: true });
+      return target;
+    }
+  }
+
   /** Replaces the file with `allocations`; resolves once it (or a later state) is on disk. */
   save(allocations: Iterable<readonly [string, Allocation]>): Promise<void> {
     this.#pending = { version: 1, allocations: Object.fromEntries(allocations) };
@@ -95,6 +153,22 @@ export class StateFile {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    }
+    // The rename is durable only once the directory entry is: without this a power loss can bring
+    // back the old file (or none) after the new one was reported saved.
+    await this.#syncDirectory();
+  }
+
+  async #syncDirectory(): Promise<void> {
+    const dir = await open(dirname(this.path), 'r');
+    try {
+      await dir.sync();
+    } catch (err) {
+      // Some file systems cannot fsync a directory; the rename itself has happened.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EISDIR') throw err;
+    } finally {
+      await dir.close();
     }
   }
 }
