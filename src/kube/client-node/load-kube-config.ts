@@ -7,10 +7,12 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster, Context, User } from '@kubernetes/client-node';
+import type { Clock } from '../clock.js';
 import { KubeConfigError } from './kube-config-error.js';
+import { readKubeconfigFile, resolveCredentialFiles, TokenFileAuthenticator } from './kubeconfig-files.js';
 
 /** Where to look for the configuration. */
 export interface KubeConfigSource {
@@ -24,6 +26,8 @@ export interface KubeConfigSource {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Prefix of the service-account files, for tests (default ''). */
   readonly inClusterPathPrefix?: string;
+  /** Paces the re-reading of token files (default: wall clock). */
+  readonly clock?: Clock;
 }
 
 /** A validated configuration. */
@@ -44,12 +48,13 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
 }
 
-function loadFile(kc: KubeConfig, file: string, via: string): void {
-  if (!existsSync(file)) {
-    throw new KubeConfigError(`kubeconfig file ${file} (from ${via}) does not exist: fix the path or create the file`, { file });
-  }
+function loadFile(kc: KubeConfig, file: string, via: string, tokens: TokenFileAuthenticator): void {
+  // Read and parsed the bounded way (regular file, 4 MiB, YAML limits); client-node only maps
+  // the sanitised document, and nothing it does reads a file afterwards.
+  const { json } = readKubeconfigFile(file, via, tokens);
   try {
-    kc.loadFromFile(file);
+    kc.loadFromString(json);
+    kc.makePathsAbsolute(dirname(file));
   } catch (err) {
     throw new KubeConfigError(`kubeconfig file ${file} (from ${via}) is malformed: ${errorText(err)}; check it with \`kubectl config view --kubeconfig ${file}\``, {
       file,
@@ -75,7 +80,7 @@ function parseServer(raw: string, where: string, options: { file?: string; conte
   return url;
 }
 
-function inCluster(kc: KubeConfig, env: Readonly<Record<string, string | undefined>>, prefix: string): void {
+function inCluster(kc: KubeConfig, env: Readonly<Record<string, string | undefined>>, prefix: string, tokens: TokenFileAuthenticator): void {
   const host = env['KUBERNETES_SERVICE_HOST'] ?? '';
   const port = env['KUBERNETES_SERVICE_PORT'] ?? '';
   const tokenFile = `${prefix}${SA_DIR}/token`;
@@ -85,11 +90,14 @@ function inCluster(kc: KubeConfig, env: Readonly<Record<string, string | undefin
       { file: tokenFile },
     );
   }
-  // Built here rather than with loadFromCluster(), which reads process.env itself; the
-  // `tokenFile` auth provider re-reads the rotating token as client-go does.
+  // Built here rather than with loadFromCluster(), which reads process.env itself; the token
+  // file authenticator re-reads the rotating token every minute, as client-go does.
   const bracketed = host.includes(':') ? `[${host}]` : host;
-  const cluster: Cluster = { name: 'inCluster', server: `https://${bracketed}:${port}`, caFile: `${prefix}${SA_DIR}/ca.crt`, skipTLSVerify: false };
-  const user: User = { name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile } } };
+  // As client-go's InClusterConfig: without ca.crt the system roots verify the server.
+  const caFile = `${prefix}${SA_DIR}/ca.crt`;
+  const cluster: Cluster = { name: 'inCluster', server: `https://${bracketed}:${port}`, ...(existsSync(caFile) ? { caFile } : {}), skipTLSVerify: false };
+  tokens.add('inClusterUser', { path: tokenFile, fallbackToken: undefined, where: 'in-cluster service account token' });
+  const user: User = { name: 'inClusterUser', authProvider: { name: 'outrigger-token-file', config: {} } };
   const context: Context = { name: 'inClusterContext', cluster: cluster.name, user: user.name };
   kc.loadFromOptions({ clusters: [cluster], users: [user], contexts: [context], currentContext: context.name });
 }
@@ -103,13 +111,16 @@ function inCluster(kc: KubeConfig, env: Readonly<Record<string, string | undefin
 export function loadKubeConfig(source: KubeConfigSource = {}): LoadedKubeConfig {
   const env = source.env ?? process.env;
   const kc = new KubeConfig();
+  // Token files (kubeconfig `tokenFile`, the in-cluster token): bounded reads, re-read every minute.
+  const tokens = new TokenFileAuthenticator(source.clock);
+  kc.addAuthenticator(tokens);
   let origin: string;
   let files: string[] = [];
   const envFiles = (env['KUBECONFIG'] ?? '').split(delimiter).filter((f) => f !== '');
   const home = env['HOME'];
   const homeConfig = home === undefined || home === '' ? undefined : join(home, '.kube', 'config');
   if (source.kubeconfig !== undefined && source.kubeconfig !== '') {
-    loadFile(kc, source.kubeconfig, '--kubeconfig');
+    loadFile(kc, source.kubeconfig, '--kubeconfig', tokens);
     files = [source.kubeconfig];
     origin = `kubeconfig ${source.kubeconfig}`;
   } else if (source.master !== undefined && source.master !== '') {
@@ -117,15 +128,15 @@ export function loadKubeConfig(source: KubeConfigSource = {}): LoadedKubeConfig 
     kc.loadFromClusterAndUser({ name: 'master', server: server.toString().replace(/\/$/, ''), skipTLSVerify: false }, { name: 'anonymous' });
     origin = `--master ${source.master}`;
   } else if ((env['KUBERNETES_SERVICE_HOST'] ?? '') !== '' && (env['KUBERNETES_SERVICE_PORT'] ?? '') !== '') {
-    inCluster(kc, env, source.inClusterPathPrefix ?? '');
+    inCluster(kc, env, source.inClusterPathPrefix ?? '', tokens);
     origin = 'in-cluster service account';
   } else if (envFiles.length > 0) {
     const [first, ...rest] = envFiles as [string, ...string[]];
-    loadFile(kc, first, '$KUBECONFIG');
+    loadFile(kc, first, '$KUBECONFIG', tokens);
     for (const file of rest) {
       if (!existsSync(file)) continue; // as client-go: missing files in the list are skipped
       const more = new KubeConfig();
-      loadFile(more, file, '$KUBECONFIG');
+      loadFile(more, file, '$KUBECONFIG', tokens);
       try {
         kc.mergeConfig(more, true);
       } catch (err) {
@@ -135,7 +146,7 @@ export function loadKubeConfig(source: KubeConfigSource = {}): LoadedKubeConfig 
     files = envFiles;
     origin = `$KUBECONFIG (${envFiles.join(delimiter)})`;
   } else if (homeConfig !== undefined && existsSync(homeConfig)) {
-    loadFile(kc, homeConfig, 'the default location');
+    loadFile(kc, homeConfig, 'the default location', tokens);
     files = [homeConfig];
     origin = `kubeconfig ${homeConfig}`;
   } else {
@@ -177,5 +188,9 @@ export function loadKubeConfig(source: KubeConfigSource = {}): LoadedKubeConfig 
     kc.loadFromOptions({ clusters, users: kc.users, contexts: kc.contexts, currentContext: contextName });
   }
   const server = parseServer(kc.getCurrentCluster()?.server ?? '', where, { ...fileOpt, context: contextName });
+  // The CA, client certificate and key, and token files of what is actually used: read now,
+  // bounded, and checked (a CA that holds no certificate is named here, not blamed later on the
+  // server's certificate).
+  resolveCredentialFiles(kc, { where, file, context: contextName, tokens });
   return { kubeConfig: kc, source: where, files, contextName, server };
 }
