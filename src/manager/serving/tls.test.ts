@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,30 @@ describe('loadServingCertificate with --cert-dir', () => {
         loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir: join(file, 'certs'), flags: { cert: '--webhook-tls-cert-file', key: '--webhook-tls-private-key-file', certDir: '--webhook-cert-dir' } }),
         (err: unknown) => err instanceof ServingCertError && err.flag === '--webhook-cert-dir' && /^--webhook-cert-dir: cannot write the self-signed certificate to /.test(err.message),
       );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loadServingCertificate with --tls-cert-file', () => {
+  // Before: /dev/zero was read until the heap ran out, and a FIFO blocked start-up for ever.
+  it('refuses a device or a FIFO as a certificate or key file, naming the flag (exit 2)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-tlsfile-'));
+    try {
+      const fifo = join(dir, 'key-fifo');
+      const haveFifo = spawnSync('mkfifo', [fifo]).status === 0;
+      await writeFile(join(dir, 'cert.pem'), 'not read beyond 4 MiB');
+      await assert.rejects(
+        loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), tlsCertFile: '/dev/zero', tlsPrivateKeyFile: '/dev/zero' }),
+        (err: unknown) => err instanceof ServingCertError && err.isInputError && err.flag === '--tls-cert-file' && /^--tls-cert-file: cannot read "\/dev\/zero": the file is a character device, not a regular file/.test(err.message),
+      );
+      if (haveFifo) {
+        await assert.rejects(
+          loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), tlsCertFile: join(dir, 'cert.pem'), tlsPrivateKeyFile: fifo }),
+          (err: unknown) => err instanceof ServingCertError && err.flag === '--tls-private-key-file' && /is a named pipe \(FIFO\)/.test(err.message),
+        );
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { InputFileError, readInputText } from '../../input/read-input-file.js';
 import type { Clock } from '../../kube/clock.js';
 
 /** A PEM certificate chain and its private key. */
@@ -22,6 +23,8 @@ export interface ServingCertificate {
 /** A certificate or key file could not be used. */
 export class ServingCertError extends Error {
   override readonly name = 'ServingCertError';
+  /** The operator's input is at fault: the manager prints the message alone and exits 2. */
+  readonly isInputError = true;
   /** The flag at fault. */
   readonly flag: string;
 
@@ -66,7 +69,7 @@ async function keptSelfSigned(dir: string, pair: string, flag: string, bindAddre
   const certPath = join(dir, `${pair}.crt`);
   const keyPath = join(dir, `${pair}.key`);
   try {
-    const [cert, key] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+    const [cert, key] = await Promise.all([readInputText(certPath, { source: flag }), readInputText(keyPath, { source: flag })]);
     return { cert, key, source: certPath };
   } catch {
     // Missing or unreadable: generate a fresh pair, as upstream.
@@ -90,10 +93,12 @@ async function writeAtomically(path: string, text: string, mode: number): Promis
   await rename(temporary, path);
 }
 
+/** A certificate or key file: a regular file of at most 4 MiB (a device or FIFO is refused, not read for ever). */
 async function read(flag: string, path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8');
+    return await readInputText(path, { source: flag });
   } catch (err) {
+    if (err instanceof InputFileError) throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: the file ${err.detail}`, { cause: err });
     throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
