@@ -13,6 +13,7 @@ import type { JsonPatchOperation, KubeClient, ResourceClient } from '../../kube/
 import { FakeClock } from '../../kube/clock.js';
 import { KubeApiError, reasonForHttpStatus } from '../../kube/errors.js';
 import { cloneJson } from '../../kube/json-value.js';
+import { errorMessage } from '../../log/error-message.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { Verb } from '../../kube/memory/index.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../../kube/resources.js';
@@ -119,10 +120,6 @@ function clientOf(kube: KubeClient, kind: string): ResourceClient<KubeObject> {
 
 function flagArgv(manager: ScenarioFile['manager']): string[] {
   return Object.entries(manager).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function isNotFoundError(err: unknown): boolean {
@@ -294,7 +291,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     throw new SimulationSetupError(
       why === undefined || why.kind === 'shutdown'
         ? `the manager was not running within ${STARTUP_BUDGET_MS / 1000}s of virtual time (leading, provider initialised, caches synced)`
-        : `the manager did not start: ${why.kind === 'failed' && isInputError(why.error) ? errorText(why.error) : describeStop(why)}`,
+        : `the manager did not start: ${why.kind === 'failed' && isInputError(why.error) ? errorMessage(why.error) : describeStop(why)}`,
     );
   }
 

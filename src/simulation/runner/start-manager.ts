@@ -16,6 +16,7 @@ import { optionsFromFlags, validateOptions } from '../../manager/options/manager
 import { parseFlags } from '../../manager/options/parse-flags.js';
 import { packageVersion } from '../../manager/run.js';
 import { SimulationSetupError } from './simulation-setup-error.js';
+import { errorMessage } from '../../log/error-message.js';
 
 /** Inputs of {@link startManager}. */
 export interface StartManagerOptions {
@@ -33,7 +34,7 @@ export interface StartManagerOptions {
 /** Builds the manager of a scenario; bad flags or provider config throw {@link SimulationSetupError}. */
 export async function startManager(o: StartManagerOptions): Promise<ControllerManager> {
   const refuse = (err: unknown): never => {
-    throw new SimulationSetupError(`the manager did not start: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new SimulationSetupError(`the manager did not start: ${errorMessage(err)}`, { cause: err });
   };
   try {
     const parsed = parseFlags(o.argv);
