@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { InputFileError, readInputText } from '../input/read-input-file.js';
 import { loadProviderModule } from '../cloud/module-loader.js';
 import { ProviderRegistry } from '../cloud/registry.js';
 import { ProviderModuleError } from '../cloud/registry-errors.js';
@@ -41,10 +41,25 @@ Runs the real controllers and manager wiring against a simulated API server on a
 --provider-module loads a provider module (package, package folder or file, as for
 outrigger run) before the run, so the scenario's provider.name may name what it registers. A
 scenario runs no code of its own: its manager.provider-module must also be given here.
+--nodes and --services are at most 50000 each; a scenario file is a regular file of at most 4 MiB.
 Exit 0 when every expectation holds, 1 when one fails, 2 on a bad scenario or command line.
 `;
 
 class UsageError extends Error {}
+
+/**
+ * Largest `--nodes` and `--services`: the simulator keeps the whole cluster in memory (10,000 +
+ * 10,000 peak at about 280 MB, docs/simulator.md), and the generated pod CIDRs are unique up to
+ * 65,536 nodes. 100,000,000 ran out of memory.
+ */
+export const MAX_GENERATED_OBJECTS = 50_000;
+/** mulberry32 takes a 32-bit seed. */
+const MAX_SEED = 2 ** 32 - 1;
+/** As `outrigger run -v`: klog's level is an int32. */
+const MAX_VERBOSITY = 2 ** 31 - 1;
+
+/** The bounded default reader of a scenario file (a regular file of at most 4 MiB). */
+const readScenarioFile = (path: string): Promise<string> => readInputText(path, { source: 'scenario file' });
 
 interface SimulateArgs {
   file?: string;
@@ -62,9 +77,10 @@ interface SimulateArgs {
   providerModules: string[];
 }
 
-function count(flag: string, value: string | undefined): number {
+function count(flag: string, value: string | undefined, max: number, why: string): number {
+  if (value === undefined || !/^\d+$/.test(value)) throw new UsageError(`${flag}: expected a whole number, got ${JSON.stringify(value ?? '')}`);
   const n = Number(value);
-  if (value === undefined || value === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag}: expected a whole number, got ${JSON.stringify(value ?? '')}`);
+  if (n > max) throw new UsageError(`${flag}: at most ${max} (${why}), got ${value}`);
   return n;
 }
 
@@ -85,17 +101,17 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
         break;
       }
       case '--seed':
-        args.seed = count('--seed', value());
+        args.seed = count('--seed', value(), MAX_SEED, 'a 32-bit seed');
         break;
       case '--nodes':
-        args.nodes = count('--nodes', value());
+        args.nodes = count('--nodes', value(), MAX_GENERATED_OBJECTS, 'the simulated cluster lives in memory');
         break;
       case '--services':
-        args.services = count('--services', value());
+        args.services = count('--services', value(), MAX_GENERATED_OBJECTS, 'the simulated cluster lives in memory');
         break;
       case '-v':
       case '--v':
-        args.verbosity = count('-v', value());
+        args.verbosity = count('-v', value(), MAX_VERBOSITY, "klog's level is an int32");
         break;
       case '--demo':
         args.demo = true;
@@ -157,8 +173,9 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
     args = parseArgs(argv);
     if (args.file !== undefined) {
       const file = args.file;
-      const text = await (io.readFile ?? ((p: string) => readFile(p, 'utf8')))(file).catch((err: unknown) => {
-        throw new UsageError(`cannot read ${JSON.stringify(file)}: ${err instanceof Error ? err.message : String(err)}`);
+      const text = await (io.readFile ?? readScenarioFile)(file).catch((err: unknown) => {
+        const why = err instanceof InputFileError ? `the file ${err.detail}` : err instanceof Error ? err.message : String(err);
+        throw new UsageError(`cannot read ${JSON.stringify(file)}: ${why}`);
       });
       scenario = loadScenario(text, file);
     } else if (args.demoLocal) {
