@@ -14,7 +14,7 @@
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Route, Routes } from '../../cloud/routes.js';
-import { NODE_ROUTE_CONTROLLER } from '../../cloud/constants.js';
+import { NODE_ROUTE_CONTROLLER, ROUTE_CONTROLLER_CLIENT_NAME } from '../../cloud/constants.js';
 import { ConcurrencyLimit } from '../../kube/concurrency-limit.js';
 import type { Informer } from '../../kube/informer.js';
 import { retryOnConflict } from '../../kube/retry.js';
@@ -131,7 +131,7 @@ export class RouteController implements Controller {
    */
   constructor(ctx: ControllerContext, options: RouteControllerOptions = {}) {
     this.#ctx = ctx;
-    this.#log = ctx.logger.withName('route-controller');
+    this.#log = ctx.logger.withName(ROUTE_CONTROLLER_CLIENT_NAME);
     this.#clusterName = options.clusterName ?? DEFAULT_CLUSTER_NAME;
     this.#periodMs = options.routeReconciliationPeriodMs ?? DEFAULT_ROUTE_RECONCILIATION_PERIOD_MS;
     if (!Number.isFinite(this.#periodMs) || this.#periodMs <= 0) {
