@@ -6,6 +6,7 @@
  */
 
 import { errorMessage } from '../log/error-message.js';
+import { oneLine } from '../input/one-line.js';
 import { InputFileError } from '../input/read-input-file.js';
 import { errorOptions, hasCause } from './error-options.js';
 
@@ -94,7 +95,7 @@ export class CloudConfigFileError extends Error {
     // A bounded-read refusal already says what is wrong with the file; the path is said once.
     const reason = cause instanceof InputFileError ? `: the file ${cause.detail}` : hasCause(options) ? `: ${errorMessage(cause)}` : '';
     const flag = typeof options?.flag === 'string' && options.flag !== '' ? `${options.flag}: ` : '';
-    super(`${flag}cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`, errorOptions(options));
+    super(oneLine(`${flag}cannot read cloud provider configuration ${JSON.stringify(path)}${reason}`), errorOptions(options));
     this.path = path;
   }
 }

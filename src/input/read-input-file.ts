@@ -14,6 +14,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { oneLine } from './one-line.js';
 
 /** Default size limit of an input file: 4 MiB, far above any real config or certificate bundle. */
 export const DEFAULT_INPUT_FILE_LIMIT_BYTES = 4 * 1024 * 1024;
@@ -50,7 +51,7 @@ export class InputFileError extends Error {
 
   /** Message: `<source>: <path>: <detail>`. */
   constructor(source: string, path: string, problem: InputFileProblem, detail: string, options?: { readonly cause?: unknown; readonly limitBytes?: number }) {
-    super(`${source === '' ? '' : `${source}: `}${JSON.stringify(path)} ${detail}`, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
+    super(oneLine(`${source === '' ? '' : `${source}: `}${JSON.stringify(path)} ${detail}`), options !== undefined && 'cause' in options ? { cause: options.cause } : undefined);
     this.path = path;
     this.source = source;
     this.problem = problem;

@@ -13,6 +13,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { oneLine } from './one-line.js';
 import { DEFAULT_INPUT_FILE_LIMIT_BYTES, formatByteSize, readInputText } from './read-input-file.js';
 
 /** A field path as an author addresses it: `['pools', 1, 'ranges', 0]` is `pools[1].ranges[0]`. */
@@ -62,7 +63,7 @@ export class ConfigFileError extends Error {
   constructor(problem: ConfigProblem) {
     const where = `${problem.file ?? '<config>'}${problem.position === undefined ? '' : `:${problem.position.line}:${problem.position.column}`}`;
     const field = formatFieldPath(problem.path);
-    super(`${where}: ${field === '' ? '' : `${field}: `}${problem.detail}`);
+    super(oneLine(`${where}: ${field === '' ? '' : `${field}: `}${problem.detail}`));
     this.file = problem.file;
     this.line = problem.position?.line;
     this.column = problem.position?.column;

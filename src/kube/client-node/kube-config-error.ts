@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { oneLine } from '../../input/one-line.js';
 
 /** Where a bad configuration came from, for the message and for callers that branch on it. */
 export interface KubeConfigErrorOptions {
@@ -27,7 +28,8 @@ export class KubeConfigError extends Error {
   readonly server: string | undefined;
 
   constructor(message: string, options: KubeConfigErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // One line, whatever a path or a parser's message holds: the manager prints it as its error line.
+    super(oneLine(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KubeConfigError';
     this.file = options.file;
     this.context = options.context;

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LeaderMigrationConfigError, parseLeaderMigrationConfig } from './config.js';
+import { InputFileError } from '../../input/read-input-file.js';
+import { LeaderMigrationConfigError, loadLeaderMigrationConfigFile, parseLeaderMigrationConfig } from './config.js';
 
 const FILE = '/etc/kubernetes/leader-migration.yaml';
 
@@ -191,6 +192,18 @@ describe('parseLeaderMigrationConfig (TestReadLeaderMigrationConfiguration)', ()
     assert.deepEqual(json.controllerLeaders, []);
     const nul = parseLeaderMigrationConfig('apiVersion: controllermanager.config.k8s.io/v1\nkind: LeaderMigrationConfiguration\nleaderName: m\ncontrollerLeaders:\n');
     assert.deepEqual(nul.controllerLeaders, []);
+  });
+
+  // Before: `doc.toJS()` threw a bare ReferenceError ("Excessive alias count"): exit 1 with a stack.
+  it('refuses an alias bomb with one line naming the file', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n');
+    const err = parseError(bomb);
+    assert.match(err.message, /^invalid leader migration configuration \/etc\/kubernetes\/leader-migration\.yaml: YAML aliases expand to too many nodes/);
+  });
+
+  // Before: the manager read --leader-migration-config with an unbounded readFile.
+  it('reads the file bounded, naming --leader-migration-config', async () => {
+    await assert.rejects(loadLeaderMigrationConfigFile('/dev/zero'), (err: unknown) => err instanceof InputFileError && /^--leader-migration-config: "\/dev\/zero" is a character device/.test(err.message));
   });
 
   it('reports a placeholder file name when none is given', () => {

@@ -7,6 +7,7 @@
  * @module
  */
 import { z } from 'zod';
+import { oneLine } from '../../input/one-line.js';
 import { formatFieldPath, parseYamlConfig, readYamlConfigFile } from '../../input/yaml-config.js';
 import type { ConfigProblem, YamlConfig } from '../../input/yaml-config.js';
 
@@ -49,7 +50,7 @@ export class LeaderMigrationConfigError extends Error {
 
   constructor(file: string | undefined, pos: { line: number; col: number } | undefined, field: string, detail: string) {
     const where = `${file ?? '<leader-migration-config>'}${pos === undefined ? '' : `:${pos.line}:${pos.col}`}`;
-    super(`invalid leader migration configuration ${where}: ${field === '' ? '' : `${field}: `}${detail}`);
+    super(oneLine(`invalid leader migration configuration ${where}: ${field === '' ? '' : `${field}: `}${detail}`));
     this.file = file;
     this.line = pos?.line;
     this.column = pos?.col;

@@ -5,7 +5,9 @@
  * @module
  */
 
-/** A flag that could not be parsed or failed validation. */
+import { oneLine } from '../../input/one-line.js';
+
+/** A flag that could not be parsed or failed validation; its message is always one line. */
 export class FlagError extends Error {
   /** The operator's input is at fault: the manager prints the message alone and exits 2. */
   readonly isInputError = true;
@@ -15,7 +17,8 @@ export class FlagError extends Error {
   readonly value: string | undefined;
 
   constructor(flag: string, value: string | undefined, message: string, options?: ErrorOptions) {
-    super(message, options);
+    // Messages echo what was typed: a value with a line break must not split the one error line.
+    super(oneLine(message), options);
     this.name = 'FlagError';
     this.flag = flag;
     this.value = value;

@@ -9,6 +9,7 @@
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { oneLine } from '../../input/one-line.js';
 import { InputFileError, readInputText } from '../../input/read-input-file.js';
 import type { Clock } from '../../kube/clock.js';
 
@@ -29,7 +30,7 @@ export class ServingCertError extends Error {
   readonly flag: string;
 
   constructor(flag: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(oneLine(message), options);
     this.flag = flag;
   }
 }

@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import type { NodeAddress } from 'kubernetes-types/core/v1.js';
 import { describeValue } from '../../cloud/describe-value.js';
+import { oneLine } from '../../input/one-line.js';
 import { ImplementedElsewhereError, InstanceNotFoundError, NotImplementedError, RetryError } from '../../cloud/errors.js';
 import type { LoadBalancerIngress, LoadBalancerIPMode, LoadBalancerStatus, PortStatus } from '../../cloud/load-balancer.js';
 import type { Zone } from '../../cloud/zones.js';
@@ -40,7 +41,8 @@ export class FakeConfigError extends Error {
   readonly field: string;
 
   constructor(file: string | undefined, field: string, detail: string) {
-    super(`invalid fake cloud config${file === undefined ? '' : ` ${JSON.stringify(file)}`}: ${field === '' ? '' : `${field}: `}${detail}`);
+    // One line whatever the file holds (a JSON.parse message quotes the text, line breaks included).
+    super(oneLine(`invalid fake cloud config${file === undefined ? '' : ` ${JSON.stringify(file)}`}: ${field === '' ? '' : `${field}: `}${detail}`));
     this.file = file;
     this.field = field;
   }
