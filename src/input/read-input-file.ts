@@ -19,8 +19,8 @@ import { oneLine } from './one-line.js';
 /** Default size limit of an input file: 4 MiB, far above any real config or certificate bundle. */
 export const DEFAULT_INPUT_FILE_LIMIT_BYTES = 4 * 1024 * 1024;
 
-/** What was wrong with an input file. */
-export type InputFileProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable';
+/** What was wrong with an input file (or, for `ensureDirectory`, with the folder it goes in). */
+export type InputFileProblem = 'missing' | 'not-regular' | 'too-large' | 'unreadable' | 'not-a-directory' | 'cannot-create';
 
 /** Options of {@link readInputFile}. */
 export interface ReadInputFileOptions {
