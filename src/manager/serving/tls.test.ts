@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,17 @@ describe('loadServingCertificate with --cert-dir', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('loadServingCertificate with --cert-dir under /proc', () => {
+  // Before: fs.mkdir({ recursive: true }) spun for ever on a /proc path.
+  it('fails naming --cert-dir instead of spinning', async (t) => {
+    if (!existsSync('/proc/self')) return t.skip('no /proc');
+    await assert.rejects(
+      loadServingCertificate({ bindAddress: '0.0.0.0', clock: new FakeClock(), certDir: '/proc/self/outrigger-certs' }),
+      (err: unknown) => err instanceof ServingCertError && err.flag === '--cert-dir' && /^--cert-dir: cannot write the self-signed certificate to "\/proc\/self\/outrigger-certs": "\/proc\/self\/outrigger-certs" cannot be created/.test(err.message),
+    );
   });
 });
 

@@ -6,9 +6,10 @@
  *
  * @module
  */
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
+import { ensureDirectory } from '../../input/ensure-directory.js';
 import { oneLine } from '../../input/one-line.js';
 import { InputFileError, readInputText } from '../../input/read-input-file.js';
 import type { Clock } from '../../kube/clock.js';
@@ -77,12 +78,14 @@ async function keptSelfSigned(dir: string, pair: string, flag: string, bindAddre
   }
   const generated = await selfSigned(bindAddress, clock);
   try {
-    await mkdir(dir, { recursive: true, mode: 0o755 });
+    // One level at a time: fs.mkdir's recursive mode spins for ever under /proc.
+    await ensureDirectory(dir, { source: flag });
     // Key first and private; each file appears whole (write then rename), so a crash never leaves half a pair readable.
     await writeAtomically(keyPath, generated.key, 0o600);
     await writeAtomically(certPath, generated.cert, 0o644);
   } catch (err) {
-    throw new ServingCertError(flag, `${flag}: cannot write the self-signed certificate to ${JSON.stringify(dir)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const why = err instanceof InputFileError ? `${JSON.stringify(err.path)} ${err.detail}` : err instanceof Error ? err.message : String(err);
+    throw new ServingCertError(flag, `${flag}: cannot write the self-signed certificate to ${JSON.stringify(dir)}: ${why}`, { cause: err });
   }
   return { ...generated, source: `self-signed, written to ${certPath}` };
 }
