@@ -60,6 +60,10 @@ describe('kubeconfig files are read bounded', () => {
     assert.match(configError('/dev/zero').message, /^kubeconfig file \/dev\/zero \(from --kubeconfig\) is a character device, not a regular file/);
   });
 
+  it('names the flag that gave the kubeconfig', () => {
+    assert.throws(() => loadKubeConfig({ kubeconfig: '/dev/zero', kubeconfigFlag: '--authorization-kubeconfig', env: {} }), /^KubeConfigError: kubeconfig file \/dev\/zero \(from --authorization-kubeconfig\) is a character device/);
+  });
+
   it('refuses a FIFO as --kubeconfig instead of blocking', (t) => {
     const fifo = join(dir, 'kc-fifo');
     if (spawnSync('mkfifo', [fifo]).status !== 0) return t.skip('mkfifo is not available');

@@ -18,6 +18,8 @@ import { readKubeconfigFile, resolveCredentialFiles, TokenFileAuthenticator } fr
 export interface KubeConfigSource {
   /** `--kubeconfig`: a kubeconfig file; takes precedence over everything else. */
   readonly kubeconfig?: string;
+  /** The flag that named `kubeconfig`, for messages (default `--kubeconfig`; e.g. `--authorization-kubeconfig`). */
+  readonly kubeconfigFlag?: string;
   /** `--master`: overrides the server of the kubeconfig, or is used alone (no credentials). */
   readonly master?: string;
   /** `--context`: the kubeconfig context to use instead of its current-context. */
@@ -120,7 +122,7 @@ export function loadKubeConfig(source: KubeConfigSource = {}): LoadedKubeConfig 
   const home = env['HOME'];
   const homeConfig = home === undefined || home === '' ? undefined : join(home, '.kube', 'config');
   if (source.kubeconfig !== undefined && source.kubeconfig !== '') {
-    loadFile(kc, source.kubeconfig, '--kubeconfig', tokens);
+    loadFile(kc, source.kubeconfig, source.kubeconfigFlag ?? '--kubeconfig', tokens);
     files = [source.kubeconfig];
     origin = `kubeconfig ${source.kubeconfig}`;
   } else if (source.master !== undefined && source.master !== '') {
