@@ -234,7 +234,7 @@ describe('outrigger run with --cloud-provider=local, as a process against the si
       const metrics = await httpsGet(port, '/metrics');
       assert.equal(metrics.status, 200);
       assert.match(metrics.body, /outrigger_local_pool_allocated_addresses\{pool="e2e"\} 1/);
-      assert.match(metrics.body, /outrigger_local_pool_addresses\{pool="e2e"\} 15/);
+      assert.match(metrics.body, /outrigger_local_pool_addresses\{pool="e2e"\} 14/);
       p.child.kill('SIGTERM');
       assert.equal(await p.exited, 0, p.stderr());
     } finally {

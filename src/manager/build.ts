@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { initCloudProvider } from '../cloud/init-cloud-provider.js';
 import { loadProviderModule } from '../cloud/module-loader.js';
 import type { ProviderModuleEntry } from '../cloud/module-loader.js';
@@ -24,8 +23,9 @@ import { fencedClient, WriteFence } from '../kube/write-fence.js';
 import type { Logger } from '../log/logger.js';
 import { buildClients } from './clients.js';
 import type { ManagedClient } from './clients.js';
-import { CONTROLLER_CATALOG } from './controllers.js';
-import { defaultLeaderMigrationConfig, parseLeaderMigrationConfig } from './leader-migration/index.js';
+import { CCM_USER_AGENT, CONTROLLER_CATALOG } from './controllers.js';
+import { guardProvider } from './provider-guard/guard-provider.js';
+import { defaultLeaderMigrationConfig, loadLeaderMigrationConfigFile } from './leader-migration/index.js';
 import type { LeaderMigrationConfiguration } from './leader-migration/index.js';
 import { createManagerMetrics } from './metrics/index.js';
 import type { ManagerMetrics } from './metrics/index.js';
@@ -67,6 +67,7 @@ export interface ManagerParts {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: () => number;
+  /** The provider as the controllers see it: deadlines on calls, checked answers (see provider-guard/). */
   readonly cloud: CloudProvider;
   /** Leader migration, when enabled (with leader election on, as upstream). */
   readonly migration: LeaderMigrationConfiguration | undefined;
@@ -95,11 +96,13 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
   const enabled = enabledControllers(options.controllers, CONTROLLER_CATALOG);
   const offered = enabledWebhooks(b.webhooks ?? [], options.webhooks);
   log.info('Starting cloud-controller-manager', { version: b.version, cloudProvider: options.cloudProvider });
+  // As upstream's startControllers: each controller left out is named (an empty --controllers runs none).
+  for (const name of CONTROLLER_CATALOG.names) if (!enabled.includes(name)) log.info(`${JSON.stringify(name)} is disabled`);
   const webhookGate = options.featureGates.get('CloudControllerManagerWebhook') ?? false;
   if (offered.length > 0 && !webhookGate) log.info('Webhooks are not served: the CloudControllerManagerWebhook feature gate is off', { webhooks: offered.map((w) => w.name) });
 
-  const cloud = await buildProvider(b);
-  checkClusterId(cloud, options, log);
+  const provider = await buildProvider(b);
+  checkClusterId(provider, options, log);
   const migration = await leaderMigrationConfig(options);
   const metrics = createManagerMetrics({ clock });
   const { root, clients, clientFor } = await buildClients(options, b.env, clock, metrics, ['cloud-provider'], log, b.kubeClientFor);
@@ -110,6 +113,20 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
   }
   const fence = new WriteFence();
   const extra = b.workQueueMetrics;
+  // Events are writes too: a deposed leader records none.
+  const events = new EventBroadcaster({ client: fencedClient(root, fence), clock, random, logger: log.withName('events') });
+  const providerEvents = events.newRecorder({ component: CCM_USER_AGENT });
+  const cloud = guardProvider(provider, {
+    clock,
+    callTimeoutMs: options.cloudProviderCallTimeoutMs,
+    logger: log.withName('cloud-provider'),
+    // A Service's timeout shows in the service controller's SyncLoadBalancerFailed event; a Node's
+    // would show nowhere but the log.
+    onTimeout: (err, node) => {
+      const ref = nodeReference(node);
+      if (ref !== undefined) providerEvents.event(ref, 'Warning', REASON_PROVIDER_CALL_TIMEOUT, err.message);
+    },
+  });
   return {
     options,
     enabled,
@@ -125,8 +142,7 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
     webhooks: webhookGate && options.webhooks.length > 0 ? offered : [],
     metrics,
     workQueueMetrics: extra === undefined ? metrics.workQueue : teeQueueMetrics(metrics.workQueue, extra),
-    // Events are writes too: a deposed leader records none.
-    events: new EventBroadcaster({ client: fencedClient(root, fence), clock, random, logger: log.withName('events') }),
+    events,
     fence,
     // As upstream's ResyncPeriod: a random period between --min-resync-period and twice it.
     informers: new SharedInformerFactory({
@@ -140,6 +156,16 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
       for (const client of [root, ...clients.values()]) client.close?.();
     },
   };
+}
+
+/** Event reason (Warning) on a Node when a provider call about it passed its deadline (Outrigger's own). */
+export const REASON_PROVIDER_CALL_TIMEOUT = 'CloudProviderCallTimeout';
+
+/** A Node's object reference for an event, when `value` is a Node. */
+function nodeReference(value: unknown): { apiVersion: string; kind: string; metadata: { name: string; uid?: string } } | undefined {
+  const metadata = (value as { metadata?: { name?: unknown; uid?: unknown } } | undefined)?.metadata;
+  if (typeof metadata?.name !== 'string') return undefined;
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: metadata.name, ...(typeof metadata.uid === 'string' ? { uid: metadata.uid } : {}) } };
 }
 
 /** The registry's providers (the CLI registers the built-ins), the caller's, `--provider-module`, then `--cloud-provider`. */
@@ -178,11 +204,7 @@ function checkClusterId(cloud: CloudProvider, options: ManagerOptions, log: Logg
 async function leaderMigrationConfig(options: ManagerOptions): Promise<LeaderMigrationConfiguration | undefined> {
   if (!options.enableLeaderMigration || !options.leaderElection.enabled) return undefined;
   const path = options.leaderMigrationConfig;
-  if (path === '') return defaultLeaderMigrationConfig();
-  const text = await readFile(path, 'utf8').catch((err: unknown) => {
-    throw new FlagError('--leader-migration-config', path, `--leader-migration-config: cannot read ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  });
-  return parseLeaderMigrationConfig(text, path);
+  return path === '' ? defaultLeaderMigrationConfig() : loadLeaderMigrationConfigFile(path);
 }
 
 /** Feeds every work queue event to both sinks. */

@@ -50,6 +50,7 @@ describe('componentConfig (/configz)', () => {
         NodeSyncPeriod: '0s',
       },
       NodeController: { ConcurrentNodeSyncs: 1, ConcurrentNodeStatusUpdates: 0 },
+      NodeLifecycleController: { NodeMonitorPeriod: '5s', NodeMonitorWorkers: 1 },
       ServiceController: { ConcurrentServiceSyncs: 1 },
       NodeStatusUpdateFrequency: '5m0s',
       Webhook: { Webhooks: null },

@@ -86,6 +86,8 @@ export function componentConfig(o: ManagerOptions, controllers: readonly string[
       NodeSyncPeriod: duration(o.nodeSyncPeriodMs),
     },
     NodeController: { ConcurrentNodeSyncs: o.concurrentNodeSyncs, ConcurrentNodeStatusUpdates: o.concurrentNodeStatusUpdates },
+    // Upstream 1.37 (kubernetes#137964) moved the monitor period here and added the worker count.
+    NodeLifecycleController: { NodeMonitorPeriod: duration(o.nodeMonitorPeriodMs), NodeMonitorWorkers: o.concurrentNodeLifecycleSyncs },
     ServiceController: { ConcurrentServiceSyncs: o.concurrentServiceSyncs },
     NodeStatusUpdateFrequency: duration(o.nodeStatusUpdateFrequencyMs),
     // Go encodes the nil slice of an unset --webhooks as null.

@@ -92,6 +92,16 @@ describe('ControllerManager: one stop path', () => {
     assert.equal(h.lease()?.spec?.holderIdentity, 'me', 'a failure is no handover: the Lease is left to expire');
   });
 
+  it('a provider whose initialize never answers is reported and stops the manager at --cloud-provider-initialize-timeout (exit 1)', async () => {
+    const h = await harness(() => ({ name: 'test', initialize: () => new Promise<void>(() => {}) }), ['--cloud-provider-initialize-timeout=30s']);
+    assert.equal(await running(h), false);
+    const reason = await h.stopped();
+    assert.equal(reason.kind === 'failed' ? reason.phase : reason.kind, 'initialize');
+    assert.match(String((reason as { error?: unknown }).error), /cloud provider "test": initialize did not answer within 30s \(--cloud-provider-initialize-timeout\)/);
+    assert.equal(exitCodeFor(reason), EXIT_FAILURE);
+    assert.ok(h.messages().includes('Cloud provider initialize failed'));
+  });
+
   it('a provider initialize rejecting with bad input exits 2', async () => {
     const bad = Object.assign(new Error('cloud-config: region is required'), { isInputError: true as const });
     const h = await harness(() => ({ name: 'test', initialize: () => Promise.reject(bad) }));

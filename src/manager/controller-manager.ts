@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { errorMessage } from '../log/error-message.js';
 import type { ClientBuilder } from '../cloud/provider.js';
 import { isInputError } from '../cloud/input-error.js';
 import type { Controller, ControllerContext } from '../controllers/context.js';
@@ -22,6 +23,7 @@ import type { ManagedController } from './controllers.js';
 import { classifyControllers } from './leader-migration/index.js';
 import { ManagedLease } from './lease-group.js';
 import type { LeaseSettings } from './lease-group.js';
+import { ProviderCallTimeoutError, withDeadline } from './provider-guard/call-deadline.js';
 import { startManagerServing } from './serve.js';
 import type { ManagerServing } from './serve.js';
 import type { HealthCheck } from './serving/index.js';
@@ -59,6 +61,8 @@ export class ControllerManager {
   readonly #healthz: HealthCheck[] = [];
   readonly #readyz: HealthCheck[];
   readonly #leases: ManagedLease[] = [];
+  /** When the provider's initialize started, while it runs. */
+  #initializingSince: number | undefined;
   #main: ManagedLease | undefined;
   #runningResolve: (running: boolean) => void = () => {};
   readonly #running: Promise<boolean>;
@@ -80,6 +84,17 @@ export class ControllerManager {
       this.#migrated = classes.migrated;
       if (classes.unowned.length > 0) parts.logger.info('Controllers owned by another manager will not run here', { controllers: classes.unowned });
     }
+    // A provider stuck in initialize past its deadline is unhealthy (the manager then also stops).
+    this.#healthz.push({
+      name: 'cloud-provider',
+      check: () => {
+        const since = this.#initializingSince;
+        const limit = parts.options.cloudProviderInitializeTimeoutMs;
+        if (since !== undefined && limit > 0 && parts.clock.now() - since >= limit) {
+          throw new Error(`cloud provider ${JSON.stringify(parts.cloud.name)} has not finished initialize after ${Math.round((parts.clock.now() - since) / 1000)}s`);
+        }
+      },
+    });
     this.#readyz = [
       {
         name: 'leader-election',
@@ -212,8 +227,16 @@ export class ControllerManager {
     const log = p.logger;
     try {
       const clientBuilder: ClientBuilder = { client: (name) => fencedClient(p.clientFor(name), p.fence, signal) };
+      const timeoutMs = p.options.cloudProviderInitializeTimeoutMs;
+      this.#initializingSince = p.clock.now();
       // ONCE per process, also under migration (upstream may call it again; see docs/deviations.md).
-      await p.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider'), metrics: p.metrics.registry });
+      // The provider keeps `signal` (it aborts when the manager stops); the deadline only bounds the wait.
+      await withDeadline(async () => p.cloud.initialize?.({ signal, clientBuilder, logger: log.withName('cloud-provider'), metrics: p.metrics.registry }), {
+        clock: p.clock,
+        timeoutMs,
+        timeoutError: () => new ProviderCallTimeoutError(p.cloud.name, 'initialize', timeoutMs, '--cloud-provider-initialize-timeout'),
+      });
+      this.#initializingSince = undefined;
       p.cloud.setInformers?.(p.informers);
     } catch (err) {
       this.stop({ kind: 'failed', phase: 'initialize', error: err });
@@ -335,7 +358,7 @@ export class ControllerManager {
       await Promise.all(this.#leases.map((l) => l.stop(reason, { release: false })));
       return;
     }
-    log.info('Shutting down', { reason: reason.cause instanceof Error ? reason.cause.message : String(reason.cause) });
+    log.info('Shutting down', { reason: errorMessage(reason.cause) });
     // The main Lease is handed back once every controller drained (nothing in flight can write
     // after the standby takes over), so a rolling update fails over in about one retry period.
     // Upstream's CCM never releases (see docs/deviations.md). A drain that outlives the grace
@@ -364,7 +387,7 @@ export class ControllerFailedError extends Error {
   readonly controller: string;
 
   constructor(controller: string, cause: unknown) {
-    super(`controller ${controller} stopped with an error: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`controller ${controller} stopped with an error: ${errorMessage(cause)}`, { cause });
     this.controller = controller;
   }
 }

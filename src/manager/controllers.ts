@@ -6,8 +6,10 @@
  * @module
  */
 import {
+  CLOUD_CONTROLLER_MANAGER,
   CLOUD_NODE_CONTROLLER,
   CLOUD_NODE_LIFECYCLE_CONTROLLER,
+  CONTROLLER_IDENTITIES,
   NODE_ROUTE_CONTROLLER,
   SERVICE_LB_CONTROLLER,
 } from '../cloud/constants.js';
@@ -21,7 +23,7 @@ import type { ControllerCatalog } from './options/controller-selection.js';
 import type { ManagerOptions } from './options/manager-options.js';
 
 /** The user agent and event component prefix of the manager (upstream's binary name). */
-export const CCM_USER_AGENT = 'cloud-controller-manager';
+export const CCM_USER_AGENT = CLOUD_CONTROLLER_MANAGER;
 
 /** A controller built, or the reason it was skipped (logged as upstream's "Skipping"). */
 export type ControllerStart = { readonly controller: Controller } | { readonly skipped: string };
@@ -56,10 +58,7 @@ function hasInstances(ctx: ControllerContext): boolean {
 /** The four library controllers, in start order. */
 export const MANAGED_CONTROLLERS: readonly ManagedController[] = [
   {
-    name: CLOUD_NODE_CONTROLLER,
-    aliases: ['cloud-node'],
-    clientName: 'node-controller',
-    eventComponent: 'cloud-node-controller',
+    ...CONTROLLER_IDENTITIES[CLOUD_NODE_CONTROLLER],
     start(ctx, { options, metrics }) {
       if (!hasInstances(ctx)) return { skipped: `cloud provider ${JSON.stringify(ctx.cloud.name)} does not support instances` };
       return {
@@ -73,20 +72,14 @@ export const MANAGED_CONTROLLERS: readonly ManagedController[] = [
     },
   },
   {
-    name: CLOUD_NODE_LIFECYCLE_CONTROLLER,
-    aliases: ['cloud-node-lifecycle'],
-    clientName: 'node-controller',
-    eventComponent: 'cloud-node-lifecycle-controller',
+    ...CONTROLLER_IDENTITIES[CLOUD_NODE_LIFECYCLE_CONTROLLER],
     start(ctx, { options }) {
       if (!hasInstances(ctx)) return { skipped: `cloud provider ${JSON.stringify(ctx.cloud.name)} does not support instances` };
-      return { controller: new CloudNodeLifecycleController(ctx, { nodeMonitorPeriodMs: options.nodeMonitorPeriodMs }) };
+      return { controller: new CloudNodeLifecycleController(ctx, { nodeMonitorPeriodMs: options.nodeMonitorPeriodMs, workers: options.concurrentNodeLifecycleSyncs }) };
     },
   },
   {
-    name: SERVICE_LB_CONTROLLER,
-    aliases: ['service'],
-    clientName: 'service-controller',
-    eventComponent: 'service-controller',
+    ...CONTROLLER_IDENTITIES[SERVICE_LB_CONTROLLER],
     start(ctx, { options, metrics }) {
       if (ctx.cloud.loadBalancer?.() === undefined) {
         return { skipped: `the cloud provider ${JSON.stringify(ctx.cloud.name)} does not support external load balancers` };
@@ -101,10 +94,7 @@ export const MANAGED_CONTROLLERS: readonly ManagedController[] = [
     },
   },
   {
-    name: NODE_ROUTE_CONTROLLER,
-    aliases: ['route'],
-    clientName: 'route-controller',
-    eventComponent: 'route_controller',
+    ...CONTROLLER_IDENTITIES[NODE_ROUTE_CONTROLLER],
     start(ctx, { options, metrics }) {
       // The constructor applies upstream's order of checks (flag, capability, CIDRs) and throws
       // RouteControllerConfigError for a missing/bad --cluster-cidr.

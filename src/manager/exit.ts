@@ -7,6 +7,8 @@
  * @module
  */
 import { isInputError } from '../cloud/input-error.js';
+import { oneLine } from '../input/one-line.js';
+import { errorMessage } from '../log/error-message.js';
 import type { Logger } from '../log/logger.js';
 import type { StopReason } from './stop-reason.js';
 
@@ -54,6 +56,7 @@ export function reportError(err: unknown, to: ErrorReportTarget): number {
     to.logger.error(err, 'cloud-controller-manager failed', stack === undefined ? {} : { stack });
     return EXIT_FAILURE;
   }
-  to.stderr.write(`Error: ${stack ?? (err instanceof Error ? err.message : String(err))}\n`);
+  // One line whatever the error's author wrote (a provider's message may hold line breaks).
+  to.stderr.write(`Error: ${stack ?? oneLine(errorMessage(err))}\n`);
   return input ? EXIT_USAGE : EXIT_FAILURE;
 }

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { errorMessage } from '../log/error-message.js';
 import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
 import { exponentialBackoff } from '../kube/backoff.js';
 import type { KubeClient } from '../kube/client.js';
@@ -128,7 +129,7 @@ export class ServiceAccountTokenSource implements BearerTokenSource {
         { clock: this.#clock, random: () => 0 },
       );
     } catch (err) {
-      throw new Error(`failed to get token for ${this.#namespace}/${this.#name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`failed to get token for ${this.#namespace}/${this.#name}: ${errorMessage(err)}`, { cause: err });
     }
     const token = answer?.status?.token;
     if (answer?.spec.expirationSeconds === undefined) throw new Error(`failed to get token for ${this.#namespace}/${this.#name}: the TokenRequest answer has no spec.expirationSeconds`);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { errorMessage } from '../log/error-message.js';
 
 /** Where a failure happened, for the log line and the simulator's report. */
 export type FailurePhase = 'initialize' | 'controllers' | 'leader-election' | 'serving';
@@ -19,7 +20,7 @@ export type StopReason =
 
 /** One line describing a stop reason, for logs and reports. */
 export function describeStop(reason: StopReason): string {
-  const text = (v: unknown): string => (v instanceof Error ? v.message : String(v));
+  const text = errorMessage;
   switch (reason.kind) {
     case 'shutdown':
       return `shut down (${text(reason.cause)})`;

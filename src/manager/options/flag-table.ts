@@ -49,6 +49,8 @@ const TABLE: readonly FlagSpec[] = [
   // generic (cloud provider + generic controller manager)
   { group: 'generic', name: 'cloud-provider', type: 'string', default: '', usage: 'Name of the cloud provider to run (required). Upstream\'s "external" is refused: Outrigger runs the provider in this process.' },
   { group: 'generic', name: 'cloud-config', type: 'string', default: '', usage: "Path to the cloud provider's configuration file; leave empty to use none." },
+  { group: 'generic', name: 'cloud-provider-call-timeout', type: 'duration', default: 5 * M, usage: 'Outrigger only: how long one cloud provider call may take before it is abandoned (its AbortSignal aborts), logged and retried; 0 waits for ever.' },
+  { group: 'generic', name: 'cloud-provider-initialize-timeout', type: 'duration', default: 5 * M, usage: "Outrigger only: how long the provider's initialize may take before /healthz fails and the manager stops (exit 1); 0 waits for ever." },
   { group: 'generic', name: 'provider-module', type: 'stringList', default: [], usage: 'Outrigger only: an npm package or file path imported before --cloud-provider is resolved; may be repeated.' },
   { group: 'generic', name: 'controllers', type: 'stringList', default: ['*'], usage: "Controllers to run: '*' turns on every default-on controller, 'name' turns on the controller called name, and '-name' turns it off." },
   { group: 'generic', name: 'controller-start-interval', type: 'duration', default: 0, usage: 'Jittered pause between starting one controller and the next.' },
@@ -84,6 +86,7 @@ const TABLE: readonly FlagSpec[] = [
   // controllers
   { group: 'cloud-node-controller', name: 'concurrent-node-syncs', type: 'int', default: 1, max: MAX_CONCURRENT_SYNCS, usage: 'How many workers sync nodes in parallel.' },
   { group: 'cloud-node-controller', name: 'concurrent-node-status-updates', type: 'int', default: 0, max: MAX_CONCURRENT_SYNCS, usage: 'How many workers update node status in parallel; 0 falls back to --concurrent-node-syncs.' },
+  { group: 'cloud-node-lifecycle-controller', name: 'concurrent-node-lifecycle-syncs', type: 'int', default: 1, max: MAX_CONCURRENT_SYNCS, usage: 'How many nodes a node lifecycle monitoring pass checks in parallel.' },
   { group: 'service-lb-controller', name: 'concurrent-service-syncs', type: 'int', default: 1, max: MAX_CONCURRENT_SYNCS, usage: 'How many services may be synced in parallel.' },
   // webhook
   { group: 'webhook', name: 'webhooks', type: 'stringList', default: [], usage: "Webhooks to turn on (with the CloudControllerManagerWebhook gate): '*' turns on all that are on by default, 'foo' turns on 'foo', '-foo' turns it off; nothing is on while empty." },

@@ -55,6 +55,12 @@ export interface ManagerOptions {
   readonly concurrentNodeSyncs: number;
   readonly concurrentNodeStatusUpdates: number;
   readonly concurrentServiceSyncs: number;
+  /** `--concurrent-node-lifecycle-syncs` (upstream 1.37). */
+  readonly concurrentNodeLifecycleSyncs: number;
+  /** `--cloud-provider-call-timeout` (Outrigger only; 0 = none). */
+  readonly cloudProviderCallTimeoutMs: number;
+  /** `--cloud-provider-initialize-timeout` (Outrigger only; 0 = none). */
+  readonly cloudProviderInitializeTimeoutMs: number;
   // Accepted for compatibility and reported on /configz; they change nothing here (see the flag table).
   readonly useServiceAccountCredentials: boolean;
   readonly externalCloudVolumePlugin: string;
@@ -168,6 +174,9 @@ export function optionsFromFlags(parsed: ParsedFlags): ManagerOptions {
     concurrentNodeSyncs: num('concurrent-node-syncs'),
     concurrentNodeStatusUpdates: num('concurrent-node-status-updates'),
     concurrentServiceSyncs: num('concurrent-service-syncs'),
+    concurrentNodeLifecycleSyncs: num('concurrent-node-lifecycle-syncs'),
+    cloudProviderCallTimeoutMs: num('cloud-provider-call-timeout'),
+    cloudProviderInitializeTimeoutMs: num('cloud-provider-initialize-timeout'),
     useServiceAccountCredentials: bool('use-service-account-credentials'),
     externalCloudVolumePlugin: str('external-cloud-volume-plugin'),
     allowUntaggedCloud: bool('allow-untagged-cloud'),
@@ -223,6 +232,13 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
   if (o.cloudProvider === '') fail('--cloud-provider', '', '--cloud-provider cannot be empty');
   if (o.concurrentNodeSyncs <= 0) fail('--concurrent-node-syncs', o.concurrentNodeSyncs, `--concurrent-node-syncs must be greater than 0, got ${o.concurrentNodeSyncs}`);
   if (o.concurrentNodeStatusUpdates < 0) fail('--concurrent-node-status-updates', o.concurrentNodeStatusUpdates, `--concurrent-node-status-updates must not be negative, got ${o.concurrentNodeStatusUpdates}`);
+  if (o.concurrentNodeLifecycleSyncs <= 0) fail('--concurrent-node-lifecycle-syncs', o.concurrentNodeLifecycleSyncs, `--concurrent-node-lifecycle-syncs must be greater than 0, got ${o.concurrentNodeLifecycleSyncs}`);
+  for (const [flag, ms] of [
+    ['--cloud-provider-call-timeout', o.cloudProviderCallTimeoutMs],
+    ['--cloud-provider-initialize-timeout', o.cloudProviderInitializeTimeoutMs],
+  ] as const) {
+    if (ms < 0) fail(flag, ms, `${flag} must not be negative (0 waits for ever)`);
+  }
   if (o.concurrentServiceSyncs <= 0) fail('--concurrent-service-syncs', o.concurrentServiceSyncs, `--concurrent-service-syncs must be greater than 0, got ${o.concurrentServiceSyncs}`);
   if (o.kubeApiQps <= 0) fail('--kube-api-qps', o.kubeApiQps, `--kube-api-qps must be greater than 0, got ${o.kubeApiQps}`);
   if (o.kubeApiBurst <= 0) fail('--kube-api-burst', o.kubeApiBurst, `--kube-api-burst must be greater than 0, got ${o.kubeApiBurst}`);

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { errorMessage } from '../../log/error-message.js';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -152,7 +153,7 @@ export async function startServing(o: StartServingOptions): Promise<ServingHandl
     });
   } catch (err) {
     // Files that read fine but hold no usable PEM pair (wrong format, key not matching).
-    throw new ServingCertError('--tls-cert-file', `--tls-cert-file/--tls-private-key-file: ${certificate.source}: unusable certificate or key: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ServingCertError('--tls-cert-file', `--tls-cert-file/--tls-private-key-file: ${certificate.source}: unusable certificate or key: ${errorMessage(err)}`, { cause: err });
   }
   const listening = await listenHttps(server, o.bindAddress, o.securePort);
   log.info('Serving securely', { address: hostPort(o.bindAddress, listening.port), certificate: certificate.source });

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { errorMessage } from '../../log/error-message.js';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
@@ -84,7 +85,7 @@ async function keptSelfSigned(dir: string, pair: string, flag: string, bindAddre
     await writeAtomically(keyPath, generated.key, 0o600);
     await writeAtomically(certPath, generated.cert, 0o644);
   } catch (err) {
-    const why = err instanceof InputFileError ? `${JSON.stringify(err.path)} ${err.detail}` : err instanceof Error ? err.message : String(err);
+    const why = err instanceof InputFileError ? `${JSON.stringify(err.path)} ${err.detail}` : errorMessage(err);
     throw new ServingCertError(flag, `${flag}: cannot write the self-signed certificate to ${JSON.stringify(dir)}: ${why}`, { cause: err });
   }
   return { ...generated, source: `self-signed, written to ${certPath}` };
@@ -103,7 +104,7 @@ async function read(flag: string, path: string): Promise<string> {
     return await readInputText(path, { source: flag });
   } catch (err) {
     if (err instanceof InputFileError) throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: the file ${err.detail}`, { cause: err });
-    throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ServingCertError(flag, `${flag}: cannot read ${JSON.stringify(path)}: ${errorMessage(err)}`, { cause: err });
   }
 }
 

@@ -1,0 +1,64 @@
+/**
+ * A deadline on one provider call. The provider gets an AbortSignal that aborts at the deadline
+ * (or when the caller's signal does); the caller gets a {@link ProviderCallTimeoutError} at the
+ * deadline even when the provider ignores the signal, so a hung call never holds a worker for ever.
+ *
+ * @module
+ */
+import type { Clock } from '../../kube/clock.js';
+import { formatGoDuration } from '../options/duration.js';
+
+/** A provider call did not answer within its deadline. */
+export class ProviderCallTimeoutError extends Error {
+  override readonly name = 'ProviderCallTimeoutError';
+  /** The provider's name. */
+  readonly provider: string;
+  /** The method, e.g. `ensureLoadBalancer`. */
+  readonly method: string;
+  /** The deadline in ms. */
+  readonly timeoutMs: number;
+
+  constructor(provider: string, method: string, timeoutMs: number, flag: string) {
+    super(`cloud provider ${JSON.stringify(provider)}: ${method} did not answer within ${formatGoDuration(timeoutMs)} (${flag}); the call was abandoned and will be retried`);
+    this.provider = provider;
+    this.method = method;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** What {@link withDeadline} needs besides the call. */
+export interface DeadlineOptions {
+  readonly clock: Clock;
+  /** 0 = no deadline. */
+  readonly timeoutMs: number;
+  /** The caller's signal, if any: aborting it aborts the provider's signal too. */
+  readonly signal?: AbortSignal | undefined;
+  /** The error to reject with at the deadline. */
+  readonly timeoutError: () => Error;
+}
+
+/** Runs `call` with a signal that aborts at the deadline; rejects at the deadline whatever `call` does. */
+export async function withDeadline<T>(call: (signal: AbortSignal | undefined) => Promise<T>, o: DeadlineOptions): Promise<T> {
+  if (o.timeoutMs <= 0) return call(o.signal);
+  // One controller for both causes, with the caller's listener removed after the call: the
+  // caller's signal (a controller's stop signal) lives long and sees millions of calls.
+  const deadline = new AbortController();
+  const parent = o.signal;
+  const onParentAbort = (): void => deadline.abort(parent?.reason);
+  if (parent?.aborted === true) deadline.abort(parent.reason);
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  const signal = deadline.signal;
+  let expired: (err: Error) => void = () => {};
+  const timedOut = new Promise<never>((_, reject) => (expired = reject));
+  const timer = o.clock.setTimer(o.timeoutMs, () => {
+    const err = o.timeoutError();
+    deadline.abort(err);
+    expired(err);
+  });
+  try {
+    return await Promise.race([call(signal), timedOut]);
+  } finally {
+    timer.cancel();
+    parent?.removeEventListener('abort', onParentAbort);
+  }
+}
