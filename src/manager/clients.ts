@@ -96,7 +96,8 @@ export async function buildClients(
   const authKubeconfig = o.authorizationKubeconfig !== '' ? o.authorizationKubeconfig : o.authenticationKubeconfig;
   if (authKubeconfig !== '' && kubeClientFor === undefined) {
     const { createKubeClient } = await loadClientNode();
-    clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
+    const kubeconfigFlag = o.authorizationKubeconfig !== '' ? '--authorization-kubeconfig' : '--authentication-kubeconfig';
+    clients.set(AUTH_CLIENT, await createKubeClient({ kubeconfig: authKubeconfig, kubeconfigFlag, env, userAgent: userAgentFor(AUTH_CLIENT), clock, metrics: metrics.restClient }));
   }
   return { root, clients, clientFor };
 }
