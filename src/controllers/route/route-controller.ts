@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { formatGoDuration } from '../../kube/go-duration.js';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Route, Routes } from '../../cloud/routes.js';
 import { NODE_ROUTE_CONTROLLER, ROUTE_CONTROLLER_CLIENT_NAME } from '../../cloud/constants.js';
@@ -90,12 +91,6 @@ export interface RoutePassResult {
 }
 
 
-/** A duration the way Go prints one in upstream's messages (`0s`, `150ms`, `1.5s`). */
-function goDuration(ms: number): string {
-  if (ms === 0) return '0s';
-  if (ms < 1000) return `${ms}ms`;
-  return `${ms / 1000}s`;
-}
 
 /**
  * The route controller.
@@ -299,10 +294,10 @@ export class RouteController implements Controller {
     try {
       await routes.deleteRoute(this.#clusterName, route, { signal });
     } catch (err) {
-      log.error(err, 'Could not delete route', { route: route.name, destinationCIDR: route.destinationCIDR, after: goDuration(this.#ctx.clock.now() - started) });
+      log.error(err, 'Could not delete route', { route: route.name, destinationCIDR: route.destinationCIDR, after: formatGoDuration(this.#ctx.clock.now() - started) });
       return false;
     }
-    log.info('Deleted route', { route: route.name, destinationCIDR: route.destinationCIDR, after: goDuration(this.#ctx.clock.now() - started) });
+    log.info('Deleted route', { route: route.name, destinationCIDR: route.destinationCIDR, after: formatGoDuration(this.#ctx.clock.now() - started) });
     return true;
   }
 
@@ -317,11 +312,11 @@ export class RouteController implements Controller {
         async () => {
           const started = clock.now();
           await limit.run(async () => {
-            log.info('Creating route', { node: nodeName, destinationCIDR: route.destinationCIDR, nameHint, throttled: goDuration(clock.now() - started) });
+            log.info('Creating route', { node: nodeName, destinationCIDR: route.destinationCIDR, nameHint, throttled: formatGoDuration(clock.now() - started) });
             try {
               await routes.createRoute(this.#clusterName, nameHint, route, { signal });
             } catch (err) {
-              const message = `Could not create route ${nameHint} ${route.destinationCIDR} for node ${nodeName} after ${goDuration(clock.now() - started)}: ${errorMessage(err)}`;
+              const message = `Could not create route ${nameHint} ${route.destinationCIDR} for node ${nodeName} after ${formatGoDuration(clock.now() - started)}: ${errorMessage(err)}`;
               recorder.event(
                 { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, ...(nameHint === '' ? {} : { uid: nameHint }) } },
                 'Warning',
@@ -332,7 +327,7 @@ export class RouteController implements Controller {
             }
           });
           plan.actions.get(nodeName)?.set(route.destinationCIDR, 'keep');
-          log.info('Created route', { node: nodeName, destinationCIDR: route.destinationCIDR, nameHint, after: goDuration(clock.now() - started) });
+          log.info('Created route', { node: nodeName, destinationCIDR: route.destinationCIDR, nameHint, after: formatGoDuration(clock.now() - started) });
         },
         { clock, random, signal },
       );

@@ -4,10 +4,11 @@
  *
  * @module
  */
+import { CLOUD_CONTROLLER_MANAGER } from '../../cloud/constants.js';
 import type { LeaderMigrationConfiguration } from './config.js';
 
 /** The component name this manager matches `controllerLeaders[].component` against. */
-export const CLOUD_CONTROLLER_MANAGER_COMPONENT = 'cloud-controller-manager';
+export const CLOUD_CONTROLLER_MANAGER_COMPONENT = CLOUD_CONTROLLER_MANAGER;
 
 /** The component value meaning "whichever manager holds the migration lock". */
 export const ANY_COMPONENT = '*';

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CLOUD_NODE_LIFECYCLE_CONTROLLER, NODE_ROUTE_CONTROLLER, SERVICE_LB_CONTROLLER } from '../../cloud/constants.js';
 import type { LeaderMigrationConfiguration } from './config.js';
 
 /** Name of the migration Lease in the built-in configuration (as upstream). */
@@ -24,9 +25,9 @@ export function defaultLeaderMigrationConfig(): LeaderMigrationConfiguration {
     leaderName: DEFAULT_MIGRATION_LEADER_NAME,
     resourceLock: 'leases',
     controllerLeaders: [
-      { name: 'node-route-controller', component: '*' },
-      { name: 'service-lb-controller', component: '*' },
-      { name: 'cloud-node-lifecycle-controller', component: '*' },
+      { name: NODE_ROUTE_CONTROLLER, component: '*' },
+      { name: SERVICE_LB_CONTROLLER, component: '*' },
+      { name: CLOUD_NODE_LIFECYCLE_CONTROLLER, component: '*' },
     ],
   };
 }
