@@ -132,21 +132,49 @@ export async function readInputFile(path: string, options: ReadInputFileOptions)
   try {
     const opened = await handle.stat();
     if (!opened.isFile()) throw notRegular(options, path, opened);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit + 1 - total));
+    const chunks = new BoundedChunks(limit, () => tooLarge(options, path, limit));
+    for (let chunk = chunks.next(); ; chunk = chunks.next()) {
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw tooLarge(options, path, limit);
+      if (!chunks.add(chunk, bytesRead)) return chunks.result();
     }
-    return Buffer.concat(chunks, total);
   } catch (err) {
     throw err instanceof InputFileError ? err : failed(options, path, err);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * The chunks of one bounded read: reads one byte past the limit at most, so a file that grows
+ * while read (or a device that never ends) is refused instead of filling memory.
+ */
+class BoundedChunks {
+  readonly #chunks: Buffer[] = [];
+  #total = 0;
+  readonly #limit: number;
+  readonly #tooLarge: () => Error;
+
+  constructor(limit: number, tooLarge: () => Error) {
+    this.#limit = limit;
+    this.#tooLarge = tooLarge;
+  }
+
+  /** A buffer for the next read. */
+  next(): Buffer {
+    return Buffer.allocUnsafe(Math.min(CHUNK_BYTES, this.#limit + 1 - this.#total));
+  }
+
+  /** Keeps what a read returned; false at the end of the file; throws past the limit. */
+  add(chunk: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.#chunks.push(chunk.subarray(0, bytesRead));
+    this.#total += bytesRead;
+    if (this.#total > this.#limit) throw this.#tooLarge();
+    return true;
+  }
+
+  result(): Buffer {
+    return Buffer.concat(this.#chunks, this.#total);
   }
 }
 
@@ -175,17 +203,10 @@ export function readInputFileSync(path: string, options: ReadInputFileOptions): 
   try {
     const opened = fstatSync(fd);
     if (!opened.isFile()) throw notRegular(options, path, opened);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, limit + 1 - total));
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw tooLarge(options, path, limit);
+    const chunks = new BoundedChunks(limit, () => tooLarge(options, path, limit));
+    for (let chunk = chunks.next(); ; chunk = chunks.next()) {
+      if (!chunks.add(chunk, readSync(fd, chunk, 0, chunk.length, null))) return chunks.result();
     }
-    return Buffer.concat(chunks, total);
   } catch (err) {
     throw err instanceof InputFileError ? err : failed(options, path, err);
   } finally {
