@@ -121,6 +121,17 @@ describe('outrigger run as a process against the simulated API over HTTP', () =>
     assert.match(p.stderr(), /Shutting down/);
   });
 
+  it('with no controller enabled and no leader election, names each disabled controller and stays up until SIGTERM (it used to exit 13 with no message)', async () => {
+    const p = start(['--cloud-provider=fake', `--kubeconfig=${fx.kubeconfig}`, '--controllers=', '--leader-elect=false', '--secure-port=0', '--configure-cloud-routes=false']);
+    await p.waitForLog('Caches are synced');
+    assert.match(p.stderr(), /"\\"service-lb-controller\\" is disabled"/);
+    // Still running after its start-up: the exit code is read only after our SIGTERM.
+    await p.waitForLog('"cloud-node-lifecycle-controller\\" is disabled');
+    p.child.kill('SIGTERM');
+    assert.equal(await p.exited, 0, p.stderr());
+    assert.match(p.stderr(), /Shutting down/);
+  });
+
   it('runs exactly one leader of two processes and hands over when the leader is killed', async () => {
     const kube = fx.api.client();
     const ns = 'kube-system';

@@ -84,6 +84,20 @@ export function packageVersion(): string {
   }
 }
 
+/**
+ * Resolves as `work` does, keeping the process alive meanwhile: a pending promise alone does not,
+ * and Node would exit with code 13 ("unsettled top-level await") and no message. A wall-clock
+ * handle, not the injected Clock: it decides nothing, it only holds the event loop open.
+ */
+async function holdingProcessOpen<T>(work: Promise<T>): Promise<T> {
+  const handle = setInterval(() => {}, 2 ** 30); // eslint-disable-line no-restricted-syntax -- a keep-alive, not a timer
+  try {
+    return await work;
+  } finally {
+    clearInterval(handle);
+  }
+}
+
 /** SIGTERM/SIGINT and the caller's signal, as one shutdown signal; `dispose` removes the listeners. */
 function shutdownSignal(run: RunCloudControllerManagerOptions): { signal: AbortSignal; dispose(): void } {
   const shutdown = new AbortController();
@@ -166,7 +180,9 @@ export async function runCloudControllerManager(run: RunCloudControllerManagerOp
       identity: run.identity ?? leaderIdentity(run.hostname ?? osHostname(), randomUUID()),
       shutdownGraceMs: run.shutdownGraceMs,
     });
-    const reason = await manager.run(shutdown.signal);
+    // Like upstream's final `select {}`: the process stays up until the manager stops, even when
+    // nothing else holds the event loop open (no controller, serving off, leader election off).
+    const reason = await holdingProcessOpen(manager.run(shutdown.signal));
     // Bad input found once running (a controller's flag, the provider's config): one line, exit 2.
     if (reason.kind === 'failed' && isInputError(reason.error)) reportError(reason.error, { stderr, verbosity });
     return exitCodeFor(reason);
