@@ -6,6 +6,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { KubeClient } from '../kube/client.js';
+import type { SharedInformerFactory } from '../kube/shared-informers.js';
 import type { Logger } from '../log/logger.js';
 import type { Clusters } from './clusters.js';
 import type { Instances } from './instances.js';
@@ -69,8 +70,7 @@ export interface CloudProvider {
    * Receives the shared informer factory the controllers use, right after {@link initialize}
    * (upstream `InformerUser.SetInformers`).
    */
-  // TODO: type the argument as the shared informer factory once `kube/informer-factory.ts` lands.
-  setInformers?(informers: unknown): void;
+  setInformers?(informers: SharedInformerFactory): void;
 
   /** The load-balancer capability (service controller). */
   loadBalancer?(): LoadBalancer | undefined;
