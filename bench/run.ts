@@ -1,5 +1,5 @@
 /**
- * Benchmark runner: `npm run bench [-- name-filter]`. Every `bench/*.bench.ts` module exports
+ * Benchmark runner: `npm run bench [-- name-filter...]` (`-- --help` lists the benchmarks). Every `bench/*.bench.ts` module exports
  * `benchmarks: readonly Benchmark[]`; each prints figures and none passes or fails on speed (timing
  * on a shared 2-core machine is noise-prone, so speed is reported, not asserted).
  */
@@ -15,8 +15,21 @@ for (const file of files) {
   if (mod.benchmarks === undefined) throw new Error(`bench/${file} must export "benchmarks"`);
   all.push(...mod.benchmarks);
 }
-const filter = process.argv[2];
-const selected = filter === undefined ? all : all.filter((b) => b.name.includes(filter));
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(['Usage: npm run bench [-- <filter>...]', '', 'Runs every benchmark whose name contains one of the filters (all without one):', ...all.map((b) => `  ${b.name}`)].join('\n'));
+  process.exit(0);
+}
+const unknown = args.filter((a) => a.startsWith('-'));
+if (unknown.length > 0) {
+  console.error(`bench: unknown option ${unknown.join(' ')} (--help lists the benchmarks)`);
+  process.exit(2);
+}
+const selected = args.length === 0 ? all : all.filter((b) => args.some((f) => b.name.includes(f)));
+if (selected.length === 0) {
+  console.error(`bench: no benchmark name contains ${args.map((a) => JSON.stringify(a)).join(' or ')} (--help lists them)`);
+  process.exit(2);
+}
 console.log(`outrigger benchmarks — node ${process.version}, ${selected.length} of ${all.length} selected`);
 for (const bench of selected) {
   const result = await bench.run();

@@ -6,7 +6,7 @@
  * own process, with the V8 settings the CLI applies itself; peak RSS is the kernel's high-water
  * mark of that process (`VmHWM`, read every 50 ms). The 10k + 10k run is capped at 60 s of wall
  * time (the figure says whether it converged).
- * Targets, not assertions: 5,000 nodes converge in ≤ 3 s on 2 cores; ≤ 300 MB RSS at 10k + 10k.
+ * Targets, not assertions: 5,000 nodes converge in ≤ 3 s on 2 cores; ≤ 300 MiB RSS at 10k + 10k.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ interface CliReport {
   readonly loadBalancers: { readonly services: number; readonly ensured: number };
 }
 
-type RunResult = { readonly report: CliReport; readonly peakRssMb: number } | { readonly timedOut: true; readonly peakRssMb: number };
+type RunResult = { readonly report: CliReport; readonly peakRssMib: number } | { readonly timedOut: true; readonly peakRssMib: number };
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outDir = fileURLToPath(new URL('../.bench-out/simulator/', import.meta.url));
@@ -60,11 +60,11 @@ function runCli(nodes: number, services: number, capMs: number): Promise<RunResu
     proc.on('exit', () => {
       clearTimeout(timer);
       clearInterval(sampler);
-      const peakRssMb = peakKb / 1024;
+      const peakRssMib = peakKb / 1024;
       try {
-        resolve({ report: JSON.parse(out) as CliReport, peakRssMb });
+        resolve({ report: JSON.parse(out) as CliReport, peakRssMib });
       } catch {
-        resolve({ timedOut: true, peakRssMb });
+        resolve({ timedOut: true, peakRssMib });
       }
     });
   });
@@ -79,13 +79,13 @@ export const benchmarks: readonly Benchmark[] = [
     name: 'simulator: outrigger simulate --nodes 5000 --services 1000 (compiled CLI, own process)',
     async run(): Promise<Figure[]> {
       const r = await runCli(5_000, 1_000, 90_000);
-      if ('timedOut' in r) return [{ label: 'did not converge within 90 s; peak RSS', value: r.peakRssMb, unit: 'MB' }];
+      if ('timedOut' in r) return [{ label: 'did not converge within 90 s; peak RSS', value: r.peakRssMib, unit: 'MiB' }];
       return [
         { label: 'converged (1 = every node initialised, every LB ensured)', value: converged(r.report) ? 1 : 0, unit: '' },
         { label: 'wall time to converge', value: r.report.wallMs, unit: 'ms' },
         { label: 'API writes per node (Leases, Events excluded)', value: r.report.apiWrites / r.report.nodes.total, unit: 'writes' },
         { label: 'cloud calls per node', value: r.report.cloudCalls.total / r.report.nodes.total, unit: 'calls' },
-        { label: 'peak RSS', value: r.peakRssMb, unit: 'MB' },
+        { label: 'peak RSS', value: r.peakRssMib, unit: 'MiB' },
       ];
     },
   },
@@ -93,11 +93,11 @@ export const benchmarks: readonly Benchmark[] = [
     name: 'simulator: --nodes 10000 --services 10000 (compiled CLI, own process, 60 s cap)',
     async run(): Promise<Figure[]> {
       const r = await runCli(10_000, 10_000, 60_000);
-      if ('timedOut' in r) return [{ label: 'peak RSS (run cut at 60 s, not converged)', value: r.peakRssMb, unit: 'MB' }];
+      if ('timedOut' in r) return [{ label: 'peak RSS (run cut at 60 s, not converged)', value: r.peakRssMib, unit: 'MiB' }];
       return [
         { label: 'converged', value: converged(r.report) ? 1 : 0, unit: '' },
         { label: 'wall time', value: r.report.wallMs, unit: 'ms' },
-        { label: 'peak RSS', value: r.peakRssMb, unit: 'MB' },
+        { label: 'peak RSS', value: r.peakRssMib, unit: 'MiB' },
       ];
     },
   },
