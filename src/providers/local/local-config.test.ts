@@ -91,8 +91,10 @@ describe('parseLocalConfig', () => {
       message: /did you mean 127\.0\.10\.0\/24/,
     },
     { name: 'a reversed a-b range is refused', text: 'pools:\n- name: a\n  ranges: [127.0.0.9-127.0.0.1]\n', line: 3, field: 'pools[0].ranges[0]', message: /first address is after the last/ },
-    { name: 'unknown fields are refused', text: 'stateFile: x\nhealthcheck: {}\n', line: 1, field: '', message: /unknown field "healthcheck"/ },
-    { name: 'wrong types name the field', text: 'healthCheck:\n  intervalMs: fast\n', line: 2, field: 'healthCheck.intervalMs', message: /expected number/ },
+    { name: 'unknown fields are refused at their own line', text: 'stateFile: x\nhealthcheck: {}\n', line: 2, field: 'healthcheck', message: /: healthcheck: unknown field$/ },
+    { name: 'wrong types name the field and the value', text: 'healthCheck:\n  intervalMs: fast\n', line: 2, field: 'healthCheck.intervalMs', message: /: healthCheck\.intervalMs: expected a number, got "fast"$/ },
+    { name: 'a document that is not a mapping is refused', text: '- pools\n', line: 1, field: '', message: /: expected a mapping, got a list$/ },
+    { name: 'duplicate keys are refused at the second', text: 'stateFile: a\nstateFile: b\n', line: 2, field: '', message: /YAML syntax error: Map keys must be unique/ },
     { name: 'duplicate pool names are refused', text: 'pools:\n- name: a\n  ranges: [127.0.1.0/24]\n- name: a\n  ranges: [127.0.2.0/24]\n', line: 4, field: 'pools[1].name', message: /also used by pools\[0\]/ },
     { name: 'inventory addresses must be IPs', text: 'inventory:\n- name: n1\n  addresses:\n  - type: InternalIP\n    address: nope\n', line: 5, field: 'inventory[0].addresses[0].address', message: /not an IP address/ },
     { name: 'YAML syntax errors carry a line', text: 'pools:\n  - name: a\n   ranges: [\n', line: 3, field: '', message: /YAML syntax error/ },
@@ -128,6 +130,34 @@ describe('parseLocalConfig', () => {
       assert.match(err.message, c.message);
       assert.match(err.message, new RegExp(`^invalid local cloud config cloud\\.yaml:${c.line}: `));
       assert.equal(err.isInputError, true, 'the manager exits 2');
+    });
+  }
+
+  it('an empty document or a bare null means every default', () => {
+    for (const text of ['', '# nothing\n', '~\n']) assert.deepEqual(parseLocalConfig(text).pools.map((p) => p.name), ['default'], JSON.stringify(text));
+  });
+
+  // Before: an alias bomb ended in a bare ReferenceError from the yaml package (exit 1, a stack).
+  const limits: [string, string, RegExp][] = [
+    [
+      'an alias bomb is refused with one line',
+      ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]'].join('\n'),
+      /^invalid local cloud config cloud\.yaml: YAML aliases expand to too many nodes/,
+    ],
+    ['nesting too deep to parse is refused', `pools: ${'['.repeat(100_000)}`, /^invalid local cloud config cloud\.yaml(:\d+)?: nested too deeply$/],
+    ['a config over 4 MiB is refused', `# ${'x'.repeat(4 * 1024 * 1024)}\n`, /^invalid local cloud config cloud\.yaml: larger than the 4 MiB limit/],
+    [
+      'a line break in a label key stays on one line, escaped',
+      'pools:\n- name: a\n  ranges: [127.0.9.0/24]\n  serviceSelector:\n    matchLabels: { "a\\nb": x }\n',
+      /^invalid local cloud config cloud\.yaml:4: pools\[0\]\.serviceSelector: pool "a": invalid label selector \(matchLabels\[a\\nb\]\)/,
+    ],
+  ];
+  for (const [name, text, message] of limits) {
+    it(name, () => {
+      const err = configError(text);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'), `one line: ${JSON.stringify(err.message)}`);
+      assert.equal(err.isInputError, true);
     });
   }
 

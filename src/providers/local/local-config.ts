@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { LineCounter, parseDocument } from 'yaml';
-import type { Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { oneLine } from '../../input/one-line.js';
+import { formatFieldPath, parseYamlConfig } from '../../input/yaml-config.js';
 import { labelSelectorFromMatch } from '../../kube/selectors/index.js';
 import type { LabelSelector } from '../../kube/selectors/index.js';
 import type { AddressRange } from './ip-address.js';
@@ -27,7 +27,7 @@ export class LocalConfigError extends Error {
 
   constructor(file: string | undefined, line: number | undefined, field: string, detail: string) {
     const where = `${file ?? '<cloud-config>'}${line === undefined ? '' : `:${line}`}`;
-    super(`invalid local cloud config ${where}: ${field === '' ? '' : `${field}: `}${detail}`);
+    super(oneLine(`invalid local cloud config ${where}: ${field === '' ? '' : `${field}: `}${detail}`));
     this.file = file;
     this.line = line;
     this.field = field;
@@ -164,14 +164,6 @@ const schema = z.strictObject({
     .optional(),
 });
 
-type Path = readonly (string | number)[];
-
-function formatPath(path: Path): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
-  return out;
-}
-
 /** The default pool when the config names none: a loopback range that binds on any Linux host. */
 export const DEFAULT_POOL_RANGE = '127.0.100.0/24';
 
@@ -191,53 +183,31 @@ export const DEFAULT_POOL_RANGE = '127.0.100.0/24';
  * ranges or ones a load balancer must not listen on, unknown fields, wrong types, duplicate names).
  */
 export function parseLocalConfig(contents: string | undefined, file?: string): LocalConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(contents ?? '', { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const firstError = doc.errors[0];
-  if (firstError !== undefined) {
-    const line = lineCounter.linePos(firstError.pos[0]).line;
-    throw new LocalConfigError(file, line, '', `YAML syntax error: ${firstError.message.split('\n')[0] ?? ''}`);
-  }
-  const lineOf = (path: Path): number | undefined => {
-    // Walk up to the nearest node that exists (a missing field is reported at its parent).
-    for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as YamlNode | undefined;
-      const offset = node?.range?.[0];
-      if (offset !== undefined) return lineCounter.linePos(offset).line;
-    }
-    return undefined;
-  };
-  const fail = (path: Path, detail: string): never => {
-    throw new LocalConfigError(file, lineOf(path), formatPath(path), detail);
-  };
-  const raw: unknown = doc.toJS() ?? {};
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue === undefined) return fail([], 'invalid');
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (issue.code === 'unrecognized_keys') return fail(path, `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`);
-    return fail(path, issue.message);
-  }
-  const cfg = parsed.data;
+  // Bounded parse (size, alias expansion, nesting), every problem at its file:line and field.
+  const doc = parseYamlConfig(contents ?? '', {
+    file,
+    error: (p) => new LocalConfigError(p.file, p.position?.line, formatFieldPath(p.path), p.detail),
+  });
+  // An empty document (or a bare `~`) means every default.
+  const cfg = doc.value === null ? schema.parse({}) : doc.validate(schema);
 
   const pools: AddressPool[] = [];
   const seen = new Map<string, number>();
   const claimed: { pool: string; range: AddressRange }[] = [];
   (cfg.pools ?? [{ name: 'default', ranges: [DEFAULT_POOL_RANGE] }]).forEach((pool, i) => {
     const previous = seen.get(pool.name);
-    if (previous !== undefined) fail(['pools', i, 'name'], `pool name ${JSON.stringify(pool.name)} is also used by pools[${previous}]`);
+    if (previous !== undefined) doc.fail(['pools', i, 'name'], `pool name ${JSON.stringify(pool.name)} is also used by pools[${previous}]`);
     seen.set(pool.name, i);
     const ranges = pool.ranges.map((text, j) => {
       let range: AddressRange;
       try {
         range = parsePoolRange(text);
       } catch (err) {
-        return fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
+        return doc.fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
       }
       for (const other of claimed) {
         if (rangesOverlap(other.range, range)) {
-          fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: range ${range.text} overlaps range ${other.range.text} of pool ${JSON.stringify(other.pool)}`);
+          doc.fail(['pools', i, 'ranges', j], `pool ${JSON.stringify(pool.name)}: range ${range.text} overlaps range ${other.range.text} of pool ${JSON.stringify(other.pool)}`);
         }
       }
       claimed.push({ pool: pool.name, range });
@@ -248,7 +218,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
       // No selector = every Service (an empty metav1.LabelSelector selects everything).
       serviceSelector = labelSelectorFromMatch(pool.serviceSelector ?? {});
     } catch (err) {
-      return fail(['pools', i, 'serviceSelector'], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
+      return doc.fail(['pools', i, 'serviceSelector'], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
     }
     pools.push({ name: pool.name, ranges, avoidBuggyIPs: pool.avoidBuggyIPs ?? false, namespaces: pool.namespaces ?? [], serviceSelector });
   });
@@ -258,12 +228,12 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     const names = new Map<string, number>();
     inventory = cfg.inventory.map((entry, i) => {
       const previous = names.get(entry.name);
-      if (previous !== undefined) fail(['inventory', i, 'name'], `node ${JSON.stringify(entry.name)} is also listed at inventory[${previous}]`);
+      if (previous !== undefined) doc.fail(['inventory', i, 'name'], `node ${JSON.stringify(entry.name)} is also listed at inventory[${previous}]`);
       names.set(entry.name, i);
       const addresses = (entry.addresses ?? []).map((a, j) => {
         if (a.type === 'InternalIP' || a.type === 'ExternalIP') {
           const ip = canonicalIp(a.address);
-          if (ip === undefined) return fail(['inventory', i, 'addresses', j, 'address'], `${JSON.stringify(a.address)} is not an IP address`);
+          if (ip === undefined) return doc.fail(['inventory', i, 'addresses', j, 'address'], `${JSON.stringify(a.address)} is not an IP address`);
           return { type: a.type, address: ip };
         }
         return { type: a.type, address: a.address };
