@@ -10,9 +10,15 @@ describe('Logger', () => {
     log.v(2).info('v2');
     log.v(3).info('v3 dropped');
     log.v(9).error(new Error('boom'), 'error kept');
+    log.v(9).warning('warning kept');
     assert.deepEqual(
-      mem.records.map((r) => r.msg),
-      ['v0', 'v2', 'error kept'],
+      mem.records.map((r) => [r.level, r.msg, r.v]),
+      [
+        ['info', 'v0', 0],
+        ['info', 'v2', 2],
+        ['error', 'error kept', 0],
+        ['warning', 'warning kept', 0],
+      ],
     );
     assert.equal(log.v(3).enabled(), false);
     assert.equal(log.v(2).enabled(), true);
@@ -29,6 +35,15 @@ describe('Logger', () => {
   it('noopLogger emits nothing and reports disabled', () => {
     assert.equal(noopLogger.enabled(), false);
     noopLogger.error(new Error('x'), 'ignored');
+    noopLogger.warning('ignored');
+  });
+
+  it('a warning keeps the logger\'s name and values, even from a logger with every info line off', () => {
+    const mem = new MemoryLogSink();
+    const log = createLogger(mem.sink, -1).withName('local-provider').withValues({ a: 1 });
+    log.info('dropped');
+    log.warning('kept', { b: 2 });
+    assert.deepEqual(mem.records, [{ level: 'warning', v: 0, name: 'local-provider', msg: 'kept', values: { a: 1, b: 2 } }]);
   });
 
   it('formats klog text lines with object references as namespace/name', () => {
@@ -36,8 +51,10 @@ describe('Logger', () => {
     const log = createLogger(klogTextSink((l) => lines.push(l), () => Date.UTC(2026, 10, 22, 10, 15, 3, 123), 42));
     log.withName('svc').info('Ensuring load balancer', { service: { namespace: 'default', name: 'web' }, n: 3 });
     log.error(new Error('cloud down'), 'Sync failed');
+    log.withName('svc').warning('Detected a cluster without a ClusterID', { reason: new Error('untagged') });
     assert.equal(lines[0], 'I1122 10:15:03.123000      42 svc] "Ensuring load balancer" service="default/web" n=3\n');
     assert.equal(lines[1], 'E1122 10:15:03.123000      42 outrigger] "Sync failed" err="cloud down"\n');
+    assert.equal(lines[2], 'W1122 10:15:03.123000      42 svc] "Detected a cluster without a ClusterID" reason="untagged"\n');
   });
 
   it('formats klog JSON lines that always parse, with v on info and err on errors', () => {
@@ -45,10 +62,12 @@ describe('Logger', () => {
     const log = createLogger(klogJsonSink((l) => lines.push(l), () => 1_500), 4);
     log.v(4).info('hello', { node: { name: 'n1' } });
     log.error('plain string error', 'bad');
-    const first = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
-    const second = JSON.parse(lines[1] ?? '') as Record<string, unknown>;
+    // klog's JSON backend has no severity field: klog.Warning comes out as an info line at v=0.
+    log.v(4).withName('svc').warning('careful', { n: 1 });
+    const [first, second, third] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(first, { ts: 1.5, msg: 'hello', v: 4, node: { name: 'n1' } });
     assert.deepEqual(second, { ts: 1.5, msg: 'bad', err: 'plain string error' });
+    assert.deepEqual(third, { ts: 1.5, logger: 'svc', msg: 'careful', v: 0, n: 1 });
   });
 
   it('survives values that cannot be serialised', () => {

@@ -9,10 +9,13 @@ import { errorMessage } from './error-message.js';
 /** Structured key/values attached to a log line. */
 export type LogValues = Readonly<Record<string, unknown>>;
 
+/** klog's severities that Outrigger writes (klog's `I`, `W` and `E` lines). */
+export type LogLevel = 'info' | 'warning' | 'error';
+
 /** One log record as handed to a sink. */
 export interface LogRecord {
-  readonly level: 'info' | 'error';
-  /** klog verbosity of an info line (0 for errors). */
+  readonly level: LogLevel;
+  /** klog verbosity of an info line (0 for warnings and errors). */
   readonly v: number;
   /** Logger name path, e.g. `service-controller`. */
   readonly name: string;
@@ -28,6 +31,11 @@ export type LogSink = (record: LogRecord) => void;
 export interface Logger {
   /** Logs at the logger's current verbosity (0 unless derived with {@link Logger.v}). */
   info(msg: string, values?: LogValues): void;
+  /**
+   * Logs a warning (klog's `W` line: something is wrong, and the process carries on); always
+   * emitted regardless of verbosity, as klog's `Warning` is.
+   */
+  warning(msg: string, values?: LogValues): void;
   /** Logs an error; always emitted regardless of verbosity. */
   error(err: unknown, msg: string, values?: LogValues): void;
   /** A logger whose info lines have verbosity `level` (emitted only when `-v` >= level). */
@@ -58,6 +66,10 @@ class SinkLogger implements Logger {
   info(msg: string, values: LogValues = {}): void {
     if (!this.enabled()) return;
     this.#sink({ level: 'info', v: this.#level, name: this.#name, msg, values: { ...this.#values, ...values } });
+  }
+
+  warning(msg: string, values: LogValues = {}): void {
+    this.#sink({ level: 'warning', v: 0, name: this.#name, msg, values: { ...this.#values, ...values } });
   }
 
   error(err: unknown, msg: string, values: LogValues = {}): void {
@@ -114,8 +126,12 @@ function formatValue(value: unknown): string {
   }
 }
 
+/** klog's severity letters. */
+const SEVERITY_LETTER: Readonly<Record<LogLevel, string>> = { info: 'I', warning: 'W', error: 'E' };
+
 /**
- * klog's text format: `I1122 10:15:03.123456 12345 name] "msg" key="value"`, one line per record.
+ * klog's text format: `I1122 10:15:03.123456 12345 name] "msg" key="value"`, one line per record
+ * (`W…` for a warning, `E…` for an error).
  * @param write - receives each formatted line (with trailing newline).
  * @param now - clock for the timestamp.
  */
@@ -132,14 +148,18 @@ export function klogTextSink(write: (line: string) => void, now: () => number, p
       stamp = `${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}000`;
       stampMs = ms;
     }
-    const parts = [`${r.level === 'error' ? 'E' : 'I'}${stamp} ${pidText} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
+    const parts = [`${SEVERITY_LETTER[r.level]}${stamp} ${pidText} ${r.name === '' ? 'outrigger' : r.name}] ${JSON.stringify(r.msg)}`];
     if (r.level === 'error' && r.err !== undefined) parts.push(`err=${JSON.stringify(errorMessage(r.err))}`);
     for (const [k, v] of Object.entries(r.values)) parts.push(`${k}=${formatValue(v)}`);
     write(`${parts.join(' ')}\n`);
   };
 }
 
-/** klog's JSON format: `{"ts":<float seconds>,"v":N,"logger":"…","msg":"…",…}`, one object per line. */
+/**
+ * klog's JSON format: `{"ts":<float seconds>,"v":N,"logger":"…","msg":"…",…}`, one object per line.
+ * It has no severity field: an error carries `err`, anything else `v`. A warning is written as klog
+ * writes `klog.Warning` through its JSON (logr) backend: as an info line with `"v":0`.
+ */
 export function klogJsonSink(write: (line: string) => void, now: () => number): LogSink {
   return (r) => {
     const line: Record<string, unknown> = { ts: now() / 1000 };
