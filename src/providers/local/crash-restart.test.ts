@@ -20,6 +20,7 @@ import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { KubeObject } from '../../kube/resources.js';
 import { SharedInformerFactory } from '../../kube/shared-informers.js';
 import { noopLogger } from '../../log/logger.js';
+import { turnsUntil } from '../../testing/turns-until.js';
 import { parseLocalConfig } from './local-config.js';
 import { LocalCloudProvider } from './local-provider.js';
 
@@ -164,12 +165,13 @@ function watchInvariants(server: SimulatedApiServer): { violations: string[]; ca
   const shown = new Map<string, string | undefined>();
   let seen = '0';
   const client = server.client({ userAgent: 'invariants' });
-  const streamed = client.services.watch({ resourceVersion: '0' });
+  const streamed = client.services.watch({ resourceVersion: '0', allowWatchBookmarks: true });
   const loop = (async () => {
     for await (const event of await streamed) {
       const svc = event.object;
-      const uid = svc.metadata?.uid ?? '';
       seen = svc.metadata?.resourceVersion ?? seen;
+      if (event.type === 'BOOKMARK') continue;
+      const uid = svc.metadata?.uid ?? '';
       const ip = svc.status?.loadBalancer?.ingress?.[0]?.ip;
       const live = event.type !== 'DELETED' && wantsLoadBalancer(svc) && svc.metadata?.deletionTimestamp === undefined;
       if (!live) {
@@ -188,8 +190,11 @@ function watchInvariants(server: SimulatedApiServer): { violations: string[]; ca
   return {
     violations,
     async caughtUp() {
-      // Bounded: the watch delivers in order; each turn lets it take the next events.
-      for (let i = 0; i < 1000 && BigInt(seen) < BigInt(server.resourceVersion()); i++) await new Promise((r) => setImmediate(r));
+      // Every change up to now is delivered once a bookmark at the current version is (a watch
+      // delivers in order); Events and Leases move the version too, so no Service event may carry it.
+      const now = BigInt(server.resourceVersion());
+      server.sendBookmarks();
+      await turnsUntil(() => BigInt(seen) >= now, 'the invariant watch has seen every Service change');
     },
     close() {
       void streamed.then((s) => s.close());

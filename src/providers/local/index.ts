@@ -27,4 +27,5 @@ export { PROXY_PROTOCOL_ANNOTATION, proxyProtocolHeader, proxyProtocolOf } from 
 export type { ProxiedConnection, ProxyProtocolVersion } from './proxy-protocol.js';
 export { SOURCE_RANGES_ANNOTATION, sourceFilterFor } from './source-ranges.js';
 export type { SourceFilter } from './source-ranges.js';
-export { StateFile, StateFileError } from './state-file.js';
+export { STATE_FILE_LIMIT_BYTES, STATE_FILE_SOURCE, StateFile, StateFileError } from './state-file.js';
+export type { StateFileErrorOptions, StateFileOptions } from './state-file.js';

@@ -8,7 +8,9 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { RetryError } from '../../cloud/errors.js';
 import { hasLoadBalancerFinalizer, wantsLoadBalancer } from '../../cloud/service-helpers.js';
 import type { LoadBalancer, LoadBalancerLookup, LoadBalancerStatus } from '../../cloud/load-balancer.js';
+import { InputFileError } from '../../input/read-input-file.js';
 import type { Clock } from '../../kube/clock.js';
+import { WriteFence } from '../../kube/write-fence.js';
 import type { Logger } from '../../log/logger.js';
 import { canonicalIp, parseIp } from './ip-address.js';
 import { AllocationError, IpAllocator } from './ip-allocator.js';
@@ -19,7 +21,7 @@ import type { DataPlaneNode, DataPlanePort } from './service-data-plane.js';
 import { ServiceDataPlane } from './service-data-plane.js';
 import { proxyProtocolOf } from './proxy-protocol.js';
 import { sourceFilterFor } from './source-ranges.js';
-import { StateFile, StateFileError } from './state-file.js';
+import { STATE_FILE_SOURCE, StateFile, StateFileError } from './state-file.js';
 
 /** Annotation requesting specific addresses (comma-separated; the first is used). */
 export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
@@ -79,6 +81,8 @@ export class LocalLoadBalancer implements LoadBalancer {
   readonly #onHealthChange: LocalLoadBalancerOptions['onHealthChange'];
   readonly #allocator: IpAllocator;
   readonly #state: StateFile | undefined;
+  /** Asked before every state file change and listener bind (see {@link fence}). */
+  readonly #fence = new WriteFence();
   readonly #planes = new Map<string, ServiceDataPlane>();
   /** Per Service: fresh addresses this host could not bind, skipped until the pool runs out. */
   readonly #unbindable = new Map<string, Set<string>>();
@@ -99,7 +103,17 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#logger = options.logger;
     this.#onHealthChange = options.onHealthChange;
     this.#allocator = new IpAllocator(options.config.pools);
-    this.#state = options.config.stateFile === undefined ? undefined : new StateFile(options.config.stateFile);
+    this.#state = options.config.stateFile === undefined ? undefined : new StateFile(options.config.stateFile, { fence: this.#fence });
+  }
+
+  /**
+   * Ties every state file change and listener bind to `signal`, the provider's initialize signal
+   * (aborted when this manager stops leading): once it aborts none happens, also for an ensure or
+   * a write already in flight, which fails with a `NotLeaderError` — as the manager fences its own
+   * API writes (src/kube/write-fence.ts), so a deposed leader cannot overwrite its successor's state.
+   */
+  fence(signal: AbortSignal): void {
+    this.#fence.guard(() => !signal.aborted, "the local provider's initialize signal was aborted (this manager no longer leads)");
   }
 
   /** The address allocator (read-only use: inspection in tests and tools). */
@@ -128,15 +142,20 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 
   /**
-   * Loads the state file once; later calls share the result. Temporary files an interrupted write
-   * left are removed first. A file that cannot be read or parsed is set aside
-   * (`<file>.corrupt-<timestamp>`, logged with the reason) and the state starts empty: the
-   * Services' status is the record it is rebuilt from ({@link reconcile}), not a crash loop.
+   * Loads the state file once; later calls share the result. Its folder is created if missing and
+   * temporary files an interrupted write left are removed first. A regular file that does not
+   * parse is set aside (`<file>.corrupt-<timestamp>`, a warning with the reason) and the state
+   * starts empty: the Services' status is the record it is rebuilt from ({@link reconcile}), not a
+   * crash loop. A path that is no regular file, or cannot be read, is an input error naming
+   * `stateFile` (the manager exits 2): the operator's config, not the file's content, is at fault.
    */
   load(): Promise<void> {
     this.#loaded ??= (async () => {
       const state = this.#state;
       if (state === undefined) return;
+      // At start rather than at the first save: a stateFile that can never be written fails
+      // initialize, naming the field, instead of every ensure.
+      await state.ensureDirectory();
       const stale = await state.removeStaleTemporaries();
       if (stale.length > 0) this.#logger.info('Removed temporary files an interrupted state file write left', { stateFile: state.path, files: stale });
       let stored;
@@ -148,12 +167,15 @@ export class LocalLoadBalancer implements LoadBalancer {
         try {
           aside = await state.setAside(this.#clock.now());
         } catch (moveErr) {
-          // Nothing could be saved beside it either: starting would fail every ensure instead.
-          throw new StateFileError(`${err.message}; it could not be set aside either: ${(moveErr as Error).message}`, { cause: moveErr });
+          // Nothing could be saved beside it either (a file under /proc): starting would fail
+          // every ensure instead. The operator has to move it or name another stateFile.
+          if (!isErrnoError(moveErr)) throw moveErr;
+          throw new InputFileError(STATE_FILE_SOURCE, state.path, 'unreadable', `${err.detail}, and it cannot be set aside: ${moveErr.message}`, { cause: moveErr });
         }
-        this.#logger.error(err, 'Warning: the state file cannot be used; it was set aside and the allocations are rebuilt from the Services\' status', {
+        this.#logger.warning("The state file cannot be used; it was set aside and the allocations are rebuilt from the Services' status", {
           stateFile: state.path,
           setAsideAs: aside,
+          reason: err.detail,
         });
         return;
       }
@@ -324,6 +346,8 @@ export class LocalLoadBalancer implements LoadBalancer {
       await plane.close(this.#config.drainTimeoutMs);
       plane = undefined;
     }
+    // Not one bind once this manager no longer leads (an ensure in flight when leadership ended).
+    this.#fence.check(`bind the load balancer of ${key}`);
     if (plane === undefined) {
       plane = new ServiceDataPlane({
         key,
@@ -344,6 +368,7 @@ export class LocalLoadBalancer implements LoadBalancer {
         affinityTimeoutMs: affinityMs(service),
         healthCheckPort: this.#healthPort(service),
         proxyProtocol,
+        fence: this.#fence,
       });
     } catch (err) {
       await this.#closeIfStopped(key, plane);
@@ -420,6 +445,10 @@ function sharingOf(service: Readonly<Service>): { sharingKey?: string; ports: st
 
 function sameAllocation(a: Allocation | undefined, b: Allocation): boolean {
   return a !== undefined && a.ip === b.ip && a.pool === b.pool && a.sharingKey === b.sharingKey && (a.ports ?? []).join(',') === (b.ports ?? []).join(',');
+}
+
+function isErrnoError(err: unknown): err is NodeJS.ErrnoException {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
 }
 
 /** Retry delay after handing back an address that could not be bound (another one is free now). */

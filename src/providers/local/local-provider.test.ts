@@ -1,5 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +9,13 @@ import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { LOAD_BALANCER_CLEANUP_FINALIZER } from '../../cloud/constants.js';
 import type { KubeClient } from '../../kube/client.js';
+import { InputFileError } from '../../input/read-input-file.js';
 import { FakeClock } from '../../kube/clock.js';
+import { NotLeaderError } from '../../kube/write-fence.js';
 import { SimulatedApiServer } from '../../kube/memory/simulated-api-server.js';
 import { createLogger, MemoryLogSink } from '../../log/logger.js';
 import type { LogRecord } from '../../log/logger.js';
+import { settle } from '../../testing/settle.js';
 import { parseLocalConfig } from './local-config.js';
 import { LocalCloudProvider } from './local-provider.js';
 
@@ -117,11 +122,11 @@ describe('LocalCloudProvider: the state file', () => {
     const file = join(dir, 'state.json');
     await writeFile(file, '{"version": 1, "allocations": {"default/a": {"ip": "127.0.143');
     const { provider, logs, clock } = await start({ services: [svc('a', { ip: '127.0.143.5' })], lists: 0 }, file);
-    const warning = logs.find((r) => r.level === 'error' && /state file cannot be used/.test(r.msg));
+    const warning = logs.find((r) => /state file cannot be used/.test(r.msg));
     assert.ok(warning !== undefined, 'logged');
-    assert.match(warning.msg, /^Warning: /);
+    assert.equal(warning.level, 'warning', "klog's W line: the provider carries on");
     assert.equal(warning.values['stateFile'], file);
-    assert.match(String((warning.err as Error).message), /is not JSON/);
+    assert.match(String(warning.values['reason']), /^is not JSON: /);
     const aside = warning.values['setAsideAs'];
     assert.equal(aside, `${file}.corrupt-${new Date(clock.now()).toISOString().replaceAll('-', '').replaceAll(':', '')}`);
     assert.match(await readFile(String(aside), 'utf8'), /^\{"version": 1/, 'the bad file is kept for a person to look at');
@@ -129,13 +134,13 @@ describe('LocalCloudProvider: the state file', () => {
     assert.deepEqual(await readState(file), { 'default/a': '127.0.143.5' }, 'a good file replaces it');
   });
 
-  it('a state file that cannot be read (a directory in its place) is set aside too, and the provider goes on', async () => {
+  it('a state file that is valid JSON but no state document is set aside too, and the provider goes on', async () => {
     const dir = await stateDir();
     const file = join(dir, 'state.json');
-    await mkdir(file);
+    await writeFile(file, '{"version": 2}');
     const { provider, logs } = await start({ services: [], lists: 0 }, file);
     const warning = logs.find((r) => /state file cannot be used/.test(r.msg));
-    assert.match(String((warning?.err as Error).message), /cannot read state file .*EISDIR/);
+    assert.equal(warning?.values['reason'], 'is not a version 1 state document');
     assert.deepEqual((await readdir(dir)).filter((e) => e.startsWith('state.json.corrupt-')).length, 1);
     await provider.loadBalancer().ensureLoadBalancer('kubernetes', svc('a'), NODES);
     assert.deepEqual(await readState(file), { 'default/a': '127.0.143.1' });
@@ -152,6 +157,97 @@ describe('LocalCloudProvider: the state file', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['other.json.1.1.tmp', 'state.json', 'state.json.corrupt-20250101T000000.000Z', 'state.json.x.tmp']);
     assert.ok(logs.some((r) => /Removed temporary files/.test(r.msg)));
     assert.deepEqual(allocations(provider), [['default/a', '127.0.143.2']]);
+  });
+
+  /** What initialize rejects with for `stateFile`. */
+  async function initializeError(stateFile: string): Promise<InputFileError> {
+    const provider = new LocalCloudProvider({ config: parseLocalConfig(`pools:\n- name: p\n  ranges: [${POOL}]\nstateFile: ${stateFile}\n`), clock: new FakeClock() });
+    const client = (): KubeClient => new SimulatedApiServer().client();
+    try {
+      await provider.initialize({ signal: new AbortController().signal, logger: createLogger(() => {}), clientBuilder: { client } });
+    } catch (err) {
+      assert.ok(err instanceof InputFileError, `expected an InputFileError, got ${String(err)}`);
+      assert.equal(err.isInputError, true, 'the manager exits 2 with the message alone');
+      return err;
+    } finally {
+      await provider.shutdown();
+    }
+    return assert.fail('expected initialize to fail');
+  }
+
+  // Not the file's content but the config is at fault: no set-aside, which would move a device or
+  // a folder, and no rebuild. Before: readFile blocked for ever on a FIFO and filled memory from
+  // /dev/zero; mkdir({ recursive: true }) spun for ever under /proc.
+  const refused: [string, () => Promise<string>, RegExp][] = [
+    [
+      'a directory',
+      async () => {
+        const file = join(await stateDir(), 'state.json');
+        await mkdir(file);
+        return file;
+      },
+      /^stateFile: ".*state\.json" is a directory, not a regular file/,
+    ],
+    [
+      'a FIFO',
+      async () => {
+        const file = join(await stateDir(), 'state.json');
+        execFileSync('mkfifo', [file]);
+        return file;
+      },
+      /^stateFile: ".*state\.json" is a named pipe \(FIFO\), not a regular file/,
+    ],
+    ['/dev/zero', () => Promise.resolve('/dev/zero'), /^stateFile: "\/dev\/zero" is a character device, not a regular file/],
+    ['a file in a folder under /proc that cannot be created', () => Promise.resolve('/proc/self/outrigger/state.json'), /^stateFile: "\/proc\/self\/outrigger" cannot be created/],
+    ['a /proc file that is no state document and cannot be set aside', () => Promise.resolve('/proc/self/status'), /^stateFile: "\/proc\/self\/status" is not JSON: .*, and it cannot be set aside: ENOENT/],
+  ];
+  for (const [what, make, message] of refused) {
+    it(`a state file that is ${what} fails initialize with an input error naming stateFile`, async (t) => {
+      if (!existsSync('/proc/self') || !existsSync('/dev/zero')) return t.skip('needs Linux /proc and /dev');
+      const file = await make();
+      const err = await initializeError(file);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'));
+      if (file.startsWith(tmpdir())) assert.deepEqual((await readdir(join(file, '..'))).sort(), ['state.json'], 'nothing set aside or written');
+    });
+  }
+});
+
+describe('LocalCloudProvider: nothing is written or bound once the initialize signal aborts', () => {
+  it('an ensure in flight when leadership ends writes no state file and binds nothing', async () => {
+    const dir = await stateDir();
+    const file = join(dir, 'state.json');
+    const { provider, stop } = await start({ services: [], lists: 0 }, file);
+    const ensuring = provider.loadBalancer().ensureLoadBalancer('kubernetes', svc('a', { port: 18446 }), NODES);
+    // The ensure has begun (it is past its leader check); the manager stops leading.
+    stop.abort();
+    await assert.rejects(ensuring, (err: unknown) => err instanceof NotLeaderError && /^refusing to write the state file .*state\.json: .*initialize signal was aborted/.test(err.message));
+    assert.deepEqual(await readdir(dir), [], 'no state file, no temporary file');
+    assert.deepEqual(provider.localLoadBalancer.listeners(), []);
+    assert.equal(await probe('127.0.143.1', 18446), 'ECONNREFUSED');
+  });
+
+  it('an ensure that needs no write binds no listener once leadership ended', async () => {
+    const dir = await stateDir();
+    const file = join(dir, 'state.json');
+    await writeState(file, { 'default/a': '127.0.143.4' });
+    const { provider, stop } = await start({ services: [svc('a')], lists: 0 }, file);
+    const ensuring = provider.loadBalancer().ensureLoadBalancer('kubernetes', svc('a', { port: 18447 }), NODES);
+    stop.abort();
+    // Refused before the bind (after it, the error would be the stopped provider's own).
+    await assert.rejects(ensuring, (err: unknown) => err instanceof NotLeaderError && /^refusing to bind the load balancer of default\/a: /.test(err.message));
+    assert.deepEqual(provider.localLoadBalancer.listeners(), []);
+    assert.deepEqual(await readState(file), { 'default/a': '127.0.143.4' });
+  });
+
+  it('a deletion after leadership ended leaves the state file to the next leader', async () => {
+    const dir = await stateDir();
+    const file = join(dir, 'state.json');
+    await writeState(file, { 'default/a': '127.0.143.5' });
+    const { provider, stop } = await start({ services: [svc('a')], lists: 0 }, file);
+    stop.abort();
+    await assert.rejects(provider.loadBalancer().ensureLoadBalancerDeleted('kubernetes', svc('a')), NotLeaderError);
+    assert.deepEqual(await readState(file), { 'default/a': '127.0.143.5' }, 'the successor finds the address still held');
   });
 });
 
@@ -252,7 +348,7 @@ describe('LocalCloudProvider: allocations follow the Services that exist', () =>
     const fresh = await lb.ensureLoadBalancer('kubernetes', svc('fresh', { port: 18444 }), NODES);
     await lb.ensureLoadBalancerDeleted('kubernetes', svc('old'));
     open();
-    await clock.advance(0);
+    await settle(clock);
     assert.deepEqual(allocations(provider), [['default/fresh', fresh.ingress[0]?.ip ?? '']], 'fresh kept; old not re-adopted from its stale status');
     // The next pass sees the world as it is.
     cluster.services = [svc('fresh')];

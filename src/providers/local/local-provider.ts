@@ -64,6 +64,8 @@ export class LocalCloudProvider implements CloudProvider {
 
   async initialize(ctx: ProviderInitContext): Promise<void> {
     ctx.signal.throwIfAborted();
+    // From here on nothing is written or bound once the signal aborts (leadership ended).
+    this.#lb.fence(ctx.signal);
     await this.#lb.load();
     if (ctx.metrics !== undefined) registerLocalMetrics(ctx.metrics, this.#lb.metricsSource());
     // Before the service controller starts: a failure to save what the pass changed is the state

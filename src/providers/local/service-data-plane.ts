@@ -5,6 +5,7 @@
  * @module
  */
 import type { Clock } from '../../kube/clock.js';
+import type { WriteFence } from '../../kube/write-fence.js';
 import type { Backend } from './backend-picker.js';
 import { BackendPicker } from './backend-picker.js';
 import { HealthChecker } from './health-checker.js';
@@ -38,6 +39,8 @@ export interface DataPlaneSpec {
   readonly healthCheckPort: number;
   /** PROXY protocol header sent to nodes on TCP ports; undefined for none. */
   readonly proxyProtocol?: ProxyProtocolVersion | undefined;
+  /** Asked before each bind; a refusal (`NotLeaderError`) ends {@link ServiceDataPlane.apply} at once. */
+  readonly fence?: Pick<WriteFence, 'check'> | undefined;
 }
 
 interface Entry {
@@ -116,7 +119,7 @@ export class ServiceDataPlane {
    * Brings the listeners to `spec`: binds new ports, updates kept ones in place (backends,
    * source ranges, affinity — new connections only), drains removed ones in the background.
    * @throws AggregateError-like Error naming every `address:port/PROTOCOL` that could not be bound;
-   * the other ports are still served.
+   * the other ports are still served. The fence's refusal, before the next bind.
    */
   async apply(spec: DataPlaneSpec): Promise<void> {
     this.#health.setTargets(spec.nodes.map((n) => ({ node: n.name, host: n.host, port: spec.healthCheckPort })));
@@ -132,6 +135,7 @@ export class ServiceDataPlane {
     for (const [id, port] of wanted) {
       let entry = this.#listeners.get(id);
       if (entry === undefined) {
+        spec.fence?.check(`listen on ${this.address}:${port.port}/${port.protocol}`);
         const picker = new BackendPicker({ clock: this.#clock, algorithm: this.#config.balancing, isHealthy: (node) => this.#health.isHealthy(node) });
         const common = { address: this.address, port: port.port, picker, clock: this.#clock, filter: spec.filter };
         const listener =

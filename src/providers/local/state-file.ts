@@ -1,13 +1,39 @@
 /**
  * Persistence of the local provider's allocations: a small JSON file replaced atomically (write
  * a temporary file beside it, fsync it, rename it over the file, fsync the directory), so a crash
- * leaves either the old or the new state, and a file that cannot be read is set aside, not fatal.
+ * leaves either the old or the new state. A regular file that does not parse is set aside, not
+ * fatal; a path that is no regular file (a directory, FIFO, device) or cannot be read is the
+ * operator's input error naming `stateFile`. Every change on disk passes a write fence first, so a
+ * provider that no longer leads writes nothing.
  *
  * @module
  */
-import { link, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ensureDirectory } from '../../input/ensure-directory.js';
+import { InputFileError, readInputText } from '../../input/read-input-file.js';
+import type { WriteFence } from '../../kube/write-fence.js';
 import type { Allocation } from './ip-allocator.js';
+
+/** The config field that names the state file, in input errors. */
+export const STATE_FILE_SOURCE = 'stateFile';
+
+/**
+ * Largest state file read: far above any real one (an allocation takes ~100 bytes, so this is
+ * ~600,000 of them), and a bound on a file that is not ours.
+ */
+export const STATE_FILE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Options of {@link StateFile}. */
+export interface StateFileOptions {
+  /**
+   * Asked before every change on disk (folder, temporary file, rename, set-aside file, removal of
+   * stale temporaries); a refusal (`NotLeaderError`) stops the change. Default: always allowed.
+   */
+  readonly fence?: Pick<WriteFence, 'check'>;
+  /** Largest file read (default {@link STATE_FILE_LIMIT_BYTES}). */
+  readonly maxBytes?: number;
+}
 
 /** The file's shape (version 1). */
 export interface StateDocument {
@@ -15,9 +41,26 @@ export interface StateDocument {
   readonly allocations: Readonly<Record<string, Allocation>>;
 }
 
-/** The state file could not be read or parsed; names the file. */
+/** Options of {@link StateFileError}. */
+export interface StateFileErrorOptions extends ErrorOptions {
+  /** What is wrong, without the file; default the message. */
+  readonly detail?: string;
+}
+
+/** The state file is a regular file that is no state document (it is set aside); names the file. */
 export class StateFileError extends Error {
   override readonly name = 'StateFileError';
+  /** What is wrong, without the file (`is not JSON: …`). */
+  readonly detail: string;
+
+  constructor(message: string, options?: StateFileErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.detail = options?.detail ?? message;
+  }
+}
+
+function unusable(path: string, detail: string, cause?: unknown): StateFileError {
+  return new StateFileError(`state file ${path} ${detail}`, { detail, ...(cause === undefined ? {} : { cause }) });
 }
 
 /** `<file>.<pid>.<sequence>.tmp`: what {@link StateFile} writes before the rename. */
@@ -37,32 +80,52 @@ export class StateFile {
   #writing: Promise<void> = Promise.resolve();
   #pending: StateDocument | undefined;
   #sequence = 0;
+  readonly #fence: Pick<WriteFence, 'check'> | undefined;
+  readonly #maxBytes: number;
 
-  constructor(path: string) {
+  constructor(path: string, options: StateFileOptions = {}) {
     this.path = path;
+    this.#fence = options.fence;
+    this.#maxBytes = options.maxBytes ?? STATE_FILE_LIMIT_BYTES;
   }
 
   /**
-   * The stored allocations; an absent file is an empty state.
-   * @throws StateFileError when the file exists but is not a valid state document.
+   * Creates the state file's folder if it is missing, one level at a time (a path under `/proc`
+   * fails instead of spinning for ever).
+   * @throws InputFileError naming `stateFile` when the folder cannot be (or is not) a directory.
+   */
+  async ensureDirectory(): Promise<void> {
+    this.#check('create the folder of');
+    await ensureDirectory(dirname(this.path), { source: STATE_FILE_SOURCE });
+  }
+
+  /**
+   * The stored allocations; an absent file is an empty state. Read bounded, and only from a
+   * regular file: a FIFO would block a thread for ever, `/dev/zero` would fill memory.
+   * @throws StateFileError when the file is a regular file but no valid state document (or larger
+   * than `maxBytes`); InputFileError naming `stateFile` when the path is no
+   * regular file or cannot be read.
    */
   async load(): Promise<Map<string, Allocation>> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await readInputText(this.path, { source: STATE_FILE_SOURCE, maxBytes: this.#maxBytes });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw new StateFileError(`cannot read state file ${this.path}: ${(err as Error).message}`, { cause: err });
+      if (!(err instanceof InputFileError)) throw err;
+      if (err.problem === 'missing') return new Map();
+      // A regular file too large to be ours is as unusable as one that does not parse.
+      if (err.problem === 'too-large') throw unusable(this.path, err.detail, err);
+      throw err;
     }
     let doc: unknown;
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      throw new StateFileError(`state file ${this.path} is not JSON: ${(err as Error).message}`, { cause: err });
+      throw unusable(this.path, `is not JSON: ${(err as Error).message}`, err);
     }
     const allocations = (doc as { allocations?: unknown } | null)?.allocations;
     if ((doc as { version?: unknown } | null)?.version !== 1 || typeof allocations !== 'object' || allocations === null) {
-      throw new StateFileError(`state file ${this.path} is not a version 1 state document`);
+      throw unusable(this.path, 'is not a version 1 state document');
     }
     const out = new Map<string, Allocation>();
     for (const [key, value] of Object.entries(allocations)) {
@@ -85,10 +148,13 @@ export class StateFile {
     try {
       entries = await readdir(dirname(this.path));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      // No folder (or a file in its place, which ensureDirectory names): nothing to remove.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return [];
       throw err;
     }
     const stale = entries.filter((e) => isTemporaryOf(basename(this.path), e)).map((e) => join(dirname(this.path), e));
+    if (stale.length > 0) this.#check('remove stale temporary files of');
     await Promise.all(stale.map((p) => rm(p, { force: true })));
     return stale;
   }
@@ -98,6 +164,7 @@ export class StateFile {
    * look at, never read again) and returns that path; the state starts empty.
    */
   async setAside(nowMs: number): Promise<string> {
+    this.#check('set aside');
     const target = await this.#moveAside(`${this.path}.corrupt-${fileStamp(nowMs)}`);
     await this.#syncDirectory();
     return target;
@@ -123,8 +190,12 @@ export class StateFile {
     }
   }
 
-  /** Replaces the file with `allocations`; resolves once it (or a later state) is on disk. */
-  save(allocations: Iterable<readonly [string, Allocation]>): Promise<void> {
+  /**
+   * Replaces the file with `allocations`; resolves once it (or a later state) is on disk.
+   * @throws NotLeaderError (rejected) when the fence refuses, now or when the write's turn comes.
+   */
+  async save(allocations: Iterable<readonly [string, Allocation]>): Promise<void> {
+    this.#check('write');
     this.#pending = { version: 1, allocations: Object.fromEntries(allocations) };
     // Coalesce: a burst of saves writes the newest state once after the write in flight.
     this.#writing = this.#writing
@@ -135,11 +206,13 @@ export class StateFile {
       this.#pending = undefined;
       await this.#write(doc);
     });
-    return this.#writing;
+    await this.#writing;
   }
 
   async #write(doc: StateDocument): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
+    // A write queued behind another runs later: the fence is asked again when its turn comes.
+    await this.ensureDirectory();
+    this.#check('write');
     const tmp = `${this.path}.${process.pid}.${this.#sequence++}.tmp`;
     const handle = await open(tmp, 'w', 0o600);
     try {
@@ -149,6 +222,9 @@ export class StateFile {
       await handle.close();
     }
     try {
+      // Last chance: leadership may have ended while the temporary file was written. Nothing
+      // awaits between this check and the rename.
+      this.#check('replace');
       await rename(tmp, this.path);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -157,6 +233,10 @@ export class StateFile {
     // The rename is durable only once the directory entry is: without this a power loss can bring
     // back the old file (or none) after the new one was reported saved.
     await this.#syncDirectory();
+  }
+
+  #check(verb: string): void {
+    this.#fence?.check(`${verb} the state file ${this.path}`);
   }
 
   async #syncDirectory(): Promise<void> {

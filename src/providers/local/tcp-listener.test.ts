@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { FakeClock } from '../../kube/clock.js';
+import { turnsUntil } from '../../testing/turns-until.js';
 import type { Backend } from './backend-picker.js';
 import { BackendPicker } from './backend-picker.js';
 import type { BalancingAlgorithm } from './local-config.js';
@@ -126,15 +127,8 @@ function drainHashed(s: Socket): Promise<{ bytes: number; sha256: string }> {
   });
 }
 
-/** Event-loop turns until `done()` holds, checking `invariant()` on every turn (bounded). */
-async function turnsUntil(done: () => boolean, invariant: () => void, what: string): Promise<void> {
-  for (let turn = 0; turn < 2_000_000; turn++) {
-    invariant();
-    if (done()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+/** Loopback moves megabytes here: more turns than the shared default before giving up. */
+const MANY_TURNS = 2_000_000;
 
 /**
  * More than loopback TCP can hold in socket buffers between the client and the node (both
@@ -315,15 +309,14 @@ for (const adopted of [true, false]) {
         if (direction === 'client → node') send(c);
         else c.pause();
         let peak = 0;
-        await turnsUntil(
-          () => lb.listener.backlog.pausedDirections === 1,
-          () => {
+        await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, 'the proxy pauses the sending side', {
+          maxTurns: MANY_TURNS,
+          invariant: () => {
             const { bytes } = lb.listener.backlog;
             peak = Math.max(peak, bytes);
             assert.ok(bytes <= BACKLOG_BOUND, `the proxy holds ${bytes} bytes`);
           },
-          'the proxy pauses the sending side',
-        );
+        });
         // The receiver now reads everything: every byte arrives, in order.
         const receiver = direction === 'client → node' ? (nodeSocket as Socket) : c;
         assert.deepEqual(await drainHashed(receiver), { bytes: total, sha256: sent.digest('hex') });
@@ -375,7 +368,7 @@ for (const adopted of [true, false]) {
       const lb = await start([{ node: 'n1', host: N1, port }]);
       const c = await dial(LB, lb.port);
       c.pause();
-      await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, () => undefined, 'the proxy stops reading from the node');
+      await turnsUntil(() => lb.listener.backlog.pausedDirections === 1, 'the proxy stops reading from the node', { maxTurns: MANY_TURNS });
       assert.deepEqual(await drainHashed(c), { bytes: total, sha256: sent.digest('hex') });
     });
 
@@ -463,6 +456,6 @@ describe('TcpListener connect timeout', () => {
     assert.equal(await closedWith(second), 'ECONNRESET', 'with every node silent the client is reset');
     assert.deepEqual(picker.picked.slice(2).sort(), ['n1', 'n2']);
     first.end();
-    await turnsUntil(() => listener.connections === 0, () => undefined, 'every client connection closed in the listener');
+    await turnsUntil(() => listener.connections === 0, 'every client connection closed in the listener', { maxTurns: MANY_TURNS });
   });
 });
