@@ -97,7 +97,7 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
   const offered = enabledWebhooks(b.webhooks ?? [], options.webhooks);
   log.info('Starting cloud-controller-manager', { version: b.version, cloudProvider: options.cloudProvider });
   // As upstream's startControllers: each controller left out is named (an empty --controllers runs none).
-  for (const name of CONTROLLER_CATALOG.names) if (!enabled.includes(name)) log.info(`${JSON.stringify(name)} is disabled`);
+  for (const name of CONTROLLER_CATALOG.names) if (!enabled.includes(name)) log.warning(`${JSON.stringify(name)} is disabled`);
   const webhookGate = options.featureGates.get('CloudControllerManagerWebhook') ?? false;
   if (offered.length > 0 && !webhookGate) log.info('Webhooks are not served: the CloudControllerManagerWebhook feature gate is off', { webhooks: offered.map((w) => w.name) });
 
@@ -190,7 +190,7 @@ async function buildProvider(b: BuildManagerOptions): Promise<CloudProvider> {
 function checkClusterId(cloud: CloudProvider, options: ManagerOptions, log: Logger): void {
   if (cloud.hasClusterID?.() !== false) return;
   if (options.allowUntaggedCloud) {
-    log.info('Warning: the cloud provider found no cluster ID; running untagged because of --allow-untagged-cloud, a legacy mode that will go away', { cloudProvider: cloud.name });
+    log.warning('The cloud provider found no cluster ID; running untagged because of --allow-untagged-cloud, a legacy mode that will go away', { cloudProvider: cloud.name });
     return;
   }
   throw new FlagError(

@@ -70,7 +70,7 @@ export async function buildClients(
   // As upstream: the informers always use the root credentials; with
   // --use-service-account-credentials every controller (and the provider) gets its own service account.
   clients.set('shared-informers', await make(userAgentFor('shared-informers')));
-  if (o.useServiceAccountCredentials && kubeClientFor !== undefined) logger.info('--use-service-account-credentials has no effect on injected (simulated) clients');
+  if (o.useServiceAccountCredentials && kubeClientFor !== undefined) logger.warning('--use-service-account-credentials has no effect on injected (simulated) clients');
   const tokensFor = (name: string): ServiceAccountTokenSource | undefined =>
     o.useServiceAccountCredentials && kubeClientFor === undefined ? new ServiceAccountTokenSource({ client: root, name, clock, logger: logger.withName('service-account-credentials') }) : undefined;
   const perController = new Set([...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
