@@ -102,9 +102,9 @@ ${TAINTED_N1_THEN_SETTLE}`;
     [
       'an object the API refuses',
       base.replace('objects:\n', 'objects:\n  - { apiVersion: v1, kind: Node, metadata: { name: bad, labels: { "bad key!": x } } }\n'),
-      /^outrigger simulate: objects\[0\] \(Node bad\): the API refused it: 422 Invalid: Node "bad" is invalid: metadata\.labels/,
+      /^outrigger simulate: s\.yaml:4:5 objects\[0\] \(Node bad\): the API refused it: 422 Invalid: Node "bad" is invalid: metadata\.labels/,
     ],
-    ['a step the API refuses', `${base}  - delete: { kind: Node, name: ghost }\n`, /^outrigger simulate: steps\[1\]: the API refused it: 404 NotFound: nodes "ghost" not found$/m],
+    ['a step the API refuses', `${base}  - delete: { kind: Node, name: ghost }\n`, /^outrigger simulate: s\.yaml:10:13 steps\[1\]\.delete: the API refused it: 404 NotFound: nodes "ghost" not found$/m],
   ];
   for (const [what, text, message] of bad) {
     it(`exits 2 with a one-line message and no stack on ${what}`, async () => {
@@ -209,7 +209,7 @@ ${extra}${TAINTED_N1_THEN_SETTLE}  - expect: [{ kind: Node, name: n1, match: { s
     await withModule(async (path) => {
       const run = await simulate(['s.yaml'], { 's.yaml': scenario(`manager: { provider-module: ${JSON.stringify(path)} }\n`) });
       assert.equal(run.code, 2, run.stdout + run.stderr);
-      assert.match(run.stderr, /^outrigger simulate: manager\.provider-module: the scenario asks to load ".*acme-sim\.js"; a scenario runs no code of its own — load it yourself with --provider-module/);
+      assert.match(run.stderr, /^outrigger simulate: s\.yaml:3:29 manager\.provider-module: the scenario asks to load ".*acme-sim\.js"; a scenario runs no code of its own — load it yourself with --provider-module/);
       const allowed = await simulate(['s.yaml', '--provider-module', path], { 's.yaml': scenario(`manager: { provider-module: ${JSON.stringify(path)} }\n`) });
       assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
     });

@@ -7,6 +7,7 @@
  */
 import type { CloudProvider } from '../../cloud/provider.js';
 import type { KubeObject } from '../../kube/resources.js';
+import type { ProcessGate } from './process-gate.js';
 
 /** One logged cloud call. */
 export interface CloudCallEntry {
@@ -15,6 +16,8 @@ export interface CloudCallEntry {
   readonly at: number;
   /** The object it is about (`default/web`, a node name) or its last string argument. */
   readonly target?: string;
+  /** The manager replica that made the call (scenarios with several replicas). */
+  readonly replica?: number;
   /** Set when the call threw or rejected. */
   failed?: true;
 }
@@ -32,13 +35,24 @@ function targetOf(args: readonly unknown[]): string | undefined {
   return strings[strings.length - 1];
 }
 
+/** Whose calls a wrapped provider makes: a replica's index and the gate of its process. */
+export interface CallerProcess {
+  readonly replica?: number;
+  /** Calls start, and answers arrive, only while the process runs (see {@link ProcessGate}). */
+  readonly gate?: ProcessGate;
+}
+
+interface WrapContext {
+  readonly caller: CallerProcess;
+  readonly wrapped: WeakMap<object, object>;
+}
+
 /** Counts and logs the calls of a provider; {@link CloudCallLog.wrap} gives the manager its provider. */
 export class CloudCallLog {
   readonly #now: () => number;
   readonly #limit: number;
   readonly #entries: CloudCallEntry[] = [];
   readonly #counts = new Map<string, number>();
-  readonly #wrapped = new WeakMap<object, object>();
 
   /** @param now - virtual ms since the run started. @param limit - entries kept (counts are exact). */
   constructor(now: () => number, limit: number) {
@@ -46,10 +60,16 @@ export class CloudCallLog {
     this.#limit = limit;
   }
 
-  #record<A extends unknown[], R>(method: string, fn: (...args: A) => R, self: unknown, args: A): R {
+  #record<A extends unknown[], R>(method: string, fn: (...args: A) => R, self: unknown, args: A, caller: CallerProcess): R {
+    const gate = caller.gate;
+    // A frozen process makes no call; every method but setInformers answers with a promise (or
+    // may: initialize), so waiting is invisible to the caller.
+    if (gate !== undefined && !gate.open && method !== 'setInformers') {
+      return gate.wait().then(() => this.#record(method, fn, self, args, caller)) as R;
+    }
     this.#counts.set(method, (this.#counts.get(method) ?? 0) + 1);
     const target = targetOf(args);
-    const entry: CloudCallEntry = { method, at: this.#now(), ...(target === undefined ? {} : { target }) };
+    const entry: CloudCallEntry = { method, at: this.#now(), ...(target === undefined ? {} : { target }), ...(caller.replica === undefined ? {} : { replica: caller.replica }) };
     if (this.#limit > 0) {
       this.#entries.push(entry);
       if (this.#entries.length > this.#limit) this.#entries.shift();
@@ -57,10 +77,11 @@ export class CloudCallLog {
     try {
       const result = fn.apply(self, args);
       if (result instanceof Promise) {
-        return result.catch((err: unknown) => {
+        const logged = result.catch((err: unknown) => {
           entry.failed = true;
           throw err;
-        }) as R;
+        });
+        return (gate === undefined ? logged : gate.deliver(logged)) as R;
       }
       return result;
     } catch (err) {
@@ -74,8 +95,8 @@ export class CloudCallLog {
    * fields work), logged; other members read through. Not a Proxy: capability objects may be
    * frozen, and a Proxy must then return their own functions.
    */
-  #wrapObject<T extends object>(target: T, hooksOnly: boolean): T {
-    const known = this.#wrapped.get(target);
+  #wrapObject<T extends object>(target: T, hooksOnly: boolean, ctx: WrapContext): T {
+    const known = ctx.wrapped.get(target);
     if (known !== undefined) return known as T;
     const wrapped: Record<string, unknown> = {};
     const keys = new Set<string>();
@@ -93,21 +114,24 @@ export class CloudCallLog {
       if (hooksOnly && (CAPABILITIES as readonly string[]).includes(key)) {
         wrapped[key] = (...args: unknown[]): unknown => {
           const cap = fn.apply(target, args);
-          return typeof cap === 'object' && cap !== null ? this.#wrapObject(cap, false) : cap;
+          return typeof cap === 'object' && cap !== null ? this.#wrapObject(cap, false, ctx) : cap;
         };
       } else if (hooksOnly && !HOOKS.has(key)) {
         wrapped[key] = fn.bind(target);
       } else {
-        wrapped[key] = (...args: unknown[]): unknown => this.#record(key, fn, target, args);
+        wrapped[key] = (...args: unknown[]): unknown => this.#record(key, fn, target, args, ctx.caller);
       }
     }
-    this.#wrapped.set(target, wrapped);
+    ctx.wrapped.set(target, wrapped);
     return wrapped as T;
   }
 
-  /** The provider as the manager should see it: same behaviour, every call logged. */
-  wrap(provider: CloudProvider): CloudProvider {
-    return this.#wrapObject(provider, true);
+  /**
+   * The provider as the manager (replica) should see it: same behaviour, every call logged; with
+   * a gate, calls and answers wait while that replica's process is paused.
+   */
+  wrap(provider: CloudProvider, caller: CallerProcess = {}): CloudProvider {
+    return this.#wrapObject(provider, true, { caller, wrapped: new WeakMap() });
   }
 
   /** Calls per method (exact, whatever the log limit). */

@@ -32,6 +32,20 @@ export function formatReport(r: SimulationReport): string {
     out.push(`  ✗ steps[${e.step}].expect[${e.index}] ${e.description}\n`);
     for (const m of e.mismatches) out.push(`      ${m}\n`);
   }
-  if (r.managerExit !== undefined) out.push(`  ✗ the manager stopped on its own with exit code ${r.managerExit}${r.managerStopped === undefined ? '' : `: ${r.managerStopped}`}\n`);
+  const several = r.replicas.length > 1;
+  if (several) {
+    for (const p of r.replicas) {
+      const led = p.led.length === 0 ? 'never led' : `led ${p.led.map((t) => `${seconds(t.from)}–${t.to === undefined ? 'end' : seconds(t.to)}`).join(', ')}`;
+      const state = p.state === 'killed' ? `killed at ${seconds(p.killedAt ?? 0)}` : p.state === 'paused' ? `paused since ${seconds(p.pausedAt ?? 0)}` : p.state;
+      out.push(`  replica ${p.index} ${p.identity}: ${state}, ${led}, ${p.writes} writes, ${p.deposedWrites} while deposed\n`);
+    }
+  }
+  for (const p of r.replicas) {
+    const stop = p.stopped;
+    if (stop === undefined) continue;
+    const who = several ? `replica ${p.index} (${p.identity})` : 'the manager';
+    if (stop.expected) out.push(`  ✓ ${who} stopped as expected with exit code ${stop.exitCode}: ${stop.reason}\n`);
+    else out.push(`  ✗ ${who} stopped on its own with exit code ${stop.exitCode}: ${stop.reason} (no manager expectation asked for it)\n`);
+  }
   return out.join('');
 }

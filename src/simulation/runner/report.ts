@@ -31,11 +31,44 @@ export interface SettleResult {
   readonly busy?: readonly string[];
 }
 
+/** How a manager replica stopped on its own (before the run ended). */
+export interface ReplicaStop {
+  /** Virtual ms since the start when its run ended (it may still have been winding down before). */
+  readonly at?: number;
+  readonly kind: 'lease-lost' | 'failed' | 'shutdown';
+  /** The exit code its process would end with. */
+  readonly exitCode: number;
+  /** Why, in one line (`leaderelection lost: kube-system/cloud-controller-manager (…)`). */
+  readonly reason: string;
+  /** A `manager` expectation asked for this stop, and held; an unexpected stop fails the run. */
+  readonly expected: boolean;
+}
+
+/** One manager replica's part in the run. */
+export interface ReplicaReport {
+  readonly index: number;
+  /** Its leader-election identity. */
+  readonly identity: string;
+  /** At the end of the steps: still running, paused, killed by a step, or stopped on its own. */
+  readonly state: 'running' | 'paused' | 'killed' | 'stopped';
+  /** When the main Lease named it (virtual ms since the start; `to` absent when it still did). */
+  readonly led: readonly { readonly from: number; readonly to?: number }[];
+  /** Writes the API accepted from it, Leases excluded (Events included). */
+  readonly writes: number;
+  /** Of those, the ones accepted while the Lease named another holder: 0 unless fencing failed. */
+  readonly deposedWrites: number;
+  /** When a step killed it. */
+  readonly killedAt?: number;
+  /** When a step paused it, if it still is. */
+  readonly pausedAt?: number;
+  readonly stopped?: ReplicaStop;
+}
+
 /** The full report of a run. */
 export interface SimulationReport {
   readonly name: string;
   readonly seed: number;
-  /** Every expectation held and every settle settled. */
+  /** Every expectation held, every settle settled, and no replica stopped unexpectedly. */
   readonly passed: boolean;
   readonly expectations: readonly ExpectationResult[];
   readonly settles: readonly SettleResult[];
@@ -57,9 +90,14 @@ export interface SimulationReport {
   readonly loadBalancers: { readonly services: number; readonly ensured: number };
   readonly virtualMs: number;
   readonly wallMs: number;
-  /** The manager's exit code when it stopped on its own before the scenario ended (a failure). */
+  /** Every manager replica (one unless the scenario asks for `replicas`). */
+  readonly replicas: readonly ReplicaReport[];
+  /**
+   * The exit code of the first replica that stopped on its own without an expectation asking for
+   * it (a failure of the run).
+   */
   readonly managerExit?: number;
-  /** Why the manager stopped on its own (with {@link managerExit}). */
+  /** Why that replica stopped (with {@link managerExit}), naming the replica when there are several. */
   readonly managerStopped?: string;
 }
 

@@ -1,35 +1,46 @@
 /**
  * The simulator's runner: a scenario against the real manager wiring (`buildManager` and
- * `ControllerManager`, as `outrigger run`) on a simulated API server and a virtual clock, deterministic given the seed.
+ * `ControllerManager`, as `outrigger run`) on a simulated API server and a virtual clock,
+ * deterministic given the seed. One manager replica, or several sharing the API server, the
+ * cloud and the clock, each in a simulated process that steps may kill, pause and resume.
  *
  * @module
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
 import { FAKE_PROVIDER_NAME } from '../../providers/fake/register-fake-provider.js';
 import { parseFakeConfig } from '../../providers/fake/fake-config.js';
 import { LOCAL_PROVIDER_NAME, localProviderFactory } from '../../providers/local/register-local-provider.js';
 import { defaultRegistry, ProviderRegistry } from '../../cloud/registry.js';
+import type { ProviderConfig } from '../../cloud/registry.js';
+import type { CloudProvider } from '../../cloud/provider.js';
 import type { JsonPatchOperation, KubeClient, ResourceClient } from '../../kube/client.js';
 import { FakeClock } from '../../kube/clock.js';
 import { KubeApiError, reasonForHttpStatus } from '../../kube/errors.js';
 import { cloneJson } from '../../kube/json-value.js';
 import { errorMessage } from '../../log/error-message.js';
+import { oneLine } from '../../input/one-line.js';
+import { parseYamlConfig } from '../../input/yaml-config.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { Verb } from '../../kube/memory/index.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../../kube/resources.js';
-import type { Event, KubeObject, ResourceType } from '../../kube/resources.js';
+import type { KubeObject, Lease, ResourceType } from '../../kube/resources.js';
 import { isInputError } from '../../cloud/input-error.js';
-import { exitCodeFor } from '../../manager/exit.js';
 import { describeStop } from '../../manager/stop-reason.js';
-import type { StopReason } from '../../manager/stop-reason.js';
 import { SimulationSetupError } from './simulation-setup-error.js';
 import { advanceUntil, startManager } from './start-manager.js';
-import { matchPartial } from '../scenario/index.js';
-import type { Expectation, ScenarioFile, Step } from '../scenario/scenario-types.js';
+import { formatPath } from '../scenario/index.js';
+import type { ReplicaAction, ScenarioFile, Step } from '../scenario/scenario-types.js';
+import { evaluateExpectation } from './evaluate-expectation.js';
+import type { ExpectationContext } from './evaluate-expectation.js';
 import { CloudCallLog } from './cloud-call-log.js';
-import { applyFakeCloudStep } from './cloud-steps.js';
-import { QueueWatch } from './queue-watch.js';
-import type { AnyObject, ExpectationResult, SettleResult, SimulationReport } from './report.js';
+import { applyFakeCloudStep, CloudStepError } from './cloud-steps.js';
+import { gatedKubeClient } from './process-gate.js';
+import { LeaseHolders, Replica } from './replica.js';
+import type { AnyObject, ExpectationResult, ReplicaReport, SettleResult, SimulationReport } from './report.js';
+import { refusedScenarioFlag } from './scenario-flags.js';
 import { seededRandom, seededUid } from './seeded-random.js';
 
 /** Progress of a run, reported while settling. */
@@ -54,7 +65,7 @@ export interface RunScenarioOptions {
   /** Wall time source for the report's `wallMs` (measurement only). */
   readonly wallNow?: () => number;
   /**
-   * Called after the last step while the manager still runs (the local provider's listeners are
+   * Called after the last step while a manager still runs (the local provider's listeners are
    * still bound), e.g. to send traffic or serve until Ctrl-C; the run stops when it resolves.
    */
   readonly whileRunning?: (live: LiveSimulation) => Promise<void>;
@@ -69,6 +80,18 @@ export interface RunScenarioOptions {
    * running a scenario someone else wrote must not run code they chose.
    */
   readonly allowedProviderModules?: readonly string[];
+  /**
+   * Manager flags from whoever runs the simulator, by name without dashes — trusted, so they may
+   * name files (`{ 'cloud-config': '/etc/cloud.yaml' }`), which a scenario's own `manager` may not
+   * (see `REFUSED_SCENARIO_FLAGS`). They come after the scenario's flags.
+   */
+  readonly managerFlags?: Readonly<Record<string, string>>;
+  /**
+   * Whether the scenario may use the `local` provider, which binds this host's addresses (its
+   * pools) for every LoadBalancer Service (default true; `outrigger simulate` asks for
+   * `--allow-local-provider` before it runs a scenario file that does).
+   */
+  readonly allowLocalProvider?: boolean;
 }
 
 /** The running simulation handed to {@link RunScenarioOptions.whileRunning}. */
@@ -83,19 +106,6 @@ export interface LiveSimulation {
 
 export { SimulationSetupError } from './simulation-setup-error.js';
 
-/**
- * A scenario's own write that the simulated API refuses (an invalid label, a changed providerID,
- * a delete of an absent object) is a bad scenario: one line naming the step and the API's answer.
- */
-async function refusedAsSetupError(where: string, write: () => Promise<void>): Promise<void> {
-  try {
-    await write();
-  } catch (err) {
-    if (!(err instanceof KubeApiError)) throw err;
-    throw new SimulationSetupError(`${where}: the API refused it: ${err.status} ${err.reason}: ${err.message}`, { cause: err });
-  }
-}
-
 function describeObject(obj: KubeObject): string {
   const ns = obj.metadata?.namespace;
   return `${obj.kind ?? 'object'} ${ns === undefined ? '' : `${ns}/`}${obj.metadata?.name ?? ''}`;
@@ -107,6 +117,8 @@ const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', '
 const SHUTDOWN_STEP_MS = 1_000;
 /** Virtual time the manager gets to lead and sync before the first step (a held Lease expires within it). */
 const STARTUP_BUDGET_MS = 120_000;
+/** The user agent of the simulator's own requests (setup and steps), left out of the report's counts. */
+const SIMULATOR_USER_AGENT = 'simulator';
 
 function typeOf(kind: string): ResourceType {
   const type = KINDS[kind];
@@ -118,8 +130,8 @@ function clientOf(kube: KubeClient, kind: string): ResourceClient<KubeObject> {
   return kube.resource(typeOf(kind));
 }
 
-function flagArgv(manager: ScenarioFile['manager']): string[] {
-  return Object.entries(manager).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
+function flagArgv(flags: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(flags).map(([name, value]) => `--${name}=${Array.isArray(value) ? value.join(',') : String(value)}`);
 }
 
 function isNotFoundError(err: unknown): boolean {
@@ -160,7 +172,8 @@ async function applyObject(kube: KubeClient, obj: KubeObject, created?: Set<stri
 
 /**
  * Patches like a user with `kubectl patch`, except that changes under `status` go through the
- * status subresource (as `--subresource=status`), since main-resource writes ignore status.
+ * status subresource (as `--subresource=status`), since main-resource writes ignore status. The
+ * body's shape matches its type (the scenario schema checks it).
  */
 async function patchObject(client: ResourceClient<KubeObject>, key: { namespace?: string; name: string }, type: 'merge' | 'strategic' | 'json', patch: unknown): Promise<void> {
   const splitStatus = client.type.hasStatus;
@@ -196,103 +209,250 @@ function lbEnsured(svc: AnyObject): boolean {
   return ingress !== undefined && ingress.length > 0;
 }
 
+type FieldPath = (string | number)[];
+
+/**
+ * `path` as messages name it: `file:line:column path` for a loaded scenario, the path alone for
+ * one built in code.
+ */
+function placeOf(scenario: ScenarioFile, path: FieldPath): string {
+  const source = scenario.source;
+  const name = formatPath(path);
+  if (source === undefined) return name;
+  const pos = source.position(path);
+  return `${source.file}${pos === undefined ? '' : `:${pos.line}:${pos.column}`}${name === '' ? '' : ` ${name}`}`;
+}
+
+/**
+ * A scenario's own write that the simulated API refuses (an invalid label, a changed providerID,
+ * a delete of an absent object) is a bad scenario: one line naming the place and the API's answer.
+ */
+async function refusedAsSetupError(where: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (!(err instanceof KubeApiError)) throw err;
+    throw new SimulationSetupError(oneLine(`${where}: the API refused it: ${err.status} ${err.reason}: ${err.message}`), { cause: err });
+  }
+}
+
+/** A path a scenario names, inside the run's own folder; undefined when it would climb out. */
+function insideRunFolder(folder: string, path: string): string | undefined {
+  const target = resolve(folder, isAbsolute(path) ? `.${path}` : path);
+  const rel = relative(folder, target);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : target;
+}
+
+/** The provider config as a plain value when it is a mapping (inline, or YAML/JSON text); else undefined. */
+function configMapping(config: unknown): Record<string, unknown> | undefined {
+  let value = config;
+  if (typeof config === 'string') {
+    try {
+      value = parseYamlConfig(config).value;
+    } catch {
+      // The provider reports a config it cannot parse, at its own line.
+      return undefined;
+    }
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
 /**
  * Runs a scenario and returns its report. Steps: `apply` creates or replaces, `patch` and `delete`
  * act as a user would, `cloud` changes the fake cloud, `fault` injects API faults, `advance` moves
  * the virtual clock (timers and queues run), `settle` advances timer by timer until idle (see
- * {@link QueueWatch.idle}) or `within` passes, `expect` checks objects, cloud state and events.
+ * {@link QueueWatch.idle}) or `within` passes, `replica` kills, pauses or resumes a manager
+ * replica, `expect` checks objects, replicas, cloud state and events. A replica that stops on its
+ * own fails the run unless a `manager` expectation asked for that stop.
  *
  * @example
  * ```ts
  * const report = await runScenario(loadScenario(text, 'nodes.yaml'));
  * if (!report.passed) process.exitCode = 1;
  * ```
- * @throws SimulationSetupError when the manager refuses the scenario's provider or flags.
+ * @throws SimulationSetupError when the scenario cannot run: the manager refuses its provider or
+ * flags, it sets a flag only the command line may, the API refuses one of its own writes.
  */
 export async function runScenario(scenario: ScenarioFile, options: RunScenarioOptions = {}): Promise<SimulationReport> {
   const wallNow = options.wallNow ?? ((): number => performance.now());
   const wallStart = wallNow();
   const seed = options.seed ?? scenario.seed;
   const detail = options.detail ?? true;
+  const count = scenario.replicas ?? 1;
+  const name = scenario.provider.name;
+  const at = (path: FieldPath): string => placeOf(scenario, path);
+
+  // What only whoever runs the simulator may choose: code, files, ports, this host's addresses.
+  const refusal = refusedScenarioFlag(scenario.manager, options.allowedProviderModules ?? []);
+  if (refusal !== undefined) throw new SimulationSetupError(oneLine(`${at(['manager', refusal.flag])}: ${refusal.message}`));
+  if (name === LOCAL_PROVIDER_NAME && options.allowLocalProvider === false) {
+    throw new SimulationSetupError(
+      `${at(['provider', 'name'])}: the local provider binds this host's addresses (its pools) for every LoadBalancer Service; run a scenario that uses it with --allow-local-provider`,
+    );
+  }
+  if (name === LOCAL_PROVIDER_NAME && count > 1) {
+    throw new SimulationSetupError(`${at(['replicas'])}: the local provider's load balancers belong to one process (they bind this host's addresses); run one replica with it`);
+  }
+  if (options.managerFlags?.['cloud-config'] !== undefined && scenario.provider.config !== undefined) {
+    throw new SimulationSetupError(`${at(['provider', 'config'])}: the provider's config is given twice (here and with --cloud-config); keep one`);
+  }
+
+  let folder: string | undefined;
+  try {
+    // Paths a scenario names resolve inside a folder the run owns and removes.
+    let config = scenario.provider.config;
+    const mapping = name === LOCAL_PROVIDER_NAME ? configMapping(config) : undefined;
+    if (mapping !== undefined && typeof mapping['stateFile'] === 'string') {
+      folder = await mkdtemp(join(tmpdir(), 'outrigger-simulate-'));
+      const inside = insideRunFolder(folder, mapping['stateFile']);
+      if (inside === undefined) {
+        throw new SimulationSetupError(`${at(['provider', 'config', 'stateFile'])}: ${JSON.stringify(mapping['stateFile'])} leaves the run's own folder; paths in a scenario resolve inside a temporary folder the run removes afterwards`);
+      }
+      config = { ...mapping, stateFile: inside };
+    }
+    return await runInFolder(scenario, options, { wallNow, wallStart, seed, detail, count, config });
+  } finally {
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  }
+}
+
+interface RunSettings {
+  readonly wallNow: () => number;
+  readonly wallStart: number;
+  readonly seed: number;
+  readonly detail: boolean;
+  readonly count: number;
+  /** The provider's config, its paths already inside the run's folder. */
+  readonly config: unknown;
+}
+
+async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, settings: RunSettings): Promise<SimulationReport> {
+  const { wallNow, wallStart, seed, detail, count } = settings;
+  const at = (path: FieldPath): string => placeOf(scenario, path);
   const clock = new FakeClock();
   const start = clock.now();
+  const elapsed = (): number => clock.now() - start;
   // Separate streams so adding objects does not shift the manager's jitter, and vice versa.
-  const random = seededRandom(seed);
   const cloudRandom = seededRandom(seed + 1);
   const server = new SimulatedApiServer({ clock, random: seededRandom(seed + 2), newUid: seededUid(seededRandom(seed + 3)) });
-  const admin = server.client({ userAgent: 'simulator' });
+  const admin = server.client({ userAgent: SIMULATOR_USER_AGENT });
   const created = new Set<string>();
-  for (const [i, obj] of scenario.objects.entries()) await refusedAsSetupError(`objects[${i}] (${describeObject(obj)})`, () => applyObject(admin, obj, created));
+  for (const [i, obj] of scenario.objects.entries()) await refusedAsSetupError(`${at(['objects', i])} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
 
   // The provider: by name through a registry, with the scenario's config handed over as its
-  // cloud-config text (JSON unless the scenario gives a string).
-  const registry = new ProviderRegistry();
-  const callLog = new CloudCallLog(() => clock.now() - start, detail ? 10_000 : 0);
-  const contents = scenario.provider.config === undefined ? undefined : typeof scenario.provider.config === 'string' ? scenario.provider.config : JSON.stringify(scenario.provider.config);
-  let cloud: FakeCloudProvider | undefined;
+  // cloud-config text (JSON unless the scenario gives a string). The fake is one cloud that every
+  // replica talks to; other providers get an instance per replica, as separate processes would.
+  const callLog = new CloudCallLog(elapsed, detail ? 10_000 : 0);
+  const contents = settings.config === undefined ? undefined : typeof settings.config === 'string' ? settings.config : JSON.stringify(settings.config);
+  const withContents = (cfg: ProviderConfig): ProviderConfig => (contents === undefined ? cfg : { ...cfg, contents });
   const name = scenario.provider.name;
-  if (name === FAKE_PROVIDER_NAME) {
-    registry.register(name, () => {
-      const parsed = parseFakeConfig(contents, 'provider.config');
-      // The runner reads only each call's method and time: keeping references (no deep copies)
-      // and, without detail, no history at all keeps 10k-node runs small.
-      cloud = new FakeCloudProvider({ callHistoryLimit: detail ? 10_000 : 0, ...parsed, name, clock, copyCallArgs: false });
-      return callLog.wrap(cloud);
-    });
-  } else if (name === LOCAL_PROVIDER_NAME) {
-    // Built here rather than from the default registry so its timers run on the virtual clock.
-    const factory = localProviderFactory({ clock });
-    registry.register(name, async (cfg) => callLog.wrap(await factory({ ...cfg, ...(contents === undefined ? {} : { contents }) })));
-  } else if (options.registry?.has(name) === true) {
-    const loaded = options.registry;
-    registry.register(name, async (cfg) => callLog.wrap(await loaded.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
-  } else if (defaultRegistry.has(name)) {
-    registry.register(name, async (cfg) => callLog.wrap(await defaultRegistry.create(name, { ...cfg, ...(contents === undefined ? {} : { contents }) })));
-  }
-  // A scenario's own provider-module flag: allowed only when the caller loaded it (above), and
-  // then not loaded a second time by the manager.
-  const { 'provider-module': scenarioModules, ...managerFlags } = scenario.manager as Record<string, unknown>;
-  const asked = (Array.isArray(scenarioModules) ? (scenarioModules as unknown[]) : scenarioModules === undefined ? [] : [scenarioModules]).map((m) =>
-    typeof m === 'string' ? m : JSON.stringify(m),
-  );
-  const refused = asked.filter((m) => !(options.allowedProviderModules ?? []).includes(m));
-  if (refused.length > 0) {
-    throw new SimulationSetupError(
-      `manager.provider-module: the scenario asks to load ${refused.map((m) => JSON.stringify(m)).join(', ')}; a scenario runs no code of its own — load it yourself with --provider-module ${refused.map((m) => JSON.stringify(m)).join(' --provider-module ')}`,
-    );
-  }
+  let cloud: FakeCloudProvider | undefined;
+  const registryFor = (replica: Replica): ProviderRegistry => {
+    const registry = new ProviderRegistry();
+    const caller = { gate: replica.gate, ...(count > 1 ? { replica: replica.index } : {}) };
+    const wrap = (provider: CloudProvider): CloudProvider => callLog.wrap(provider, caller);
+    if (name === FAKE_PROVIDER_NAME) {
+      registry.register(name, (cfg) => {
+        if (cloud === undefined) {
+          const parsed = contents === undefined ? parseFakeConfig(cfg.contents, cfg.path) : parseFakeConfig(contents, 'provider.config');
+          // The runner reads only each call's method and time: keeping references (no deep copies)
+          // and, without detail, no history at all keeps 10k-node runs small.
+          cloud = new FakeCloudProvider({ callHistoryLimit: detail ? 10_000 : 0, ...parsed, name, clock, copyCallArgs: false });
+        }
+        return wrap(cloud);
+      });
+    } else if (name === LOCAL_PROVIDER_NAME) {
+      // Built here rather than from the default registry so its timers run on the virtual clock.
+      const factory = localProviderFactory({ clock: replica.clock });
+      registry.register(name, async (cfg) => wrap(await factory(withContents(cfg))));
+    } else if (options.registry?.has(name) === true) {
+      const loaded = options.registry;
+      registry.register(name, async (cfg) => wrap(await loaded.create(name, withContents(cfg))));
+    } else if (defaultRegistry.has(name)) {
+      registry.register(name, async (cfg) => wrap(await defaultRegistry.create(name, withContents(cfg))));
+    }
+    return registry;
+  };
 
-  const watch = new QueueWatch();
-  const stop = new AbortController();
+  // A scenario's own provider-module flag was allowed above only when the caller loaded it: it is
+  // not loaded a second time by the manager.
+  const { 'provider-module': _loaded, ...scenarioFlags } = scenario.manager;
+  const argv = [`--cloud-provider=${name}`, '--secure-port=0', ...flagArgv(scenarioFlags), ...flagArgv(options.managerFlags ?? {})];
   const log = (text: string): void => options.log?.(text);
+
+  const replicas = Array.from({ length: count }, (_, i) => new Replica(i, count, clock, elapsed));
+  let holders: LeaseHolders | undefined;
+  let electing = false;
   // The same parts and controller manager as `outrigger run`, composed here with in-process
-  // clients; the simulator sees why the manager stopped, not just an exit code.
-  const manager = await startManager({
-    argv: [`--cloud-provider=${name}`, '--secure-port=0', ...flagArgv(managerFlags as ScenarioFile['manager'])],
-    registry,
-    clock,
-    random,
-    log,
-    kubeClientFor: (userAgent) => server.client({ userAgent }),
-    workQueueMetrics: watch,
+  // clients; the simulator sees why a manager stopped, not just an exit code.
+  for (const replica of replicas) {
+    const gated = (userAgent: string): KubeClient =>
+      gatedKubeClient(server.client({ userAgent }), replica.gate, {
+        onWrite: (resource) => {
+          if (resource === LEASES.resource) {
+            holders?.observe();
+            return;
+          }
+          replica.writes++;
+          const holder = holders?.holder;
+          if (holder !== undefined && holder !== replica.identity) replica.deposedWrites++;
+        },
+      });
+    const started = await startManager({
+      argv,
+      identity: replica.identity,
+      registry: registryFor(replica),
+      clock: replica.clock,
+      // Replica 0 keeps the stream a one-replica run always had.
+      random: seededRandom(replica.index === 0 ? seed : seed + 4 + replica.index),
+      log: count === 1 ? log : (text) => log(`[${replica.identity}] ${text}`),
+      kubeClientFor: gated,
+      workQueueMetrics: replica.queues,
+    }).catch((err: unknown) => {
+      throw placeFlagError(err, scenario, at);
+    });
+    if (holders === undefined) {
+      const lease = started.lease;
+      electing = lease !== undefined;
+      holders = new LeaseHolders(() => {
+        if (lease === undefined) return undefined;
+        const found = server.objects<Lease>(LEASES).find((l) => l.metadata?.namespace === lease.namespace && l.metadata.name === lease.name);
+        const holder = found?.spec?.holderIdentity;
+        return holder === undefined || holder === null || holder === '' ? undefined : holder;
+      }, elapsed);
+    }
+    replica.prepare(started.manager);
+  }
+  const leases = holders as LeaseHolders;
+  for (const replica of replicas) replica.start();
+
+  // Steps begin once a replica leads, its provider initialised and its caches synced: a step that
+  // outran start-up would watch a manager that has not done anything yet.
+  const anyRunning = new Promise<boolean>((resolveRunning) => {
+    let pending = replicas.length;
+    for (const r of replicas) {
+      void r.manager.whenRunning().then((ok) => {
+        if (ok) resolveRunning(true);
+        else if (--pending === 0) resolveRunning(false);
+      });
+    }
   });
-  let stopReason: StopReason | undefined;
-  const managerDone = manager.run(stop.signal).then((reason) => {
-    stopReason = reason;
-    return reason;
-  });
-  // Steps begin once the manager leads, the provider initialised and the caches synced: a step
-  // that outran start-up would watch a manager that has not done anything yet.
-  const running = await advanceUntil(clock, manager.whenRunning(), STARTUP_BUDGET_MS);
+  const running = await advanceUntil(clock, anyRunning, STARTUP_BUDGET_MS);
+  leases.observe();
   if (running !== true) {
-    stop.abort(new Error('the manager did not start'));
-    for (let i = 0; i < 120 && stopReason === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
-    const why = manager.stopReason;
-    throw new SimulationSetupError(
-      why === undefined || why.kind === 'shutdown'
-        ? `the manager was not running within ${STARTUP_BUDGET_MS / 1000}s of virtual time (leading, provider initialised, caches synced)`
-        : `the manager did not start: ${why.kind === 'failed' && isInputError(why.error) ? errorMessage(why.error) : describeStop(why)}`,
-    );
+    const stops = replicas.map((r) => r.stopReason);
+    const refused = stops.find((why) => why?.kind === 'failed' && isInputError(why.error));
+    // Bad input (a flag the manager refuses, a provider config it cannot parse) or no start at
+    // all is a scenario that cannot run; a manager that failed otherwise is a result (below).
+    if (running === undefined || refused !== undefined) {
+      await shutDownAll(clock, replicas);
+      const why = refused ?? stops.find((w) => w !== undefined && w.kind !== 'shutdown');
+      throw new SimulationSetupError(
+        why === undefined
+          ? `the manager was not running within ${STARTUP_BUDGET_MS / 1000}s of virtual time (leading, provider initialised, caches synced)`
+          : `the manager did not start: ${why.kind === 'failed' && isInputError(why.error) ? errorMessage(why.error) : describeStop(why)}`,
+      );
+    }
   }
 
   const expectations: ExpectationResult[] = [];
@@ -303,11 +463,26 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     const nodes = server.objects(NODES) as readonly AnyObject[];
     const services = (server.objects(SERVICES) as readonly AnyObject[]).filter(isLbService);
     return {
-      virtualMs: clock.now() - start,
+      virtualMs: elapsed(),
       nodes: { total: nodes.length, initialised: nodes.filter(nodeInitialised).length },
       loadBalancers: { services: services.length, ensured: services.filter(lbEnsured).length },
     };
   };
+
+  // Idle: every replica that runs has no work owed, and — under leader election, while any
+  // replica runs — a running replica leads with synced caches: a failover under way (the Lease
+  // still names a killed or paused leader, a new leader still syncing) is work owed too. A paused,
+  // killed or stopped replica is not waited for (its queues cannot move).
+  const leaderReady = (): boolean => {
+    if (!electing || !replicas.some((r) => r.active)) return true;
+    leases.observe();
+    return replicas.some((r) => r.active && r.ready && leases.holder === r.identity);
+  };
+  const idle = (): boolean => replicas.every((r) => !r.active || r.queues.idle()) && leaderReady();
+  const busy = (): string[] => [
+    ...(leaderReady() ? [] : [`leader election: the Lease names ${leases.holder === undefined ? 'no holder' : leases.holder}; no running replica leads with synced caches yet`]),
+    ...replicas.filter((r) => r.active).flatMap((r) => r.queues.describeBusy().map((b) => (count === 1 ? b : `${r.identity}: ${b}`))),
+  ];
 
   const settle = async (within: number): Promise<boolean> => {
     const deadline = clock.now() + within;
@@ -319,63 +494,59 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
         lastProgress = clock.now();
         options.onProgress(progress());
       }
-      if (watch.idle()) return true;
+      if (idle()) return true;
       const next = clock.nextTimerAt();
       if (next === undefined || next > deadline) {
         await clock.advanceTo(deadline);
-        return watch.idle();
+        return idle();
       }
       await clock.advanceTo(next);
     }
   };
 
-  const evaluate = (e: Expectation): { description: string; ok: boolean; mismatches: string[] } => {
-    if ('cloud' in e) {
-      if (cloud === undefined) return { description: 'cloud', ok: false, mismatches: ['cloud expectations need the fake provider'] };
-      const actual = { instances: cloud.listInstances(), loadBalancers: cloud.loadBalancers(), routes: cloud.routesState() };
-      const r = matchPartial(cloneJson(actual, { shareFrozenArrays: true }), e.cloud, e.listMode);
-      return { description: 'cloud', ...r };
+  const expectationContext = (): ExpectationContext => ({ server, cloud, replicas, leases });
+
+  const replicaStep = async (action: ReplicaAction, index: number): Promise<void> => {
+    const [verb, which] = Object.entries(action)[0] as ['kill' | 'pause' | 'resume', number];
+    const where = at(['steps', index, 'replica', verb]);
+    const replica = replicas[which];
+    if (replica === undefined) throw new SimulationSetupError(`${where}: no replica ${which}: the scenario runs ${count}`);
+    if (!replica.alive) throw new SimulationSetupError(`${where}: cannot ${verb} replica ${which}: it is ${replica.describeState()} already`);
+    const state = replica.gate.state;
+    if ((verb === 'pause' && state === 'paused') || (verb === 'resume' && state !== 'paused')) {
+      throw new SimulationSetupError(`${where}: cannot ${verb} replica ${which}: it is ${replica.describeState()}`);
     }
-    if ('event' in e) {
-      const want = e.event;
-      const events = server.objects(EVENTS).filter((ev: Readonly<Event>) =>
-        ev.reason === want.reason &&
-        (want.type === undefined || ev.type === want.type) &&
-        (want.object === undefined ||
-          (ev.involvedObject.kind === want.object.kind && ev.involvedObject.name === want.object.name && (want.object.namespace === undefined || ev.involvedObject.namespace === want.object.namespace))) &&
-        (want.messageContains === undefined || (ev.message ?? '').includes(want.messageContains)),
-      );
-      const count = events.reduce((n, ev) => n + (ev.count ?? 1), 0);
-      const min = want.minCount ?? 1;
-      const mismatches: string[] = [];
-      if (count < min) mismatches.push(`expected at least ${min} matching event(s), got ${count}`);
-      if (want.maxCount !== undefined && count > want.maxCount) mismatches.push(`expected at most ${want.maxCount} matching event(s), got ${count}`);
-      return { description: `event ${want.reason}${want.object === undefined ? '' : ` on ${want.object.kind} ${want.object.name}`}`, ok: mismatches.length === 0, mismatches };
-    }
-    const type = typeOf(e.kind);
-    const namespace = type.namespaced ? (e.namespace ?? 'default') : undefined;
-    const description = `${e.kind} ${namespace === undefined ? '' : `${namespace}/`}${e.name}`;
-    const found = (server.objects(type) as readonly AnyObject[]).find((o) => o.metadata?.name === e.name && (namespace === undefined || o.metadata?.namespace === namespace));
-    if (e.absent === true) return { description, ok: found === undefined, mismatches: found === undefined ? [] : ['expected the object to be absent, it exists'] };
-    if (found === undefined) return { description, ok: false, mismatches: ['object not found'] };
-    return { description, ...matchPartial(found, e.match ?? {}, e.listMode) };
+    // What was due at this instant runs first: the process stops at a quiet point of it.
+    await clock.advance(0);
+    if (verb === 'kill') replica.kill();
+    else if (verb === 'pause') replica.pause();
+    else await replica.resume();
   };
 
   const runStep = async (step: Step, index: number): Promise<void> => {
     if ('apply' in step) {
-      for (const obj of step.apply) await applyObject(admin, obj);
+      for (const [i, obj] of step.apply.entries()) await refusedAsSetupError(`${at(['steps', index, 'apply', i])} (${describeObject(obj)})`, () => applyObject(admin, obj));
     } else if ('patch' in step) {
       const p = step.patch;
       const type = typeOf(p.kind);
       const key = type.namespaced ? { namespace: p.namespace ?? 'default', name: p.name } : { name: p.name };
-      await patchObject(admin.resource(type), key, p.type, p.patch);
+      await refusedAsSetupError(at(['steps', index, 'patch']), () => patchObject(admin.resource(type), key, p.type, p.patch));
     } else if ('delete' in step) {
       const d = step.delete;
       const type = typeOf(d.kind);
-      await admin.resource(type).delete(type.namespaced ? { namespace: d.namespace ?? 'default', name: d.name } : { name: d.name });
+      await refusedAsSetupError(at(['steps', index, 'delete']), () => admin.resource(type).delete(type.namespaced ? { namespace: d.namespace ?? 'default', name: d.name } : { name: d.name }));
     } else if ('cloud' in step) {
-      if (cloud === undefined) throw new SimulationSetupError(`steps[${index}].cloud: cloud steps need the fake provider`);
-      applyFakeCloudStep(cloud, step.cloud, cloudRandom, `steps[${index}].cloud`);
+      const where = `steps[${index}].cloud`;
+      if (cloud === undefined) throw new SimulationSetupError(`${at(['steps', index, 'cloud'])}: cloud steps need the fake provider`);
+      try {
+        applyFakeCloudStep(cloud, step.cloud, cloudRandom, where);
+      } catch (err) {
+        if (!(err instanceof CloudStepError)) throw err;
+        // The step's own message names the field inside it; put the step's line in front.
+        const place = at(['steps', index, 'cloud']);
+        const prefix = place.endsWith(where) && err.message.startsWith(where) ? place.slice(0, -where.length) : '';
+        throw new SimulationSetupError(oneLine(`${prefix}${err.message}`), { cause: err });
+      }
     } else if ('fault' in step) {
       const f = step.fault;
       if (f.api !== undefined) {
@@ -398,36 +569,39 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     } else if ('settle' in step) {
       const before = clock.now();
       const settled = await settle(step.settle.within);
-      settles.push({ step: index, settled, virtualMs: clock.now() - before, ...(settled ? {} : { busy: watch.describeBusy() }) });
+      settles.push({ step: index, settled, virtualMs: clock.now() - before, ...(settled ? {} : { busy: busy() }) });
+    } else if ('replica' in step) {
+      await replicaStep(step.replica, index);
     } else {
       step.expect.forEach((e, i) => {
-        expectations.push({ step: index, index: i, ...evaluate(e) });
+        leases.observe();
+        expectations.push({ step: index, index: i, ...evaluateExpectation(e, expectationContext()) });
       });
     }
   };
 
-  let stoppedEarly: StopReason | undefined;
+  // How each replica stands at the end of the steps: whether it stopped on its own is known only
+  // before the end stops the others, and its terms and writes are those of the scenario.
+  let replicaReports: ReplicaReport[];
   try {
     for (const [index, step] of scenario.steps.entries()) {
-      await refusedAsSetupError(`steps[${index}]`, () => runStep(step, index));
-      if (stopReason !== undefined) break;
+      await runStep(step, index);
+      leases.observe();
     }
-    if (options.whileRunning !== undefined && stopReason === undefined) {
-      await options.whileRunning({ clock, virtualMs: () => clock.now() - start, snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[] });
+    if (options.whileRunning !== undefined && replicas.some((r) => r.alive)) {
+      await options.whileRunning({ clock, virtualMs: elapsed, snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[] });
     }
   } finally {
-    // Whether the manager stopped on its own is known only before we stop it.
-    stoppedEarly = manager.stopReason;
-    stop.abort(new Error('simulation finished'));
-    for (let i = 0; i < 120 && stopReason === undefined; i++) await clock.advance(SHUTDOWN_STEP_MS);
+    leases.observe();
+    replicaReports = replicas.map((r) => r.report(leases, r.stopReason));
+    await shutDownAll(clock, replicas);
   }
-  await Promise.race([managerDone, Promise.resolve(undefined)]);
 
-  const virtualMs = clock.now() - start;
+  const virtualMs = elapsed();
   const counts = new Map<string, { verb: string; resource: string; count: number }>();
   let apiWrites = 0;
   for (const c of server.requestCounts()) {
-    if (c.userAgent === 'simulator') continue;
+    if (c.userAgent === SIMULATOR_USER_AGENT) continue;
     const key = `${c.verb} ${c.resource}`;
     const entry = counts.get(key) ?? { verb: c.verb, resource: c.resource, count: 0 };
     entry.count += c.count;
@@ -438,10 +612,14 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   const totalCalls = Object.values(byMethod).reduce((n, c) => n + c, 0);
   const p = progress();
   const fake = cloud;
+  // The first stop no expectation asked for, by when it ended.
+  const unexpected = replicaReports
+    .filter((r) => r.stopped !== undefined && !r.stopped.expected)
+    .sort((a, b) => (a.stopped?.at ?? Infinity) - (b.stopped?.at ?? Infinity))[0];
   return {
     name: scenario.name,
     seed,
-    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && stoppedEarly === undefined,
+    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && unexpected === undefined,
     expectations,
     settles,
     ...(detail
@@ -463,6 +641,30 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
     loadBalancers: p.loadBalancers,
     virtualMs,
     wallMs: Math.round(wallNow() - wallStart),
-    ...(stoppedEarly === undefined ? {} : { managerExit: exitCodeFor(stoppedEarly), managerStopped: describeStop(stoppedEarly) }),
+    replicas: replicaReports,
+    ...(unexpected?.stopped === undefined
+      ? {}
+      : { managerExit: unexpected.stopped.exitCode, managerStopped: `${count === 1 ? '' : `replica ${unexpected.index} (${unexpected.identity}): `}${unexpected.stopped.reason}` }),
   };
+}
+
+/**
+ * Stops every replica that still runs, as SIGTERM would (drain, hand the Lease back), and waits
+ * for them on the virtual clock. A paused replica stays frozen and a killed one stays dead: a
+ * stopped process does not act on SIGTERM.
+ */
+async function shutDownAll(clock: FakeClock, replicas: readonly Replica[]): Promise<void> {
+  const stopping = replicas.filter((r) => r.gate.state === 'running');
+  for (const r of stopping) r.shutDown();
+  for (let i = 0; i < 120 && stopping.some((r) => !r.finished); i++) await clock.advance(SHUTDOWN_STEP_MS);
+  await Promise.race([Promise.all(stopping.map(async (r) => r.done())), Promise.resolve(undefined)]);
+}
+
+/** The manager's refusal of a flag, at the line of that flag in the scenario when it sets it. */
+function placeFlagError(err: unknown, scenario: ScenarioFile, at: (path: FieldPath) => string): unknown {
+  if (!(err instanceof SimulationSetupError) || scenario.source === undefined) return err;
+  const flag = (err.cause as { flag?: unknown } | undefined)?.flag;
+  const key = typeof flag === 'string' ? flag.replace(/^-+/, '') : undefined;
+  if (key === undefined || !(key in scenario.manager)) return err;
+  return new SimulationSetupError(`${at(['manager', key])}: ${err.message}`, { cause: err.cause });
 }

@@ -7,7 +7,7 @@
  */
 import type { ProviderRegistry } from '../../cloud/registry.js';
 import type { KubeClient } from '../../kube/client.js';
-import type { FakeClock } from '../../kube/clock.js';
+import type { Clock, FakeClock } from '../../kube/clock.js';
 import type { WorkQueueMetrics } from '../../kube/work-queue.js';
 import { createLogger, klogTextSink } from '../../log/logger.js';
 import { buildManager } from '../../manager/build.js';
@@ -23,7 +23,10 @@ export interface StartManagerOptions {
   /** Manager flags: the scenario's `manager` section plus the provider. */
   readonly argv: readonly string[];
   readonly registry: ProviderRegistry;
-  readonly clock: FakeClock;
+  /** The replica's view of the virtual clock. */
+  readonly clock: Clock;
+  /** Its leader-election identity. */
+  readonly identity: string;
   readonly random: () => number;
   /** Receives the manager's klog text lines. */
   readonly log: (text: string) => void;
@@ -31,8 +34,15 @@ export interface StartManagerOptions {
   readonly workQueueMetrics: WorkQueueMetrics;
 }
 
-/** Builds the manager of a scenario; bad flags or provider config throw {@link SimulationSetupError}. */
-export async function startManager(o: StartManagerOptions): Promise<ControllerManager> {
+/** A built manager and where its main Lease lives. */
+export interface StartedManager {
+  readonly manager: ControllerManager;
+  /** The main Lease (`--leader-elect-resource-namespace/-name`); undefined with `--leader-elect=false`. */
+  readonly lease: { readonly namespace: string; readonly name: string } | undefined;
+}
+
+/** Builds one manager replica of a scenario; bad flags or provider config throw {@link SimulationSetupError}. */
+export async function startManager(o: StartManagerOptions): Promise<StartedManager> {
   const refuse = (err: unknown): never => {
     throw new SimulationSetupError(`the manager did not start: ${errorMessage(err)}`, { cause: err });
   };
@@ -56,8 +66,12 @@ export async function startManager(o: StartManagerOptions): Promise<ControllerMa
       kubeClientFor: o.kubeClientFor,
       workQueueMetrics: o.workQueueMetrics,
     });
-    // Fixed for determinism: one replica, one identity.
-    return new ControllerManager(parts, { identity: 'outrigger-simulator' });
+    // Fixed identities for determinism (see replicaIdentity).
+    const le = options.leaderElection;
+    return {
+      manager: new ControllerManager(parts, { identity: o.identity }),
+      lease: le.enabled ? { namespace: le.resourceNamespace, name: le.resourceName } : undefined,
+    };
   } catch (err) {
     return refuse(err);
   }

@@ -9,7 +9,7 @@ const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
 
 describe('examples/scenarios', () => {
   it('holds the documented set of example scenarios', () => {
-    assert.deepEqual(FILES, ['flaky-cloud.yaml', 'instance-removed.yaml', 'load-balancer-lifecycle.yaml', 'node-initialisation.yaml', 'routes.yaml', 'shutdown-taint.yaml']);
+    assert.deepEqual(FILES, ['flaky-cloud.yaml', 'instance-removed.yaml', 'leader-failover.yaml', 'lease-lost.yaml', 'load-balancer-lifecycle.yaml', 'node-initialisation.yaml', 'paused-leader.yaml', 'routes.yaml', 'shutdown-taint.yaml']);
   });
 
   for (const file of FILES) {

@@ -11,6 +11,6 @@ export { matchPartial } from './match-partial.js';
 export type { MatchResult } from './match-partial.js';
 export { formatScenarioIssue, ScenarioError } from './scenario-error.js';
 export type { ScenarioIssue } from './scenario-error.js';
-export { DEFAULT_SETTLE_WITHIN_MS, NAMESPACED_KINDS, SCENARIO_KINDS, scenarioSchema } from './scenario-schema.js';
+export { DEFAULT_SETTLE_WITHIN_MS, MAX_REPLICAS, MAX_STEP_DURATION_MS, NAMESPACED_KINDS, SCENARIO_KINDS, scenarioSchema } from './scenario-schema.js';
 export { scenarioJsonSchema } from './scenario-json-schema.js';
-export type { ApiFault, Expectation, ListMode, ObjectRef, ScenarioFile, Step } from './scenario-types.js';
+export type { ApiFault, Expectation, ListMode, ManagerExpectation, ObjectRef, ReplicaAction, ScenarioFile, ScenarioSource, Step, StopKind } from './scenario-types.js';

@@ -84,7 +84,7 @@ describe('loadScenario', () => {
     { name: 'a bare number as a duration names the step', text: lines('  - advance: 30s', '  - advance: 30s', '  - settle: {}', '  - advance: "30"'), message: 'x.yaml:8:14 steps[3].advance: "30" is not a duration (give a unit: "30s", "30ms")' },
     { name: 'an unquoted number as a duration is refused too', text: lines('  - advance: 30'), message: 'x.yaml:5:14 steps[0].advance: "30" is not a duration (give a unit: "30s", "30ms")' },
     { name: 'a typo in a top-level key', text: 'name: t\nprovider: { name: fake }\nstep: []', message: 'x.yaml:3:1 step: unknown field' },
-    { name: 'a typo in a step name', text: lines('  - advanse: 3s'), message: 'x.yaml:5:5 steps[0].advanse: unknown step "advanse" (expected one of apply, patch, delete, cloud, fault, advance, settle, expect)' },
+    { name: 'a typo in a step name', text: lines('  - advanse: 3s'), message: 'x.yaml:5:5 steps[0].advanse: unknown step "advanse" (expected one of apply, patch, delete, cloud, fault, advance, settle, replica, expect)' },
     { name: 'a typo inside a step', text: lines('  - settle: { withn: 3m }'), message: 'x.yaml:5:15 steps[0].settle.withn: unknown field' },
     { name: 'a typo in an expectation', text: lines('  - expect:', '      - kind: Node', '        name: n1', '        mtch: {}'), message: 'x.yaml:8:9 steps[0].expect[0].mtch: unknown field' },
     { name: 'two keys in one step', text: lines('  - advance: 1s', '    settle: {}'), message: 'x.yaml:5:5 steps[0]: a step has exactly one key, this one has advance, settle: split it into 2 steps' },

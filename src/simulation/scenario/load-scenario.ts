@@ -1,17 +1,18 @@
 /**
- * Reads a scenario file: YAML (JSON is YAML too) parsed with positions kept, validated against
- * {@link scenarioSchema}, every problem reported at its line and column with the field's path.
+ * Reads a scenario file: YAML (JSON is YAML too) parsed with positions kept and the limits of every
+ * YAML input (size, aliases, nesting), validated against {@link scenarioSchema}, every problem
+ * reported at its line and column with the field's path. The positions stay with the result
+ * (`source`), so a problem found while the scenario runs is reported at its line too.
  *
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { parseYamlConfig } from '../../input/yaml-config.js';
 import { formatPath } from './field-path.js';
 import { ScenarioError } from './scenario-error.js';
 import type { ScenarioIssue } from './scenario-error.js';
 import { SCENARIO_KINDS, scenarioSchema, STEP_KINDS } from './scenario-schema.js';
-import type { ScenarioFile } from './scenario-types.js';
+import type { ScenarioFile, ScenarioSource } from './scenario-types.js';
 
 type Path = (string | number)[];
 type ZodIssue = z.core.$ZodIssue;
@@ -28,29 +29,22 @@ type ZodIssue = z.core.$ZodIssue;
  * @throws ScenarioError listing every problem as `file:line:col path: message`.
  */
 export function loadScenario(text: string, file: string): ScenarioFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined): Pick<ScenarioIssue, 'line' | 'column'> => {
-    if (offset === undefined) return {};
-    const pos = lineCounter.linePos(offset);
-    return { line: pos.line, column: pos.col };
-  };
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      doc.errors.map((e) => ({ file, ...at(e.pos[0]), path: '', message: `YAML syntax error: ${e.message.split('\n')[0] ?? ''}` })),
-    );
-  }
-  if (!isMap(doc.contents)) {
-    const message = doc.contents === null ? 'empty scenario: expected a mapping with name, provider and steps' : 'expected a mapping (a scenario with name, provider and steps)';
-    throw new ScenarioError([{ file, ...at(doc.contents?.range?.[0]), path: '', message }]);
-  }
-  const raw: unknown = doc.toJS({ maxAliasCount: 1000 });
-  const issue = (path: Path, message: string, place: 'value' | 'key' = 'value'): ScenarioIssue => ({
+  // Bounded as every YAML input is (size, alias expansion, nesting): an alias bomb is one line.
+  const doc = parseYamlConfig(text, {
     file,
-    ...at(offsetOf(doc, path, place)),
-    path: formatPath(path),
-    message,
+    maxAliasCount: MAX_ALIAS_COUNT,
+    error: (p) => new ScenarioError([{ file, ...(p.position === undefined ? {} : { line: p.position.line, column: p.position.column }), path: formatPath(p.path), message: p.detail }]),
   });
+  const at = (path: Path, place: 'value' | 'key' = 'value'): Pick<ScenarioIssue, 'line' | 'column'> => {
+    const pos = doc.position(path, place);
+    return pos === undefined ? {} : { line: pos.line, column: pos.column };
+  };
+  if (!doc.isMapping) {
+    const message = doc.isEmpty ? 'empty scenario: expected a mapping with name, provider and steps' : 'expected a mapping (a scenario with name, provider and steps)';
+    throw new ScenarioError([{ file, ...(doc.isEmpty ? {} : at([])), path: '', message }]);
+  }
+  const raw = doc.value;
+  const issue = (path: Path, message: string, place: 'value' | 'key' = 'value'): ScenarioIssue => ({ file, ...at(path, place), path: formatPath(path), message });
 
   const issues: ScenarioIssue[] = [];
   const badSteps = new Set<number>();
@@ -85,10 +79,17 @@ export function loadScenario(text: string, file: string): ScenarioFile {
     throw new ScenarioError(dedupe(issues));
   }
   const { $schema: _ignored, ...scenario } = parsed.data;
+  const source: ScenarioSource = { file, position: (path) => doc.position(path) };
   // The schema guarantees the shape; zod types optional keys as `T | undefined`, which
   // exactOptionalPropertyTypes distinguishes from absent, but zod never emits absent keys.
-  return scenario as ScenarioFile;
+  return { ...(scenario as ScenarioFile), source };
 }
+
+/**
+ * Alias expansions a scenario may use: more than a config file (a scenario may share a manifest
+ * or an expectation many times), few enough that an alias bomb stays small.
+ */
+const MAX_ALIAS_COUNT = 1000;
 
 /** zod's type names as an author reading YAML knows them. */
 const TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -196,33 +197,4 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
     current = (current as Record<string | number, unknown>)[part];
   }
   return current;
-}
-
-/**
- * The source offset for a path: the value's own position for scalars and flow collections, the
- * key's for block collections (whose value starts on a later line) and unknown keys; the deepest
- * existing ancestor's when the path runs past the document (a missing field).
- */
-function offsetOf(doc: Document, path: readonly (string | number)[], place: 'value' | 'key'): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = doc.contents?.range?.[0];
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(part));
-      if (pair === undefined) return offset;
-      const keyOffset = (pair.key as YamlNode | null)?.range?.[0];
-      const valueNode = pair.value as YamlNode | null;
-      const isBlock = (isMap(valueNode) || isSeq(valueNode)) && valueNode.flow !== true;
-      offset = place === 'key' || valueNode === null || isBlock ? keyOffset ?? offset : valueNode.range?.[0] ?? keyOffset;
-      node = valueNode;
-    } else if (isSeq(node) && typeof part === 'number') {
-      const item = node.items[part] as YamlNode | undefined;
-      if (item === undefined) return offset;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else {
-      return offset;
-    }
-  }
-  return offset;
 }

@@ -17,9 +17,31 @@ export interface ObjectRef {
 /** How lists compare in a partial match: same length and order (`equal`) or any-order subset (`contains`). */
 export type ListMode = 'equal' | 'contains';
 
-/** One check of an `expect` step: an object, the cloud's state, or a recorded Event. */
+/** Why a manager replica stopped, as the manager's stop reasons name it. */
+export type StopKind = 'lease-lost' | 'failed' | 'shutdown';
+
+/** A check of one manager replica (a `manager` expectation). */
+export interface ManagerExpectation {
+  /** Which replica (default 0). */
+  replica?: number;
+  /** Alive: neither stopped nor killed (a paused replica is alive). */
+  running?: boolean;
+  /** The main Lease names this replica, and it is alive. */
+  leading?: boolean;
+  /** It stopped on its own for this reason; a stop that no expectation asks for fails the run. */
+  stopped?: StopKind;
+  /** With `stopped`: the exit code its process ends with. */
+  exitCode?: number;
+  /** With `stopped`: text in the description of why it stopped. */
+  messageContains?: string;
+  /** Writes (Leases excluded) the API accepted from it while the Lease named another replica. */
+  deposedWrites?: number;
+}
+
+/** One check of an `expect` step: an object, a manager replica, the cloud's state, or a recorded Event. */
 export type Expectation =
   | { kind: string; namespace?: string; name: string; match?: unknown; absent?: boolean; listMode?: ListMode }
+  | { manager: ManagerExpectation }
   | { cloud: unknown; listMode?: ListMode }
   | {
       event: {
@@ -58,7 +80,19 @@ export type Step =
   | { fault: { api?: ApiFault; dropWatches?: boolean; compactHistory?: boolean } }
   | { advance: number }
   | { settle: { within: number } }
+  | { replica: ReplicaAction }
   | { expect: Expectation[] };
+
+/** A `replica` step: exactly one of the three, naming a replica by index. */
+export type ReplicaAction = { kill: number } | { pause: number } | { resume: number };
+
+/** Where a loaded scenario's fields are in its text, for messages about them while it runs. */
+export interface ScenarioSource {
+  /** The file name used in messages. */
+  readonly file: string;
+  /** 1-based line and column of the field at `path` (`['steps', 3, 'patch']`), when known. */
+  position(path: readonly (string | number)[]): { readonly line: number; readonly column: number } | undefined;
+}
 
 /** A parsed, validated scenario file. */
 export interface ScenarioFile {
@@ -68,9 +102,16 @@ export interface ScenarioFile {
   /** Seed of the runner's deterministic `random()`; default 1. */
   seed: number;
   provider: { name: string; config?: unknown };
+  /**
+   * Manager replicas sharing the simulated API server and cloud (default 1), identities
+   * `outrigger-simulator-<i>` (a single replica is `outrigger-simulator`).
+   */
+  replicas?: number;
   /** Manager flags by upstream name without dashes (`node-monitor-period: 5s`). */
   manager: Record<string, string | number | boolean | string[]>;
   /** Objects present before the manager starts. */
   objects: KubeObject[];
   steps: Step[];
+  /** Set by `loadScenario`: positions of the fields, so errors while running name `file:line`. */
+  source?: ScenarioSource;
 }
