@@ -12,3 +12,13 @@ export { DEFAULT_PLUGIN_DEADLINE_MS, KUBELET_EXEC_TIMEOUT_MS, runCredentialProvi
 export type { CredentialProviderIo, CredentialProviderOptions, CredentialResult, ProvideContext, ProvideCredentials } from './run.js';
 export { parseStrictJson, StrictJsonError } from './strict-json.js';
 export type { JsonValue } from './strict-json.js';
+// The kubelet's side, as a harness. The config reader (kubelet-config.ts) is left out on
+// purpose: it loads yaml and zod, and a plugin importing this module should start fast.
+export { execPlugin, PluginExecError } from './exec-plugin.js';
+export type { ExecPluginOptions } from './exec-plugin.js';
+export type { CredentialProviderEntry, ServiceAccountTokenCacheType, TokenAttributes } from './kubelet-config.js';
+export { KubeletCredentialSimulator, testServiceAccountToken } from './kubelet-simulator.js';
+export type { KubeletCredentialSimulatorOptions, PluginOutcome, PluginRunner, PullPod, PullReport, ServiceAccountInfo } from './kubelet-simulator.js';
+export { explainMatch, ImageUrlError, parseSchemelessUrl, registryOf, repositoryOf, splitHostPort, urlsMatch } from './match-image.js';
+export type { MatchVerdict, SchemelessUrl } from './match-image.js';
+export { BadGlobPatternError, goFilepathMatch } from './go-glob.js';
