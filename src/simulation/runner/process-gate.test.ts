@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { FakeClock } from '../../kube/clock.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import { NODES } from '../../kube/resources.js';
+import type { Node } from '../../kube/resources.js';
 import { gatedKubeClient, ProcessClock, ProcessGate } from './process-gate.js';
 
-const node = (name: string): { apiVersion: string; kind: string; metadata: { name: string } } => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+const node = (name: string): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
 
 describe('ProcessGate and ProcessClock', () => {
   it('timers that fall due while paused fire on resume, in order; a cancelled one never', async () => {
