@@ -64,71 +64,32 @@ export function shouldSyncUpdatedNode(oldNode: Readonly<Node>, newNode: Readonly
 }
 
 /**
- * What makes two backend sets the same for a load balancer: each Node's name and providerID, in
- * list order (parallel arrays, frozen). Holding these instead of the Nodes lets a controller
- * remember a set without keeping a whole generation of Node objects alive.
+ * The hash of one backend, FNV-1a of `name \0 providerID` (32 bits): the unit of the
+ * order-independent digest of a node set (the sum of its backends' hashes), which a set kept
+ * incrementally updates in O(1) per Node change.
  */
-export interface NodeBackends {
-  readonly names: readonly string[];
-  readonly providerIDs: readonly string[];
-  /**
-   * An order-independent digest of the name → providerID pairs, when the names are known to be
-   * unique (sets built from the Node cache): different digests prove different mappings in O(1).
-   */
-  readonly digest?: number;
-}
-
-/** FNV-1a of `name \0 providerID`, 32 bits. */
-function pairHash(name: string, providerID: string): number {
+export function backendHash(name: string, providerID: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ 0, 0x01000193);
+  h = Math.imul(h, 0x01000193); // the \0 separator: h ^ 0 === h
   for (let i = 0; i < providerID.length; i++) h = Math.imul(h ^ providerID.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
+/** {@link backendHash} of a Node: its name and `spec.providerID` (absent ⇒ empty). */
+export function nodeBackendHash(node: Readonly<Node>): number {
+  return backendHash(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+}
+
 /**
- * The {@link NodeBackends.digest} of pairs with unique names: the sum of the pair hashes, so that
- * it does not depend on order (a mapping is a set of pairs).
+ * The digest of a set of Nodes with unique names: the sum of their {@link backendHash}es modulo
+ * 2^32, so it does not depend on order (a mapping is a set of pairs). Equal name → providerID
+ * mappings have equal digests; different digests prove different mappings.
  */
-export function backendsDigest(names: readonly string[], providerIDs: readonly string[]): number {
+export function backendsDigest(nodes: readonly Readonly<Node>[]): number {
   let sum = 0;
-  for (let i = 0; i < names.length; i++) sum = (sum + pairHash(names[i] as string, providerIDs[i] as string)) >>> 0;
+  for (const node of nodes) sum = (sum + nodeBackendHash(node)) >>> 0;
   return sum;
-}
-
-/** The {@link NodeBackends} of a node list (frozen). */
-export function nodeBackends(nodes: readonly Readonly<Node>[]): NodeBackends {
-  const names = new Array<string>(nodes.length);
-  const providerIDs = new Array<string>(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i] as Readonly<Node>;
-    names[i] = node.metadata?.name ?? '';
-    providerIDs[i] = node.spec?.providerID ?? '';
-  }
-  return Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs) });
-}
-
-/**
- * {@link nodesSufficientlyEqual} on {@link NodeBackends}: same size and the same
- * name → providerID mapping.
- */
-export function backendsSufficientlyEqual(oldSet: NodeBackends, newSet: NodeBackends): boolean {
-  if (oldSet === newSet) return true;
-  if (oldSet.names.length !== newSet.names.length) return false;
-  // Equal mappings have equal digests; only equal digests need the full comparison.
-  if (oldSet.digest !== undefined && newSet.digest !== undefined && oldSet.digest !== newSet.digest) return false;
-  const byName = new Map<string, string>();
-  for (let i = 0; i < oldSet.names.length; i++) byName.set(oldSet.names[i] as string, oldSet.providerIDs[i] as string);
-  const seen = new Set<string>();
-  for (let i = 0; i < newSet.names.length; i++) {
-    const name = newSet.names[i] as string;
-    const providerID = byName.get(name);
-    if (providerID === undefined || providerID !== newSet.providerIDs[i]) return false;
-    seen.add(name);
-  }
-  // Duplicate names can make equal lengths hide a difference; the name sets must match too.
-  return seen.size === byName.size;
 }
 
 /**
@@ -136,5 +97,17 @@ export function backendsSufficientlyEqual(oldSet: NodeBackends, newSet: NodeBack
  * name → providerID mapping (upstream `nodesSufficientlyEqual`).
  */
 export function nodesSufficientlyEqual(oldNodes: readonly Readonly<Node>[], newNodes: readonly Readonly<Node>[]): boolean {
-  return backendsSufficientlyEqual(nodeBackends(oldNodes), nodeBackends(newNodes));
+  if (oldNodes === newNodes) return true;
+  if (oldNodes.length !== newNodes.length) return false;
+  const byName = new Map<string, string>();
+  for (const node of oldNodes) byName.set(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+  const seen = new Set<string>();
+  for (const node of newNodes) {
+    const name = node.metadata?.name ?? '';
+    const providerID = byName.get(name);
+    if (providerID === undefined || providerID !== (node.spec?.providerID ?? '')) return false;
+    seen.add(name);
+  }
+  // Duplicate names can make equal lengths hide a difference; the name sets must match too.
+  return seen.size === byName.size;
 }

@@ -1,118 +1,199 @@
 /**
- * The stable node set, computed once per change of the Node cache instead of once per Service.
+ * The stable node set, kept incrementally from the Node informer's events instead of being
+ * recomputed from the whole cache.
  *
  * Upstream lists and filters every Node for every Service in a host-update pass and on every
- * Ensure (O(services × nodes) per pass). Here the filtered set is a snapshot recomputed lazily
- * after the Node informer reported a change, shared by every Service, and stamped with a
+ * Ensure (O(services × nodes) per pass, and a pass per Node event). Here every Node event updates
+ * the set in O(1) — a map name → position, and an order-independent digest of the
+ * name → providerID pairs — and a snapshot (a frozen copy of the set, O(nodes) pointer copies) is
+ * taken only when an Ensure or a pass asks for the set after a change. Snapshots carry a
  * generation so a slow pass can tell that a fresher set was already sent (the race upstream's
- * `TestSlowNodeSync` pins).
+ * `TestSlowNodeSync` pins), and share one {@link Backends} object while the mapping stays the same,
+ * so most comparisons are identity checks and the rest are decided by the digest in O(1).
  *
  * @module
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { backendsDigest, backendsSufficientlyEqual, nodeBackends } from './node-predicates.js';
-import type { NodeBackends } from './node-predicates.js';
-import { inStableNodeSet } from './node-predicates.js';
+import { inStableNodeSet, nodeBackendHash, nodesSufficientlyEqual } from './node-predicates.js';
 
 /**
- * What is remembered of a set once sent to the provider (upstream `lastSyncedNodes`): its
- * generation and its names and providerIDs — not its Node objects, which would keep a whole
- * generation of the Node cache alive per distinct set still remembered.
+ * One name → providerID mapping of the set: every snapshot taken while the mapping does not change
+ * shares this object (a Node's status, conditions or labels changing leaves it alone).
  */
+export interface Backends {
+  /** Sum of the backends' hashes modulo 2^32 (order-independent; equal mappings ⇒ equal digests). */
+  readonly digest: number;
+  /** Number of backends. */
+  readonly size: number;
+  /**
+   * The newest snapshot holding this mapping, read only when two digests agree and the exact
+   * comparison must decide.
+   */
+  readonly nodes: readonly Readonly<Node>[];
+}
+
+/** What is remembered of a set once sent to the provider (upstream `lastSyncedNodes`). */
 export interface SentNodeSet {
-  /** Increases with every recomputation; a higher generation was computed from a fresher cache. */
+  /** Increases with every snapshot; a higher generation was taken from a fresher state. */
   readonly generation: number;
-  /** Names and providerIDs in cache order; shared by consecutive sets that do not differ in them. */
-  readonly backends: NodeBackends;
+  /** The mapping the snapshot held. */
+  readonly backends: Backends;
 }
 
 /** One immutable snapshot of the stable node set. */
 export interface NodeSet extends SentNodeSet {
-  /** The backends, in cache order; frozen. */
+  /** The backends, frozen, in no particular order (upstream's lister order is a map's). */
   readonly nodes: readonly Readonly<Node>[];
   /** This set as remembered once sent (one shared object per snapshot). */
   readonly sent: SentNodeSet;
 }
 
-function nodeSet(generation: number, nodes: readonly Readonly<Node>[], backends: NodeBackends): NodeSet {
+/** A {@link Backends} whose `nodes` the tracker moves to its newest snapshot of the same mapping. */
+interface MutableBackends {
+  readonly digest: number;
+  readonly size: number;
+  nodes: readonly Readonly<Node>[];
+}
+
+const NO_NODES: readonly Readonly<Node>[] = Object.freeze([]);
+
+function nodeSet(generation: number, nodes: readonly Readonly<Node>[], backends: Backends): NodeSet {
   const sent: SentNodeSet = Object.freeze({ generation, backends });
   return Object.freeze({ generation, nodes, backends, sent });
 }
 
 /** The empty set every Service starts from (upstream compares against a nil list). */
-export const EMPTY_NODE_SET: NodeSet = nodeSet(0, Object.freeze([]), nodeBackends([]));
+export const EMPTY_NODE_SET: NodeSet = nodeSet(0, NO_NODES, Object.freeze({ digest: 0, size: 0, nodes: NO_NODES }));
 
-/** Keeps the current stable node set of a Node cache. */
+/**
+ * Keeps the stable node set of a Node cache, fed with every add, update and delete the informer
+ * reports (a resync's update with an unchanged object costs nothing).
+ *
+ * @example
+ * ```ts
+ * const tracker = new NodeSetTracker();
+ * informer.addEventHandler({ onAdd: (n) => tracker.upsert(n), onUpdate: (_o, n) => tracker.upsert(n), onDelete: (n) => tracker.remove(objectFromTombstone(n)) });
+ * const { nodes } = tracker.current();
+ * ```
+ */
 export class NodeSetTracker {
-  readonly #list: () => readonly Readonly<Node>[];
-  #current: NodeSet | undefined;
-  #backends: NodeBackends | undefined;
+  /** The backends, in no particular order (a removal moves the last one into the gap). */
+  #nodes: Readonly<Node>[] = [];
+  /** Name → position in {@link #nodes}. */
+  #positions = new Map<string, number>();
+  #digest = 0;
+  /** The mapping of the last snapshot; `undefined` when the mapping changed since. */
+  #backends: MutableBackends | undefined;
+  #current: NodeSet | undefined = EMPTY_NODE_SET;
   #generation = 0;
-  /** How many times the set was recomputed (for tests and benchmarks). */
-  #computations = 0;
+  /** How many snapshots were taken (for tests and benchmarks). */
+  #snapshots = 0;
 
-  /** @param list - reads every cached Node (e.g. `informer.list()`). */
-  constructor(list: () => readonly Readonly<Node>[]) {
-    this.#list = list;
+  /** Forgets every Node (before a handler registration replays the cache as adds). */
+  clear(): void {
+    if (this.#nodes.length === 0) return;
+    this.#nodes = [];
+    this.#positions = new Map();
+    this.#digest = 0;
+    this.#changed(true);
   }
 
-  /** Marks the snapshot stale; call it from every Node add, update and delete. */
-  invalidate(): void {
+  /** A Node was added or updated: it joins, stays in (possibly with a new providerID) or leaves the set. O(1). */
+  upsert(node: Readonly<Node>): void {
+    const name = node.metadata?.name ?? '';
+    const at = this.#positions.get(name);
+    const included = inStableNodeSet(node);
+    if (at === undefined) {
+      if (!included) return;
+      this.#positions.set(name, this.#nodes.length);
+      this.#nodes.push(node);
+      this.#digest = (this.#digest + nodeBackendHash(node)) >>> 0;
+      this.#changed(true);
+      return;
+    }
+    const old = this.#nodes[at] as Readonly<Node>;
+    if (old === node) return; // a resync: the same object again
+    if (!included) {
+      this.#removeAt(at, name, old);
+      return;
+    }
+    this.#nodes[at] = node;
+    const providerIDChanged = (old.spec?.providerID ?? '') !== (node.spec?.providerID ?? '');
+    if (providerIDChanged) this.#digest = (this.#digest - nodeBackendHash(old) + nodeBackendHash(node)) >>> 0;
+    // Even when the mapping stays, the next snapshot carries the new object (its addresses, say).
+    this.#changed(providerIDChanged);
+  }
+
+  /** A Node was deleted (pass the object of a tombstone). O(1). */
+  remove(node: Readonly<Node>): void {
+    const name = node.metadata?.name ?? '';
+    const at = this.#positions.get(name);
+    if (at !== undefined) this.#removeAt(at, name, this.#nodes[at] as Readonly<Node>);
+  }
+
+  #removeAt(at: number, name: string, old: Readonly<Node>): void {
+    const last = this.#nodes.pop() as Readonly<Node>;
+    if (at < this.#nodes.length) {
+      this.#nodes[at] = last;
+      this.#positions.set(last.metadata?.name ?? '', at);
+    }
+    this.#positions.delete(name);
+    this.#digest = (this.#digest - nodeBackendHash(old)) >>> 0;
+    this.#changed(true);
+  }
+
+  #changed(mapping: boolean): void {
     this.#current = undefined;
+    if (mapping) this.#backends = undefined;
   }
 
-  /** The current snapshot, recomputed in O(nodes) only if the cache changed since the last call. */
+  /** Number of Nodes in the set now (O(1), no snapshot). */
+  get size(): number {
+    return this.#nodes.length;
+  }
+
+  /** The current snapshot; a new one (O(nodes) pointer copies) only if the set changed since the last call. */
   current(): NodeSet {
     if (this.#current === undefined) {
-      this.#computations++;
-      // One pass: filter, collect names and providerIDs, and compare them with the last set's.
-      const nodes: Readonly<Node>[] = [];
-      const names: string[] = [];
-      const providerIDs: string[] = [];
-      const prev = this.#backends;
-      let same = prev !== undefined;
-      for (const node of this.#list()) {
-        if (!inStableNodeSet(node)) continue;
-        const name = node.metadata?.name ?? '';
-        const providerID = node.spec?.providerID ?? '';
-        if (same && (prev?.names[nodes.length] !== name || prev.providerIDs[nodes.length] !== providerID)) same = false;
-        nodes.push(node);
-        names.push(name);
-        providerIDs.push(providerID);
+      this.#snapshots++;
+      const nodes = Object.freeze(this.#nodes.slice());
+      let backends = this.#backends;
+      if (backends === undefined) {
+        backends = { digest: this.#digest, size: nodes.length, nodes };
+        this.#backends = backends;
+      } else {
+        // Same mapping: the newest snapshot stands for it, so older ones can be collected.
+        backends.nodes = nodes;
       }
-      // Most Node changes (status, conditions, labels) leave names and providerIDs alone: share
-      // the previous backends, so remembered sets stay few and compare by identity.
-      // Names are the cache's keys, so unique: the digest lets a changed set be told apart in O(1)
-      // — without it, every Node change during a rollout costs O(nodes) per remembered set.
-      const backends =
-        same && prev !== undefined && prev.names.length === nodes.length
-          ? prev
-          : Object.freeze({ names: Object.freeze(names), providerIDs: Object.freeze(providerIDs), digest: backendsDigest(names, providerIDs) });
-      this.#backends = backends;
-      this.#current = nodeSet(++this.#generation, Object.freeze(nodes), backends);
+      this.#current = nodeSet(++this.#generation, nodes, backends);
     }
     return this.#current;
   }
 
-  /** How many times the set was recomputed. */
+  /** How many snapshots were taken. */
   get computations(): number {
-    return this.#computations;
+    return this.#snapshots;
   }
 }
 
 /**
- * Compares node sets by name → providerID, remembering answers per pair of backends: within one
- * pass every Service compares one of a handful of old sets with the same new one, so the O(nodes)
- * comparison runs once per distinct old set, not once per Service.
+ * Compares node sets by name → providerID: by identity of their {@link Backends}, then size and
+ * digest (O(1)); only two different mappings with equal digests — a mapping that came back, or a
+ * hash collision — get the exact O(nodes) comparison, remembered per pair for the comparer's life
+ * (one pass).
  */
 export class NodeSetComparer {
-  readonly #memo = new Map<NodeBackends, Map<NodeBackends, boolean>>();
+  readonly #memo = new Map<Backends, Map<Backends, boolean>>();
 
-  /** Whether `a` and `b` hold the same name → providerID mapping. */
+  /** Whether `x` and `y` hold the same name → providerID mapping (upstream `nodesSufficientlyEqual`). */
   equal(x: SentNodeSet, y: SentNodeSet): boolean {
-    const a = x.backends;
-    const b = y.backends;
+    return this.equalBackends(x.backends, y.backends);
+  }
+
+  /** {@link equal} on two mappings. */
+  equalBackends(a: Backends, b: Backends): boolean {
     if (a === b) return true;
+    if (a.size !== b.size || a.digest !== b.digest) return false;
     let row = this.#memo.get(a);
     if (row === undefined) {
       row = new Map();
@@ -120,7 +201,7 @@ export class NodeSetComparer {
     }
     let answer = row.get(b);
     if (answer === undefined) {
-      answer = backendsSufficientlyEqual(a, b);
+      answer = nodesSufficientlyEqual(a.nodes, b.nodes);
       row.set(b, answer);
     }
     return answer;

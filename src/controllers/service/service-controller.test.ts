@@ -16,7 +16,7 @@ import { QueueWatch } from '../../simulation/runner/queue-watch.js';
 import { settle as settleQueues } from '../../testing/settle.js';
 import type { ControllerContext } from '../context.js';
 import { LABEL_NODE_EXCLUDE_BALANCERS } from './node-predicates.js';
-import { ServiceController, SERVICE_CONTROLLER_EVENT_SOURCE } from './service-controller.js';
+import { NODE_SYNC_MIN_INTERVAL_MS, ServiceController, SERVICE_CONTROLLER_EVENT_SOURCE } from './service-controller.js';
 import type { ServiceControllerOptions } from './service-controller.js';
 
 const UA = 'service-controller';
@@ -88,8 +88,18 @@ async function start(
   const stop = new AbortController();
   informers.start(stop.signal);
   const running = controller.run(stop.signal);
+  // Runs what can run at this instant; when the only work owed is a host-update pass folded to the
+  // end of its minimum interval, lets that much virtual time pass for it (and nothing else: backoffs
+  // and slow cloud calls wait for advance()).
   const settle = async (): Promise<void> => {
-    await settleQueues(clock, { queues });
+    const start = clock.now();
+    for (;;) {
+      await settleQueues(clock, { queues });
+      const next = clock.nextTimerAt();
+      const onlyNodeSyncWaits = queues.describeBusy().join() === 'node: 0 pending, 0 in flight, 1 delayed';
+      if (!onlyNodeSyncWaits || next === undefined || next > start + NODE_SYNC_MIN_INTERVAL_MS) break;
+      await clock.advanceTo(next);
+    }
     await broadcaster.flush();
   };
   const h: Harness = {
@@ -798,6 +808,100 @@ describe('ServiceController: node changes (KEP-3458 stable node set)', () => {
       await h.settle();
       assert.equal(h.cloud.callCount('updateLoadBalancer'), 20);
       assert.equal(h.controller.nodeSetComputations - before, 1);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('ServiceController: bursts of Node changes (host-update passes at most every 100 ms)', () => {
+  const hostsOf = (h: Harness, service: string): string[] => [...(h.cloud.loadBalancerFor(`default/${service}`)?.nodes ?? [])].sort();
+
+  it('1,000 Nodes joining one per millisecond with one Service: one UpdateLoadBalancer per 100 ms window, ending on the exact final set', async () => {
+    const h = await start({ nodes: [node('node0')], services: [lbService('s0')] });
+    try {
+      await h.advance(NODE_SYNC_MIN_INTERVAL_MS);
+      h.cloud.resetCalls();
+      const passes = h.controller.nodeSyncPasses;
+      const t0 = h.clock.now();
+      for (let i = 1; i <= 1_000; i++) {
+        await h.admin.nodes.create(node(`node${i}`));
+        await h.clock.advance(1);
+      }
+      await h.settle();
+      const updates = h.cloud.calls('updateLoadBalancer');
+      // The first join runs at once (t0); the rest fold into one pass per 100 ms: t0+100 … t0+1000.
+      assert.equal(updates.length, 11);
+      assert.equal(h.controller.nodeSyncPasses - passes, 11);
+      assert.deepEqual(
+        updates.map((u) => u.at - t0),
+        Array.from({ length: 11 }, (_, i) => i * 100),
+      );
+      const sizes = updates.map((u) => u.args[2].length);
+      assert.ok(sizes.every((n, i) => i === 0 || n > (sizes[i - 1] ?? 0)), `each pass sends a larger set: ${sizes.join(',')}`);
+      const all = Array.from({ length: 1_001 }, (_, i) => `node${i}`).sort();
+      assert.deepEqual(names(updates.at(-1)?.args[2] ?? []), all, 'the last pass sends the settled set');
+      assert.deepEqual(hostsOf(h, 's0'), all);
+      assert.equal(h.cloud.callCount('ensureLoadBalancer'), 0);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('1,000 Nodes joining at one instant with three Services: two passes, each Service updated twice and left on the final set', async () => {
+    const h = await start({ nodes: [node('node0')], services: [lbService('s0'), lbService('s1'), lbService('s2')] });
+    try {
+      await h.advance(NODE_SYNC_MIN_INTERVAL_MS);
+      h.cloud.resetCalls();
+      const passes = h.controller.nodeSyncPasses;
+      for (let i = 1; i <= 1_000; i++) await h.admin.nodes.create(node(`node${i}`));
+      await h.settle();
+      assert.equal(h.controller.nodeSyncPasses - passes, 2, 'the first change at once, the rest folded into one pass');
+      const updates = h.cloud.calls('updateLoadBalancer');
+      assert.deepEqual(updates.map((u) => u.args[1].metadata?.name).sort(), ['s0', 's0', 's1', 's1', 's2', 's2']);
+      const all = Array.from({ length: 1_001 }, (_, i) => `node${i}`).sort();
+      for (const s of ['s0', 's1', 's2']) assert.deepEqual(hostsOf(h, s), all);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('a burst of joins, deletions, exclusions and providerID changes ends with every Service on the settled set', async () => {
+    const initial = Array.from({ length: 10 }, (_, i) => node(`node${i}`, i === 4 ? { providerID: '' } : {}));
+    const h = await start({ nodes: initial, services: [lbService('s0'), lbService('s1')] });
+    try {
+      await h.admin.nodes.create(node('node10'));
+      await h.admin.nodes.delete({ name: 'node1' });
+      await h.admin.nodes.delete({ name: 'node2' });
+      await h.admin.nodes.patch({ name: 'node3' }, { type: 'merge', body: { metadata: { labels: { [LABEL_NODE_EXCLUDE_BALANCERS]: 'true' } } } });
+      await h.admin.nodes.patch({ name: 'node4' }, { type: 'merge', body: { spec: { providerID: 'fake://node4' } } });
+      await h.admin.nodes.create(node('node2'));
+      await h.settle();
+      const want = ['node0', 'node10', 'node2', 'node4', 'node5', 'node6', 'node7', 'node8', 'node9'];
+      for (const s of ['s0', 's1']) {
+        assert.deepEqual(hostsOf(h, s), want);
+        const last = h.cloud.calls('updateLoadBalancer').filter((u) => u.args[1].metadata?.name === s).at(-1);
+        assert.equal(last?.args[2].find((n) => n.metadata?.name === 'node4')?.spec?.providerID, 'fake://node4');
+      }
+      assert.ok(h.cloud.callCount('updateLoadBalancer') <= 4, 'at most two passes for one burst');
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('a Service ensured during a burst gets the set of that moment, and the final pass brings it to the settled set', async () => {
+    const h = await start({ nodes: [node('node0')], services: [lbService('s0')] });
+    try {
+      await h.advance(NODE_SYNC_MIN_INTERVAL_MS);
+      await h.admin.nodes.create(node('node1'));
+      await h.clock.advance(0);
+      await h.admin.nodes.create(node('node2'));
+      await h.admin.services.create(lbService('s1'));
+      await h.clock.advance(0);
+      await h.admin.nodes.create(node('node3'));
+      await h.settle();
+      assert.deepEqual(names(h.cloud.calls('ensureLoadBalancer').at(-1)?.args[2] ?? []), ['node0', 'node1', 'node2']);
+      for (const s of ['s0', 's1']) assert.deepEqual(hostsOf(h, s), ['node0', 'node1', 'node2', 'node3']);
     } finally {
       await h.stop();
     }

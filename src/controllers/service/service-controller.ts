@@ -13,6 +13,7 @@ import { isImplementedElsewhere, ProviderContractError } from '../../cloud/error
 import type { LoadBalancer, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { EventType } from '../../kube/events.js';
 import { isNotFound } from '../../kube/errors.js';
+import { BoundedFrequencyRunner } from '../../kube/bounded-frequency-runner.js';
 import type { Informer } from '../../kube/informer.js';
 import { objectFromTombstone } from '../../kube/informer.js';
 import { KeyedMutex } from '../../kube/keyed-mutex.js';
@@ -28,7 +29,7 @@ import { copyIngress } from './load-balancer-status.js';
 import type { ServiceControllerMetrics } from './metrics.js';
 import { shouldSyncUpdatedNode } from './node-predicates.js';
 import { NodeSetComparer, NodeSetTracker } from './node-set.js';
-import type { NodeSet, SentNodeSet } from './node-set.js';
+import type { Backends, NodeSet, SentNodeSet } from './node-set.js';
 import { servicePatch } from './service-patch.js';
 import type { ServicePatchIntent } from './service-patch.js';
 import { needsCleanup, needsUpdate, wantsLoadBalancer } from './service-predicates.js';
@@ -47,8 +48,11 @@ export const MAX_NODE_NAMES_TO_LOG = 20;
 /** The event source component of this controller's events (and its field manager), as upstream. */
 export const SERVICE_CONTROLLER_EVENT_SOURCE = SERVICE_CONTROLLER_EVENT_COMPONENT;
 
-/** The one key of the node queue: every node change asks for the same thing, a host-update pass. */
-const NODE_SYNC_KEY = 'node-sync';
+/**
+ * Least time between the starts of two host-update passes: a burst of Node changes within it folds
+ * into one pass at its end (upstream runs a pass per Node key; see docs/deviations/service.md).
+ */
+export const NODE_SYNC_MIN_INTERVAL_MS = 100;
 
 /** Options of a {@link ServiceController}: the upstream flags it honours, with upstream defaults. */
 export interface ServiceControllerOptions {
@@ -58,6 +62,8 @@ export interface ServiceControllerOptions {
   readonly concurrentServiceSyncs?: number;
   /** Metric hooks (upstream `service_controller_*`). */
   readonly metrics?: ServiceControllerMetrics;
+  /** Least time between two host-update passes (default {@link NODE_SYNC_MIN_INTERVAL_MS}). */
+  readonly nodeSyncMinIntervalMs?: number;
 }
 
 type Operation = 'ensure' | 'delete';
@@ -99,7 +105,8 @@ export class ServiceController implements Controller {
   readonly #services: Informer<Service>;
   readonly #nodes: Informer<Node>;
   readonly #serviceLoop: ControllerLoop;
-  readonly #nodeLoop: ControllerLoop;
+  /** Host-update passes (upstream's `node` queue), at most one per minimum interval. */
+  readonly #nodeSync: BoundedFrequencyRunner;
   /**
    * Last state of every Service processed, by key (upstream `cache`): the host-update pass walks
    * it, and a Service that vanished without our finalizer can still be torn down from it.
@@ -107,7 +114,13 @@ export class ServiceController implements Controller {
   readonly #cache = new Map<string, Readonly<Service>>();
   /** The node set last sent to the provider per Service key (upstream `lastSyncedNodes`). */
   readonly #lastSynced = new Map<string, SentNodeSet>();
-  readonly #nodeSet: NodeSetTracker;
+  /**
+   * The keys of {@link #lastSynced} grouped by the mapping they were sent, so that a pass visits
+   * only the Services whose set differs from the current one.
+   */
+  readonly #sentGroups = new Map<Backends, Set<string>>();
+  /** The stable node set, kept from the Node handler's events. */
+  readonly #nodeSet = new NodeSetTracker();
   /** Serialises the node-set-carrying cloud calls (Ensure, Update) per Service. */
   readonly #cloudLocks = new KeyedMutex();
 
@@ -139,7 +152,6 @@ export class ServiceController implements Controller {
     this.#log = ctx.logger.withName(SERVICE_LB_CONTROLLER);
     this.#services = ctx.informers.informerFor(SERVICES);
     this.#nodes = ctx.informers.informerFor(NODES);
-    this.#nodeSet = new NodeSetTracker(() => this.#nodes.list());
     this.#serviceLoop = new ControllerLoop({
       name: 'service',
       clock: ctx.clock,
@@ -148,13 +160,14 @@ export class ServiceController implements Controller {
       ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
       rateLimiter: new ItemExponentialFailureRateLimiter(MIN_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
     });
-    this.#nodeLoop = new ControllerLoop({
+    const nodeLog = this.#log.withName('node');
+    this.#nodeSync = new BoundedFrequencyRunner({
       name: 'node',
       clock: ctx.clock,
-      logger: this.#log,
-      reconcile: (_key, rc) => this.#syncNodes(rc),
-      ...(ctx.workQueueMetrics === undefined ? {} : { queueMetrics: ctx.workQueueMetrics }),
-      rateLimiter: new ItemExponentialFailureRateLimiter(MIN_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS),
+      minIntervalMs: options.nodeSyncMinIntervalMs ?? NODE_SYNC_MIN_INTERVAL_MS,
+      fn: (signal) => this.#syncNodes({ signal, log: nodeLog }),
+      onError: (err) => nodeLog.error(err, 'Host-update pass failed'),
+      ...(ctx.workQueueMetrics === undefined ? {} : { metrics: ctx.workQueueMetrics }),
     });
   }
 
@@ -166,7 +179,7 @@ export class ServiceController implements Controller {
         const synced = await Promise.all([this.#services.waitForSync(signal), this.#nodes.waitForSync(signal)]);
         if (!synced.every(Boolean)) return;
         // As upstream: `--concurrent-service-syncs` Service workers and exactly one node worker.
-        await Promise.all([this.#serviceLoop.run(signal, this.#workers), this.#nodeLoop.run(signal, 1)]);
+        await Promise.all([this.#serviceLoop.run(signal, this.#workers), this.#nodeSync.run(signal)]);
       });
     } finally {
       this.#log.info('Shutting down service controller');
@@ -198,36 +211,45 @@ export class ServiceController implements Controller {
     const nodes = informerHandler(
       this.#nodes,
       {
-        onAdd: () => {
-          this.#nodeSet.invalidate();
-          this.#nodeLoop.enqueue(NODE_SYNC_KEY);
+        onAdd: (node) => {
+          this.#nodeSet.upsert(node);
+          this.#nodeSync.request();
         },
         onUpdate: (oldNode, newNode) => {
           // Every real change may alter the set an Ensure sends (e.g. the autoscaler's taint), but
           // only inclusion flips and providerID changes warrant a pass over all Services (KEP-3458).
-          if (oldNode !== newNode) this.#nodeSet.invalidate();
-          if (shouldSyncUpdatedNode(oldNode, newNode)) this.#nodeLoop.enqueue(NODE_SYNC_KEY);
+          this.#nodeSet.upsert(newNode);
+          if (shouldSyncUpdatedNode(oldNode, newNode)) this.#nodeSync.request();
         },
-        onDelete: () => {
-          this.#nodeSet.invalidate();
-          this.#nodeLoop.enqueue(NODE_SYNC_KEY);
+        onDelete: (node) => {
+          this.#nodeSet.remove(objectFromTombstone(node));
+          this.#nodeSync.request();
         },
       },
       { resyncPeriodMs: NODE_SYNC_PERIOD_MS },
     );
-    return [services, nodes];
+    // Registration replays the cache as adds: the set is rebuilt from them.
+    const resetNodeSet: HandlerBinding = () => {
+      this.#nodeSet.clear();
+      return () => undefined;
+    };
+    return [services, resetNodeSet, nodes];
   }
 
   /** True when no Service or host-update work is queued or running (for tests and the simulator). */
   isIdle(): boolean {
-    const q1 = this.#serviceLoop.queue;
-    const q2 = this.#nodeLoop.queue;
-    return q1.len === 0 && q1.inFlight === 0 && q2.len === 0 && q2.inFlight === 0;
+    const q = this.#serviceLoop.queue;
+    return q.len === 0 && q.inFlight === 0 && this.#nodeSync.idle;
   }
 
-  /** How many times the stable node set was computed (for tests and benchmarks). */
+  /** How many snapshots of the stable node set were taken (for tests and benchmarks). */
   get nodeSetComputations(): number {
     return this.#nodeSet.computations;
+  }
+
+  /** How many host-update passes started (for tests and benchmarks). */
+  get nodeSyncPasses(): number {
+    return this.#nodeSync.runs;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -289,7 +311,30 @@ export class ServiceController implements Controller {
 
   #forget(key: string): void {
     this.#cache.delete(key);
-    this.#lastSynced.delete(key);
+    this.#recordSent(key, undefined);
+  }
+
+  /** Sets (or, with `undefined`, drops) the set last sent to a Service, keeping {@link #sentGroups} in step. */
+  #recordSent(key: string, sent: SentNodeSet | undefined): void {
+    const previous = this.#lastSynced.get(key);
+    if (previous !== undefined && previous.backends !== sent?.backends) {
+      const group = this.#sentGroups.get(previous.backends);
+      group?.delete(key);
+      if (group?.size === 0) this.#sentGroups.delete(previous.backends);
+    }
+    if (sent === undefined) {
+      this.#lastSynced.delete(key);
+      return;
+    }
+    this.#lastSynced.set(key, sent);
+    if (previous?.backends !== sent.backends) {
+      let group = this.#sentGroups.get(sent.backends);
+      if (group === undefined) {
+        group = new Set();
+        this.#sentGroups.set(sent.backends, group);
+      }
+      group.add(key);
+    }
   }
 
   async #syncLoadBalancerIfNeeded(service: Readonly<Service>, key: string, signal: AbortSignal, log: Logger): Promise<Operation> {
@@ -357,7 +402,7 @@ export class ServiceController implements Controller {
       if (set.nodes.length === 0) {
         this.#event(service, 'Warning', 'UnAvailableLoadBalancer', 'There are no available nodes for LoadBalancer');
       }
-      this.#lastSynced.set(key, set.sent);
+      this.#recordSent(key, set.sent);
       return this.#balancer.ensureLoadBalancer(this.#clusterName, service, set.nodes, { signal });
     });
   }
@@ -389,45 +434,37 @@ export class ServiceController implements Controller {
   // Host updates
 
   /**
-   * One host-update pass over every cached Service (upstream `syncNodes`): the stable node set is
-   * computed once for the pass; Services whose hosts failed to update go to the Service queue.
-   * Never throws, so the node key is always forgotten (as upstream).
+   * One host-update pass (upstream `syncNodes`): the stable node set is taken once for the pass,
+   * and only the Services last sent a different set are visited (upstream visits every cached
+   * Service); Services whose hosts failed to update go to the Service queue. Never throws.
    */
   async #syncNodes({ signal, log }: ReconcileContext): Promise<void> {
     const started = this.#ctx.clock.now();
     const set = this.#nodeSet.current();
-    const services = [...this.#cache.entries()];
     const comparer = new NodeSetComparer();
+    const keys: string[] = [];
+    for (const [backends, group] of this.#sentGroups) if (!comparer.equalBackends(backends, set.backends)) keys.push(...group);
     const retry: string[] = [];
-    log.v(2).info('Syncing backends for all LB services', { services: services.length, nodes: set.nodes.length });
+    log.v(2).info('Syncing backends for all LB services', { services: this.#cache.size, changed: keys.length, nodes: set.nodes.length });
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < services.length && !signal.aborted) {
-        const entry = services[next++];
-        if (entry === undefined) break;
-        const [key, service] = entry;
-        if (await this.#nodeSyncService(key, service, set, comparer, signal, log)) retry.push(key);
+      while (next < keys.length && !signal.aborted) {
+        const key = keys[next++];
+        if (key === undefined) break;
+        if (await this.#nodeSyncService(key, set, comparer, signal, log)) retry.push(key);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.#workers, Math.max(services.length, 1)) }, worker));
+    await Promise.all(Array.from({ length: Math.min(this.#workers, Math.max(keys.length, 1)) }, worker));
     for (const key of retry) this.#serviceLoop.enqueue(key);
     log.v(2).info('Updated load balancers to direct traffic to the updated set of nodes', {
-      succeeded: services.length - retry.length,
-      total: services.length,
+      succeeded: this.#cache.size - retry.length,
+      total: this.#cache.size,
     });
     this.#metrics.nodeSyncLatencySeconds?.((this.#ctx.clock.now() - started) / 1000);
   }
 
   /** Brings one Service's backends to `set`; returns true when it must be retried. */
-  async #nodeSyncService(
-    key: string,
-    service: Readonly<Service>,
-    set: NodeSet,
-    comparer: NodeSetComparer,
-    signal: AbortSignal,
-    log: Logger,
-  ): Promise<boolean> {
-    if (!wantsLoadBalancer(service)) return false;
+  async #nodeSyncService(key: string, set: NodeSet, comparer: NodeSetComparer, signal: AbortSignal, log: Logger): Promise<boolean> {
     return this.#cloudLocks.run(key, async () => {
       // The Service may have been deleted or re-read while we waited for the lock.
       const current = this.#cache.get(key);
@@ -442,7 +479,7 @@ export class ServiceController implements Controller {
       if (last.generation > set.generation) return false;
       // Recorded before the call, as upstream: a failure is retried through the Service queue
       // (a full Ensure), so the next pass need not repeat it.
-      this.#lastSynced.set(key, set.sent);
+      this.#recordSent(key, set.sent);
       if (comparer.equal(last, set)) return false;
       return !(await this.#updateLoadBalancerHosts(current, set.nodes, signal, log));
     });
