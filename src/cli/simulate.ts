@@ -29,7 +29,9 @@ export interface SimulateIo {
 
 /** The usage text of `outrigger simulate`. */
 export const SIMULATE_USAGE = `Usage:
-  outrigger simulate <scenario.yaml> [--provider-module M]... [--output text|json] [--seed N] [-v N]
+  outrigger simulate <scenario.yaml> [--provider-module M]... [--cloud-config FILE]
+                     [--leader-migration-config FILE] [--allow-local-provider]
+                     [--output text|json] [--seed N] [-v N]
   outrigger simulate --nodes N [--services M] [--output text|json] [--seed N]
   outrigger simulate --demo
   outrigger simulate --demo-local [--once] [--pool CIDR] [--node-subnet 127.A.B]
@@ -40,7 +42,13 @@ Runs the real controllers and manager wiring against a simulated API server on a
 127.0.50.1-3); it sends one HTTP request through each, then serves until Ctrl-C (--once: exits).
 --provider-module loads a provider module (package, package folder or file, as for
 outrigger run) before the run, so the scenario's provider.name may name what it registers. A
-scenario runs no code of its own: its manager.provider-module must also be given here.
+scenario runs no code, reads no files and opens no ports of its own: its manager section may not
+name a module, a file, a port or an API server (provider-module, cloud-config, cert-dir,
+secure-port, kubeconfig, …). Give a module with --provider-module, the provider's config file
+with --cloud-config (or inline as provider.config), a leader migration config with
+--leader-migration-config. A scenario with the local provider (real listeners on this host's
+addresses) runs only with --allow-local-provider; paths in it resolve inside a temporary folder
+the run removes.
 --nodes and --services are at most 50000 each; a scenario file is a regular file of at most 4 MiB.
 Exit 0 when every expectation holds, 1 when one fails, 2 on a bad scenario or command line.
 `;
@@ -75,6 +83,10 @@ interface SimulateArgs {
   verbosity?: number;
   /** `--provider-module`: modules to load before the run (the only way a scenario gets code). */
   providerModules: string[];
+  /** `--cloud-config` and `--leader-migration-config`: files the manager reads, named by the user. */
+  managerFiles: Record<string, string>;
+  /** `--allow-local-provider`: the scenario may bind this host's addresses. */
+  allowLocalProvider: boolean;
 }
 
 function count(flag: string, value: string | undefined, max: number, why: string): number {
@@ -85,7 +97,7 @@ function count(flag: string, value: string | undefined, max: number, why: string
 }
 
 function parseArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { output: 'text', demo: false, demoLocal: false, once: false, providerModules: [] };
+  const args: SimulateArgs = { output: 'text', demo: false, demoLocal: false, once: false, providerModules: [], managerFiles: {}, allowLocalProvider: false };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i] ?? '';
     const eq = raw.indexOf('=');
@@ -131,6 +143,16 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
         args.providerModules.push(v);
         break;
       }
+      case '--cloud-config':
+      case '--leader-migration-config': {
+        const v = value() ?? '';
+        if (v === '') throw new UsageError(`${flag}: expected a file path`);
+        args.managerFiles[flag.slice(2)] = v;
+        break;
+      }
+      case '--allow-local-provider':
+        args.allowLocalProvider = true;
+        break;
       case '--node-subnet': {
         const v = value() ?? '';
         if (!/^127\.(\d{1,3})\.(\d{1,3})$/.test(v) || v.split('.').some((o) => Number(o) > 255)) throw new UsageError(`--node-subnet: expected three octets of 127.0.0.0/8 such as 127.0.50, got ${JSON.stringify(v)}`);
@@ -146,7 +168,10 @@ function parseArgs(argv: readonly string[]): SimulateArgs {
   const modes = [args.file !== undefined, args.nodes !== undefined || args.services !== undefined, args.demo, args.demoLocal].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('give a scenario file, --nodes/--services, --demo or --demo-local (exactly one)');
   if (!args.demoLocal && (args.once || args.pool !== undefined || args.nodeSubnet !== undefined)) throw new UsageError('--once, --pool and --node-subnet go with --demo-local');
-  if (args.providerModules.length > 0 && args.file === undefined) throw new UsageError('--provider-module goes with a scenario file');
+  if (args.file === undefined) {
+    const given = [...(args.providerModules.length > 0 ? ['--provider-module'] : []), ...Object.keys(args.managerFiles).map((f) => `--${f}`), ...(args.allowLocalProvider ? ['--allow-local-provider'] : [])];
+    if (given.length > 0) throw new UsageError(`${given.join(', ')} ${given.length === 1 ? 'goes' : 'go'} with a scenario file`);
+  }
   return args;
 }
 
@@ -225,6 +250,9 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
     const report = await runScenario(scenario, {
       registry,
       allowedProviderModules: args.providerModules,
+      managerFlags: args.managerFiles,
+      // Built-in scenarios (--demo, generated clusters) use the fake provider; a file needs the flag.
+      allowLocalProvider: args.file === undefined || args.allowLocalProvider,
       ...(args.seed === undefined ? {} : { seed: args.seed }),
       detail: !generated,
       ...(args.output === 'text' ? { onProgress, progressEveryMs: generated ? 1_000 : 5_000 } : {}),

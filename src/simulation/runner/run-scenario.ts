@@ -102,6 +102,8 @@ export interface LiveSimulation {
   virtualMs(): number;
   /** The current objects of a kind (copies). */
   snapshot(kind: 'Node' | 'Service' | 'Event'): AnyObject[];
+  /** The folder the run owns, where the scenario's paths resolve (removed after the run); absent when it names none. */
+  readonly runFolder?: string;
 }
 
 export { SimulationSetupError } from './simulation-setup-error.js';
@@ -310,7 +312,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
       }
       config = { ...mapping, stateFile: inside };
     }
-    return await runInFolder(scenario, options, { wallNow, wallStart, seed, detail, count, config });
+    return await runInFolder(scenario, options, { wallNow, wallStart, seed, detail, count, config, folder });
   } finally {
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   }
@@ -324,6 +326,8 @@ interface RunSettings {
   readonly count: number;
   /** The provider's config, its paths already inside the run's folder. */
   readonly config: unknown;
+  /** That folder, when there is one. */
+  readonly folder: string | undefined;
 }
 
 async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, settings: RunSettings): Promise<SimulationReport> {
@@ -589,7 +593,12 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
       leases.observe();
     }
     if (options.whileRunning !== undefined && replicas.some((r) => r.alive)) {
-      await options.whileRunning({ clock, virtualMs: elapsed, snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[] });
+      await options.whileRunning({
+        clock,
+        virtualMs: elapsed,
+        snapshot: (kind) => server.snapshot(typeOf(kind)) as AnyObject[],
+        ...(settings.folder === undefined ? {} : { runFolder: settings.folder }),
+      });
     }
   } finally {
     leases.observe();
