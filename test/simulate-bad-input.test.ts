@@ -1,0 +1,70 @@
+/**
+ * Issue #17 §2: whatever a scenario asks that the API refuses, or that cannot be a request at
+ * all, ends in exit 2 with one line: `file:line:column path:` and the API's answer (or what is
+ * wrong), never a stack trace.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { runSimulateCommand } from '../src/cli/simulate.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function simulate(text: string): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runSimulateCommand(['s.yaml'], {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+    readFile: () => Promise.resolve(text),
+  });
+  return { code, stdout, stderr };
+}
+
+/** Lines 1-7; the steps under test start on line 8. */
+const BASE = `name: bad input
+provider: { name: fake, config: { capabilities: [instancesV2], instances: [{ nodeName: n1 }] } }
+manager: { controllers: [cloud-node] }
+objects:
+  - { apiVersion: v1, kind: Node, metadata: { name: n1 } }
+steps:
+  - settle: { within: 1m }
+`;
+
+const cases: [string, string, string][] = [
+  [
+    'a manifest the API refuses in an apply step',
+    '  - apply: [{ apiVersion: v1, kind: Service, metadata: { name: web, labels: { "bad key!": x } }, spec: { type: LoadBalancer, ports: [{ port: 80 }] } }]\n',
+    's.yaml:8:13 steps[1].apply[0] (Service web): the API refused it: 422 Invalid: Service "web" is invalid: metadata.labels',
+  ],
+  ['a patch of a missing object', '  - patch: { kind: Node, name: ghost, type: merge, patch: { metadata: { labels: { a: b } } } }\n', 's.yaml:8:12 steps[1].patch: the API refused it: 404 NotFound: nodes "ghost" not found'],
+  ['a delete of a missing object', '  - delete: { kind: Service, name: ghost }\n', 's.yaml:8:13 steps[1].delete: the API refused it: 404 NotFound: services "ghost" not found'],
+  ['a patch the API refuses', '  - patch: { kind: Node, name: n1, type: merge, patch: { metadata: { labels: { "bad key!": x } } } }\n', 's.yaml:8:12 steps[1].patch: the API refused it: 422 Invalid: Node "n1" is invalid: metadata.labels'],
+  ['a JSON patch whose test fails', '  - patch: { kind: Node, name: n1, type: json, patch: [{ op: test, path: /metadata/name, value: other }] }\n', 's.yaml:8:12 steps[1].patch: the API refused it: '],
+  ['a merge patch that is a list', '  - patch: { kind: Node, name: n1, type: merge, patch: [{ op: add }] }\n', 's.yaml:8:56 steps[1].patch.patch: a merge patch is a mapping, got a list'],
+  ['a JSON patch that is a mapping', '  - patch: { kind: Node, name: n1, type: json, patch: { metadata: {} } }\n', 's.yaml:8:55 steps[1].patch.patch: a json patch is a list of operations ({ op, path, value }), got a mapping'],
+  ['a JSON patch operation without a value', '  - patch: { kind: Node, name: n1, type: json, patch: [{ op: add, path: /metadata/labels }] }\n', 's.yaml:8:56 steps[1].patch.patch[0].value: a add operation needs a value'],
+  ['an unknown JSON patch operation', '  - patch: { kind: Node, name: n1, type: json, patch: [{ op: merge, path: /x }] }\n', 's.yaml:8:62 steps[1].patch.patch[0].op: expected one of "add", "remove", "replace", "move", "copy", "test", got "merge"'],
+  ['a JSON pointer without a slash', '  - patch: { kind: Node, name: n1, type: json, patch: [{ op: remove, path: metadata }] }\n', 's.yaml:8:76 steps[1].patch.patch[0].path: a JSON pointer ("" or starting with "/") is needed, got "metadata"'],
+  ['a cloud step the fake cannot apply', '  - cloud: { removeInstance: ghost }\n', 's.yaml:8:12 steps[1].cloud.removeInstance: '],
+  ['an advance of more than a day', '  - advance: 25h\n', 's.yaml:8:14 steps[1].advance: "25h" is not a duration (at most 24h of virtual time per step)'],
+  ['an alias bomb', `  - expect: &a [{ event: { reason: x, minCount: 0 } }]\nx: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\ny: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nz: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\nw: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n`, 's.yaml YAML aliases expand to too many nodes'],
+  ['nesting deep enough to overflow the parser', `  - expect: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, 's.yaml'],
+];
+
+describe('a scenario the API refuses, or that is no request at all', () => {
+  for (const [what, step, message] of cases) {
+    it(`${what}: exit 2, one line at its place, no stack`, async () => {
+      const run = await simulate(`${BASE}${step}`);
+      assert.equal(run.code, 2, run.stdout + run.stderr);
+      const line = run.stderr.replace(/^outrigger simulate: /, '');
+      assert.ok(line.startsWith(message), `${line}\ndoes not start with\n${message}`);
+      assert.equal(run.stderr.trimEnd().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+      assert.equal(run.stdout, '');
+    });
+  }
+});
