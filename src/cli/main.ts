@@ -19,6 +19,9 @@ Commands:
   run         the cloud-controller-manager, with upstream's flags (outrigger run --help)
   simulate    run a scenario, a generated cluster or the demo on a virtual clock
               (outrigger simulate --help)
+  credential-provider
+              run kubelet image credential provider plugins as the kubelet does
+              (outrigger credential-provider --help)
   selfcheck   exercise the simulated API server, informers and work queue on a virtual clock
               and print what happened
   version     print the version
@@ -52,6 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
         process.on('SIGTERM', onSignal);
       }
       return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal });
+    }
+    case 'credential-provider': {
+      const { runCredentialProviderCommand } = await import('./credential-provider.js');
+      return runCredentialProviderCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr });
     }
     case 'selfcheck':
       return runSelfCheck((line: string) => process.stdout.write(`${line}\n`));
