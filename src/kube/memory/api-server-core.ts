@@ -12,11 +12,12 @@ import type { DeleteOptions, ListOptions, ObjectKey, Patch, WatchOptions } from 
 import { apiErrors, KubeApiError } from '../errors.js';
 import type { StatusCause } from '../errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, strategicSchemaFor } from '../patch/index.js';
-import { apiVersionOf, BUILTIN_RESOURCES, objectKeyString } from '../resources.js';
+import { apiVersionOf, BUILTIN_RESOURCES, EVENTS, objectKeyString } from '../resources.js';
 import type { KubeObject, ResourceType } from '../resources.js';
 import { cloneJson, deepFreeze, isJsonObject, jsonEqual } from '../json-value.js';
 import type { CloneJsonOptions, JsonObject } from '../json-value.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { ExpiryQueue } from './event-expiry.js';
 import { strategyFor } from './kind-strategies.js';
 import type { KindStrategy, Subresource } from './kind-strategies.js';
 import { compileFilter } from './object-filter.js';
@@ -32,6 +33,8 @@ export interface ApiServerCoreOptions {
   readonly historyLimit: number;
   readonly newUid: () => string;
   readonly random: () => number;
+  /** Time to live of core/v1 Events after each write (`--event-ttl`); 0 keeps them for ever. */
+  readonly eventTtlMs: number;
 }
 
 /** One served resource. */
@@ -119,12 +122,15 @@ export class ApiServerCore {
   readonly #serviceAllocations = new ServiceAllocations();
   /** The global resourceVersion, shared by every resource as etcd's revision is; starts at 1 like etcd. */
   #rv = 1;
+  /** Events due to expire (`--event-ttl`), checked at every request. */
+  readonly #eventExpiry: ExpiryQueue | undefined;
 
   constructor(options: ApiServerCoreOptions) {
     this.#clock = options.clock;
     this.#historyLimit = options.historyLimit;
     this.#newUid = options.newUid;
     this.#random = options.random;
+    this.#eventExpiry = options.eventTtlMs > 0 ? new ExpiryQueue(options.eventTtlMs) : undefined;
     for (const type of BUILTIN_RESOURCES) this.register(type);
   }
 
@@ -158,6 +164,7 @@ export class ApiServerCore {
   // --- reads ------------------------------------------------------------------------------------
 
   get(type: ResourceType, key: ObjectKey): JsonObject {
+    this.#expireEvents();
     const entry = this.#entry(type, 'main');
     const stored = entry.store.get(this.#storeKey(entry, key.namespace, key.name));
     if (stored === undefined) throw this.#notFound(entry, key.name);
@@ -165,6 +172,7 @@ export class ApiServerCore {
   }
 
   list(type: ResourceType, options: ListOptions): RawList {
+    this.#expireEvents();
     const entry = this.#entry(type, 'main');
     const namespace = this.#queryNamespace(entry, options.namespace);
     const filter = compileFilter(entry.type, { namespace, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
@@ -208,6 +216,7 @@ export class ApiServerCore {
    * older than the retained history yields an ERROR 410 Expired on the stream, as the watch cache.
    */
   watch(type: ResourceType, options: WatchOptions): SimulatedWatchStream<KubeObject> {
+    this.#expireEvents();
     const entry = this.#entry(type, 'main');
     const namespace = this.#queryNamespace(entry, options.namespace);
     const filter = compileFilter(entry.type, { namespace, labelSelector: options.labelSelector, fieldSelector: options.fieldSelector });
@@ -241,12 +250,14 @@ export class ApiServerCore {
 
   /** Creates an object; `dryRun` validates and answers as if created, storing nothing. */
   create(type: ResourceType, input: unknown, dryRun = false): JsonObject {
+    this.#expireEvents();
     const entry = this.#entry(type, 'main');
     const body = this.#decode(entry, input);
     return this.#insert(entry, body, dryRun);
   }
 
   update(type: ResourceType, input: unknown, subresource: Subresource, dryRun = false): JsonObject {
+    this.#expireEvents();
     const entry = this.#entry(type, subresource);
     const body = this.#decode(entry, input);
     const meta = metaOf(body);
@@ -263,6 +274,7 @@ export class ApiServerCore {
   }
 
   patch(type: ResourceType, objectKey: ObjectKey, patch: Patch, subresource: Subresource, dryRun = false): JsonObject {
+    this.#expireEvents();
     const entry = this.#entry(type, subresource);
     const name = this.#requireName(objectKey.name);
     const key = this.#storeKey(entry, objectKey.namespace, name);
@@ -293,6 +305,7 @@ export class ApiServerCore {
 
   /** Deletes (or marks) an object; `dryRun` checks existence and preconditions and changes nothing. */
   delete(type: ResourceType, objectKey: ObjectKey, options: DeleteOptions, dryRun = false): void {
+    this.#expireEvents();
     const entry = this.#entry(type, 'main');
     const name = this.#requireName(objectKey.name);
     const key = this.#storeKey(entry, objectKey.namespace, name);
@@ -360,6 +373,7 @@ export class ApiServerCore {
 
   /** All stored objects of a resource, sorted by key: the deep-frozen objects themselves. */
   objects(type: ResourceType): JsonObject[] {
+    this.#expireEvents();
     return this.#entry(type, 'main')
       .store.entries()
       .map(([, obj]) => obj);
@@ -367,6 +381,7 @@ export class ApiServerCore {
 
   /** Copies of all objects of a resource, sorted by key. */
   snapshot(type: ResourceType): JsonObject[] {
+    this.#expireEvents();
     return this.#entry(type, 'main')
       .store.entries()
       .map(([, obj]) => cloneJson(obj));
@@ -605,8 +620,29 @@ export class ApiServerCore {
     const change = { rv: this.#rv, type, key, object, prev };
     entry.store.commit(change);
     entry.hub.dispatch(change);
+    // As the Event storage's TTLFunc: every create and update (re)starts the Event's lease.
+    if (type !== 'DELETED' && this.#eventExpiry !== undefined && isCoreEventEntry(entry)) this.#eventExpiry.written(key, this.#rv, this.#clock.now());
     return object;
   }
+
+  /**
+   * Deletes the Events whose TTL ran out (etcd's lease expiry: a DELETED watch event at a new
+   * resourceVersion, finalizers or not) unless a later write renewed them.
+   */
+  #expireEvents(): void {
+    const queue = this.#eventExpiry;
+    if (queue === undefined || queue.length === 0) return;
+    queue.expire(this.#clock.now(), (key, rv) => {
+      const entry = this.#entries.get(typeKey(EVENTS));
+      const stored = entry?.store.get(key);
+      if (entry !== undefined && stored !== undefined && metaOf(stored)['resourceVersion'] === String(rv)) this.#remove(entry, key, stored);
+    });
+  }
+}
+
+/** Whether `entry` is core/v1 Events (stored with a TTL by kube-apiserver). */
+function isCoreEventEntry(entry: ResourceEntry): boolean {
+  return entry.type.group === '' && entry.type.resource === 'events';
 }
 
 /** Whether `entry` is core/v1 Services (the kind with allocated ClusterIPs and node ports). */

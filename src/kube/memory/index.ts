@@ -22,6 +22,9 @@
  *   honoured for every resourceVersion, including '0');
  * - watch from a resourceVersion with selector transitions, bookmarks, timeouts and a bounded
  *   history (410 Expired once evicted);
+ * - Events expire `eventTtlMs` (default 1 h, kube-apiserver's `--event-ttl`) after their last
+ *   write, on the server's clock, with a DELETED watch event — at the first request at or after
+ *   that instant (there is no timer);
  * - request accounting per user agent and fault injection (errors, latency, dropped watches);
  * - stored state cannot be changed through an answer: get, list, create, update, patch and
  *   `snapshot()` return private mutable copies, and watch events carry the stored object itself,

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.js';
 import type { KubeClient } from '../client.js';
 import type { KubeObject, ResourceType } from '../resources.js';
 import { ApiServerCore } from './api-server-core.js';
+import { DEFAULT_EVENT_TTL_MS } from './event-expiry.js';
 import { FaultRegistry } from './faults.js';
 import type { FaultInjector } from './faults.js';
 import { RequestCounter } from './request-counts.js';
@@ -30,6 +31,11 @@ export interface SimulatedApiServerOptions {
   newUid?: () => string;
   /** Uniform random numbers in [0, 1) for generateName suffixes (default: from `node:crypto`). */
   random?: () => number;
+  /**
+   * Time to live of core/v1 Events after their last write, on `clock` (kube-apiserver's
+   * `--event-ttl`, default 1 h); 0 keeps them for ever.
+   */
+  eventTtlMs?: number;
 }
 
 /** User agent of requests from a client made without one. */
@@ -65,12 +71,17 @@ export class SimulatedApiServer {
     if (!Number.isInteger(historyLimit) || historyLimit < 0) {
       throw new RangeError(`SimulatedApiServer: historyLimit must be an integer >= 0, got ${historyLimit}`);
     }
+    const eventTtlMs = options.eventTtlMs ?? DEFAULT_EVENT_TTL_MS;
+    if (!Number.isFinite(eventTtlMs) || eventTtlMs < 0) {
+      throw new RangeError(`SimulatedApiServer: eventTtlMs must be a finite number >= 0, got ${eventTtlMs}`);
+    }
     const clock = options.clock ?? new RealClock();
     this.#core = new ApiServerCore({
       clock,
       historyLimit,
       newUid: options.newUid ?? (() => randomUUID()),
       random: options.random ?? cryptoRandom,
+      eventTtlMs,
     });
     this.#faults = new FaultRegistry(clock, () => this.#core.closeWatches());
     this.faults = this.#faults;
