@@ -9,6 +9,7 @@ import * as local from '../src/providers/local/index.js';
 import * as clientNode from '../src/kube/client-node/index.js';
 import * as manager from '../src/manager/index.js';
 import * as providers from '../src/providers/index.js';
+import * as credentialProvider from '../src/credential-provider/index.js';
 
 type Ctor = new (...args: never[]) => Error;
 const cause = new Error('underlying');
@@ -38,11 +39,17 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
   KubeConfigError: { plain: [['no kubeconfig']], withCause: ['no kubeconfig', { cause }] },
   KubeTransportError: { plain: [['connection refused', { kind: 'network' }]] },
   SimulationSetupError: { plain: [['unknown kind "Pod"']], withCause: ['objects[0]: refused', { cause }] },
+  CredentialProtocolError: { plain: [['request: unknown field "foo"']], withCause: ['request: bad', { cause }] },
+  ResponseDecodeError: { plain: [['error decoding credential provider plugin response from stdout', 'unknown field "foo"']] },
+  PluginExecError: { plain: [['/bin/plugin', 'registry.io/app', 'plugin failed', 'exit status 1']] },
+  StrictJsonError: { plain: [['unexpected end of input', 0]] },
+  ImageUrlError: { plain: [['invalid image "::"']], withCause: ['invalid image', { cause }] },
+  BadGlobPatternError: { plain: [['[']] },
   ScenarioError: { plain: [[[{ file: 's.yaml', line: 3, path: 'steps[0]', message: 'bad' }]], [[]]] },
 };
 
 const exported = new Map<string, Ctor>();
-for (const mod of [root, testing, local, clientNode, manager, providers] as Record<string, unknown>[]) {
+for (const mod of [root, testing, local, clientNode, manager, providers, credentialProvider] as Record<string, unknown>[]) {
   for (const [name, value] of Object.entries(mod)) {
     if (typeof value === 'function' && value.prototype instanceof Error) exported.set(name, value as Ctor);
   }
