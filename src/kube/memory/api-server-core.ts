@@ -14,7 +14,7 @@ import type { StatusCause } from '../errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, strategicSchemaFor } from '../patch/index.js';
 import { apiVersionOf, BUILTIN_RESOURCES, EVENTS, objectKeyString } from '../resources.js';
 import type { KubeObject, ResourceType } from '../resources.js';
-import { cloneJson, deepFreeze, isJsonObject, jsonEqual } from '../json-value.js';
+import { cloneJson, isJsonObject, jsonEqual } from '../json-value.js';
 import type { CloneJsonOptions, JsonObject } from '../json-value.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { ExpiryQueue } from './event-expiry.js';
@@ -25,6 +25,7 @@ import { ResourceStore } from './store.js';
 import type { ChangeType } from './store.js';
 import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
+import { freezeOwned, omitNullMembersInPlace } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -280,7 +281,8 @@ export class ApiServerCore {
     const key = this.#storeKey(entry, objectKey.namespace, name);
     const stored = entry.store.get(key);
     if (stored === undefined) throw this.#notFound(entry, name);
-    const patched = cloneJson(this.#applyPatch(entry, name, stored, patch), STORED_FORM);
+    // The patch engines answer a fresh copy: brought to the stored form in place, not copied again.
+    const patched = omitNullMembersInPlace(this.#applyPatch(entry, name, stored, patch));
     if (!isJsonObject(patched)) {
       throw apiErrors.invalid(entry.type.kind, entry.type.group, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: 'the patched document is not an object' }]);
     }
@@ -295,8 +297,9 @@ export class ApiServerCore {
     else if (patchedNamespace !== wantNamespace) {
       throw apiErrors.badRequest(`the namespace of the object (${patchedNamespace}) does not match the namespace on the request (${wantNamespace})`);
     }
-    // A decode failure of the patched object is a 422 (not a 400 as for a body).
-    const typeErrors = validateObject(entry.type.group, entry.type.kind, patched).typeErrors;
+    // A decode failure of the patched object is a 422 (not a 400 as for a body). Types only: the
+    // rules run once, on the object as it will be stored.
+    const typeErrors = validateObject(entry.type.group, entry.type.kind, patched, 'types').typeErrors;
     if (typeErrors.length > 0) throw apiErrors.invalid(entry.type.kind, entry.type.group, name, typeErrors);
     // A resourceVersion left in the patched object acts as a precondition.
     this.#checkResourceVersion(entry, name, str(meta['resourceVersion']) ?? '', stored);
@@ -339,7 +342,7 @@ export class ApiServerCore {
     }
     // As upstream's markAsDeleting: finalizers hold the object, now marked as being deleted.
     if (meta['deletionTimestamp'] !== undefined) return;
-    const next = cloneJson(stored);
+    const next = withOwnMetadata(stored);
     const nextMeta = metaOf(next);
     nextMeta['deletionTimestamp'] = rfc3339(this.#clock.now());
     nextMeta['deletionGracePeriodSeconds'] = 0;
@@ -459,7 +462,8 @@ export class ApiServerCore {
     const { kind, version } = entry.type;
     const body = cloneJson(input, STORED_FORM);
     if (!isJsonObject(body)) throw apiErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: the body is not a JSON object`);
-    const typeErrors = validateObject(entry.type.group, kind, body).typeErrors;
+    // Types only, as the apiserver's decode: the rules run once, on the object as it will be stored.
+    const typeErrors = validateObject(entry.type.group, kind, body, 'types').typeErrors;
     if (typeErrors.length > 0) {
       const first = typeErrors[0] as StatusCause;
       throw new KubeApiError(400, 'BadRequest', `${kind} in version "${version}" cannot be handled as a ${kind}: ${first.field ?? ''}: ${first.message ?? ''}`, {
@@ -573,37 +577,40 @@ export class ApiServerCore {
     this.#stampTypeMeta(entry, candidate);
     entry.strategy.applyDefaults(candidate);
 
-    const result = validateObject(entry.type.group, entry.type.kind, candidate);
+    const result = validateObject(entry.type.group, entry.type.kind, candidate, 'full', stored);
     if (result.typeErrors.length > 0) {
       // Only reachable through a patch: bodies were type-checked when decoded.
       if (fromPatch) throw this.#invalid(entry, name, result.typeErrors);
       throw apiErrors.badRequest(`${entry.type.kind} cannot be decoded: ${result.typeErrors[0]?.message ?? ''}`);
     }
     const causes = [...result.errors, ...validateUpdate(entry.type.group, entry.type.kind, candidate, stored)];
-    if (causes.length === 0 && isServiceEntry(entry)) causes.push(...this.#serviceAllocations.assign(key, candidate, stored));
+    // A spec shared with the stored object (a status write) holds exactly what it was allocated.
+    const allocate = isServiceEntry(entry) && candidate['spec'] !== stored['spec'];
+    if (causes.length === 0 && allocate) causes.push(...this.#serviceAllocations.assign(key, candidate, stored));
     if (causes.length > 0) throw this.#invalid(entry, name, causes);
 
     const generation = old['generation'];
     if (entry.strategy.tracksGeneration && typeof generation === 'number' && entry.strategy.specChanged(stored, candidate)) {
       meta['generation'] = generation + 1;
     }
-    if (dryRun) return candidate;
+    // The candidate may share members with the stored object: answers are copies.
+    if (dryRun) return cloneJson(candidate);
     if (old['deletionTimestamp'] !== undefined && finalizersOf(meta).length === 0) {
       // As the registry store: emptying the finalizers of a deleting object deletes it instead.
       const rv = this.#remove(entry, key, stored);
       meta['resourceVersion'] = String(rv);
-      return candidate;
+      return cloneJson(candidate);
     }
     if (jsonEqual(candidate, stored)) return cloneJson(stored); // no-op: no new resourceVersion, no event
     const written = this.#write(entry, 'MODIFIED', key, candidate, stored);
-    if (isServiceEntry(entry)) this.#serviceAllocations.commit(key, written);
+    if (allocate) this.#serviceAllocations.commit(key, written);
     return cloneJson(written);
   }
 
   /** Deletes an object; the DELETED event carries its last state at the deletion's version, as etcd's watch. */
   #remove(entry: ResourceEntry, key: string, stored: JsonObject): number {
     if (isServiceEntry(entry)) this.#serviceAllocations.release(key);
-    const last = cloneJson(stored);
+    const last = withOwnMetadata(stored);
     this.#write(entry, 'DELETED', key, last, stored);
     return this.#rv;
   }
@@ -611,12 +618,12 @@ export class ApiServerCore {
   /**
    * Assigns the next resourceVersion, deep-freezes the object (stored objects never change: every
    * answer but a watch event is a copy, and watch events share the frozen object itself), stores
-   * the change and tells the watches.
+   * the change and tells the watches. Members shared with the stored object are frozen already.
    */
   #write(entry: ResourceEntry, type: ChangeType, key: string, object: JsonObject, prev: JsonObject | undefined): JsonObject {
     this.#rv++;
     metaOf(object)['resourceVersion'] = String(this.#rv);
-    deepFreeze(object);
+    freezeOwned(object);
     const change = { rv: this.#rv, type, key, object, prev };
     entry.store.commit(change);
     entry.hub.dispatch(change);
@@ -643,6 +650,16 @@ export class ApiServerCore {
 /** Whether `entry` is core/v1 Events (stored with a TTL by kube-apiserver). */
 function isCoreEventEntry(entry: ResourceEntry): boolean {
   return entry.type.group === '' && entry.type.resource === 'events';
+}
+
+/**
+ * A new version of a stored object whose top level and metadata (where the resourceVersion and
+ * deletion fields go) are its own, sharing every other member with `stored` (deep-frozen).
+ */
+function withOwnMetadata(stored: JsonObject): JsonObject {
+  const next: JsonObject = { ...stored };
+  if (isJsonObject(stored['metadata'])) next['metadata'] = { ...stored['metadata'] };
+  return next;
 }
 
 /** Whether `entry` is core/v1 Services (the kind with allocated ClusterIPs and node ports). */

@@ -8,6 +8,7 @@
 import type { ResourceType } from '../resources.js';
 import { cloneJson, isJsonObject, jsonEqual } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
+import { writableMember } from './stored-form.js';
 
 /** Which part of a resource a write goes through. */
 export type Subresource = 'main' | 'status';
@@ -20,9 +21,15 @@ export interface KindStrategy {
   readonly allowCreateOnUpdate: boolean;
   /** Adjusts a new object before validation (status reset or dropped where upstream does). */
   prepareForCreate(obj: JsonObject): void;
-  /** Builds the object to store from a write of `subresource` and the stored object. */
+  /**
+   * Builds the object to store from a write of `subresource` and the stored object. It may share
+   * whole top-level members of `stored` (deep-frozen): whoever writes to one copies it first.
+   */
   prepareForUpdate(next: JsonObject, stored: JsonObject, subresource: Subresource): JsonObject;
-  /** Applies the kind's defaults in place (run on every write, as the apiserver decodes). */
+  /**
+   * Applies the kind's defaults in place (run on every write, as the apiserver decodes); a
+   * top-level member shared with the stored object (frozen) is copied before it is changed.
+   */
   applyDefaults(obj: JsonObject): void;
   /** Whether the change from `prev` to `next` counts as a spec change (bumps generation). */
   specChanged(prev: JsonObject, next: JsonObject): boolean;
@@ -35,15 +42,24 @@ function withFrom(target: JsonObject, source: JsonObject, keys: (key: string) =>
   return out;
 }
 
+/** {@link withFrom} sharing `stored`'s members instead of copying them (they are deep-frozen). */
+function withShared(target: JsonObject, stored: JsonObject, keys: (key: string) => boolean): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(target)) if (!keys(k)) out[k] = v;
+  for (const [k, v] of Object.entries(stored)) if (keys(k)) out[k] = v;
+  return out;
+}
+
 /**
  * The split used by Nodes and Services (and their `/status` strategies upstream): a main write
  * keeps the stored status; a status write keeps everything but status and metadata, so
  * finalizers and labels may change through `/status` — the service controller relies on that.
+ * What is kept is shared with the stored object, not copied.
  */
 function builtinSplit(next: JsonObject, stored: JsonObject, subresource: Subresource): JsonObject {
   return subresource === 'main'
-    ? withFrom(next, stored, (k) => k === 'status')
-    : withFrom(next, stored, (k) => k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind');
+    ? withShared(next, stored, (k) => k === 'status')
+    : withShared(next, stored, (k) => k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind');
 }
 
 function noDefaults(): void {}
@@ -58,25 +74,32 @@ const NODE: KindStrategy = {
   specChanged: () => false,
 };
 
+const portsOf = (spec: JsonObject): unknown[] => (Array.isArray(spec['ports']) ? spec['ports'] : []);
+const needsProtocol = (port: unknown): port is JsonObject => isJsonObject(port) && port['protocol'] === undefined;
+const ingressOf = (status: unknown): unknown[] => {
+  const lb = isJsonObject(status) ? status['loadBalancer'] : undefined;
+  return isJsonObject(lb) && Array.isArray(lb['ingress']) ? lb['ingress'] : [];
+};
+const needsIpMode = (ingress: unknown): ingress is JsonObject =>
+  isJsonObject(ingress) && typeof ingress['ip'] === 'string' && ingress['ip'] !== '' && ingress['ipMode'] === undefined;
+
 function serviceDefaults(obj: JsonObject): void {
   if (obj['spec'] === undefined) obj['spec'] = {};
-  const spec = obj['spec'];
-  if (!isJsonObject(spec)) return;
-  if (spec['type'] === undefined) spec['type'] = 'ClusterIP';
-  if (Array.isArray(spec['ports'])) {
-    for (const port of spec['ports']) if (isJsonObject(port) && port['protocol'] === undefined) port['protocol'] = 'TCP';
+  const given = obj['spec'];
+  if (!isJsonObject(given)) return;
+  let spec: JsonObject = given;
+  // A shared (stored, frozen) spec or status was defaulted when stored: copied only if not.
+  if (spec['type'] === undefined || portsOf(spec).some(needsProtocol)) {
+    spec = writableMember(obj, 'spec') ?? spec;
+    if (spec['type'] === undefined) spec['type'] = 'ClusterIP';
+    for (const port of portsOf(spec)) if (needsProtocol(port)) port['protocol'] = 'TCP';
   }
   // As upstream's SetDefaults_Service (LoadBalancerIPMode, on by default since 1.30): an ingress
   // with an IP and no ipMode becomes VIP on LoadBalancer Services. It matters to the CCM: a
   // provider status without ipMode never equals the stored one.
-  const status = obj['status'];
-  const lb = isJsonObject(status) ? status['loadBalancer'] : undefined;
-  if (spec['type'] === 'LoadBalancer' && isJsonObject(lb) && Array.isArray(lb['ingress'])) {
-    for (const ingress of lb['ingress']) {
-      if (isJsonObject(ingress) && typeof ingress['ip'] === 'string' && ingress['ip'] !== '' && ingress['ipMode'] === undefined) {
-        ingress['ipMode'] = 'VIP';
-      }
-    }
+  if (spec['type'] === 'LoadBalancer' && ingressOf(obj['status']).some(needsIpMode)) {
+    writableMember(obj, 'status');
+    for (const ingress of ingressOf(obj['status'])) if (needsIpMode(ingress)) ingress['ipMode'] = 'VIP';
   }
 }
 

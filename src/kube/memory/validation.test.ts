@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { nameProblems, validateObject, validateUpdate } from './validation.js';
 import type { JsonObject } from '../json-value.js';
 
@@ -158,6 +159,41 @@ describe('validateObject', () => {
       );
     });
   }
+
+  it("mode 'types' finds exactly the type errors of a full validation, and no rule errors (property)", () => {
+    // Plausible shapes with any JSON where a field is expected, so both kinds of error occur.
+    const any = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom('', 'a', 'UPPER', '10.0.0.0/8', '1.2.3.4', 'x/y', 'TCP', 'LoadBalancer'));
+    const meta = fc.record({ name: any, namespace: any, labels: fc.oneof(any, fc.dictionary(fc.string(), any)), annotations: any, finalizers: fc.oneof(any, fc.array(any)) }, { requiredKeys: [] });
+    const item = fc.dictionary(fc.constantFrom('key', 'value', 'effect', 'type', 'status', 'address', 'port', 'protocol', 'nodePort', 'ip', 'hostname', 'ipMode', 'reason'), any);
+    const spec = fc.dictionary(fc.constantFrom('type', 'providerID', 'podCIDR', 'podCIDRs', 'taints', 'ports', 'leaseDurationSeconds', 'leaseTransitions'), fc.oneof(any, fc.array(item, { maxLength: 3 })));
+    const status = fc.record({ addresses: fc.array(item, { maxLength: 2 }), conditions: fc.array(item, { maxLength: 2 }), loadBalancer: fc.record({ ingress: fc.array(item, { maxLength: 2 }) }) }, { requiredKeys: [] });
+    const kinds = fc.constantFrom(['', 'Node'], ['', 'Service'], ['', 'Event'], ['coordination.k8s.io', 'Lease']);
+    fc.assert(
+      fc.property(kinds, fc.record({ metadata: meta, spec, status }, { requiredKeys: [] }), ([group, kind], obj) => {
+        const full = validateObject(group, kind, obj);
+        const types = validateObject(group, kind, obj, 'types');
+        assert.deepEqual(types.typeErrors, full.typeErrors);
+        assert.deepEqual(types.errors, []);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('walks no member an update shares unchanged with the stored object (valid when stored), and every other one', () => {
+    const stored: JsonObject = {
+      metadata: { name: 'n1' },
+      spec: { podCIDR: '10.0.0.0/24', taints: [{ key: 'a', effect: 'NoSchedule' }] },
+      status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] },
+    };
+    const next: JsonObject = { metadata: { name: 'n1', labels: { 'bad key!': 'v' } }, spec: stored['spec'], status: { addresses: [{ type: '' }] } };
+    const fields = (r: { errors: readonly { field?: string }[] }): (string | undefined)[] => r.errors.map((e) => e.field);
+    assert.deepEqual(fields(validateObject('', 'Node', next, 'full', stored)), fields(validateObject('', 'Node', next)));
+    assert.deepEqual(fields(validateObject('', 'Node', next, 'full', stored)), ['metadata.labels', 'status.addresses[0].type', 'status.addresses[0].address']);
+    // What "not walked" means: a kept member is taken as valid (it was, when stored).
+    const keptInvalid: JsonObject = { metadata: { name: 'n1' }, spec: { taints: [{ key: '' }] } };
+    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid }, 'full', keptInvalid)), []);
+    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid, spec: { taints: [{ key: '' }] } }, 'full', keptInvalid)), ['spec.taints[0].key', 'spec.taints[0].effect']);
+  });
 
   it('formats messages as apimachinery field errors', () => {
     const [err] = validateObject('', 'Service', svc({ type: 'Magic' })).errors;

@@ -129,13 +129,36 @@ export interface ValidationResult {
   readonly errors: readonly StatusCause[];
 }
 
+/**
+ * What {@link validateObject} checks: `full` (types and rules) or `types` only — the decode step,
+ * whose answer must not wait for rules that run again once the object is complete.
+ */
+export type ValidationMode = 'full' | 'types';
+
 /** Collects errors while reading fields with the expected JSON types. */
 class Checker {
   readonly typeErrors: StatusCause[] = [];
   readonly errors: StatusCause[] = [];
+  /** Whether rules are checked (else only JSON types: rule work is skipped, `add` ignored). */
+  readonly rules: boolean;
+  readonly #stored: JsonObject | undefined;
+
+  constructor(mode: ValidationMode, stored: JsonObject | undefined) {
+    this.rules = mode === 'full';
+    this.#stored = stored;
+  }
+
+  /**
+   * Whether `obj[key]` is the stored object's own member, shared as is (an update keeps a stored
+   * spec or status): it passed validation when it was stored, and no rule looks across members.
+   */
+  kept(obj: JsonObject, key: string): boolean {
+    const member = obj[key];
+    return this.#stored !== undefined && typeof member === 'object' && member !== null && member === this.#stored[key];
+  }
 
   add(cause: StatusCause): void {
-    this.errors.push(cause);
+    if (this.rules) this.errors.push(cause);
   }
 
   #typed<T>(path: string, value: unknown, expected: JsonType, ok: (v: unknown) => v is T): T | undefined {
@@ -220,6 +243,10 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
   c.string('metadata.deletionTimestamp', meta['deletionTimestamp']);
   c.integer('metadata.generation', meta['generation']);
   c.array('metadata.ownerReferences', meta['ownerReferences']);
+  const labels = c.stringMap('metadata.labels', meta['labels']) ?? {};
+  const annotations = c.stringMap('metadata.annotations', meta['annotations']) ?? {};
+  const finalizers = c.strings('metadata.finalizers', meta['finalizers']);
+  if (!c.rules) return;
 
   if (name === undefined || name === '') {
     if (generateName === undefined || generateName === '') {
@@ -237,13 +264,11 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
     for (const p of nameProblemsOf(namespace, 'dns1123-label')) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
   }
 
-  const labels = c.stringMap('metadata.labels', meta['labels']) ?? {};
   for (const [key, value] of Object.entries(labels)) {
     for (const p of labelKeyProblems(key)) c.add(fieldErrors.invalid('metadata.labels', key, p));
     for (const p of labelValueProblems(value)) c.add(fieldErrors.invalid('metadata.labels', value, p));
   }
 
-  const annotations = c.stringMap('metadata.annotations', meta['annotations']) ?? {};
   let bytes = 0;
   for (const [key, value] of Object.entries(annotations)) {
     // As upstream: annotation keys are checked case-insensitively.
@@ -252,7 +277,7 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
   }
   if (bytes > MAX_ANNOTATION_BYTES) c.add(fieldErrors.tooLong('metadata.annotations', MAX_ANNOTATION_BYTES));
 
-  for (const [path, finalizer] of c.strings('metadata.finalizers', meta['finalizers'])) {
+  for (const [path, finalizer] of finalizers) {
     for (const p of labelKeyProblems(finalizer)) c.add(fieldErrors.invalid(path, finalizer, p));
   }
 }
@@ -274,7 +299,7 @@ const isCidr = remembered((value): boolean => {
 });
 
 function checkCidr(c: Checker, path: string, value: string): void {
-  if (!isCidr(value)) c.add(fieldErrors.invalid(path, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
+  if (c.rules && !isCidr(value)) c.add(fieldErrors.invalid(path, value, 'must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)'));
 }
 
 /** Node conditions: type and status are required (free-form values, as upstream). */
@@ -290,6 +315,11 @@ function checkNodeConditions(c: Checker, path: string, value: unknown): void {
 }
 
 function checkNode(c: Checker, obj: JsonObject): void {
+  if (!c.kept(obj, 'spec')) checkNodeSpec(c, obj);
+  if (!c.kept(obj, 'status')) checkNodeStatus(c, obj);
+}
+
+function checkNodeSpec(c: Checker, obj: JsonObject): void {
   const spec = c.object('spec', obj['spec']) ?? {};
   c.string('spec.providerID', spec['providerID']);
   c.boolean('spec.unschedulable', spec['unschedulable']);
@@ -303,6 +333,7 @@ function checkNode(c: Checker, obj: JsonObject): void {
     const value = c.string(`${path}.value`, taint['value']);
     const effect = c.string(`${path}.effect`, taint['effect']);
     c.string(`${path}.timeAdded`, taint['timeAdded']);
+    if (!c.rules) continue;
     if (key === undefined || key === '') c.add(fieldErrors.required(`${path}.key`));
     else for (const p of labelKeyProblems(key)) c.add(fieldErrors.invalid(`${path}.key`, key, p));
     if (value !== undefined) for (const p of labelValueProblems(value)) c.add(fieldErrors.invalid(`${path}.value`, value, p));
@@ -318,6 +349,9 @@ function checkNode(c: Checker, obj: JsonObject): void {
     }
   }
 
+}
+
+function checkNodeStatus(c: Checker, obj: JsonObject): void {
   const status = c.object('status', obj['status']) ?? {};
   for (const [path, address] of c.objects('status.addresses', status['addresses'])) {
     const type = c.string(`${path}.type`, address['type']);
@@ -329,6 +363,11 @@ function checkNode(c: Checker, obj: JsonObject): void {
 }
 
 function checkService(c: Checker, obj: JsonObject): void {
+  if (!c.kept(obj, 'spec')) checkServiceSpec(c, obj);
+  if (!c.kept(obj, 'status')) checkServiceStatus(c, obj);
+}
+
+function checkServiceSpec(c: Checker, obj: JsonObject): void {
   const spec = c.object('spec', obj['spec']) ?? {};
   const type = c.string('spec.type', spec['type']);
   if (type !== undefined && !(SERVICE_TYPES as readonly string[]).includes(type)) {
@@ -361,6 +400,9 @@ function checkService(c: Checker, obj: JsonObject): void {
     }
   }
 
+}
+
+function checkServiceStatus(c: Checker, obj: JsonObject): void {
   const status = c.object('status', obj['status']) ?? {};
   const lb = c.object('status.loadBalancer', status['loadBalancer']) ?? {};
   for (const [path, ingress] of c.objects('status.loadBalancer.ingress', lb['ingress'])) {
@@ -368,6 +410,7 @@ function checkService(c: Checker, obj: JsonObject): void {
     const hostname = c.string(`${path}.hostname`, ingress['hostname']);
     const ipMode = c.string(`${path}.ipMode`, ingress['ipMode']);
     c.array(`${path}.ports`, ingress['ports']);
+    if (!c.rules) continue;
     if (ip !== undefined && ip !== '' && isIP(ip) === 0) c.add(fieldErrors.invalid(`${path}.ip`, ip, 'must be a valid IP address'));
     if (hostname !== undefined && hostname !== '') {
       for (const p of nameProblemsOf(hostname, 'dns1123-subdomain')) c.add(fieldErrors.invalid(`${path}.hostname`, hostname, p));
@@ -418,10 +461,13 @@ export function nameRuleFor(group: string, kind: string): NameRule {
 
 /**
  * Validates a whole object as it would be stored (after defaulting). Built-in kinds get their
- * specific rules; Events and other kinds only metadata rules ("accepted as sent").
+ * specific rules; Events and other kinds only metadata rules ("accepted as sent"). With
+ * `mode: 'types'` only JSON types are checked: the same `typeErrors`, no `errors`. Given the
+ * `stored` object an update replaces, a top-level member shared with it unchanged is not walked
+ * again (it was valid when stored).
  */
-export function validateObject(group: string, kind: string, obj: JsonObject): ValidationResult {
-  const c = new Checker();
+export function validateObject(group: string, kind: string, obj: JsonObject, mode: ValidationMode = 'full', stored?: JsonObject): ValidationResult {
+  const c = new Checker(mode, stored);
   checkMetadata(c, obj, nameRuleFor(group, kind));
   if (group === '' && kind === 'Node') checkNode(c, obj);
   else if (group === '' && kind === 'Service') checkService(c, obj);

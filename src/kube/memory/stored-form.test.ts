@@ -1,0 +1,94 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { FakeClock } from '../clock.js';
+import { cloneJson, deepFreeze, isDeepFrozen } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
+import { SimulatedApiServer } from './simulated-api-server.js';
+import { freezeOwned, omitNullMembersInPlace, writableMember } from './stored-form.js';
+
+/** How many of the objects and arrays `value` reaches are (not) frozen. */
+function count(value: unknown, frozen: boolean): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const own = Object.isFrozen(value) === frozen ? 1 : 0;
+  return own + Object.values(value).reduce((n: number, v) => n + count(v, frozen), 0);
+}
+const unfrozen = (value: unknown): number => count(value, false);
+const frozenParts = (value: unknown): number => count(value, true);
+
+describe('stored form helpers', () => {
+  it('omitNullMembersInPlace gives what a copy with omitNullMembers gives, in place (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        const want = cloneJson(value, { omitNullMembers: true });
+        const mine = cloneJson(value);
+        const got = omitNullMembersInPlace(mine);
+        assert.deepEqual(got, want);
+        if (typeof mine === 'object' && mine !== null) assert.equal(got, mine, 'the same object, changed in place');
+      }),
+    );
+  });
+
+  it('omitNullMembersInPlace copies a frozen subtree only when it holds a null member', () => {
+    const clean = deepFreeze({ a: 1, b: [null, { c: 2 }] });
+    const dirty = deepFreeze({ a: null, b: 1 });
+    const value: JsonObject = { clean, dirty };
+    omitNullMembersInPlace(value);
+    assert.equal(value['clean'], clean, 'shared as is');
+    assert.deepEqual(value['dirty'], { b: 1 });
+    assert.ok(Object.isFrozen(dirty) && dirty.a === null, 'the frozen original is untouched');
+  });
+
+  it('freezeOwned freezes what is not frozen and does not walk frozen subtrees', () => {
+    const shared = deepFreeze({ x: { y: [1, 2] } });
+    const value = { own: { list: [{ z: 1 }] }, shared };
+    freezeOwned(value);
+    assert.ok(isDeepFrozen(value));
+    assert.equal(unfrozen(value), 0);
+  });
+
+  it('writableMember copies a frozen member before it is written, and hands out an unfrozen one as is', () => {
+    const frozen = deepFreeze({ ports: [{ port: 80 }] });
+    const obj: JsonObject = { spec: frozen, status: { own: true } };
+    const spec = writableMember(obj, 'spec');
+    assert.notEqual(spec, frozen);
+    assert.equal(unfrozen(spec), 3);
+    assert.equal(obj['spec'], spec);
+    assert.equal(writableMember(obj, 'status'), obj['status']);
+    assert.equal(writableMember(obj, 'missing'), undefined);
+  });
+});
+
+describe('SimulatedApiServer: writes share stored members without leaking them', () => {
+  const lb = { metadata: { name: 'web', namespace: 'default' }, spec: { type: 'ClusterIP' as string, ports: [{ port: 80 }] } };
+
+  it('a main write that makes a Service LoadBalancer defaults ipMode on the kept status (a copy, not the stored one)', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const kube = server.client();
+    await kube.services.create(lb);
+    await kube.services.patchStatus({ namespace: 'default', name: 'web' }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } } } });
+    const before = await kube.services.get({ namespace: 'default', name: 'web' });
+    assert.equal(before.status?.loadBalancer?.ingress?.[0]?.ipMode, undefined, 'no ipMode default on a ClusterIP Service');
+    const updated = await kube.services.update({ ...before, spec: { ...before.spec, type: 'LoadBalancer' } });
+    assert.equal(updated.status?.loadBalancer?.ingress?.[0]?.ipMode, 'VIP');
+    assert.equal((await kube.services.get({ namespace: 'default', name: 'web' })).status?.loadBalancer?.ingress?.[0]?.ipMode, 'VIP');
+  });
+
+  it('answers of status writes, dry runs and deletes are private mutable copies', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const kube = server.client();
+    await kube.services.create({ ...lb, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    const key = { namespace: 'default', name: 'web' };
+    const written = await kube.services.patchStatus(key, { type: 'merge', body: { metadata: { finalizers: ['example.com/x'] } } });
+    const dry = await kube.services.patchStatus(key, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '192.0.2.9' }] } } } }, { dryRun: true });
+    for (const answer of [written, dry]) {
+      assert.equal(frozenParts(answer), 0, 'nothing in an answer is shared with the store');
+      (answer.spec?.ports ?? [])[0]!.port = 1;
+    }
+    assert.equal((await kube.services.get(key)).spec?.ports?.[0]?.port, 80, 'the store is untouched');
+    await kube.services.delete(key);
+    const removed = await kube.services.patchStatus(key, { type: 'merge', body: { metadata: { finalizers: null } } });
+    assert.equal(Object.isFrozen(removed.spec), false);
+    assert.equal(server.objects({ group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, hasStatus: true }).length, 0);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Bringing a value the simulated API server (a test double) owns into its stored form without
+ * copying it again: objects it built itself (a patch engine's result, an update's candidate) are
+ * changed in place, and subtrees it shares with the stored object are deep-frozen already.
+ *
+ * Invariant these rely on: every frozen object reachable from a value the server owns came from
+ * the store, where everything is deep-frozen (request bodies are copied on decode, so a caller's
+ * frozen objects never get in).
+ *
+ * @module
+ */
+import { cloneJson, isJsonObject } from '../json-value.js';
+import type { JsonObject } from '../json-value.js';
+
+/**
+ * Drops `null` (and `undefined`) object members at any depth of a value the server built itself,
+ * in place, as `cloneJson(value, { omitNullMembers: true })` would in a copy (array items stay;
+ * an `undefined` one becomes `null`). A frozen subtree is copied only if it holds such a member.
+ * Returns the value (a new one only when `value` itself had to be copied).
+ */
+export function omitNullMembersInPlace(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Object.isFrozen(value)) return hasNullMember(value) ? cloneJson(value, { omitNullMembers: true }) : value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      value[i] = item === undefined ? null : omitNullMembersInPlace(item);
+    }
+    return value;
+  }
+  const obj = value as JsonObject;
+  for (const key of Object.keys(obj)) {
+    const member = obj[key];
+    if (member === null || member === undefined) delete obj[key];
+    else if (typeof member === 'object') {
+      const normalised = omitNullMembersInPlace(member);
+      if (normalised !== member) obj[key] = normalised;
+    }
+  }
+  return obj;
+}
+
+function hasNullMember(value: object): boolean {
+  if (Array.isArray(value)) return (value as unknown[]).some((item) => item === undefined || (typeof item === 'object' && item !== null && hasNullMember(item)));
+  for (const member of Object.values(value) as unknown[]) {
+    if (member === null || member === undefined) return true;
+    if (typeof member === 'object' && hasNullMember(member)) return true;
+  }
+  return false;
+}
+
+/**
+ * Deep-freezes a value the server built, stopping at subtrees that are frozen already (shared
+ * with the store, so deep-frozen: see the module invariant) instead of walking them again.
+ */
+export function freezeOwned<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) freezeOwned(item);
+  } else {
+    for (const key of Object.keys(value)) freezeOwned((value as JsonObject)[key]);
+  }
+  return value;
+}
+
+/**
+ * `obj[key]` as a private, unfrozen object to write to: a frozen (shared) one is replaced by a
+ * copy first. For defaults that must change a subtree the object may share with the store.
+ */
+export function writableMember(obj: JsonObject, key: string): JsonObject | undefined {
+  const member = obj[key];
+  if (!isJsonObject(member)) return undefined;
+  if (!Object.isFrozen(member)) return member;
+  const copy = cloneJson(member);
+  obj[key] = copy;
+  return copy;
+}
