@@ -19,6 +19,8 @@ Commands:
   run         the cloud-controller-manager, with upstream's flags (outrigger run --help)
   simulate    run a scenario, a generated cluster or the demo on a virtual clock
               (outrigger simulate --help)
+  conformance run the provider conformance suite against a provider
+              (outrigger conformance --help)
   credential-provider
               run kubelet image credential provider plugins as the kubelet does
               (outrigger credential-provider --help)
@@ -55,6 +57,10 @@ async function main(argv: readonly string[]): Promise<number> {
         process.on('SIGTERM', onSignal);
       }
       return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal });
+    }
+    case 'conformance': {
+      const { runConformanceCommand } = await import('./conformance.js');
+      return runConformanceCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr });
     }
     case 'credential-provider': {
       const { runCredentialProviderCommand } = await import('./credential-provider.js');

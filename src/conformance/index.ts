@@ -1,0 +1,18 @@
+/**
+ * The provider conformance suite (`outrigger/conformance`): drives a cloud provider through the
+ * real controllers on the simulated API server and a virtual clock, case by case, with every
+ * case not declared in the fixture reported as skipped. See docs/conformance.md.
+ *
+ * @module
+ */
+export { CaseSkipped, PROVIDER_CASES } from './cases.js';
+export type { CaseContext, ConformanceCase } from './cases.js';
+export { parseConformanceFixture } from './fixture.js';
+export type { ConformanceFixture, FixtureInstance, FixtureLoadBalancer } from './fixture.js';
+export { formatCaseLine, formatConformanceTable, formatJson, formatJunit, formatMatrix } from './format.js';
+export { builtinHooks } from './hooks.js';
+export type { ConformanceHooks, InspectedLoadBalancer } from './hooks.js';
+export { providerConformanceCases, runProviderConformance } from './run.js';
+export type { CaseResult, CaseStatus, ConformanceReport, RunnableCase, RunProviderConformanceOptions } from './run.js';
+export { ConformanceCheckError } from './world.js';
+export type { ConformanceTarget } from './world.js';
