@@ -109,23 +109,22 @@ function formatTime(ms: number): string {
   return lastFormatted;
 }
 
+// The correlator's keys: the fields joined with no separator, as client-go's strings.Join(…, "").
+// Concatenated directly: they are built several times per event.
+
 function eventKey(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message]
-    .map((s) => s ?? '')
-    .join('');
+  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.fieldPath ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}${e.reason ?? ''}${e.message ?? ''}`;
 }
 
 function spamKey(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type].map((s) => s ?? '').join('');
+  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}`;
 }
 
 function aggregateKey(e: Event): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance]
-    .map((s) => s ?? '')
-    .join('');
+  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}${e.reason ?? ''}${e.reportingComponent ?? ''}${e.reportingInstance ?? ''}`;
 }
 
 interface EventLog {
@@ -179,10 +178,12 @@ class EventCorrelator {
     let record = this.#aggregates.get(aggKey);
     if (record === undefined || now - record.lastTimestamp > AGGREGATE_INTERVAL_MS) {
       record = { localKeys: new Set(), lastTimestamp: now };
+      this.#aggregates.set(aggKey, record);
     }
+    // A record found is the most recently used already (get moved it): updated in place, as
+    // upstream's Add of the same key would leave it.
     record.localKeys.add(event.message ?? '');
     record.lastTimestamp = now;
-    this.#aggregates.set(aggKey, record);
     if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return [event, eventKey(event)];
     // Keep the set bounded, as upstream's PopAny.
     const first = record.localKeys.values().next();
@@ -236,10 +237,11 @@ class EventCorrelator {
   #filter(event: Event): boolean {
     const key = spamKey(event);
     let bucket = this.#spam.get(key);
-    if (bucket === undefined) bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock);
-    const drop = !bucket.tryAccept();
-    this.#spam.set(key, bucket);
-    return drop;
+    if (bucket === undefined) {
+      bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock);
+      this.#spam.set(key, bucket);
+    }
+    return !bucket.tryAccept();
   }
 }
 
