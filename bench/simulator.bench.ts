@@ -15,9 +15,10 @@
  *
  * Environment:
  * - `SIMULATOR_BENCH_SIZES=1000,2000` — other node counts for the curve;
- * - `SIMULATOR_BENCH_BASELINE=<git revision>` — also builds that revision (`git archive`, into
- *   `.bench-out/simulator-baseline/`) and runs each size with it right before the current code, so
- *   the two are measured side by side on the same (noisy) machine; prints new/old ratios;
+ * - `SIMULATOR_BENCH_BASELINE=<git revision or source folder>` — also builds that revision
+ *   (`git archive`, into `.bench-out/simulator-baseline/`) or folder and runs each size with it
+ *   right before the current code, so the two are measured side by side on the same (noisy)
+ *   machine; prints new/old ratios;
  * - `SIMULATOR_BENCH_CAP_S=120` — wall-time cap per run (a run cut there is reported as such).
  *
  * Targets, not assertions: 10k Nodes ≤ 2.2× the CPU of 5k; 5k + 1 ≤ 1.2× the CPU of 5k + 0.
@@ -99,15 +100,19 @@ function build(): string {
   return join(outDir, 'cli/main.js');
 }
 
-/** Compiles `revision` from git (read-only: `git archive`), for side-by-side runs. */
+/** Compiles `revision` from git (read-only: `git archive`) or a source folder, for side-by-side runs. */
 function buildBaseline(revision: string): string {
   if (!built.has(baselineOut)) {
-    rmSync(baselineSrc, { recursive: true, force: true });
-    mkdirSync(baselineSrc, { recursive: true });
-    const tar = execFileSync('git', ['archive', '--format=tar', revision], { cwd: root, maxBuffer: 1 << 30 });
-    execFileSync('tar', ['-x', '-C', baselineSrc], { input: tar });
-    if (!existsSync(join(baselineSrc, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(baselineSrc, 'node_modules'));
-    tsc('tsconfig.build.json', baselineSrc, baselineOut);
+    let src = revision;
+    if (!existsSync(join(revision, 'tsconfig.build.json'))) {
+      src = baselineSrc;
+      rmSync(baselineSrc, { recursive: true, force: true });
+      mkdirSync(baselineSrc, { recursive: true });
+      const tar = execFileSync('git', ['archive', '--format=tar', revision], { cwd: root, maxBuffer: 1 << 30 });
+      execFileSync('tar', ['-x', '-C', baselineSrc], { input: tar });
+    }
+    if (!existsSync(join(src, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
+    tsc('tsconfig.build.json', src, baselineOut);
     built.add(baselineOut);
   }
   return join(baselineOut, 'cli/main.js');
