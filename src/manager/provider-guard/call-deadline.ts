@@ -40,13 +40,10 @@ export interface DeadlineOptions {
 /** Runs `call` with a signal that aborts at the deadline; rejects at the deadline whatever `call` does. */
 export async function withDeadline<T>(call: (signal: AbortSignal | undefined) => Promise<T>, o: DeadlineOptions): Promise<T> {
   if (o.timeoutMs <= 0) return call(o.signal);
-  // One controller for both causes, with the caller's listener removed after the call: the
-  // caller's signal (a controller's stop signal) lives long and sees millions of calls.
+  // One controller for both causes, unlinked from the caller's signal after the call: that signal
+  // (a controller's stop signal) lives long, sees millions of calls and many at once.
   const deadline = new AbortController();
-  const parent = o.signal;
-  const onParentAbort = (): void => deadline.abort(parent?.reason);
-  if (parent?.aborted === true) deadline.abort(parent.reason);
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  const unlink = linkToParent(o.signal, deadline);
   const signal = deadline.signal;
   let expired: (err: Error) => void = () => {};
   const timedOut = new Promise<never>((_, reject) => (expired = reject));
@@ -59,6 +56,41 @@ export async function withDeadline<T>(call: (signal: AbortSignal | undefined) =>
     return await Promise.race([call(signal), timedOut]);
   } finally {
     timer.cancel();
-    parent?.removeEventListener('abort', onParentAbort);
+    unlink();
   }
+}
+
+/** The calls in flight under each caller signal; one listener per signal aborts them all. */
+const children = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Aborts `child` when `parent` aborts, until the returned function is called. Every call under one
+ * parent shares a single listener on it: a listener per call would pile up on a signal with many
+ * calls in flight (Node warns past ten) and cost a registration per call.
+ */
+function linkToParent(parent: AbortSignal | undefined, child: AbortController): () => void {
+  if (parent === undefined) return () => {};
+  if (parent.aborted) {
+    child.abort(parent.reason);
+    return () => {};
+  }
+  let set = children.get(parent);
+  if (set === undefined) {
+    const created = new Set<AbortController>();
+    set = created;
+    children.set(parent, created);
+    parent.addEventListener(
+      'abort',
+      () => {
+        children.delete(parent);
+        for (const c of created) c.abort(parent.reason);
+      },
+      { once: true },
+    );
+  }
+  set.add(child);
+  const own = set;
+  return () => {
+    own.delete(child);
+  };
 }

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { ProviderContractError } from '../../cloud/errors.js';
 import type { InstancesV2 } from '../../cloud/instances-v2.js';
 import type { LoadBalancer } from '../../cloud/load-balancer.js';
@@ -72,6 +73,17 @@ describe('guardProvider: deadlines', () => {
     void g.guard.instancesV2?.()?.instanceExists(NODE, { signal: caller.signal }).catch(() => {});
     caller.abort(new Error('stopping'));
     assert.equal(seen?.aborted, true);
+  });
+
+  it('puts one listener on a caller signal however many calls run under it, and aborts them all', async () => {
+    const caller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const g = guarded({ instancesV2: () => v2({ instanceExists: (_n, o) => (o?.signal !== undefined && seen.push(o.signal), new Promise(() => {})) }) });
+    for (let i = 0; i < 50; i++) void g.guard.instancesV2?.()?.instanceExists(NODE, { signal: caller.signal }).catch(() => {});
+    assert.equal(seen.length, 50);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 1, 'a listener per call would pile up (Node warns past ten)');
+    caller.abort(new Error('stopping'));
+    assert.ok(seen.every((s) => s.aborted));
   });
 
   it('waits for ever with --cloud-provider-call-timeout=0', async () => {
