@@ -10,6 +10,7 @@ import * as clientNode from '../src/kube/client-node/index.js';
 import * as manager from '../src/manager/index.js';
 import * as providers from '../src/providers/index.js';
 import * as credentialProvider from '../src/credential-provider/index.js';
+import * as conformance from '../src/conformance/index.js';
 
 type Ctor = new (...args: never[]) => Error;
 const cause = new Error('underlying');
@@ -45,11 +46,13 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
   StrictJsonError: { plain: [['unexpected end of input', 0]] },
   ImageUrlError: { plain: [['invalid image "::"']], withCause: ['invalid image', { cause }] },
   BadGlobPatternError: { plain: [['[']] },
+  ConformanceCheckError: { plain: [['lb.port-change: the load balancer still has port 80']], withCause: ['lb.create: no ingress', { cause }] },
+  CaseSkipped: { plain: [['the fixture declares no UDP']] },
   ScenarioError: { plain: [[[{ file: 's.yaml', line: 3, path: 'steps[0]', message: 'bad' }]], [[]]] },
 };
 
 const exported = new Map<string, Ctor>();
-for (const mod of [root, testing, local, clientNode, manager, providers, credentialProvider] as Record<string, unknown>[]) {
+for (const mod of [root, testing, local, clientNode, manager, providers, credentialProvider, conformance] as Record<string, unknown>[]) {
   for (const [name, value] of Object.entries(mod)) {
     if (typeof value === 'function' && value.prototype instanceof Error) exported.set(name, value as Ctor);
   }
