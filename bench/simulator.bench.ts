@@ -51,6 +51,8 @@ interface Run {
   readonly services: number;
   /** Undefined when the run was cut at the cap or printed no report. */
   readonly report: CliReport | undefined;
+  /** Without a report: why (the CLI's one-line error, or the cap). */
+  readonly failure?: string | undefined;
   readonly mainThreadCpuMs: number;
   readonly wallMs: number;
   readonly peakRssMib: number;
@@ -152,12 +154,15 @@ function runCli(cli: string, nodes: number, services: number): Promise<Run> {
         probe = undefined;
       }
       let report: CliReport | undefined;
+      let failure: string | undefined;
       try {
         report = JSON.parse(out) as CliReport;
       } catch {
         report = undefined;
+        failure = wallMs >= CAP_MS ? `cut at the ${CAP_MS / 1000} s cap` : (out.split('\n')[0] ?? '').trim() || 'no report';
       }
-      resolve({ nodes, services, report, wallMs, mainThreadCpuMs: probe?.mainThreadCpuMs ?? NaN, peakRssMib: probe?.peakRssMib ?? sampledKb / 1024 });
+      const peakRssMib = probe?.peakRssMib ?? sampledKb / 1024;
+      resolve({ nodes, services, report, wallMs, mainThreadCpuMs: probe?.mainThreadCpuMs ?? NaN, peakRssMib, ...(failure === undefined ? {} : { failure }) });
     });
   });
 }
@@ -248,6 +253,7 @@ const curve: Benchmark = {
         const pair = await measure(n, s);
         const f = figuresOf(pair.now);
         const label = `${n} × ${s}${converged(pair.now.report) ? '' : ' (NOT converged)'}`;
+        if (pair.now.failure !== undefined) console.log(`  ${n} × ${s}: ${pair.now.failure}`);
         if (pair.old !== undefined) {
           const o = figuresOf(pair.old);
           printRow(`${label} old`, o, prevOld);
@@ -293,6 +299,7 @@ const tenByTen: Benchmark = {
     const baseline = BASELINE === undefined ? undefined : buildBaseline(BASELINE);
     const old = baseline === undefined ? undefined : await runCli(baseline, 10_000, 10_000);
     const r = await runCli(cli, 10_000, 10_000);
+    if (r.failure !== undefined) console.log(`  did not run to the end: ${r.failure}`);
     const figures: Figure[] = [
       { label: 'converged (1 = every node initialised, every LB ensured)', value: converged(r.report) ? 1 : 0, unit: '' },
       { label: 'wall time', value: r.wallMs, unit: 'ms' },
