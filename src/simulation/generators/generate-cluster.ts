@@ -47,14 +47,26 @@ export function kubeletNode(name: string, i: number): KubeObject {
 }
 
 /** A LoadBalancer Service with one TCP port. */
-export function loadBalancerService(name: string, namespace = 'default'): KubeObject {
+export function loadBalancerService(name: string, namespace = 'default', o: { nodePorts?: boolean } = {}): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace },
-    spec: { type: 'LoadBalancer', selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] },
+    spec: {
+      type: 'LoadBalancer',
+      selector: { app: name },
+      ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }],
+      ...(o.nodePorts === false ? { allocateLoadBalancerNodePorts: false } : {}),
+    },
   } as KubeObject;
 }
+
+/**
+ * Node ports in the apiserver's default `--service-node-port-range` (30000-32767): more
+ * LoadBalancer Services than this need `allocateLoadBalancerNodePorts: false`, as a real cluster
+ * of that size does (the API refuses the 2,769th otherwise).
+ */
+export const DEFAULT_NODE_PORT_COUNT = 32767 - 30000 + 1;
 
 function pad(i: number, n: number): string {
   return String(i).padStart(String(Math.max(1, n - 1)).length, '0');
@@ -66,7 +78,8 @@ function pad(i: number, n: number): string {
  */
 export function generateCluster(o: GenerateClusterOptions): ScenarioFile {
   const nodes = Array.from({ length: o.nodes }, (_, i) => kubeletNode(`node-${pad(i, o.nodes)}`, i));
-  const services = Array.from({ length: o.services }, (_, i) => loadBalancerService(`svc-${pad(i, o.services)}`));
+  const nodePorts = o.services <= DEFAULT_NODE_PORT_COUNT;
+  const services = Array.from({ length: o.services }, (_, i) => loadBalancerService(`svc-${pad(i, o.services)}`, 'default', { nodePorts }));
   const instances = nodes.map((n, i) => ({
     nodeName: n.metadata?.name ?? '',
     zone: ZONES[i % ZONES.length] ?? 'zone-a',
