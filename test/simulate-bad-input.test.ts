@@ -68,3 +68,23 @@ describe('a scenario the API refuses, or that is no request at all', () => {
     });
   }
 });
+
+describe("a step's own request under an injected fault", () => {
+  // Before: the request waited on virtual time that only the runner moves, which was waiting for
+  // the request; the event loop ran dry and the process ended with exit 13 mid-run.
+  const faulted = (fault: string): string => `${BASE}  - fault: { api: { verb: create, resource: nodes, ${fault} } }
+  - apply: [{ apiVersion: v1, kind: Node, metadata: { name: n2 } }]
+  - expect: [{ kind: Node, name: n2 }]
+`;
+  it('waits out an injected latency in virtual time, while the controllers run on', async () => {
+    const run = await simulate(faulted('latency: 90s'));
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /virtual time\s+1\.5m/);
+  });
+
+  it('an injected error is the API refusing the step: exit 2 at its line', async () => {
+    const run = await simulate(faulted('status: 409, latency: 1s'));
+    assert.equal(run.code, 2, run.stdout + run.stderr);
+    assert.equal(run.stderr, 'outrigger simulate: s.yaml:9:13 steps[2].apply[0] (Node n2): the API refused it: 409 Conflict: injected by the simulator\n');
+  });
+});

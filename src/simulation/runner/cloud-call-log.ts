@@ -53,6 +53,7 @@ export class CloudCallLog {
   readonly #limit: number;
   readonly #entries: CloudCallEntry[] = [];
   readonly #counts = new Map<string, number>();
+  #inFlight = 0;
 
   /** @param now - virtual ms since the run started. @param limit - entries kept (counts are exact). */
   constructor(now: () => number, limit: number) {
@@ -77,10 +78,18 @@ export class CloudCallLog {
     try {
       const result = fn.apply(self, args);
       if (result instanceof Promise) {
-        const logged = result.catch((err: unknown) => {
-          entry.failed = true;
-          throw err;
-        });
+        this.#inFlight++;
+        const logged = result.then(
+          (value: unknown) => {
+            this.#inFlight--;
+            return value;
+          },
+          (err: unknown) => {
+            this.#inFlight--;
+            entry.failed = true;
+            throw err;
+          },
+        );
         return (gate === undefined ? logged : gate.deliver(logged)) as R;
       }
       return result;
@@ -132,6 +141,11 @@ export class CloudCallLog {
    */
   wrap(provider: CloudProvider, caller: CallerProcess = {}): CloudProvider {
     return this.#wrapObject(provider, true, { caller, wrapped: new WeakMap() });
+  }
+
+  /** Calls that started and have not answered yet. */
+  inFlight(): number {
+    return this.#inFlight;
   }
 
   /** Calls per method (exact, whatever the log limit). */

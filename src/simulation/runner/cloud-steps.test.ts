@@ -58,6 +58,11 @@ describe('applyFakeCloudStep', () => {
     ['a rate out of range', { failRate: { method: '*', rate: 2 } }, /failRate\.rate/],
     ['removing an unknown instance', { removeInstance: 'zz' }, /no instance for node "zz"/],
     ['a bad instance field', { setInstance: { nodeName: 'n3', zone: 5 } }, /setInstance: .*zone/],
+    // Found by the hostile scenario test: the fake's own RangeError came out as a stack trace.
+    ['a negative latency', { setLatency: { method: 'instanceMetadata', ms: -2 } }, /setLatency\.ms: expected milliseconds from 0 to 86400000 \(24h\), got -2/],
+    ['an endless retry delay', { failNext: { method: '*', retryAfterMs: Infinity } }, /failNext\.retryAfterMs: expected milliseconds/],
+    ['an update of an unknown instance', { updateInstance: { ref: 'zz', changes: { shutdown: true } } }, /steps\[2\]\.cloud\.updateInstance: /],
+    ['an update with a bad field', { updateInstance: { ref: 'n1', changes: { zone: 5 } } }, /steps\[2\]\.cloud\.updateInstance\.changes: zone: expected a string, got a number/],
   ];
   for (const [what, step, message] of bad) {
     it(`rejects ${what} with a CloudStepError naming it`, () => {

@@ -8,6 +8,7 @@ import { RetryError } from '../../cloud/errors.js';
 import type { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
 import { FakeConfigError, parseFakeConfig } from '../../providers/fake/fake-config.js';
 import { isFakeMethod } from '../../providers/fake/fake-methods.js';
+import { MAX_STEP_DURATION_MS } from '../scenario/scenario-schema.js';
 import type { FakeMethod } from '../../providers/fake/fake-methods.js';
 
 /** A `cloud` step the runner cannot apply; the message names the operation and field. */
@@ -38,7 +39,7 @@ function failure(spec: Record<string, unknown>, where: string): () => Error {
   const message = typeof spec['message'] === 'string' ? spec['message'] : 'injected cloud failure';
   if (spec['retryAfterMs'] !== undefined) {
     const ms = spec['retryAfterMs'];
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new CloudStepError(`${where}.retryAfterMs: expected a number >= 0`);
+    if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_STEP_DURATION_MS)) throw new CloudStepError(`${where}.retryAfterMs: expected milliseconds from 0 to ${MAX_STEP_DURATION_MS} (24h)`);
     return () => new RetryError(message, ms);
   }
   return () => new Error(message);
@@ -83,7 +84,24 @@ export function applyFakeCloudStep(
       case 'updateInstance': {
         const spec = record(value, at);
         if (typeof spec['ref'] !== 'string') throw new CloudStepError(`${at}.ref: expected a node name`);
-        cloud.updateInstance(spec['ref'], record(spec['changes'], `${at}.changes`));
+        const ref = spec['ref'];
+        const changes = record(spec['changes'], `${at}.changes`);
+        // The changed fields are checked as the config file's instances are.
+        try {
+          parseFakeConfig(JSON.stringify({ instances: [{ nodeName: ref, ...changes }] }));
+        } catch (err) {
+          if (err instanceof FakeConfigError) throw new CloudStepError(`${at}.changes: ${err.field.replace(/^instances\[0\]\.?/, '')}: ${err.message.replace(/^.*?instances\[0\][^:]*: /, '')}`);
+          throw err;
+        }
+        try {
+          cloud.updateInstance(ref, changes);
+        } catch (err) {
+          // The fake checks the instance and the changed fields itself.
+          if (err instanceof RangeError || err instanceof TypeError || err instanceof FakeConfigError || (err instanceof Error && err.message.startsWith('fake cloud provider'))) {
+            throw new CloudStepError(`${at}: ${err.message.replace(/^fake cloud provider: /, '')}`, { cause: err });
+          }
+          throw err;
+        }
         break;
       }
       case 'failNext': {
@@ -119,7 +137,7 @@ export function applyFakeCloudStep(
         const sel = method(spec['method'], at);
         if (sel !== '*' && sel === 'setInformers') throw new CloudStepError(`${at}.method: setInformers has no latency`);
         const ms = spec['ms'];
-        if (typeof ms !== 'number') throw new CloudStepError(`${at}.ms: expected milliseconds`);
+        if (typeof ms !== 'number' || !(ms >= 0 && ms <= MAX_STEP_DURATION_MS)) throw new CloudStepError(`${at}.ms: expected milliseconds from 0 to ${MAX_STEP_DURATION_MS} (24h), got ${JSON.stringify(ms) ?? String(ms)}`);
         cloud.setLatency(sel, ms);
         break;
       }

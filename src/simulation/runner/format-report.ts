@@ -41,6 +41,12 @@ export function formatReport(r: SimulationReport): string {
     }
   }
   for (const p of r.replicas) {
+    const spin = p.livelock;
+    if (spin !== undefined) {
+      out.push(`  ✗ ${several ? `replica ${p.index} (${p.identity})` : 'the manager'} spun: ${spin.requests} API requests at one virtual instant (${seconds(spin.at)}; last ${spin.last}), a retry loop without a delay; the simulator froze it\n`);
+    }
+  }
+  for (const p of r.replicas) {
     const stop = p.stopped;
     if (stop === undefined) continue;
     const who = several ? `replica ${p.index} (${p.identity})` : 'the manager';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { runScenario, SimulationSetupError } from './run-scenario.js';
+export { MAX_TIMER_INSTANTS, runScenario, SimulationSetupError } from './run-scenario.js';
 export type { LiveSimulation, RunScenarioOptions, SimulationProgress } from './run-scenario.js';
 export type { ExpectationResult, ReplicaReport, ReplicaStop, SettleResult, SimulationReport } from './report.js';
 export { CloudCallLog } from './cloud-call-log.js';

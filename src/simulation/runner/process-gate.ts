@@ -162,6 +162,8 @@ export class ProcessClock implements Clock {
 export interface GatedClientHooks {
   /** A write (create, update, patch, delete, subresource) the server accepted, on `resource`. */
   readonly onWrite?: (resource: string) => void;
+  /** A request about to leave the process (`verb` and `resource`, e.g. `update`, `leases`). */
+  readonly onRequest?: (verb: string, resource: string) => void;
 }
 
 class GatedResourceClient<T extends KubeObject> implements ResourceClient<T> {
@@ -179,47 +181,56 @@ class GatedResourceClient<T extends KubeObject> implements ResourceClient<T> {
     this.#open = open;
   }
 
-  #write<R>(call: () => Promise<R>): Promise<R> {
+  #read<R>(verb: string, call: () => Promise<R>): Promise<R> {
+    return this.#gate.pass(() => {
+      this.#hooks.onRequest?.(verb, this.type.resource);
+      return call();
+    });
+  }
+
+  #write<R>(verb: string, call: () => Promise<R>): Promise<R> {
     const onWrite = this.#hooks.onWrite;
-    if (onWrite === undefined) return this.#gate.pass(call);
-    // Counted when the server answers, whether or not the frozen process gets to see the answer.
-    return this.#gate.pass(() =>
-      call().then((value) => {
-        onWrite(this.type.resource);
-        return value;
-      }),
-    );
+    return this.#gate.pass(() => {
+      this.#hooks.onRequest?.(verb, this.type.resource);
+      // Counted when the server answers, whether or not the frozen process gets to see the answer.
+      return onWrite === undefined
+        ? call()
+        : call().then((value) => {
+            onWrite(this.type.resource);
+            return value;
+          });
+    });
   }
 
   get(key: ObjectKey, options?: RequestOptions): Promise<T> {
-    return this.#gate.pass(() => this.#inner.get(key, options));
+    return this.#read('get', () => this.#inner.get(key, options));
   }
   list(options?: ListOptions): Promise<Awaited<ReturnType<ResourceClient<T>['list']>>> {
-    return this.#gate.pass(() => this.#inner.list(options));
+    return this.#read('list', () => this.#inner.list(options));
   }
   watch(options?: WatchOptions): Promise<WatchStream<T>> {
-    return this.#gate.pass(async () => gatedStream(await this.#inner.watch(options), this.#gate, this.#open));
+    return this.#read('watch', async () => gatedStream(await this.#inner.watch(options), this.#gate, this.#open));
   }
   create(object: T, options?: WriteOptions): Promise<T> {
-    return this.#write(() => this.#inner.create(object, options));
+    return this.#write('create', () => this.#inner.create(object, options));
   }
   update(object: T, options?: WriteOptions): Promise<T> {
-    return this.#write(() => this.#inner.update(object, options));
+    return this.#write('update', () => this.#inner.update(object, options));
   }
   updateStatus(object: T, options?: WriteOptions): Promise<T> {
-    return this.#write(() => this.#inner.updateStatus(object, options));
+    return this.#write('update', () => this.#inner.updateStatus(object, options));
   }
   patch(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
-    return this.#write(() => this.#inner.patch(key, patch, options));
+    return this.#write('patch', () => this.#inner.patch(key, patch, options));
   }
   patchStatus(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
-    return this.#write(() => this.#inner.patchStatus(key, patch, options));
+    return this.#write('patch', () => this.#inner.patchStatus(key, patch, options));
   }
   delete(key: ObjectKey, options?: DeleteOptions): Promise<void> {
-    return this.#write(() => this.#inner.delete(key, options));
+    return this.#write('delete', () => this.#inner.delete(key, options));
   }
   createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
-    return this.#write(() => this.#inner.createSubresource(key, subresource, body, options));
+    return this.#write('create', () => this.#inner.createSubresource(key, subresource, body, options));
   }
 }
 

@@ -73,6 +73,21 @@ export class LeaseHolders {
   }
 }
 
+/**
+ * API requests one replica may send at one virtual instant before the simulator calls it a
+ * livelock (a retry loop without a delay never lets virtual time move): far above a 10,000-node
+ * cluster starting up, which sends tens of thousands at its first instant.
+ */
+export const MAX_REQUESTS_PER_INSTANT = 1_000_000;
+
+/** A replica stopped by the simulator because it spun: requests without virtual time passing. */
+export interface Livelock {
+  readonly at: number;
+  readonly requests: number;
+  /** The last request, `verb resource`. */
+  readonly last: string;
+}
+
 /** One replica; see the module comment. */
 export class Replica {
   readonly index: number;
@@ -95,9 +110,18 @@ export class Replica {
   writes = 0;
   /** Of {@link writes}, those accepted while the Lease named another holder. */
   deposedWrites = 0;
+  #instant = Number.NaN;
+  #requestsThisInstant = 0;
+  #livelock: Livelock | undefined;
 
-  /** @param elapsed - virtual ms since the run started. */
-  constructor(index: number, count: number, clock: Clock, elapsed: () => number) {
+  readonly #maxRequestsPerInstant: number;
+
+  /**
+   * @param elapsed - virtual ms since the run started.
+   * @param maxRequestsPerInstant - the livelock bound (default {@link MAX_REQUESTS_PER_INSTANT}).
+   */
+  constructor(index: number, count: number, clock: Clock, elapsed: () => number, maxRequestsPerInstant = MAX_REQUESTS_PER_INSTANT) {
+    this.#maxRequestsPerInstant = maxRequestsPerInstant;
     this.index = index;
     this.identity = replicaIdentity(index, count);
     this.clock = new ProcessClock(clock, this.gate);
@@ -151,10 +175,31 @@ export class Replica {
 
   /** One word for messages: running, paused, killed or stopped. */
   describeState(): string {
+    if (this.#livelock !== undefined) return `frozen by the simulator at ${seconds(this.#livelock.at)} (livelock: ${this.#livelock.requests} requests at one instant)`;
     if (this.gate.state === 'killed') return `killed at ${seconds(this.#killedAt ?? 0)}`;
     const reason = this.stopReason;
     if (reason !== undefined) return `stopped (${describeStop(reason)})`;
     return this.gate.state === 'paused' ? `paused since ${seconds(this.#pausedAt ?? 0)}` : 'running';
+  }
+
+  /** When the simulator froze it for spinning (see {@link noteRequest}). */
+  get livelock(): Livelock | undefined {
+    return this.#livelock;
+  }
+
+  /**
+   * Counts a request leaving the process at virtual time `now`; past
+   * {@link MAX_REQUESTS_PER_INSTANT} at one instant the process is frozen for good (its loop
+   * would never let virtual time move) and the livelock recorded.
+   */
+  noteRequest(verb: string, resource: string, now: number): void {
+    if (now !== this.#instant) {
+      this.#instant = now;
+      this.#requestsThisInstant = 0;
+    }
+    if (++this.#requestsThisInstant <= this.#maxRequestsPerInstant || this.gate.state === 'killed') return;
+    this.#livelock = { at: this.#elapsed(), requests: this.#requestsThisInstant, last: `${verb} ${resource}` };
+    this.gate.kill();
   }
 
   /** SIGKILL: nothing of it runs again; no drain, no Lease release. */
@@ -197,6 +242,7 @@ export class Replica {
       deposedWrites: this.deposedWrites,
       ...(this.#killedAt === undefined ? {} : { killedAt: this.#killedAt }),
       ...(this.#pausedAt === undefined ? {} : { pausedAt: this.#pausedAt }),
+      ...(this.#livelock === undefined ? {} : { livelock: { ...this.#livelock } }),
       ...(stoppedOnItsOwn === undefined
         ? {}
         : {

@@ -61,6 +61,11 @@ export interface ReplicaReport {
   readonly killedAt?: number;
   /** When a step paused it, if it still is. */
   readonly pausedAt?: number;
+  /**
+   * Set when the simulator froze it for spinning: more than a million API requests at one virtual
+   * instant (a retry loop without a delay). The run fails: a manager bug, not the scenario's.
+   */
+  readonly livelock?: { readonly at: number; readonly requests: number; readonly last: string };
   readonly stopped?: ReplicaStop;
 }
 
@@ -90,6 +95,8 @@ export interface SimulationReport {
   readonly loadBalancers: { readonly services: number; readonly ensured: number };
   readonly virtualMs: number;
   readonly wallMs: number;
+  /** Virtual work: the distinct virtual times at which timers fired during the steps (bounded per run). */
+  readonly timerInstants: number;
   /** Every manager replica (one unless the scenario asks for `replicas`). */
   readonly replicas: readonly ReplicaReport[];
   /**

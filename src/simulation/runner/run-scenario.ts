@@ -30,7 +30,7 @@ import type { KubeObject, Lease, ResourceType } from '../../kube/resources.js';
 import { isInputError } from '../../cloud/input-error.js';
 import { describeStop } from '../../manager/stop-reason.js';
 import { SimulationSetupError } from './simulation-setup-error.js';
-import { advanceUntil, startManager } from './start-manager.js';
+import { startManager } from './start-manager.js';
 import { formatPath } from '../scenario/index.js';
 import type { ReplicaAction, ScenarioFile, Step } from '../scenario/scenario-types.js';
 import { evaluateExpectation } from './evaluate-expectation.js';
@@ -119,6 +119,14 @@ const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', '
 const SHUTDOWN_STEP_MS = 1_000;
 /** Virtual time the manager gets to lead and sync before the first step (a held Lease expires within it). */
 const STARTUP_BUDGET_MS = 120_000;
+/**
+ * Most instants of virtual work one run may take (an instant fires every timer due at one
+ * virtual time). A day of an idle three-replica cluster takes ~106,000 (~3 s), 10,000 nodes and
+ * 10,000 Services converging take 2; a day with 1 ms periods would take 86 million (hours).
+ */
+export const MAX_TIMER_INSTANTS = 1_000_000;
+/** Event loop turns a real provider call under way gets before virtual time moves on (see realCallsSettle). */
+const REAL_IO_TURNS = 10_000;
 /** The user agent of the simulator's own requests (setup and steps), left out of the report's counts. */
 const SIMULATOR_USER_AGENT = 'simulator';
 
@@ -392,6 +400,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   for (const replica of replicas) {
     const gated = (userAgent: string): KubeClient =>
       gatedKubeClient(server.client({ userAgent }), replica.gate, {
+        onRequest: (verb, resource) => replica.noteRequest(verb, resource, clock.now()),
         onWrite: (resource) => {
           if (resource === LEASES.resource) {
             holders?.observe();
@@ -430,6 +439,27 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   const leases = holders as LeaseHolders;
   for (const replica of replicas) replica.start();
 
+  // A provider other than the fake does real I/O (files, sockets, its cloud's API) that virtual
+  // time does not wait for: before time moves on, calls under way get a bounded number of event
+  // loop turns to finish, so that, e.g., reading a state file does not look like a provider that
+  // never initialises. (The fake's calls wait on virtual time only.)
+  const realCallsSettle = async (): Promise<void> => {
+    if (name === FAKE_PROVIDER_NAME) return;
+    for (let turn = 0; turn < REAL_IO_TURNS && callLog.inFlight() > 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+  };
+  // Virtual work is bounded: a scenario with tiny periods and long durations would otherwise run
+  // for hours. Time moves instant by instant (each instant fires every timer due then), counted.
+  let instants = 0;
+  let current: FieldPath = [];
+  const tick = async (to: number): Promise<void> => {
+    await realCallsSettle();
+    await clock.advanceTo(to);
+    if (++instants > MAX_TIMER_INSTANTS) {
+      throw new SimulationSetupError(
+        `${at(current)}: the run needs more than ${MAX_TIMER_INSTANTS.toLocaleString('en-US')} instants of virtual work (timers firing at distinct times); shorten the advance or settle steps, or lengthen the manager's periods`,
+      );
+    }
+  };
   // Steps begin once a replica leads, its provider initialised and its caches synced: a step that
   // outran start-up would watch a manager that has not done anything yet.
   const anyRunning = new Promise<boolean>((resolveRunning) => {
@@ -441,7 +471,21 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
       });
     }
   });
-  const running = await advanceUntil(clock, anyRunning, STARTUP_BUDGET_MS);
+  let started: boolean | undefined;
+  void anyRunning.then((ok) => (started = ok));
+  const startBy = clock.now() + STARTUP_BUDGET_MS;
+  for (;;) {
+    await realCallsSettle();
+    await clock.advance(0);
+    if (started !== undefined) break;
+    const next = clock.nextTimerAt();
+    if (next === undefined || next > startBy) {
+      await clock.advanceTo(startBy);
+      break;
+    }
+    await tick(next);
+  }
+  const running = started;
   leases.observe();
   if (running !== true) {
     const stops = replicas.map((r) => r.stopReason);
@@ -488,6 +532,32 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
     ...replicas.filter((r) => r.active).flatMap((r) => r.queues.describeBusy().map((b) => (count === 1 ? b : `${r.identity}: ${b}`))),
   ];
 
+  const advanceBy = async (ms: number): Promise<void> => {
+    const target = clock.now() + ms;
+    for (let next = clock.nextTimerAt(); next !== undefined && next <= target; next = clock.nextTimerAt()) await tick(next);
+    await clock.advanceTo(target);
+  };
+
+  // A step's own request may wait on virtual time (a `fault` with latency applies to it too):
+  // time moves on while it is pending, as it would for a user's kubectl.
+  const driven = async (request: Promise<void>): Promise<void> => {
+    let done = false;
+    const settled = request.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    for (;;) {
+      await clock.advance(0);
+      if (done) return request;
+      const next = clock.nextTimerAt();
+      if (next === undefined) {
+        await settled;
+        return request;
+      }
+      await tick(next);
+    }
+  };
+
   const settle = async (within: number): Promise<boolean> => {
     const deadline = clock.now() + within;
     const every = options.progressEveryMs ?? 1_000;
@@ -504,7 +574,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
         await clock.advanceTo(deadline);
         return idle();
       }
-      await clock.advanceTo(next);
+      await tick(next);
     }
   };
 
@@ -529,16 +599,16 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
 
   const runStep = async (step: Step, index: number): Promise<void> => {
     if ('apply' in step) {
-      for (const [i, obj] of step.apply.entries()) await refusedAsSetupError(`${at(['steps', index, 'apply', i])} (${describeObject(obj)})`, () => applyObject(admin, obj));
+      for (const [i, obj] of step.apply.entries()) await refusedAsSetupError(`${at(['steps', index, 'apply', i])} (${describeObject(obj)})`, () => driven(applyObject(admin, obj)));
     } else if ('patch' in step) {
       const p = step.patch;
       const type = typeOf(p.kind);
       const key = type.namespaced ? { namespace: p.namespace ?? 'default', name: p.name } : { name: p.name };
-      await refusedAsSetupError(at(['steps', index, 'patch']), () => patchObject(admin.resource(type), key, p.type, p.patch));
+      await refusedAsSetupError(at(['steps', index, 'patch']), () => driven(patchObject(admin.resource(type), key, p.type, p.patch)));
     } else if ('delete' in step) {
       const d = step.delete;
       const type = typeOf(d.kind);
-      await refusedAsSetupError(at(['steps', index, 'delete']), () => admin.resource(type).delete(type.namespaced ? { namespace: d.namespace ?? 'default', name: d.name } : { name: d.name }));
+      await refusedAsSetupError(at(['steps', index, 'delete']), () => driven(admin.resource(type).delete(type.namespaced ? { namespace: d.namespace ?? 'default', name: d.name } : { name: d.name })));
     } else if ('cloud' in step) {
       const where = `steps[${index}].cloud`;
       if (cloud === undefined) throw new SimulationSetupError(`${at(['steps', index, 'cloud'])}: cloud steps need the fake provider`);
@@ -569,7 +639,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
       if (f.compactHistory === true) server.compactHistory();
       if (f.dropWatches === true) server.faults.closeWatches();
     } else if ('advance' in step) {
-      await clock.advance(step.advance);
+      await advanceBy(step.advance);
     } else if ('settle' in step) {
       const before = clock.now();
       const settled = await settle(step.settle.within);
@@ -589,6 +659,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   let replicaReports: ReplicaReport[];
   try {
     for (const [index, step] of scenario.steps.entries()) {
+      current = ['steps', index, Object.keys(step)[0] ?? ''];
       await runStep(step, index);
       leases.observe();
     }
@@ -605,6 +676,11 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
     replicaReports = replicas.map((r) => r.report(leases, r.stopReason));
     await shutDownAll(clock, replicas);
   }
+  // A replica may spin while it shuts down (a release retried without a delay): that fails the run too.
+  replicaReports = replicaReports.map((r, i) => {
+    const spin = replicas[i]?.livelock;
+    return spin === undefined || r.livelock !== undefined ? r : { ...r, livelock: { ...spin } };
+  });
 
   const virtualMs = elapsed();
   const counts = new Map<string, { verb: string; resource: string; count: number }>();
@@ -628,7 +704,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   return {
     name: scenario.name,
     seed,
-    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && unexpected === undefined,
+    passed: expectations.every((e) => e.ok) && settles.every((s) => s.settled) && unexpected === undefined && replicaReports.every((r) => r.livelock === undefined),
     expectations,
     settles,
     ...(detail
@@ -650,6 +726,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
     loadBalancers: p.loadBalancers,
     virtualMs,
     wallMs: Math.round(wallNow() - wallStart),
+    timerInstants: instants,
     replicas: replicaReports,
     ...(unexpected?.stopped === undefined
       ? {}

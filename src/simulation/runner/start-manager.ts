@@ -7,7 +7,7 @@
  */
 import type { ProviderRegistry } from '../../cloud/registry.js';
 import type { KubeClient } from '../../kube/client.js';
-import type { Clock, FakeClock } from '../../kube/clock.js';
+import type { Clock } from '../../kube/clock.js';
 import type { WorkQueueMetrics } from '../../kube/work-queue.js';
 import { createLogger, klogTextSink } from '../../log/logger.js';
 import { buildManager } from '../../manager/build.js';
@@ -74,29 +74,5 @@ export async function startManager(o: StartManagerOptions): Promise<StartedManag
     };
   } catch (err) {
     return refuse(err);
-  }
-}
-
-/**
- * Advances the virtual clock timer by timer until `promise` settles or `withinMs` passes; resolves
- * with its value, or `undefined` when the time ran out.
- */
-export async function advanceUntil<T>(clock: FakeClock, promise: Promise<T>, withinMs: number): Promise<T | undefined> {
-  let settled = false;
-  let value: T | undefined;
-  void promise.then((v) => {
-    settled = true;
-    value = v;
-  });
-  const deadline = clock.now() + withinMs;
-  for (;;) {
-    await clock.advance(0);
-    if (settled) return value;
-    const next = clock.nextTimerAt();
-    if (next === undefined || next > deadline) {
-      await clock.advanceTo(deadline);
-      return settled ? value : undefined;
-    }
-    await clock.advanceTo(next);
   }
 }

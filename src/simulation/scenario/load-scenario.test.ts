@@ -128,3 +128,15 @@ describe('loadScenario', () => {
     assert.equal(err.message.split('\n').length, 3);
   });
 });
+
+describe('loadScenario wording (found by the hostile scenario test)', () => {
+  const cases: { name: string; text: string; message: string }[] = [
+    { name: 'a step that is no mapping', text: lines('  - 3'), message: 'x.yaml:5:5 steps[0]: expected a mapping, got 3 (a step is a mapping with one of apply, patch, delete, cloud, fault, advance, settle, replica, expect)' },
+    { name: 'an empty string where text is needed', text: lines('  - expect: [{ event: { reason: "" } }]'), message: 'x.yaml:5:33 steps[0].expect[0].event.reason: must not be empty' },
+  ];
+  for (const c of cases) {
+    it(`says what is wrong, not zod's words: ${c.name}`, () => {
+      assert.equal(errorOf(c.text).message.split('\n')[0], c.message);
+    });
+  }
+});

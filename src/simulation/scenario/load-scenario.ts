@@ -133,8 +133,9 @@ function flatten(zodIssue: ZodIssue, base: Path, raw: unknown): FoundIssue[] {
       const typeOnly = branches.every((b) => b.length === 1 && b[0]?.code === 'invalid_type' && b[0].path.length === 0);
       if (branches.length === 0 || typeOnly) {
         if (value === undefined) return [{ path, message: 'required field is missing', place: 'key' }];
-        const expected = branches.map((b) => (b[0]?.code === 'invalid_type' ? b[0].expected : '')).filter((e) => e !== '');
-        return [{ path, message: `expected ${expected.join(' or ')}, got ${describe(value)}`, place: 'value' }];
+        const expected = [...new Set(branches.map((b) => (b[0]?.code === 'invalid_type' ? (TYPE_NAMES[b[0].expected] ?? b[0].expected) : '')).filter((e) => e !== ''))];
+        const what = path[0] === 'steps' && path.length === 2 ? ` (a step is a mapping with one of ${STEP_KINDS.join(', ')})` : '';
+        return [{ path, message: `expected ${expected.join(' or ')}, got ${describe(value)}${what}`, place: 'value' }];
       }
       // The branch the author meant is the one whose own keys are present: fewest issues about
       // unknown or missing keys at the union's level.
@@ -168,9 +169,11 @@ function flatten(zodIssue: ZodIssue, base: Path, raw: unknown): FoundIssue[] {
     case 'too_small':
     case 'too_big': {
       // zod's default wording ("Too small: expected number to be >=1") reads as a type error.
-      if (!/^Too (small|big)/.test(zodIssue.message) || typeof value !== 'number') return [{ path, message: zodIssue.message, place: 'value' }];
+      if (!/^Too (small|big)/.test(zodIssue.message)) return [{ path, message: zodIssue.message, place: 'value' }];
       const bound = zodIssue.code === 'too_small' ? `at least ${String(zodIssue.minimum)}` : `at most ${String(zodIssue.maximum)}`;
-      return [{ path, message: `must be ${bound}, got ${value}`, place: 'value' }];
+      if (typeof value === 'number') return [{ path, message: `must be ${bound}, got ${value}`, place: 'value' }];
+      if (zodIssue.code === 'too_small' && Number(zodIssue.minimum) === 1 && (typeof value === 'string' || Array.isArray(value))) return [{ path, message: 'must not be empty', place: 'value' }];
+      return [{ path, message: `must have ${bound} ${Array.isArray(value) ? 'items' : 'characters'}`, place: 'value' }];
     }
     case 'custom':
     case 'invalid_element':
