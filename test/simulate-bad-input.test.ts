@@ -6,6 +6,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulateCommand } from '../src/cli/simulate.js';
+import { runScenario, SimulationSetupError } from '../src/simulation/runner/index.js';
+import { loadScenario } from '../src/simulation/scenario/index.js';
 
 interface Run {
   code: number;
@@ -86,5 +88,24 @@ describe("a step's own request under an injected fault", () => {
     const run = await simulate(faulted('status: 409, latency: 1s'));
     assert.equal(run.code, 2, run.stdout + run.stderr);
     assert.equal(run.stderr, 'outrigger simulate: s.yaml:9:13 steps[2].apply[0] (Node n2): the API refused it: 409 Conflict: injected by the simulator\n');
+  });
+});
+
+describe('virtual work is bounded', () => {
+  it('a scenario whose periods are tiny and durations long is refused at the step that ran out, with the run stopped', async () => {
+    // 1 ms node monitor passes for 10 s are 10,000 instants; the bound here is 1,000 (1,000,000 by
+    // default: a day of 1 ms periods would otherwise run for hours).
+    const text = `name: busy
+provider: { name: fake, config: { capabilities: [instancesV2], instances: [{ nodeName: n1 }] } }
+manager: { controllers: [cloud-node-lifecycle], node-monitor-period: 1ms }
+objects: [{ apiVersion: v1, kind: Node, metadata: { name: n1 } }]
+steps:
+  - advance: 10s
+`;
+    await assert.rejects(runScenario(loadScenario(text, 's.yaml'), { maxTimerInstants: 1_000 }), (err: unknown) => {
+      assert.ok(err instanceof SimulationSetupError);
+      assert.equal(err.message, 's.yaml:6:14 steps[0].advance: the run needs more than 1,000 instants of virtual work (timers firing at distinct times); shorten the advance or settle steps, or lengthen the manager\'s periods');
+      return true;
+    });
   });
 });

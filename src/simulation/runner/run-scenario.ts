@@ -92,6 +92,8 @@ export interface RunScenarioOptions {
    * `--allow-local-provider` before it runs a scenario file that does).
    */
   readonly allowLocalProvider?: boolean;
+  /** Bound of virtual work (default {@link MAX_TIMER_INSTANTS}); past it the run is refused at the step. */
+  readonly maxTimerInstants?: number;
 }
 
 /** The running simulation handed to {@link RunScenarioOptions.whileRunning}. */
@@ -450,13 +452,14 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   // Virtual work is bounded: a scenario with tiny periods and long durations would otherwise run
   // for hours. Time moves instant by instant (each instant fires every timer due then), counted.
   let instants = 0;
+  const maxInstants = options.maxTimerInstants ?? MAX_TIMER_INSTANTS;
   let current: FieldPath = [];
   const tick = async (to: number): Promise<void> => {
     await realCallsSettle();
     await clock.advanceTo(to);
-    if (++instants > MAX_TIMER_INSTANTS) {
+    if (++instants > maxInstants) {
       throw new SimulationSetupError(
-        `${at(current)}: the run needs more than ${MAX_TIMER_INSTANTS.toLocaleString('en-US')} instants of virtual work (timers firing at distinct times); shorten the advance or settle steps, or lengthen the manager's periods`,
+        `${at(current)}: the run needs more than ${maxInstants.toLocaleString('en-US')} instants of virtual work (timers firing at distinct times); shorten the advance or settle steps, or lengthen the manager's periods`,
       );
     }
   };
