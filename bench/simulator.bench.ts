@@ -125,8 +125,8 @@ function runCli(cli: string, nodes: number, services: number): Promise<Run> {
   const probeOut = join(tmpdir(), `outrigger-bench-${process.pid}-${nodes}-${services}-${Math.random().toString(36).slice(2)}.json`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    // The manager's provider guard trips Node's listener-count heuristic on every run; its warning
-    // would drown the table.
+    // Revisions before 085a9e1 trip Node's listener-count heuristic in the provider guard on every
+    // run (as a baseline, say); that warning would drown the table.
     const proc = spawn(process.execPath, ['--disable-warning=MaxListenersExceededWarning', '--import', PROBE, cli, 'simulate', '--nodes', String(nodes), '--services', String(services), '--output', 'json'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_PROBE_OUT: probeOut },
