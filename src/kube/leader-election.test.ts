@@ -341,6 +341,19 @@ describe('LeaderElector', () => {
     assert.ok(!lines.includes('Stopped leading: run cancelled'), lines.join(' | '));
   });
 
+  it('gives up a release that keeps meeting conflicts after a bounded number of tries', async () => {
+    const k = cluster();
+    const a = k.add('a', { releaseOnCancel: true });
+    k.start(a);
+    await k.clock.advance(3_000);
+    const before = k.updates('a');
+    k.server.faults.inject({ verb: 'update', resource: 'leases', times: Infinity, error: () => apiErrors.conflict('leases', 'coordination.k8s.io', 'cloud-controller-manager', 'the object has been modified') });
+    a.controller.abort();
+    await settle(k.clock, a);
+    assert.equal(k.updates('a') - before, 3, 'three tries, not a loop');
+    assert.equal(k.lease()?.spec?.holderIdentity, 'a');
+  });
+
   it('releases the lease on cancel so a follower takes over within one retry period', async () => {
     const k = cluster();
     const [a, b] = [k.add('a', { releaseOnCancel: true }), k.add('b')];

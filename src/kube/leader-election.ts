@@ -17,6 +17,9 @@ import { jitter } from './backoff.js';
 import type { Logger } from '../log/logger.js';
 import { noopLogger } from '../log/logger.js';
 
+/** Tries of a release that meets conflicts (client-go: one). */
+const RELEASE_ATTEMPTS = 3;
+
 /** client-go `JitterFactor`: candidates wait retryPeriod plus up to 1.2 × retryPeriod between tries. */
 export const LEADER_ELECTION_JITTER_FACTOR = 1.2;
 
@@ -369,7 +372,9 @@ export class LeaderElector {
     const never = new AbortController().signal;
     const request = timeoutSignal(this.#clock, this.#renewDeadlineMs, never);
     try {
-      for (;;) {
+      // client-go makes one attempt; a conflict (our own renew racing the release) earns a few
+      // more, never an unbounded loop.
+      for (let attempt = 1; ; attempt++) {
         let current: Lease;
         try {
           current = await this.#client.leases.get({ namespace: this.#namespace, name: this.#name }, { signal: request.signal });
@@ -379,7 +384,8 @@ export class LeaderElector {
           return;
         }
         this.#lease = current;
-        if (this.#observed?.holderIdentity !== this.#identity) return;
+        // Only a Lease that still names us is handed back, as the server has it now.
+        if (current.spec?.holderIdentity !== this.#identity) return;
         const now = microTime(this.#clock.now());
         const record: ElectionRecord = {
           holderIdentity: '',
@@ -394,7 +400,7 @@ export class LeaderElector {
           this.#log.info('Released lease');
           return;
         } catch (err) {
-          if (isConflict(err) && !request.signal.aborted) continue;
+          if (isConflict(err) && !request.signal.aborted && attempt < RELEASE_ATTEMPTS) continue;
           this.#log.error(err, 'Failed to release lease');
           return;
         }
