@@ -151,7 +151,7 @@ describe('deploy/ RBAC', () => {
     const group: Record<string, string> = { nodes: '', services: '', events: '', leases: 'coordination.k8s.io' };
     const found: string[] = [];
     let scanned = 0;
-    const skip = /\.test\.ts$|\.test-util\.ts$|\/kube\/memory\/|\/kube\/conformance\/|\/kube\/client-node\/|\/providers\/fake\/|\/cli\/selfcheck\.ts$|\/testing\.ts$/;
+    const skip = /\.test\.ts$|\.test-util\.ts$|\/kube\/memory\/|\/kube\/conformance\/|\/src\/conformance\/|\/kube\/client-node\/|\/providers\/fake\/|\/cli\/selfcheck\.ts$|\/testing\.ts$/;
     const walk = (dir: string): string[] =>
       readdirSync(dir).flatMap((e) => {
         const p = join(dir, e);
