@@ -24,8 +24,8 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): Timer;
 }
 
-/** Sleeps on a clock's timer, honouring an AbortSignal. Shared by both clock implementations. */
-async function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Sleeps on a clock's timer, honouring an AbortSignal. Shared by every Clock implementation. */
+export async function sleepOn(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   signal?.throwIfAborted();
   let aborted = false;
   await new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { sleepOn } from '../../kube/clock.js';
 import type { Clock, Timer } from '../../kube/clock.js';
 import type { DeleteOptions, KubeClient, ListOptions, ObjectKey, Patch, RequestOptions, ResourceClient, WatchEvent, WatchOptions, WatchStream, WriteOptions } from '../../kube/client.js';
 import type { KubeObject, ResourceType } from '../../kube/resources.js';
@@ -139,22 +140,8 @@ export class ProcessClock implements Clock {
     };
   }
 
-  async sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    let aborted = false;
-    await new Promise<void>((resolve) => {
-      const onAbort = (): void => {
-        aborted = true;
-        timer.cancel();
-        resolve();
-      };
-      const timer = this.setTimer(ms, () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    if (aborted) signal?.throwIfAborted();
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return sleepOn(this, ms, signal);
   }
 }
 
