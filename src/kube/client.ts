@@ -21,6 +21,13 @@ export interface ObjectKey {
 export interface RequestOptions {
   /** Aborts the request (and, for watches, closes the stream). */
   readonly signal?: AbortSignal;
+  /**
+   * Called at the last moment before the request goes out — after client-side throttling and
+   * credentials, right before the bytes are written; throwing stops it unsent. The write fence
+   * checks leadership here: a check made earlier could pass, then the process pause, and the
+   * request leave after another replica took over.
+   */
+  readonly precondition?: () => void;
 }
 
 /** Options for create, update and patch. */

@@ -40,4 +40,22 @@ describe('fencedClient', () => {
     await assert.rejects(kube.nodes.create({ metadata: { name: 'n1' } }), /leadership ended/);
     assert.deepEqual((await server.client().nodes.list()).items, []);
   });
+
+  it('checks again as the request leaves: a write that passed the fence, then waited (throttling, a paused process), is not sent once the Lease is gone', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const fence = new WriteFence();
+    let leading = true;
+    fence.guard(() => leading, 'the Lease is no longer held');
+    // An inner client that holds each write (as a rate limiter or a stopped process would) until released.
+    const held: (() => void)[] = [];
+    const base = server.client({ userAgent: 'ccm' });
+    const slow = { ...base, events: { ...base.events, type: base.events.type, create: async (obj: Parameters<typeof base.events.create>[0], o?: Parameters<typeof base.events.create>[1]) => (await new Promise<void>((r) => held.push(r)), base.events.create(obj, o)) } };
+    const kube = fencedClient(slow, fence);
+    const write = kube.events.create({ metadata: { name: 'e', namespace: 'default' }, involvedObject: { kind: 'Node', name: 'n1' } });
+    assert.equal(held.length, 1, 'the write passed the first check and waits');
+    leading = false;
+    held[0]?.();
+    await assert.rejects(write, (err: unknown) => err instanceof NotLeaderError);
+    assert.equal(server.requestCounts().filter((c) => c.userAgent === 'ccm').length, 0, 'nothing reached the server, not even as a refused request');
+  });
 });

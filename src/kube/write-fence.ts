@@ -55,9 +55,16 @@ class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
   watch: ResourceClient<T>['watch'] = (options) => this.#inner.watch(options);
 
   #write<O extends WriteOptions | DeleteOptions>(verb: string, key: ObjectKey | undefined, options: O | undefined): O {
-    this.#fence.check(`${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`);
+    const what = `${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`;
+    // Checked now (a refusal costs nothing), and again as the request leaves (see precondition).
+    this.#fence.check(what);
     const signal = anySignal(options?.signal, this.#signal);
-    return { ...(options ?? {}), ...(signal === undefined ? {} : { signal }) } as O;
+    const outer = options?.precondition;
+    const precondition = (): void => {
+      outer?.();
+      this.#fence.check(what);
+    };
+    return { ...(options ?? {}), ...(signal === undefined ? {} : { signal }), precondition } as O;
   }
 
   // async: a refusal is a rejected promise, as every other request failure.

@@ -125,15 +125,19 @@ describe('leader election and migration on a real Lease', () => {
     } finally {
       d.child.kill('SIGCONT');
     }
-    // The resumed manager finds its Lease gone and exits 1 (as upstream: "leaderelection lost").
-    assert.equal(await d.exited, 1, d.stderr());
-    const writes = await cluster.auditedWrites();
-    const acquired = writes.find((w) => w.user === userOf('ccm-e') && isLeaseWrite(w, 'cloud-controller-manager'));
-    assert.ok(acquired !== undefined);
-    const late = writes.filter((w) => w.user === userOf('ccm-d') && w.receivedAtMs >= acquired.receivedAtMs);
-    assert.deepEqual(late.map((w) => `${w.verb} ${w.resource}/${w.subresource} ${w.name} ${w.code}`), [], 'zero writes (Events included) by the deposed leader');
-    e.kill();
-    await e.exited;
+    try {
+      // The resumed manager finds its Lease gone and exits 1 (as upstream: "leaderelection lost").
+      assert.equal(await d.exited, 1, d.stderr());
+      const writes = await cluster.auditedWrites();
+      const acquired = writes.find((w) => w.user === userOf('ccm-e') && isLeaseWrite(w, 'cloud-controller-manager'));
+      assert.ok(acquired !== undefined);
+      const late = writes.filter((w) => w.user === userOf('ccm-d') && w.receivedAtMs >= acquired.receivedAtMs);
+      assert.deepEqual(late.map((w) => `${w.verb} ${w.resource}/${w.subresource} ${w.name} ${w.code}`), [], 'zero writes (Events included) by the deposed leader');
+    } finally {
+      // Whatever the outcome, the next case needs the Lease free of this leader.
+      e.kill();
+      await e.exited;
+    }
   });
 
   it('leader migration (KEP-2436): migrated controllers wait for the migration lock the old kube-controller-manager holds, then take it over', async () => {

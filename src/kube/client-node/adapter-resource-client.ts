@@ -127,6 +127,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
       body: object,
       ...this.#writeQuery(options),
       signal: options?.signal,
+      precondition: options?.precondition,
     });
   }
 
@@ -162,6 +163,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
       body,
       ...this.#writeQuery(options),
       signal: options.signal,
+      precondition: options.precondition,
     });
   }
 
@@ -175,6 +177,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
       body,
       ...this.#writeQuery(options),
       signal: options?.signal,
+      precondition: options?.precondition,
     });
     return (isRecord(answer) ? answer : {}) as R;
   }
@@ -201,6 +204,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
       body: object,
       ...this.#writeQuery(options),
       signal: options?.signal,
+      precondition: options?.precondition,
     });
   }
 
@@ -216,6 +220,7 @@ export class AdapterResourceClient<T extends KubeObject> implements ResourceClie
       contentType: patchContentType(patch.type),
       ...this.#writeQuery(options),
       signal: options?.signal,
+      precondition: options?.precondition,
     });
   }
 

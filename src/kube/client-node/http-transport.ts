@@ -40,6 +40,8 @@ export interface TransportRequest {
   /** Content type of the body (default `application/json`). */
   readonly contentType?: string;
   readonly signal?: AbortSignal | undefined;
+  /** Called right before the bytes are written (after throttling and credentials); throwing sends nothing. */
+  readonly precondition?: (() => void) | undefined;
 }
 
 /** An open watch response, handed to the stream reader. */
@@ -311,6 +313,8 @@ export class HttpTransport {
       ...(this.#basicAuth === undefined ? {} : { auth: this.#basicAuth }),
     };
     const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
+    // The last moment before the request leaves, with no await between it and the write.
+    req.precondition?.();
     return new Promise<Answer>((resolve, reject) => {
       const request = send(options, (response) => {
         resolve({ status: response.statusCode ?? 0, headers: response.headers, request, response });

@@ -86,7 +86,7 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
   }
 
   async create(object: T, options?: WriteOptions): Promise<T> {
-    await this.#begin('create', 'main', metaField(object, 'namespace'), metaField(object, 'name'), options?.signal);
+    await this.#begin('create', 'main', metaField(object, 'namespace'), metaField(object, 'name'), options?.signal, options?.precondition);
     return typed<T>(this.#deps.core.create(this.type, object, options?.dryRun === true));
   }
 
@@ -107,12 +107,13 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
   }
 
   async delete(key: ObjectKey, options: DeleteOptions = {}): Promise<void> {
-    await this.#begin('delete', 'main', key.namespace, key.name, options.signal);
+    await this.#begin('delete', 'main', key.namespace, key.name, options.signal, options.precondition);
     this.#deps.core.delete(this.type, key, options, options.dryRun === true);
   }
 
   async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
     const resource = `${this.type.resource}/${subresource}`;
+    options?.precondition?.();
     this.#deps.counter.record('create', resource, this.#deps.userAgent);
     options?.signal?.throwIfAborted();
     await this.#deps.faults.apply({ verb: 'create', resource, namespace: key.namespace === '' ? undefined : key.namespace, name: key.name }, options?.signal);
@@ -130,12 +131,12 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
   }
 
   async #update(object: T, subresource: Subresource, options: WriteOptions | undefined): Promise<T> {
-    await this.#begin('update', subresource, metaField(object, 'namespace'), metaField(object, 'name'), options?.signal);
+    await this.#begin('update', subresource, metaField(object, 'namespace'), metaField(object, 'name'), options?.signal, options?.precondition);
     return typed<T>(this.#deps.core.update(this.type, object, subresource, options?.dryRun === true));
   }
 
   async #patch(key: ObjectKey, patch: Patch, subresource: Subresource, options: WriteOptions | undefined): Promise<T> {
-    await this.#begin('patch', subresource, key.namespace, key.name, options?.signal);
+    await this.#begin('patch', subresource, key.namespace, key.name, options?.signal, options?.precondition);
     return typed<T>(this.#deps.core.patch(this.type, key, patch, subresource, options?.dryRun === true));
   }
 
@@ -144,7 +145,9 @@ class SimulatedResourceClient<T extends KubeObject> implements ResourceClient<T>
    * await even without faults, so concurrent callers interleave as with a real server, but in
    * arrival order.
    */
-  async #begin(verb: Verb, subresource: Subresource, namespace: string | undefined, name: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  async #begin(verb: Verb, subresource: Subresource, namespace: string | undefined, name: string | undefined, signal: AbortSignal | undefined, precondition?: () => void): Promise<void> {
+    // The request "leaves" here: a failed precondition sends nothing and is not accounted.
+    precondition?.();
     const resource = subresource === 'status' ? `${this.type.resource}/status` : this.type.resource;
     this.#deps.counter.record(verb, resource, this.#deps.userAgent);
     signal?.throwIfAborted();
