@@ -115,6 +115,10 @@ describe('leader election and migration on a real Lease', () => {
     await e.waitForLog('"Attempting to acquire leader lease..."', 60_000);
     await admin.services.create(svc('paused-1'));
     await waitForObject(admin.services, (s) => s.metadata?.name === 'paused-1' && (s.status?.loadBalancer?.ingress ?? []).length > 0, 'paused-1 ingress', 60_000);
+    // Pause once the leader's writes for paused-1 have landed: bytes already handed to a socket
+    // when a process stops are beyond any client-side fence (see docs/deviations.md); what this
+    // case pins is that nothing the resumed process *starts* or had *queued* goes out.
+    await waitForObject(admin.events, (e) => e.involvedObject.name === 'paused-1' && e.reason === 'EnsuredLoadBalancer', 'paused-1 EnsuredLoadBalancer event', 60_000);
     d.child.kill('SIGSTOP');
     try {
       await e.waitForLog('"Successfully acquired lease"', 60_000);
