@@ -40,4 +40,17 @@ describe('simulated API: Service ClusterIPs and node ports (as kube-apiserver al
     const b = await kube.services.create(svc('b', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ port: 80, nodePort: 30080 }] }));
     assert.equal(b.spec?.ports?.[0]?.nodePort, 30080);
   });
+
+  it('a full node-port range is kube-apiserver\'s internal error "range is full", and the Service is not stored', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    // 2,768 node ports (30000-32767): fill them 100 at a time.
+    const perService = 100;
+    for (let i = 0; i * perService < 2768; i++) {
+      const count = Math.min(perService, 2768 - i * perService);
+      await kube.services.create(svc(`fill-${i}`, { type: 'NodePort', ports: Array.from({ length: count }, (_, j) => ({ name: `p${j}`, port: 1000 + j })) }));
+    }
+    const err = await expectError(kube.services.create(svc('one-more', { type: 'LoadBalancer', ports: [{ port: 80 }] })), 500, 'InternalError');
+    assert.equal(err.message, 'Internal error occurred: failed to allocate a nodePort: range is full');
+    await expectError(kube.services.get({ namespace: 'default', name: 'one-more' }), 404, 'NotFound');
+  });
 });

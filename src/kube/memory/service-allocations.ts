@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { apiErrors } from '../errors.js';
 import { fieldErrors } from './validation.js';
 import type { StatusCause } from '../errors.js';
 import { isJsonObject } from '../json-value.js';
@@ -58,7 +59,12 @@ export class ServiceAllocations {
     if (type !== 'ExternalName') {
       if ((spec['clusterIP'] === undefined || spec['clusterIP'] === '') && typeof oldSpec?.['clusterIP'] === 'string') spec['clusterIP'] = oldSpec['clusterIP'];
       const ip = spec['clusterIP'];
-      if (ip === undefined || ip === '') spec['clusterIP'] = this.#freeIp();
+      if (ip === undefined || ip === '') {
+        const free = this.#freeIp();
+        // As kube-apiserver's allocator: not a field error (the field is fine), an internal one.
+        if (free === '') throw apiErrors.internal('failed to allocate a serviceIP: range is full');
+        spec['clusterIP'] = free;
+      }
       else if (typeof ip === 'string' && ip !== 'None' && (this.#ips.get(ip) ?? key) !== key) {
         causes.push(fieldErrors.invalid('spec.clusterIP', ip, 'failed to allocate IP: provided IP is already allocated'));
       }
@@ -85,6 +91,7 @@ export class ServiceAllocations {
       const same = oldPorts.find((o) => isJsonObject(o) && o['port'] === port['port'] && (o['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'));
       const kept = isJsonObject(same) && typeof same['nodePort'] === 'number' ? same['nodePort'] : undefined;
       const nodePort = kept ?? this.#freePort(taken);
+      if (nodePort === 0) throw apiErrors.internal('failed to allocate a nodePort: range is full');
       port['nodePort'] = nodePort;
       claim(path, nodePort);
     });
@@ -95,6 +102,7 @@ export class ServiceAllocations {
       else {
         const kept = oldSpec?.['healthCheckNodePort'];
         const healthPort = typeof kept === 'number' && kept !== 0 ? kept : this.#freePort(taken);
+        if (healthPort === 0) throw apiErrors.internal('failed to allocate a nodePort: range is full');
         spec['healthCheckNodePort'] = healthPort;
         claim('spec.healthCheckNodePort', healthPort);
       }
