@@ -46,6 +46,6 @@ export type { ApiResponse, AuditedWrite, KubeBinaries, KubeTestCluster, KubeTest
 // The scenario runner behind `outrigger simulate`: drive your own provider through the real
 // controllers on a virtual clock (pass it in `registry`).
 export { formatReport, runScenario, SimulationSetupError } from './simulation/runner/index.js';
-export type { ExpectationResult, LiveSimulation, RunScenarioOptions, SettleResult, SimulationProgress, SimulationReport } from './simulation/runner/index.js';
+export type { ExpectationResult, LiveSimulation, ReplicaReport, ReplicaStop, RunScenarioOptions, SettleResult, SimulationProgress, SimulationReport } from './simulation/runner/index.js';
 export { loadScenario, ScenarioError } from './simulation/scenario/index.js';
-export type { Expectation, ScenarioFile, Step } from './simulation/scenario/index.js';
+export type { Expectation, ManagerExpectation, ReplicaAction, ScenarioFile, Step, StopKind } from './simulation/scenario/index.js';
