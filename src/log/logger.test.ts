@@ -24,6 +24,16 @@ describe('Logger', () => {
     assert.equal(log.v(2).enabled(), true);
   });
 
+  it('v(n) hands out one logger per level (hot paths call it per line) that still writes at its level', () => {
+    const mem = new MemoryLogSink();
+    const log = createLogger(mem.sink, 2);
+    assert.equal(log.v(2), log.v(2));
+    assert.notEqual(log.v(2), log.v(3));
+    log.v(2).info('shown');
+    log.v(3).info('hidden');
+    assert.deepEqual(mem.records.map((r) => [r.msg, r.v]), [['shown', 2]]);
+  });
+
   it('accumulates names and values', () => {
     const mem = new MemoryLogSink();
     const log = createLogger(mem.sink).withName('service-controller').withName('sync').withValues({ a: 1 });

@@ -54,6 +54,7 @@ class SinkLogger implements Logger {
   readonly #level: number;
   readonly #name: string;
   readonly #values: LogValues;
+  #byLevel: Map<number, Logger> | undefined;
 
   constructor(sink: LogSink, maxV: number, level: number, name: string, values: LogValues) {
     this.#sink = sink;
@@ -77,7 +78,15 @@ class SinkLogger implements Logger {
   }
 
   v(level: number): Logger {
-    return new SinkLogger(this.#sink, this.#maxV, level, this.#name, this.#values);
+    // Hot paths call v(n) per line: hand out one logger per level instead of a new one each time.
+    let byLevel = this.#byLevel;
+    if (byLevel === undefined) byLevel = this.#byLevel = new Map();
+    let logger = byLevel.get(level);
+    if (logger === undefined) {
+      logger = level === this.#level ? this : new SinkLogger(this.#sink, this.#maxV, level, this.#name, this.#values);
+      byLevel.set(level, logger);
+    }
+    return logger;
   }
 
   enabled(): boolean {

@@ -420,7 +420,7 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
       clock: replica.clock,
       // Replica 0 keeps the stream a one-replica run always had.
       random: seededRandom(replica.index === 0 ? seed : seed + 4 + replica.index),
-      log: count === 1 ? log : (text) => log(`[${replica.identity}] ${text}`),
+      log: options.log === undefined ? undefined : count === 1 ? log : (text) => log(`[${replica.identity}] ${text}`),
       kubeClientFor: gated,
       workQueueMetrics: replica.queues,
     }).catch((err: unknown) => {

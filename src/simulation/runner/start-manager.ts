@@ -28,8 +28,8 @@ export interface StartManagerOptions {
   /** Its leader-election identity. */
   readonly identity: string;
   readonly random: () => number;
-  /** Receives the manager's klog text lines. */
-  readonly log: (text: string) => void;
+  /** Receives the manager's klog text lines; without it no line is even formatted. */
+  readonly log?: ((text: string) => void) | undefined;
   readonly kubeClientFor: (userAgent: string) => KubeClient;
   readonly workQueueMetrics: WorkQueueMetrics;
 }
@@ -52,7 +52,7 @@ export async function startManager(o: StartManagerOptions): Promise<StartedManag
     const [invalid] = validateOptions(options);
     if (invalid !== undefined) throw invalid;
     const logger = createLogger(
-      klogTextSink((line) => o.log(line), () => o.clock.now()),
+      o.log === undefined ? () => {} : klogTextSink(o.log, () => o.clock.now()),
       options.verbosity,
     );
     const parts = await buildManager({
