@@ -152,7 +152,7 @@ describe('SimulatedApiServer: create', () => {
     const values = [0, 0.99, 0.5, 0.2, 0.04];
     let i = 0;
     const { kube } = setup({ random: () => values[i++ % values.length] ?? 0 });
-    const created = await kube.services.create({ metadata: { generateName: 'web-', namespace: 'default' }, spec: {} });
+    const created = await kube.services.create({ metadata: { generateName: 'web-', namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
     assert.equal(created.metadata?.name, 'web-b9rhc');
     assert.equal(created.metadata?.generateName, 'web-');
   });

@@ -18,7 +18,8 @@ interface Case {
 const node = (extra: JsonObject): JsonObject => ({ metadata: { name: 'n1' }, ...extra });
 const svc = (spec: JsonObject, status?: JsonObject): JsonObject => ({
   metadata: { name: 'web', namespace: 'default' },
-  spec,
+  // A port unless the case gives its own: kube-apiserver requires one for most Services.
+  spec: { ports: [{ port: 80 }], ...spec },
   ...(status === undefined ? {} : { status }),
 });
 
@@ -29,9 +30,9 @@ const cases: Case[] = [
   { name: 'rejects an invalid generateName prefix', kind: 'Node', obj: { metadata: { generateName: 'Node-' } }, errors: [['FieldValueInvalid', 'metadata.generateName']] },
   { name: 'node names are DNS-1123 subdomains (dots allowed)', kind: 'Node', obj: { metadata: { name: 'ip-10-0-0-1.ec2.internal' } } },
   { name: 'rejects upper-case node names', kind: 'Node', obj: { metadata: { name: 'Node1' } }, errors: [['FieldValueInvalid', 'metadata.name']] },
-  { name: 'service names are DNS-1035 labels (no dots)', kind: 'Service', obj: { metadata: { name: 'a.b', namespace: 'default' } }, errors: [['FieldValueInvalid', 'metadata.name']] },
-  { name: 'service names must start with a letter', kind: 'Service', obj: { metadata: { name: '1web', namespace: 'default' } }, errors: [['FieldValueInvalid', 'metadata.name']] },
-  { name: 'rejects an invalid namespace', kind: 'Service', obj: { metadata: { name: 'web', namespace: 'Default' } }, errors: [['FieldValueInvalid', 'metadata.namespace']] },
+  { name: 'service names are DNS-1035 labels (no dots)', kind: 'Service', obj: { metadata: { name: 'a.b', namespace: 'default' }, spec: { ports: [{ port: 80 }] } }, errors: [['FieldValueInvalid', 'metadata.name']] },
+  { name: 'service names must start with a letter', kind: 'Service', obj: { metadata: { name: '1web', namespace: 'default' }, spec: { ports: [{ port: 80 }] } }, errors: [['FieldValueInvalid', 'metadata.name']] },
+  { name: 'rejects an invalid namespace', kind: 'Service', obj: { metadata: { name: 'web', namespace: 'Default' }, spec: { ports: [{ port: 80 }] } }, errors: [['FieldValueInvalid', 'metadata.namespace']] },
   {
     name: 'rejects invalid label keys and values',
     kind: 'Node',
@@ -43,7 +44,7 @@ const cases: Case[] = [
   },
   { name: 'accepts prefixed label keys and empty values', kind: 'Node', obj: { metadata: { name: 'n1', labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } } } },
   { name: 'rejects invalid annotation keys', kind: 'Node', obj: { metadata: { name: 'n1', annotations: { '/x': 'v' } } }, errors: [['FieldValueInvalid', 'metadata.annotations']] },
-  { name: 'rejects invalid finalizer names', kind: 'Service', obj: { metadata: { name: 'web', namespace: 'd', finalizers: ['a/b/c'] } }, errors: [['FieldValueInvalid', 'metadata.finalizers[0]']] },
+  { name: 'rejects invalid finalizer names', kind: 'Service', obj: { metadata: { name: 'web', namespace: 'd', finalizers: ['a/b/c'] }, spec: { ports: [{ port: 80 }] } }, errors: [['FieldValueInvalid', 'metadata.finalizers[0]']] },
   {
     name: 'taints need a key and a supported effect',
     kind: 'Node',
@@ -80,6 +81,9 @@ const cases: Case[] = [
   },
   { name: 'rejects an invalid podCIDR', kind: 'Node', obj: node({ spec: { podCIDR: '10.0.0.0/33' } }), errors: [['FieldValueInvalid', 'spec.podCIDR']] },
   { name: 'accepts IPv6 podCIDRs', kind: 'Node', obj: node({ spec: { podCIDRs: ['10.244.1.0/24', 'fd00::/64'] } }) },
+  { name: 'a Service needs a port (kube-apiserver ValidateService)', kind: 'Service', obj: svc({ type: 'LoadBalancer', ports: [] }), errors: [['FieldValueRequired', 'spec.ports']] },
+  { name: 'a headless Service may have no port', kind: 'Service', obj: svc({ clusterIP: 'None', ports: [] }), errors: [] },
+  { name: 'an ExternalName Service may have no port', kind: 'Service', obj: svc({ type: 'ExternalName', externalName: 'db.example.com', ports: [] }), errors: [] },
   { name: 'rejects an unknown service type', kind: 'Service', obj: svc({ type: 'Magic' }), errors: [['FieldValueNotSupported', 'spec.type']] },
   {
     name: 'service ports need a port in 1-65535 and a supported protocol',

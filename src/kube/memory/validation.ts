@@ -378,6 +378,11 @@ function checkServiceSpec(c: Checker, obj: JsonObject): void {
   c.string('spec.loadBalancerClass', spec['loadBalancerClass']);
   c.integer('spec.healthCheckNodePort', spec['healthCheckNodePort']);
   c.object('spec.selector', spec['selector']);
+  // As kube-apiserver's ValidateService: every Service but a headless or ExternalName one needs a port.
+  const ports = spec['ports'];
+  if ((type ?? 'ClusterIP') !== 'ExternalName' && spec['clusterIP'] !== 'None' && (ports === undefined || ports === null || (Array.isArray(ports) && ports.length === 0))) {
+    c.add(fieldErrors.required('spec.ports'));
+  }
   for (const [path, port] of c.objects('spec.ports', spec['ports'])) {
     c.string(`${path}.name`, port['name']);
     const number = c.integer(`${path}.port`, port['port']);
