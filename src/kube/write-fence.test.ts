@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { FakeClock } from './clock.js';
 import { SimulatedApiServer } from './memory/index.js';
 import { fencedClient, NotLeaderError, WriteFence } from './write-fence.js';
@@ -57,5 +58,20 @@ describe('fencedClient', () => {
     held[0]?.();
     await assert.rejects(write, (err: unknown) => err instanceof NotLeaderError);
     assert.equal(server.requestCounts().filter((c) => c.userAgent === 'ccm').length, 0, 'nothing reached the server, not even as a refused request');
+  });
+
+  it('links the caller\'s and the writer\'s signals for each request only (AbortSignal.any kept every request\'s signal tied to them for good)', async () => {
+    const server = new SimulatedApiServer({ clock: new FakeClock() });
+    const stop = new AbortController();
+    const caller = new AbortController();
+    const base = server.client();
+    const seen: AbortSignal[] = [];
+    const spy = { ...base, nodes: { ...base.nodes, type: base.nodes.type, create: (obj: Parameters<typeof base.nodes.create>[0], o?: Parameters<typeof base.nodes.create>[1]) => (o?.signal !== undefined && seen.push(o.signal), base.nodes.create(obj, o)) } };
+    const kube = fencedClient(spy, new WriteFence(), stop.signal);
+    for (let i = 0; i < 20; i++) await kube.nodes.create({ metadata: { name: `n${i}` } }, { signal: caller.signal });
+    assert.ok(getEventListeners(stop.signal, 'abort').length <= 1, 'one shared listener at most');
+    stop.abort(new Error('leadership ended'));
+    assert.equal(seen.length, 20);
+    assert.ok(seen.every((s) => !s.aborted), 'a finished request is no longer linked');
   });
 });

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { linkAbort } from './linked-abort.js';
 import type { DeleteOptions, KubeClient, ObjectKey, Patch, ResourceClient, WriteOptions } from './client.js';
 import type { KubeObject, ResourceType } from './resources.js';
 
@@ -31,11 +32,6 @@ export class WriteFence {
   }
 }
 
-function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return AbortSignal.any([a, b]);
-}
 
 class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
   readonly type: ResourceType<T>;
@@ -54,40 +50,57 @@ class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
   list: ResourceClient<T>['list'] = (options) => this.#inner.list(options);
   watch: ResourceClient<T>['watch'] = (options) => this.#inner.watch(options);
 
-  #write<O extends WriteOptions | DeleteOptions>(verb: string, key: ObjectKey | undefined, options: O | undefined): O {
+  /**
+   * Runs one write: refused at once when the fence is closed, checked again as it leaves
+   * (`precondition`), and aborted by either the caller's signal or the writer's stop signal —
+   * both linked for this request only.
+   */
+  async #write<O extends WriteOptions | DeleteOptions, R>(verb: string, key: ObjectKey | undefined, options: O | undefined, send: (options: O) => Promise<R>): Promise<R> {
     const what = `${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`;
     // Checked now (a refusal costs nothing), and again as the request leaves (see precondition).
     this.#fence.check(what);
-    const signal = anySignal(options?.signal, this.#signal);
     const outer = options?.precondition;
     const precondition = (): void => {
       outer?.();
       this.#fence.check(what);
     };
-    return { ...(options ?? {}), ...(signal === undefined ? {} : { signal }), precondition } as O;
+    const given = options?.signal;
+    const stop = this.#signal;
+    if (given === undefined || stop === undefined) {
+      const signal = given ?? stop;
+      return send({ ...(options ?? {}), ...(signal === undefined ? {} : { signal }), precondition } as O);
+    }
+    const both = new AbortController();
+    const unlinkGiven = linkAbort(given, both);
+    const unlinkStop = linkAbort(stop, both);
+    try {
+      return await send({ ...options, signal: both.signal, precondition } as O);
+    } finally {
+      unlinkGiven();
+      unlinkStop();
+    }
   }
 
-  // async: a refusal is a rejected promise, as every other request failure.
-  async create(object: T, options?: WriteOptions): Promise<T> {
-    return this.#inner.create(object, this.#write('create', undefined, options));
+  create(object: T, options?: WriteOptions): Promise<T> {
+    return this.#write('create', undefined, options, (o) => this.#inner.create(object, o));
   }
-  async update(object: T, options?: WriteOptions): Promise<T> {
-    return this.#inner.update(object, this.#write('update', keyOf(object), options));
+  update(object: T, options?: WriteOptions): Promise<T> {
+    return this.#write('update', keyOf(object), options, (o) => this.#inner.update(object, o));
   }
-  async updateStatus(object: T, options?: WriteOptions): Promise<T> {
-    return this.#inner.updateStatus(object, this.#write('update status of', keyOf(object), options));
+  updateStatus(object: T, options?: WriteOptions): Promise<T> {
+    return this.#write('update status of', keyOf(object), options, (o) => this.#inner.updateStatus(object, o));
   }
-  async patch(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
-    return this.#inner.patch(key, patch, this.#write('patch', key, options));
+  patch(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
+    return this.#write('patch', key, options, (o) => this.#inner.patch(key, patch, o));
   }
-  async patchStatus(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
-    return this.#inner.patchStatus(key, patch, this.#write('patch status of', key, options));
+  patchStatus(key: ObjectKey, patch: Patch, options?: WriteOptions): Promise<T> {
+    return this.#write('patch status of', key, options, (o) => this.#inner.patchStatus(key, patch, o));
   }
-  async delete(key: ObjectKey, options?: DeleteOptions): Promise<void> {
-    return this.#inner.delete(key, this.#write('delete', key, options));
+  delete(key: ObjectKey, options?: DeleteOptions): Promise<void> {
+    return this.#write('delete', key, options, (o) => this.#inner.delete(key, o));
   }
-  async createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
-    return this.#inner.createSubresource(key, subresource, body, this.#write(`create ${subresource} of`, key, options));
+  createSubresource<R extends object>(key: ObjectKey, subresource: string, body: R, options?: WriteOptions): Promise<R> {
+    return this.#write(`create ${subresource} of`, key, options, (o) => this.#inner.createSubresource(key, subresource, body, o));
   }
 }
 

@@ -150,7 +150,14 @@ export class ControllerManager {
     } catch (err) {
       this.stop({ kind: 'failed', phase: 'serving', error: err });
     }
-    if (this.#reason === undefined) this.#campaign();
+    if (this.#reason === undefined) {
+      try {
+        this.#campaign();
+      } catch (err) {
+        // E.g. an elector refusing its settings: still the one stop path (close serving, clients).
+        this.stop({ kind: 'failed', phase: 'leader-election', error: err });
+      }
+    }
     await new Promise<void>((resolve) => {
       if (this.#stopped.signal.aborted) resolve();
       else this.#stopped.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -223,6 +230,8 @@ export class ControllerManager {
   }
 
   async #leadUnder(signal: AbortSignal): Promise<void> {
+    // A Lease acquired while the manager was already stopping: nothing to start.
+    if (signal.aborted) return;
     const p = this.#parts;
     const log = p.logger;
     try {
@@ -356,6 +365,8 @@ export class ControllerManager {
       if (reason.kind === 'lease-lost') log.error(reason.cause, 'leaderelection lost', { lease: reason.lease });
       else if (!isInputError(reason.error)) log.error(reason.error, FAILURE_MESSAGES[reason.phase]);
       await Promise.all(this.#leases.map((l) => l.stop(reason, { release: false })));
+      // No drain, but no timers left behind either (event retries); the fence refuses what is queued.
+      void p.events.shutdown().catch(() => {});
       return;
     }
     log.info('Shutting down', { reason: errorMessage(reason.cause) });

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { linkAbort } from '../linked-abort.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, RequestOptions as NodeRequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -231,7 +232,9 @@ export class HttpTransport {
       { failure: 'timeout', server: this.server.origin, request: describe },
     );
     const timer = this.#o.clock.setTimer(this.#o.timeoutMs, () => deadline.abort(timeoutError));
-    const signal = req.signal === undefined ? deadline.signal : AbortSignal.any([req.signal, deadline.signal]);
+    // The caller's signal lives long (a controller's stop signal): linked for this request only.
+    const unlink = linkAbort(req.signal, deadline);
+    const signal = deadline.signal;
     try {
       return await fn(signal, describe);
     } catch (err) {
@@ -241,6 +244,7 @@ export class HttpTransport {
       throw this.#transportError(err, describe);
     } finally {
       timer.cancel();
+      unlink();
     }
   }
 

@@ -26,6 +26,8 @@ describe('validateOptions', () => {
     // Before: the process started and failed at every Lease write (0 s) or could not store it.
     ['a lease shorter than the Lease can store', [...base, '--leader-elect-lease-duration=900ms', '--leader-elect-renew-deadline=500ms', '--leader-elect-retry-period=100ms'], '--leader-elect-lease-duration', /between 1s and 2147483647s .*got 900ms$/],
     ['a lease longer than the Lease can store', [...base, '--leader-elect-lease-duration=600000h'], '--leader-elect-lease-duration', /between 1s and 2147483647s/],
+    // The elector would refuse it at start (after serving began): a flag error up front instead.
+    ['a lease whose stored whole seconds do not exceed the renew deadline', [...base, '--leader-elect-lease-duration=10500ms', '--leader-elect-renew-deadline=10s'], '--leader-elect-lease-duration', /stored in the Lease as 10s, which must be greater than --leader-elect-renew-deadline 10s/],
     // Bounded, validated input (issue #17): each refused at parse time, with the flag and the bound.
     // Before: 100000000 workers ran out of memory after 17 s.
     ['a hundred million service workers', [...base, '--concurrent-service-syncs=100000000'], '--concurrent-service-syncs', /^invalid argument "100000000" for "--concurrent-service-syncs" flag: value out of range: at most 10000$/],

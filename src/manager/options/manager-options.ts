@@ -287,6 +287,10 @@ export function validateOptions(o: ManagerOptions): FlagError[] {
       fail('--leader-elect-lease-duration', le.leaseDurationMs, `--leader-elect-lease-duration must be between 1s and ${MAX_LEASE_DURATION_SECONDS}s (the Lease stores whole seconds as an int32), got ${formatGoDuration(le.leaseDurationMs)}`);
     }
     if (le.leaseDurationMs <= le.renewDeadlineMs) fail('--leader-elect-lease-duration', le.leaseDurationMs, '--leader-elect-lease-duration must be greater than --leader-elect-renew-deadline');
+    // What other candidates read is the stored whole seconds: that too must exceed the renew deadline.
+    else if (Math.floor(le.leaseDurationMs / 1000) * 1000 <= le.renewDeadlineMs) {
+      fail('--leader-elect-lease-duration', le.leaseDurationMs, `--leader-elect-lease-duration ${formatGoDuration(le.leaseDurationMs)} is stored in the Lease as ${Math.floor(le.leaseDurationMs / 1000)}s, which must be greater than --leader-elect-renew-deadline ${formatGoDuration(le.renewDeadlineMs)}`);
+    }
     if (le.renewDeadlineMs <= 1.2 * le.retryPeriodMs) fail('--leader-elect-renew-deadline', le.renewDeadlineMs, '--leader-elect-renew-deadline must be greater than 1.2 × --leader-elect-retry-period');
     if (le.retryPeriodMs <= 0) fail('--leader-elect-retry-period', le.retryPeriodMs, '--leader-elect-retry-period must be greater than 0');
     if (le.resourceName === '') fail('--leader-elect-resource-name', '', '--leader-elect-resource-name cannot be empty');

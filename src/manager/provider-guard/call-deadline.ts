@@ -6,6 +6,7 @@
  * @module
  */
 import type { Clock } from '../../kube/clock.js';
+import { linkAbort } from '../../kube/linked-abort.js';
 import { formatGoDuration } from '../options/duration.js';
 
 /** A provider call did not answer within its deadline. */
@@ -43,7 +44,7 @@ export async function withDeadline<T>(call: (signal: AbortSignal | undefined) =>
   // One controller for both causes, unlinked from the caller's signal after the call: that signal
   // (a controller's stop signal) lives long, sees millions of calls and many at once.
   const deadline = new AbortController();
-  const unlink = linkToParent(o.signal, deadline);
+  const unlink = linkAbort(o.signal, deadline);
   const signal = deadline.signal;
   let expired: (err: Error) => void = () => {};
   const timedOut = new Promise<never>((_, reject) => (expired = reject));
@@ -58,39 +59,4 @@ export async function withDeadline<T>(call: (signal: AbortSignal | undefined) =>
     timer.cancel();
     unlink();
   }
-}
-
-/** The calls in flight under each caller signal; one listener per signal aborts them all. */
-const children = new WeakMap<AbortSignal, Set<AbortController>>();
-
-/**
- * Aborts `child` when `parent` aborts, until the returned function is called. Every call under one
- * parent shares a single listener on it: a listener per call would pile up on a signal with many
- * calls in flight (Node warns past ten) and cost a registration per call.
- */
-function linkToParent(parent: AbortSignal | undefined, child: AbortController): () => void {
-  if (parent === undefined) return () => {};
-  if (parent.aborted) {
-    child.abort(parent.reason);
-    return () => {};
-  }
-  let set = children.get(parent);
-  if (set === undefined) {
-    const created = new Set<AbortController>();
-    set = created;
-    children.set(parent, created);
-    parent.addEventListener(
-      'abort',
-      () => {
-        children.delete(parent);
-        for (const c of created) c.abort(parent.reason);
-      },
-      { once: true },
-    );
-  }
-  set.add(child);
-  const own = set;
-  return () => {
-    own.delete(child);
-  };
 }

@@ -83,7 +83,8 @@ const FLAG = '--cloud-provider-call-timeout';
 
 /** The provider as the controllers see it: deadlines on calls, checked answers (see the module comment). */
 export function guardProvider(cloud: CloudProvider, o: ProviderGuardOptions): CloudProvider {
-  const wrapped = new Map<object, object>();
+  // Weak: a provider may hand out a new capability object per call; none must be kept alive here.
+  const wrapped = new WeakMap<object, object>();
   const capability = <T extends object>(name: Capability, impl: T | null | undefined): T | undefined => {
     if (impl === undefined || impl === null) return undefined;
     let guarded = wrapped.get(impl);
@@ -112,10 +113,12 @@ function guardCapability<T extends object>(provider: string, name: Capability, i
   // A new object with the contract's methods (not a Proxy: providers may hand out frozen objects,
   // whose methods a Proxy must return unchanged). Members outside the contract are not carried over.
   const guarded: Record<string, unknown> = {};
+  const source = impl as Record<string, unknown>;
   for (const [method, rule] of Object.entries(RULES[name])) {
-    const fn: unknown = (impl as Record<string, unknown>)[method];
-    if (typeof fn !== 'function') continue;
-    guarded[method] = (...args: unknown[]): Promise<unknown> => guardedCall(provider, method, rule, args, (a) => (fn as (...x: unknown[]) => Promise<unknown>).apply(impl, a), o);
+    if (typeof source[method] !== 'function') continue;
+    // Looked up at call time, as an unguarded call would: a method replaced later is the one called.
+    guarded[method] = (...args: unknown[]): Promise<unknown> =>
+      guardedCall(provider, method, rule, args, (a) => (source[method] as (...x: unknown[]) => Promise<unknown>).apply(impl, a), o);
   }
   return guarded as T;
 }
