@@ -105,13 +105,13 @@ export async function buildManager(b: BuildManagerOptions): Promise<ManagerParts
   checkClusterId(provider, options, log);
   const migration = await leaderMigrationConfig(options);
   const metrics = createManagerMetrics({ clock });
-  const { root, clients, clientFor } = await buildClients(options, b.env, clock, metrics, ['cloud-provider'], log, b.kubeClientFor);
+  const fence = new WriteFence();
+  const { root, clients, clientFor } = await buildClients(options, b.env, clock, metrics, ['cloud-provider'], log, b.kubeClientFor, fence);
   try {
     if (root.server !== undefined) metrics.restClient.setHost(new URL(root.server).host);
   } catch {
     // A server URL we cannot parse only loses the host label.
   }
-  const fence = new WriteFence();
   const extra = b.workQueueMetrics;
   // Events are writes too: a deposed leader records none.
   const events = new EventBroadcaster({ client: fencedClient(root, fence), clock, random, logger: log.withName('events') });

@@ -12,6 +12,8 @@ import type { BearerTokenSource } from '../kube/client-node/index.js';
 import type { createKubeClient as CreateKubeClient } from '../kube/client-node/create-kube-client.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Clock } from '../kube/clock.js';
+import { fencedClient } from '../kube/write-fence.js';
+import type { WriteFence } from '../kube/write-fence.js';
 import type { Logger } from '../log/logger.js';
 import { CCM_USER_AGENT, MANAGED_CONTROLLERS, userAgentFor } from './controllers.js';
 import { lazyKubeClient } from './lazy-kube-client.js';
@@ -48,7 +50,8 @@ export async function buildClients(
   metrics: ManagerMetrics,
   extraNames: readonly string[],
   logger: Logger,
-  kubeClientFor?: (userAgent: string) => KubeClient,
+  kubeClientFor: ((userAgent: string) => KubeClient) | undefined,
+  fence: WriteFence,
 ): Promise<ManagerClients> {
   const make = async (userAgent: string, bearerToken?: BearerTokenSource): Promise<ManagedClient> => {
     if (kubeClientFor !== undefined) return kubeClientFor(userAgent);
@@ -71,8 +74,10 @@ export async function buildClients(
   // --use-service-account-credentials every controller (and the provider) gets its own service account.
   clients.set('shared-informers', await make(userAgentFor('shared-informers')));
   if (o.useServiceAccountCredentials && kubeClientFor !== undefined) logger.warning('--use-service-account-credentials has no effect on injected (simulated) clients');
+  // The ServiceAccounts, Namespace and TokenRequests it creates are writes like any other: only
+  // while the Lease is held (a standby never needs a controller's token).
   const tokensFor = (name: string): ServiceAccountTokenSource | undefined =>
-    o.useServiceAccountCredentials && kubeClientFor === undefined ? new ServiceAccountTokenSource({ client: root, name, clock, logger: logger.withName('service-account-credentials') }) : undefined;
+    o.useServiceAccountCredentials && kubeClientFor === undefined ? new ServiceAccountTokenSource({ client: fencedClient(root, fence), name, clock, logger: logger.withName('service-account-credentials') }) : undefined;
   const perController = new Set([...MANAGED_CONTROLLERS.map((c) => c.clientName), ...extraNames]);
   for (const name of perController) clients.set(name, await make(userAgentFor(name), tokensFor(name)));
   // Names a provider asks its ClientBuilder for: each gets its own user agent (and service

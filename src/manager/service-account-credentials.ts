@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { NotLeaderError } from '../kube/write-fence.js';
 import { errorMessage } from '../log/error-message.js';
 import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
 import { exponentialBackoff } from '../kube/backoff.js';
@@ -111,6 +112,8 @@ export class ServiceAccountTokenSource implements BearerTokenSource {
           try {
             await this.#getOrCreateServiceAccount();
           } catch (err) {
+            // Not leading: no retry can help, and a standby needs no controller token.
+            if (err instanceof NotLeaderError) throw err;
             this.#log.info('get or create service account failed', { err: String(err) });
             return false;
           }
@@ -122,6 +125,7 @@ export class ServiceAccountTokenSource implements BearerTokenSource {
             });
             return true;
           } catch (err) {
+            if (err instanceof NotLeaderError) throw err;
             this.#log.info('get token failed', { err: String(err) });
             return false;
           }

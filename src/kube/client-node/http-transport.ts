@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { NotLeaderError } from '../write-fence.js';
 import { linkAbort } from '../linked-abort.js';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, RequestOptions as NodeRequestOptions } from 'node:http';
@@ -241,6 +242,8 @@ export class HttpTransport {
       if (req.signal?.aborted === true) throw req.signal.reason;
       if (deadline.signal.aborted) throw timeoutError;
       if (err instanceof KubeApiError || err instanceof KubeTransportError) throw err;
+      // A refused write (this replica does not lead) never reached the network: say so, not "cannot reach".
+      if (err instanceof NotLeaderError || (err instanceof Error && err.cause instanceof NotLeaderError)) throw err;
       throw this.#transportError(err, describe);
     } finally {
       timer.cancel();
