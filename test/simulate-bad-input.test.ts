@@ -5,26 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSimulateCommand } from '../src/cli/simulate.js';
+import { simulateText } from './helpers/simulate-text.js';
 import { runScenario, SimulationSetupError } from '../src/simulation/runner/index.js';
 import { loadScenario } from '../src/simulation/scenario/index.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function simulate(text: string): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runSimulateCommand(['s.yaml'], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readFile: () => Promise.resolve(text),
-  });
-  return { code, stdout, stderr };
-}
+const simulate = simulateText;
 
 /** Lines 1-7; the steps under test start on line 8. */
 const BASE = `name: bad input

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { runSimulateCommand } from '../src/cli/simulate.js';
+import { simulateText } from './helpers/simulate-text.js';
 
 /** Mostly `good`, now and then `bad`: most scenarios get far enough to run. */
 function mostly<T, U>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>): fc.Arbitrary<T | U> {
@@ -190,13 +190,7 @@ describe('hostile scenario text', () => {
     const outcomes = { report: 0, refused: 0 };
     await fc.assert(
       fc.asyncProperty(scenarioText, async (text) => {
-        let stdout = '';
-        let stderr = '';
-        const code = await runSimulateCommand(['s.yaml'], {
-          stdout: { write: (t: string) => (stdout += t) },
-          stderr: { write: (t: string) => (stderr += t) },
-          readFile: () => Promise.resolve(text),
-        });
+        const { code, stdout, stderr } = await simulateText(text);
         assert.doesNotMatch(stderr + stdout, /\n\s+at .+:\d+:\d+\)?\n/, 'no stack trace');
         if (code === 0 || code === 1) {
           outcomes.report++;

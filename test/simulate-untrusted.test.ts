@@ -12,26 +12,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulateCommand } from '../src/cli/simulate.js';
+import { simulateText } from './helpers/simulate-text.js';
 import { runScenario } from '../src/simulation/runner/index.js';
 import { REFUSED_SCENARIO_FLAGS } from '../src/simulation/runner/index.js';
 import { loadScenario } from '../src/simulation/scenario/index.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function simulate(text: string, ...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runSimulateCommand(['s.yaml', ...argv], {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    readFile: () => Promise.resolve(text),
-  });
-  return { code, stdout, stderr };
-}
+const simulate = simulateText;
 
 async function withFolder(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'outrigger-sim-untrusted-'));
