@@ -70,7 +70,7 @@ describe('EventBroadcaster', () => {
     assert.equal(event.reportingComponent, 'cloud-node-controller');
     assert.equal(event.reportingInstance, 'ccm-1');
     const logged = s.logs.records.find((r) => r.msg === 'Event occurred');
-    assert.equal(logged?.v, 2);
+    assert.equal(logged?.v, 0, 'upstream controllers log events with StartStructuredLogging(0)');
     assert.deepEqual(logged?.values, {
       object: { name: 'node-1', namespace: '' },
       kind: 'Node',

@@ -360,8 +360,9 @@ export class EventBroadcaster {
         reportingComponent: source.component,
         reportingInstance: source.host ?? '',
       };
-      // client-go's StartStructuredLogging watcher.
-      this.#log.v(2).info('Event occurred', {
+      // client-go's StartStructuredLogging watcher; every upstream CCM controller starts it at
+      // verbosity 0, so each event is also a log line at the default -v.
+      this.#log.info('Event occurred', {
         object: { name: meta.name, namespace: involvedObject.namespace ?? '' },
         kind: obj.kind,
         apiVersion: obj.apiVersion,

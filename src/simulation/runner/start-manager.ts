@@ -9,7 +9,7 @@ import type { ProviderRegistry } from '../../cloud/registry.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { Clock } from '../../kube/clock.js';
 import type { WorkQueueMetrics } from '../../kube/work-queue.js';
-import { createLogger, klogTextSink } from '../../log/logger.js';
+import { createLogger, klogTextSink, noopLogger } from '../../log/logger.js';
 import { buildManager } from '../../manager/build.js';
 import { ControllerManager } from '../../manager/controller-manager.js';
 import { optionsFromFlags, validateOptions } from '../../manager/options/manager-options.js';
@@ -51,10 +51,9 @@ export async function startManager(o: StartManagerOptions): Promise<StartedManag
     const options = optionsFromFlags(parsed);
     const [invalid] = validateOptions(options);
     if (invalid !== undefined) throw invalid;
-    const logger = createLogger(
-      o.log === undefined ? () => {} : klogTextSink(o.log, () => o.clock.now()),
-      options.verbosity,
-    );
+    // Without a log destination nothing is formatted at all (a no-op sink would still build
+    // every record: the event log lines alone are one per Event).
+    const logger = o.log === undefined ? noopLogger : createLogger(klogTextSink(o.log, () => o.clock.now()), options.verbosity);
     const parts = await buildManager({
       options,
       version: packageVersion(),
