@@ -44,7 +44,16 @@ export interface AddressPool {
   readonly namespaces: readonly string[];
   /** Labels a Service must carry to use the pool; matches everything when not configured. */
   readonly serviceSelector: LabelSelector;
+  /**
+   * The network interface the leader adds each allocated address to (as a /32 or /128) and
+   * announces it on; `auto` = the interface of the host's route to the pool's addresses. Absent =
+   * the addresses must already be bindable on this host (loopback pools).
+   */
+  readonly interface?: string | undefined;
 }
+
+/** How a Service's traffic is moved to the nodes. */
+export type DataPlaneMode = 'userspace' | 'nftables';
 
 /** One inventory entry: what InstancesV2 answers for a node. */
 export interface InventoryInstance {
@@ -96,6 +105,11 @@ export interface LocalConfig {
   readonly reconcileIntervalMs: number;
   /** Undefined = no inventory: instances are derived from the Node objects. */
   readonly inventory?: readonly InventoryInstance[] | undefined;
+  /**
+   * `userspace` (default): TCP/UDP proxies in this process. `nftables`: kernel DNAT in a table the
+   * provider owns, falling back to `userspace` (with a warning) when nftables cannot be used.
+   */
+  readonly dataPlane: DataPlaneMode;
 }
 
 /** Defaults of every optional setting. */
@@ -107,7 +121,15 @@ export const LOCAL_CONFIG_DEFAULTS = {
   connectTimeoutMs: 5_000,
   exhaustedRetryMs: 10_000,
   reconcileIntervalMs: 60_000,
+  dataPlane: 'userspace',
 } as const satisfies Omit<LocalConfig, 'pools' | 'stateFile' | 'inventory'>;
+
+/** The `interface` value that finds the interface from the route to the pool's addresses. */
+export const AUTO_INTERFACE = 'auto';
+
+// Linux interface names: 1–15 bytes, no '/', ':' or whitespace (dev_valid_name); `:` excluded too,
+// as it would name an IPv4 alias label rather than an interface.
+const interfaceName = z.string().regex(/^[^\s/:]{1,15}$/, 'must be a network interface name (1-15 characters, no "/", ":" or spaces) or "auto"');
 
 const positiveMs = z.number().int().positive().max(2 ** 31 - 1);
 const port = z.number().int().min(1).max(65535);
@@ -127,6 +149,7 @@ const schema = z.strictObject({
         avoidBuggyIPs: z.boolean().optional(),
         namespaces: z.array(z.string().min(1)).optional(),
         serviceSelector: labelSelectorSchema.optional(),
+        interface: interfaceName.optional(),
       }),
     )
     .optional(),
@@ -147,6 +170,7 @@ const schema = z.strictObject({
   connectTimeoutMs: positiveMs.optional(),
   exhaustedRetryMs: positiveMs.optional(),
   reconcileIntervalMs: positiveMs.optional(),
+  dataPlane: z.enum(['userspace', 'nftables']).optional(),
   inventory: z
     .array(
       z.strictObject({
@@ -220,7 +244,19 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     } catch (err) {
       return doc.fail(['pools', i, 'serviceSelector'], `pool ${JSON.stringify(pool.name)}: ${(err as Error).message}`);
     }
-    pools.push({ name: pool.name, ranges, avoidBuggyIPs: pool.avoidBuggyIPs ?? false, namespaces: pool.namespaces ?? [], serviceSelector });
+    if (pool.interface !== undefined && cfg.stateFile === undefined) {
+      // The state file is the record of the addresses this host added: without it a crashed
+      // manager's addresses could not be told from the operator's and would stay on the interface.
+      doc.fail(['pools', i, 'interface'], `pool ${JSON.stringify(pool.name)}: an interface needs a stateFile (where the addresses this host adds are recorded, so that a restart removes those a crash left)`);
+    }
+    pools.push({
+      name: pool.name,
+      ranges,
+      avoidBuggyIPs: pool.avoidBuggyIPs ?? false,
+      namespaces: pool.namespaces ?? [],
+      serviceSelector,
+      ...(pool.interface !== undefined && { interface: pool.interface }),
+    });
   });
 
   let inventory: InventoryInstance[] | undefined;
@@ -269,6 +305,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     connectTimeoutMs: cfg.connectTimeoutMs ?? d.connectTimeoutMs,
     exhaustedRetryMs: cfg.exhaustedRetryMs ?? d.exhaustedRetryMs,
     reconcileIntervalMs: cfg.reconcileIntervalMs ?? d.reconcileIntervalMs,
+    dataPlane: cfg.dataPlane ?? d.dataPlane,
     inventory,
   };
 }

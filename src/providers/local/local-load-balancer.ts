@@ -22,6 +22,11 @@ import { ServiceDataPlane } from './service-data-plane.js';
 import { proxyProtocolOf } from './proxy-protocol.js';
 import { sourceFilterFor } from './source-ranges.js';
 import { STATE_FILE_SOURCE, StateFile, StateFileError } from './state-file.js';
+import type { InterfaceAddressRecord } from './state-file.js';
+import type { CommandRunner } from './host-commands.js';
+import { ProcessCommandRunner } from './host-commands.js';
+import { InterfaceAddressError, InterfaceAddresses } from './interface-addresses.js';
+import type { InterfaceAddressesOptions } from './interface-addresses.js';
 
 /** Annotation requesting specific addresses (comma-separated; the first is used). */
 export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
@@ -41,6 +46,18 @@ export interface LocalLoadBalancerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly onHealthChange?: ((service: string, node: string, healthy: boolean) => void) | undefined;
+  /** Runs `ip`, `arping` and `nft` (default: the real tools). */
+  readonly runner?: CommandRunner | undefined;
+  /** Overrides for the interface address manager (tests: capability check, probe time). */
+  readonly interfaceOptions?: Partial<Pick<InterfaceAddressesOptions, 'hasNetAdmin' | 'probeSeconds'>> | undefined;
+}
+
+/** An address this replica put on (or found on) an interface. */
+interface OnInterface {
+  readonly iface: string;
+  readonly pool: string;
+  /** Whether this replica added it (and so removes it); false when it was there already. */
+  added: boolean;
 }
 
 /** What one {@link LocalLoadBalancer.reconcile} pass changed, as Service keys (`namespace/name`). */
@@ -96,6 +113,12 @@ export class LocalLoadBalancer implements LoadBalancer {
   readonly #touched = new Map<string, number>();
   #epoch = 0;
   #reconciling: Promise<unknown> = Promise.resolve();
+  /** Set when a pool names an interface. */
+  readonly #interfaces: InterfaceAddresses | undefined;
+  readonly #onInterface = new Map<string, OnInterface>();
+  /** Serialises changes of interface addresses (one ip/arping sequence at a time per address). */
+  #programming: Promise<unknown> = Promise.resolve();
+  #exitHook: (() => void) | undefined;
 
   constructor(options: LocalLoadBalancerOptions) {
     this.#config = options.config;
@@ -104,6 +127,120 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#onHealthChange = options.onHealthChange;
     this.#allocator = new IpAllocator(options.config.pools);
     this.#state = options.config.stateFile === undefined ? undefined : new StateFile(options.config.stateFile, { fence: this.#fence });
+    this.#interfaces = options.config.pools.some((p) => p.interface !== undefined)
+      ? new InterfaceAddresses({ runner: options.runner ?? new ProcessCommandRunner(), clock: options.clock, logger: options.logger, ...options.interfaceOptions })
+      : undefined;
+  }
+
+  /** Addresses this replica has on interfaces now (address → interface). */
+  interfaceAddresses(): Map<string, string> {
+    return new Map([...this.#onInterface].map(([ip, o]) => [ip, o.iface]));
+  }
+
+  /**
+   * Removes the addresses the state file records as added to an interface by this host and still
+   * there: what a manager that crashed (kill -9, power loss) left behind. Runs at process start in
+   * every replica, leader or not — a restarted ex-leader must not keep answering for addresses its
+   * successor now serves. Writes nothing (the record is rewritten by the next leader).
+   */
+  async removeStaleAddresses(): Promise<string[]> {
+    const interfaces = this.#interfaces;
+    if (interfaces === undefined || this.#state === undefined) return [];
+    const removed: string[] = [];
+    for (const record of await this.#state.loadInterfaceAddresses()) {
+      if (this.#onInterface.has(record.address)) continue;
+      if (!(await interfaces.list(record.interface)).has(record.address)) continue;
+      await interfaces.remove(record.address, record.interface);
+      removed.push(`${record.address}@${record.interface}`);
+    }
+    if (removed.length > 0) this.#logger.info('Removed load-balancer addresses a previous run left on interfaces', { addresses: removed });
+    return removed;
+  }
+
+  /**
+   * Puts the address of every allocation on its pool's interface and announces it, without a
+   * duplicate probe (they are the Services' addresses): a new leader takes them over before the
+   * service controller's first pass. Failures are logged; that Service's ensure reports them.
+   */
+  async announceAll(): Promise<void> {
+    if (this.#interfaces === undefined) return;
+    const seen = new Set<string>();
+    for (const [key, allocation] of this.#allocator.entries()) {
+      if (seen.has(allocation.ip)) continue;
+      seen.add(allocation.ip);
+      try {
+        await this.#program(allocation, { probe: false });
+      } catch (err) {
+        this.#logger.error(err, 'Could not take over a load-balancer address', { service: key, address: allocation.ip });
+      }
+    }
+  }
+
+  /** Adds the allocation's address to its pool's interface if it has one and it is not there yet. */
+  #program(allocation: Allocation, options: { readonly probe: boolean }): Promise<void> {
+    const step = this.#programming.catch(() => undefined).then(() => this.#programNow(allocation, options));
+    this.#programming = step;
+    return step;
+  }
+
+  async #programNow(allocation: Allocation, options: { readonly probe: boolean }): Promise<void> {
+    const interfaces = this.#interfaces;
+    const pool = this.#config.pools.find((p) => p.name === allocation.pool);
+    if (interfaces === undefined || pool?.interface === undefined || this.#onInterface.has(allocation.ip)) return;
+    const iface = await interfaces.resolve(pool, allocation.ip);
+    this.#fence.check(`add ${allocation.ip} to interface ${iface}`);
+    // Recorded before it is added: a crash in between leaves a record of an address that may not
+    // be there (removing it is then a no-op), never an address without a record.
+    const entry: OnInterface = { iface, pool: pool.name, added: true };
+    this.#onInterface.set(allocation.ip, entry);
+    this.#armExitHook();
+    try {
+      await this.#persist();
+      this.#fence.check(`add ${allocation.ip} to interface ${iface}`);
+      const { added } = await interfaces.add(pool.name, allocation.ip, iface, options);
+      entry.added = added;
+    } catch (err) {
+      this.#onInterface.delete(allocation.ip);
+      await this.#persist().catch(() => undefined);
+      throw err;
+    }
+    this.#logger.info('Added a load-balancer address to an interface', { address: allocation.ip, interface: iface, pool: pool.name });
+  }
+
+  /** Removes `ip` from its interface unless an allocation still holds it (or `force`). */
+  #unprogram(ip: string, force = false): Promise<void> {
+    const step = this.#programming.catch(() => undefined).then(async () => {
+      const entry = this.#onInterface.get(ip);
+      if (entry === undefined || this.#interfaces === undefined) return;
+      if (!force && [...this.#allocator.entries()].some(([, a]) => a.ip === ip)) return;
+      this.#onInterface.delete(ip);
+      if (entry.added) await this.#interfaces.remove(ip, entry.iface);
+      this.#logger.info('Removed a load-balancer address from an interface', { address: ip, interface: entry.iface });
+      if (this.#onInterface.size === 0) this.#disarmExitHook();
+      // The record shrinks only while leading; a stale record costs a no-op removal at restart.
+      if (this.#active) await this.#persist().catch(() => undefined);
+    });
+    this.#programming = step;
+    return step;
+  }
+
+  /** The process `exit` hook: whatever is still on an interface is removed synchronously. */
+  #armExitHook(): void {
+    if (this.#exitHook !== undefined) return;
+    this.#exitHook = () => {
+      for (const [ip, entry] of this.#onInterface) if (entry.added) this.#interfaces?.removeSync(ip, entry.iface);
+      this.#onInterface.clear();
+    };
+    process.on('exit', this.#exitHook);
+  }
+
+  #disarmExitHook(): void {
+    if (this.#exitHook !== undefined) process.off('exit', this.#exitHook);
+    this.#exitHook = undefined;
+  }
+
+  #interfaceRecords(): InterfaceAddressRecord[] {
+    return [...this.#onInterface].filter(([, e]) => e.added).map(([address, e]) => ({ address, interface: e.iface }));
   }
 
   /**
@@ -230,6 +367,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       for (const ip of statusAddresses(service).map(canonicalIp)) if (own !== undefined && ip !== undefined && ip !== own.ip) protectedIps.add(ip);
     }
     const released: string[] = [];
+    const releasedIps: string[] = [];
     for (const [key, allocation] of this.#allocator.entries()) {
       if (held.has(key) || !settled(key) || protectedIps.has(allocation.ip)) continue;
       this.#allocator.release(key);
@@ -238,9 +376,11 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#planes.delete(key);
       if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
       released.push(key);
+      releasedIps.push(allocation.ip);
     }
     const adopted = this.#adopt(served.filter((s) => settled(keyOf(s))));
     if (released.length > 0 || adopted.length > 0) await this.#persist();
+    for (const ip of releasedIps) await this.#unprogram(ip);
     return { released, adopted };
   }
 
@@ -280,7 +420,8 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#active = false;
     const planes = [...this.#planes.values()];
     this.#planes.clear();
-    await Promise.all(planes.map((p) => p.close(0)));
+    this.#interfaces?.stopAnnouncing();
+    await Promise.all([...planes.map((p) => p.close(0)), ...[...this.#onInterface.keys()].map((ip) => this.#unprogram(ip, true))]);
   }
 
   /**
@@ -339,12 +480,29 @@ export class LocalLoadBalancer implements LoadBalancer {
     }
     this.#touch(key);
     if (!sameAllocation(before, allocation)) await this.#persist();
+    // An address picked fresh from the pool (not asked for, not held before, not in the status).
+    const fresh = before === undefined && !requested.includes(allocation.ip) && !previous.includes(allocation.ip);
     let plane = this.#planes.get(key);
     if (plane !== undefined && plane.address !== allocation.ip) {
       // The requested address changed: a new address needs new sockets.
       this.#planes.delete(key);
       await plane.close(this.#config.drainTimeoutMs);
+      await this.#unprogram(plane.address);
       plane = undefined;
+    }
+    if (before !== undefined && before.ip !== allocation.ip) await this.#unprogram(before.ip);
+    try {
+      // Only a fresh address is probed for another host using it: one a Service already has may be
+      // answered for by the crashed leader's host, which this replica takes it over from.
+      await this.#program(allocation, { probe: fresh });
+    } catch (err) {
+      if (!(fresh && err instanceof InterfaceAddressError && err.code === 'Duplicate')) throw err;
+      // Another host has it: hand it back and skip it, as an address this host cannot bind.
+      if (this.#allocator.release(key)) await this.#persist();
+      const skip = this.#unbindable.get(key) ?? new Set<string>();
+      skip.add(allocation.ip);
+      this.#unbindable.set(key, skip);
+      throw new RetryError(`${err.message}; the address is left free and another one is tried next`, BIND_RETRY_MS, { cause: err });
     }
     // Not one bind once this manager no longer leads (an ensure in flight when leadership ended).
     this.#fence.check(`bind the load balancer of ${key}`);
@@ -376,11 +534,11 @@ export class LocalLoadBalancer implements LoadBalancer {
       // the port, the address is not configured here) is handed back and skipped, so the retry
       // tries another one instead of failing on the same address forever. An address the Service
       // asked for, already had or shows in its status stays: moving it is not ours to decide.
-      const fresh = before === undefined && !requested.includes(allocation.ip) && !previous.includes(allocation.ip);
       if (!fresh || !isBindError(err)) throw err;
       this.#planes.delete(key);
       await plane.close(0);
       if (this.#allocator.release(key)) await this.#persist();
+      await this.#unprogram(allocation.ip);
       const skip = this.#unbindable.get(key) ?? new Set<string>();
       skip.add(allocation.ip);
       this.#unbindable.set(key, skip);
@@ -419,7 +577,9 @@ export class LocalLoadBalancer implements LoadBalancer {
     // The listening sockets close at once (the address may be handed out again right away);
     // established connections drain in the background within the grace period.
     if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
+    const ip = this.#allocator.get(key)?.ip;
     if (this.#allocator.release(key)) await this.#persist();
+    if (ip !== undefined) await this.#unprogram(ip);
   }
 
   #requireActive(): void {
@@ -432,7 +592,7 @@ export class LocalLoadBalancer implements LoadBalancer {
   }
 
   async #persist(): Promise<void> {
-    await this.#state?.save(this.#allocator.entries());
+    await this.#state?.save(this.#allocator.entries(), this.#interfaceRecords());
   }
 }
 

@@ -15,6 +15,8 @@ import type { LocalConfig } from './local-config.js';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import { LocalInstances } from './local-instances.js';
 import { LocalLoadBalancer } from './local-load-balancer.js';
+import type { LocalLoadBalancerOptions } from './local-load-balancer.js';
+import type { CommandRunner } from './host-commands.js';
 import { registerLocalMetrics } from './local-metrics.js';
 
 /** Options of {@link LocalCloudProvider}. */
@@ -27,6 +29,10 @@ export interface LocalCloudProviderOptions {
   readonly logger?: Logger;
   /** Called when a node enters or leaves a load balancer's rotation. */
   readonly onHealthChange?: (service: string, node: string, healthy: boolean) => void;
+  /** Runs `ip`, `arping`, `nft` (default: the real tools); tests pass a fake. */
+  readonly runner?: CommandRunner;
+  /** Overrides for the interface address manager (tests). */
+  readonly interfaceOptions?: LocalLoadBalancerOptions['interfaceOptions'];
 }
 
 /**
@@ -47,6 +53,8 @@ export class LocalCloudProvider implements CloudProvider {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #reconcileIntervalMs: number;
+  /** Removal of addresses a crashed predecessor left; started at construction, in every replica. */
+  readonly #staleRemoved: Promise<void>;
 
   constructor(options: LocalCloudProviderOptions) {
     this.name = options.name ?? 'local';
@@ -58,7 +66,15 @@ export class LocalCloudProvider implements CloudProvider {
       clock: this.#clock,
       logger: this.#logger,
       onHealthChange: options.onHealthChange,
+      runner: options.runner,
+      interfaceOptions: options.interfaceOptions,
     });
+    // At process start, leader or not: a restarted ex-leader must stop answering for addresses its
+    // successor now serves. Logged, never fatal (initialize waits for it and tries again).
+    this.#staleRemoved = this.#lb.removeStaleAddresses().then(
+      () => undefined,
+      (err: unknown) => this.#logger.error(err, 'Could not remove load-balancer addresses a previous run left; retried when this replica leads'),
+    );
     this.#instances = new LocalInstances(options.config.inventory);
   }
 
@@ -66,12 +82,17 @@ export class LocalCloudProvider implements CloudProvider {
     ctx.signal.throwIfAborted();
     // From here on nothing is written or bound once the signal aborts (leadership ended).
     this.#lb.fence(ctx.signal);
+    await this.#staleRemoved;
     await this.#lb.load();
     if (ctx.metrics !== undefined) registerLocalMetrics(ctx.metrics, this.#lb.metricsSource());
     // Before the service controller starts: a failure to save what the pass changed is the state
     // file's problem and propagates; a failed list is only logged (see #reconcile).
     await this.#reconcile(ctx, 'start');
     await this.#lb.start();
+    // Before the service controller's first pass: the addresses the Services show move to this
+    // host now (added and announced), not one ensure at a time.
+    await this.#lb.removeStaleAddresses();
+    await this.#lb.announceAll();
     const timer = this.#scheduleReconcile(ctx);
     ctx.signal.addEventListener(
       'abort',

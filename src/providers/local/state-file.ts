@@ -39,6 +39,17 @@ export interface StateFileOptions {
 export interface StateDocument {
   readonly version: 1;
   readonly allocations: Readonly<Record<string, Allocation>>;
+  /**
+   * The addresses this host added to interfaces and has not removed yet, written before each is
+   * added: what a restart after a crash removes (see InterfaceAddresses). Absent = none.
+   */
+  readonly interfaceAddresses?: readonly InterfaceAddressRecord[];
+}
+
+/** One address this host put on an interface. */
+export interface InterfaceAddressRecord {
+  readonly address: string;
+  readonly interface: string;
 }
 
 /** Options of {@link StateFileError}. */
@@ -140,6 +151,25 @@ export class StateFile {
   }
 
   /**
+   * The interface addresses the file records (see {@link StateDocument.interfaceAddresses});
+   * empty when the file is missing or unusable (its allocations' problems are {@link load}'s).
+   */
+  async loadInterfaceAddresses(): Promise<InterfaceAddressRecord[]> {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(await readInputText(this.path, { source: STATE_FILE_SOURCE, maxBytes: this.#maxBytes }));
+    } catch {
+      return [];
+    }
+    const list = (doc as { interfaceAddresses?: unknown } | null)?.interfaceAddresses;
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((r: unknown) => {
+      const { address, interface: iface } = (r ?? {}) as { address?: unknown; interface?: unknown };
+      return typeof address === 'string' && typeof iface === 'string' ? [{ address, interface: iface }] : [];
+    });
+  }
+
+  /**
    * Removes the temporary files an interrupted write left beside the state file (a crash between
    * writing and renaming one); returns their paths. Call it before the first save.
    */
@@ -194,9 +224,13 @@ export class StateFile {
    * Replaces the file with `allocations`; resolves once it (or a later state) is on disk.
    * @throws NotLeaderError (rejected) when the fence refuses, now or when the write's turn comes.
    */
-  async save(allocations: Iterable<readonly [string, Allocation]>): Promise<void> {
+  async save(allocations: Iterable<readonly [string, Allocation]>, interfaceAddresses: readonly InterfaceAddressRecord[] = []): Promise<void> {
     this.#check('write');
-    this.#pending = { version: 1, allocations: Object.fromEntries(allocations) };
+    this.#pending = {
+      version: 1,
+      allocations: Object.fromEntries(allocations),
+      ...(interfaceAddresses.length > 0 && { interfaceAddresses: [...interfaceAddresses] }),
+    };
     // Coalesce: a burst of saves writes the newest state once after the write in flight.
     this.#writing = this.#writing
       .catch(() => undefined)
