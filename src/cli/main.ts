@@ -19,6 +19,8 @@ Commands:
   run         the cloud-controller-manager, with upstream's flags (outrigger run --help)
   simulate    run a scenario, a generated cluster or the demo on a virtual clock
               (outrigger simulate --help)
+  sandbox     a cluster kubectl can use, on loopback: the simulated API server, simulated
+              nodes and the real manager with real load balancers (outrigger sandbox --help)
   conformance run the provider conformance suite against a provider
               (outrigger conformance --help)
   credential-provider
@@ -57,6 +59,18 @@ async function main(argv: readonly string[]): Promise<number> {
         process.on('SIGTERM', onSignal);
       }
       return runSimulateCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal });
+    }
+    case 'sandbox': {
+      const { runSandboxCommand } = await import('./sandbox.js');
+      // Ctrl-C stops the sandbox cleanly (every listener closed, the kubeconfig removed); a second one exits at once.
+      const interrupted = new AbortController();
+      const onSignal = (): void => {
+        if (interrupted.signal.aborted) process.exit(130);
+        interrupted.abort(new Error('interrupted'));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      return runSandboxCommand(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, signal: interrupted.signal });
     }
     case 'conformance': {
       const { runConformanceCommand } = await import('./conformance.js');

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { localDemoScenario, runLocalDemo } from './local-demo.js';
+export { httpGet, localDemoScenario, runLocalDemo } from './local-demo.js';
 export type { DemoAnswer, LocalDemoOptions, LocalDemoResult } from './local-demo.js';
 export { startSimulatedKubeProxies } from './simulated-kube-proxy.js';
 export type { SimulatedKubeProxies, SimulatedKubeProxiesOptions, SimulatedNode, SimulatedNodePortService } from './simulated-kube-proxy.js';

@@ -105,7 +105,8 @@ export function localDemoScenario(o: { readonly pool: string; readonly nodeAddre
   };
 }
 
-function httpGet(url: string, timeoutMs: number): Promise<string> {
+/** One HTTP GET with `agent: false`, bounded by `timeoutMs`; resolves with the body of a 200 answer. */
+export function httpGet(url: string, timeoutMs: number): Promise<string> {
   const clock = new RealClock();
   return new Promise((resolve, reject) => {
     const controller = new AbortController();

@@ -40,7 +40,8 @@ export interface SimulatedKubeProxies {
   close(): Promise<void>;
 }
 
-function listen(server: Server, host: string, port: number): Promise<number> {
+/** Listens on `host:port` (exclusively); resolves with the bound port, rejects naming the address. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(new Error(`simulated kube-proxy: cannot listen on ${host}:${port}: ${err.message}`, { cause: err }));
     server.once('error', onError);
@@ -52,7 +53,8 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   });
 }
 
-function close(server: Server): Promise<void> {
+/** Stops listening and drops open connections; resolves at once for a server that is not listening. */
+export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
@@ -64,7 +66,8 @@ function close(server: Server): Promise<void> {
   });
 }
 
-function helloServer(node: string, service: string): Server {
+/** The echo backend behind a NodePort: answers every request with `hello from <node> via <service>`. */
+export function helloServer(node: string, service: string): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'text/plain' });
@@ -72,7 +75,8 @@ function helloServer(node: string, service: string): Server {
   });
 }
 
-function healthServer(): Server {
+/** kube-proxy's health endpoint (`GET /healthz`, upstream port 10256). */
+export function healthServer(): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     // As kube-proxy: 200 on /healthz while it is up (no pods to be unhealthy about).
