@@ -1,8 +1,9 @@
 /**
  * `outrigger conformance provider`: runs the provider conformance suite (src/conformance) against
  * a built-in provider or a `--provider-module`, prints progress and a table (or JSON), and writes
- * JUnit XML and a capability matrix when asked. Exit 0 when nothing failed, 1 when a case failed,
- * 2 for bad input.
+ * JUnit XML and a capability matrix when asked. `outrigger conformance cluster`: the cluster level,
+ * against whatever CCM runs on the cluster a kubeconfig names. Exit 0 when nothing failed, 1 when
+ * a case failed, 2 for bad input, 130 when interrupted.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { Writable } from 'node:stream';
 import { formatCaseLine, formatConformanceTable, formatJson, formatJunit, formatMatrix, parseConformanceFixture, runProviderConformance } from '../conformance/index.js';
 import { errorMessage } from '../log/error-message.js';
+import { CLUSTER_USAGE, runClusterConformanceCommand } from './conformance-cluster.js';
 
 /** Usage of `outrigger conformance`. */
 export const CONFORMANCE_USAGE = `Usage: outrigger conformance provider (--cloud-provider NAME | --provider-module M --cloud-provider NAME)
@@ -19,6 +21,8 @@ export const CONFORMANCE_USAGE = `Usage: outrigger conformance provider (--cloud
 
 Runs the provider-level conformance cases: the provider driven through the real controllers on a
 simulated API server and a virtual clock. Cases the fixture does not declare are SKIPPED.
+
+${CLUSTER_USAGE}
 See docs/conformance.md.
 `;
 
@@ -26,6 +30,8 @@ See docs/conformance.md.
 export interface ConformanceCommandIo {
   readonly stdout: Writable;
   readonly stderr: Writable;
+  /** Ends a cluster run early (its cleanup still runs); default: SIGINT and SIGTERM of this process. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Runs `outrigger conformance <argv>`; resolves with the exit code. */
@@ -39,7 +45,8 @@ export async function runConformanceCommand(argv: readonly string[], io: Conform
     io.stdout.write(CONFORMANCE_USAGE);
     return 0;
   }
-  if (sub !== 'provider') return usageError(sub === undefined ? 'which level? only "provider" exists so far' : `unknown level ${JSON.stringify(sub)} (only "provider" exists so far; the cluster level is not built yet)`);
+  if (sub === 'cluster') return runClusterConformanceCommand(rest, io, usageError);
+  if (sub !== 'provider') return usageError(sub === undefined ? 'which level? "provider" or "cluster"' : `unknown level ${JSON.stringify(sub)} (expected "provider" or "cluster")`);
   let values;
   try {
     ({ values } = parseArgs({

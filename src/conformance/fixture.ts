@@ -61,18 +61,31 @@ const routes = z.strictObject({
   clusterCIDR: z.string().min(1),
 });
 
+const cluster = z.strictObject({
+  /**
+   * A Node the cluster-level `lb.host-set-change` case may label with
+   * `node.kubernetes.io/exclude-from-external-load-balancers` (and unlabel): the one write the
+   * suite makes outside its own namespace, so it is opt-in.
+   */
+  excludeNode: z.string().min(1).optional(),
+});
+
 const schema = z.strictObject({
   /** `--cluster-name` (default `kubernetes`). */
   clusterName: z.string().min(1).optional(),
   instances: z.array(instance).optional(),
   loadBalancer: loadBalancer.optional(),
   routes: routes.optional(),
+  /** What only the cluster level (`outrigger conformance cluster`) reads. */
+  cluster: cluster.optional(),
 });
 
 /** One instance of the fixture. */
 export type FixtureInstance = z.output<typeof instance>;
 /** The load-balancer features declared. */
 export type FixtureLoadBalancer = z.output<typeof loadBalancer>;
+/** The cluster-level section. */
+export type FixtureCluster = z.output<typeof cluster>;
 /** A parsed, validated fixture. */
 export type ConformanceFixture = z.output<typeof schema>;
 
@@ -83,9 +96,11 @@ export type ConformanceFixture = z.output<typeof schema>;
  * ```ts
  * const fixture = parseConformanceFixture(await readFile('fixture.yaml', 'utf8'), 'fixture.yaml');
  * ```
+ * @param level `cluster` drops the checks only the provider level needs (instances backing the
+ *   load-balancer and route cases: a live cluster has its own Nodes).
  * @throws ConfigFileError naming the file, line and field at fault.
  */
-export function parseConformanceFixture(text: string, file?: string): ConformanceFixture {
+export function parseConformanceFixture(text: string, file?: string, level: 'provider' | 'cluster' = 'provider'): ConformanceFixture {
   const doc = parseYamlConfig(text, file === undefined ? {} : { file });
   if (doc.isEmpty) return {};
   const fixture = doc.validate(schema);
@@ -95,10 +110,11 @@ export function parseConformanceFixture(text: string, file?: string): Conformanc
     if (previous !== undefined) doc.fail(['instances', i, 'nodeName'], `node ${JSON.stringify(inst.nodeName)} is also listed at instances[${previous}]`);
     seen.set(inst.nodeName, i);
   });
-  if (fixture.loadBalancer !== undefined && (fixture.instances ?? []).length === 0) {
+  // A live cluster brings its own Nodes; only the provider level creates them from the instances.
+  if (level === 'provider' && fixture.loadBalancer !== undefined && (fixture.instances ?? []).length === 0) {
     doc.fail(['loadBalancer'], 'the load-balancer cases need at least one instance (its Node is a backend)');
   }
-  if (fixture.routes !== undefined && !(fixture.instances ?? []).some((i) => (i.podCIDRs ?? []).length > 0)) {
+  if (level === 'provider' && fixture.routes !== undefined && !(fixture.instances ?? []).some((i) => (i.podCIDRs ?? []).length > 0)) {
     doc.fail(['routes'], 'the route cases need an instance with podCIDRs');
   }
   return fixture;

@@ -21,7 +21,7 @@ export function formatConformanceTable(report: ConformanceReport): string {
   const idWidth = Math.max(4, ...report.results.map((r) => r.id.length));
   const lines = [`${'CASE'.padEnd(idWidth)}  RESULT  DETAIL`];
   for (const r of report.results) lines.push(`${r.id.padEnd(idWidth)}  ${MARK[r.status].padEnd(6)}  ${r.message ?? r.title}`);
-  lines.push('', `provider ${report.provider}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
+  lines.push('', `${report.level ?? 'provider'} ${report.provider}: ${report.passed} passed, ${report.failed} failed, ${report.skipped} skipped`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -36,7 +36,7 @@ export function formatJunit(report: ConformanceReport): string {
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="outrigger conformance" tests="${report.results.length}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(total)}">`,
-    `  <testsuite name="provider ${xml(report.provider)}" tests="${report.results.length}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(total)}">`,
+    `  <testsuite name="${report.level ?? 'provider'} ${xml(report.provider)}" tests="${report.results.length}" failures="${report.failed}" skipped="${report.skipped}" time="${seconds(total)}">`,
   ];
   for (const r of report.results) {
     const open = `    <testcase classname="conformance.${r.group}" name="${xml(`${r.id}: ${r.title}`)}" time="${seconds(r.durationMs)}"`;

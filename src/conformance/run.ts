@@ -29,6 +29,9 @@ export interface CaseResult {
 
 /** The results of a run. */
 export interface ConformanceReport {
+  /** Which level ran (absent: provider). */
+  readonly level?: 'provider' | 'cluster' | undefined;
+  /** The provider's name, or the cluster's (its API server) at the cluster level. */
   readonly provider: string;
   readonly results: readonly CaseResult[];
   readonly passed: number;
