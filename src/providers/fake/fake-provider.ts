@@ -67,6 +67,11 @@ export interface FakeCloudProviderOptions {
   readonly latencyMs?: Readonly<Partial<Record<FakeMethodSelector<FakeAsyncMethod>, number>>>;
   /** The initial {@link FakeCloudProvider.onCall} hook. */
   readonly onCall?: FakeCallHook;
+  /**
+   * Runs synchronously on every call as it is recorded (before failures and latency), also for
+   * `setInformers`; e.g. to append it to a call log file (see `callLogLine`).
+   */
+  readonly onRecord?: (call: FakeCall) => void;
   /** Keep at most this many recorded calls (counts stay exact); default unlimited. */
   readonly callHistoryLimit?: number;
   /** Deep-copy and freeze recorded arguments; default true. */
@@ -110,6 +115,7 @@ export class FakeCloudProvider implements CloudProvider {
   readonly #hasClusterID: boolean;
   readonly #clusterMasters: ReadonlyMap<string, string>;
   readonly #recorder: CallRecorder;
+  readonly #onRecord: ((call: FakeCall) => void) | undefined;
   readonly #faults = new FakeFaults();
   readonly #instanceStore: FakeInstanceStore;
   readonly #balancers: FakeLoadBalancers;
@@ -127,6 +133,7 @@ export class FakeCloudProvider implements CloudProvider {
     if (typeof name !== 'string' || name === '') throw new TypeError(`fake cloud provider: name must be a non-empty string, got ${JSON.stringify(name)}`);
     this.name = name;
     this.onCall = options.onCall;
+    this.#onRecord = options.onRecord;
     this.#clock = options.clock ?? new RealClock();
     const capabilities = options.capabilities ?? FAKE_CAPABILITIES;
     for (const capability of capabilities) {
@@ -243,6 +250,7 @@ export class FakeCloudProvider implements CloudProvider {
   /** Recorded as `setInformers` (the factory by reference); injected failures apply (thrown synchronously), latency and the hook do not. */
   setInformers(informers: unknown): void {
     const call = this.#recorder.record('setInformers', [informers], this.#clock.now());
+    this.#onRecord?.(call);
     const { error } = this.#faults.take(call);
     if (error !== undefined) throw error;
   }
@@ -412,6 +420,7 @@ export class FakeCloudProvider implements CloudProvider {
 
   async #invoke<M extends FakeAsyncMethod, R>(method: M, args: FakeCallArgs[M], options: ProviderCallOptions | undefined, answer: () => R): Promise<R> {
     const call = this.#recorder.record(method, args, this.#clock.now()) as FakeCall;
+    this.#onRecord?.(call);
     const signal = options?.signal;
     // A call cancelled before it started never reaches the cloud, so it consumes no failure rule.
     signal?.throwIfAborted();

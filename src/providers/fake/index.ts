@@ -4,6 +4,8 @@
  *
  * @module
  */
+export { callLogLine, FAKE_CALL_LOG_ENV, openCallLogFile, summariseArgs } from './call-log-file.js';
+export type { CallLogFile, CallLogLine } from './call-log-file.js';
 export type { CallRecorderOptions, FakeCall, FakeCallOf } from './call-recorder.js';
 export { deepFreeze } from '../../kube/json-value.js';
 export { FAKE_FAILURE_KINDS, FakeConfigError, parseFakeConfig } from './fake-config.js';

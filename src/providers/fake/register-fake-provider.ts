@@ -6,6 +6,7 @@
  */
 import type { Clock } from '../../kube/clock.js';
 import type { ProviderConfig, ProviderFactory, ProviderRegistry } from '../../cloud/registry.js';
+import { FAKE_CALL_LOG_ENV, openCallLogFile } from './call-log-file.js';
 import { parseFakeConfig } from './fake-config.js';
 import { FakeCloudProvider } from './fake-provider.js';
 
@@ -20,6 +21,13 @@ export interface FakeProviderFactoryOptions {
   readonly clock?: Clock;
   /** Receives each provider created, so a test can configure and inspect the one the manager runs. */
   readonly onCreate?: (provider: FakeCloudProvider) => void;
+  /**
+   * Append every call to this JSON-lines file (see `callLogLine`); default the environment
+   * variable `OUTRIGGER_FAKE_CALL_LOG`, unset: no file. Without `onCreate` nobody can read the
+   * in-memory history, so a provider writing a file then keeps none (unless the config sets
+   * `callHistoryLimit`) and records arguments by reference: a long run stays small.
+   */
+  readonly callLogFile?: string;
 }
 
 /**
@@ -30,10 +38,15 @@ export interface FakeProviderFactoryOptions {
 export function fakeProviderFactory(options: FakeProviderFactoryOptions = {}): ProviderFactory {
   return (config: ProviderConfig) => {
     const parsed = parseFakeConfig(config.contents, config.path);
+    const logPath = options.callLogFile ?? process.env[FAKE_CALL_LOG_ENV];
+    const log = logPath === undefined || logPath === '' ? undefined : openCallLogFile(logPath);
+    const lean = log !== undefined && options.onCreate === undefined;
     const provider = new FakeCloudProvider({
+      ...(lean && { callHistoryLimit: 0, copyCallArgs: false }),
       ...parsed,
       name: options.name ?? FAKE_PROVIDER_NAME,
       ...(options.clock !== undefined && { clock: options.clock }),
+      ...(log !== undefined && { onRecord: (call) => log.write(call) }),
     });
     options.onCreate?.(provider);
     return provider;
