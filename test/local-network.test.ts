@@ -15,43 +15,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { AGENT, LB_HOST, startProgram } from './netns/agent-client.js';
 import type { LabProgram } from './netns/agent-client.js';
 import { createLab, labUnavailableReason } from './netns/lab.js';
+import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from './netns/fixtures.js';
 import type { Lab } from './netns/lab.js';
 
 const skip = labUnavailableReason();
-const NODE_PORT = 30080;
-
-export function lanService(name: string, extra: Partial<Service['spec']> = {}, uid = `uid-${name}`): Service {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: 'default', uid, creationTimestamp: '2026-01-01T00:00:00Z' },
-    spec: {
-      type: 'LoadBalancer',
-      ports: [
-        { name: 'tcp', protocol: 'TCP', port: 80, nodePort: NODE_PORT },
-        { name: 'udp', protocol: 'UDP', port: 80, nodePort: NODE_PORT },
-      ],
-      ...extra,
-    },
-  };
-}
-
-export function labNodes(lab: Lab, names: readonly string[]): Node[] {
-  return names.map((n) => ({ metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: lab.host(n).ip }] } }));
-}
-
-/** Polls `check` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function stateOf(file: string): { interfaceAddresses?: unknown } {
   return JSON.parse(readFileSync(file, 'utf8')) as { interfaceAddresses?: unknown };
@@ -73,7 +43,7 @@ describe('local provider: addresses on an interface, in network namespaces', { s
     client = await startProgram(lab, 'client', AGENT);
     for (const n of ['node1', 'node2']) {
       const agent = await startProgram(lab, n, AGENT);
-      await agent.call('serve', { host: lab.host(n).ip, tcpPort: NODE_PORT, udpPort: NODE_PORT, name: n });
+      await agent.call('serve', { host: lab.host(n).ip, tcpPort: NODE_PORT, udpPort: UDP_NODE_PORT, name: n });
       programs.push(agent);
     }
   });
