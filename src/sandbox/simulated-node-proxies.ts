@@ -37,8 +37,11 @@ export interface SimulatedNodeProxies {
   readonly healthzPort: number;
   /** Node ports currently answered, with the Service (`namespace/name`) each serves. */
   nodePorts(): ReadonlyMap<number, string>;
-  /** Resolves once the informer has listed the Services and their listeners are settled. */
-  synced(): Promise<void>;
+  /**
+   * Resolves once the node ports answered satisfy `done` (checked now and after every change the
+   * informer delivers is applied); rejects when the proxies close first.
+   */
+  until(done: (nodePorts: ReadonlyMap<number, string>) => boolean): Promise<void>;
   /** Closes every listener and stops following Services. */
   close(): Promise<void>;
 }
@@ -80,7 +83,7 @@ function serviceHealthServer(service: string): Server {
  * @example
  * ```ts
  * const proxies = await startSimulatedNodeProxies({ nodes, healthzPort: 10256, services: kube.services, clock, random: Math.random, log: console.error });
- * await proxies.synced();
+ * await proxies.until((ports) => ports.size > 0);
  * await proxies.close();
  * ```
  */
@@ -127,8 +130,20 @@ export async function startSimulatedNodeProxies(o: SimulatedNodeProxiesOptions):
       }
     }
   };
+  const waiters = new Set<{ done: (ports: ReadonlyMap<number, string>) => boolean; resolve: () => void; reject: (err: Error) => void }>();
+  const nodePorts = (): Map<number, string> => new Map([...open].filter(([, e]) => e.want.kind === 'echo').map(([port, e]) => [port, e.want.service]));
+  const notify = (): void => {
+    if (waiters.size === 0) return;
+    const ports = nodePorts();
+    for (const w of waiters) {
+      if (closed) w.reject(new Error('the simulated kube-proxies were closed'));
+      else if (w.done(ports)) w.resolve();
+      else continue;
+      waiters.delete(w);
+    }
+  };
   const schedule = (): Promise<void> => {
-    chain = chain.then(reconcile, reconcile);
+    chain = chain.then(reconcile, reconcile).then(notify);
     return chain;
   };
   const set = (svc: Service): void => {
@@ -153,11 +168,12 @@ export async function startSimulatedNodeProxies(o: SimulatedNodeProxiesOptions):
 
   return {
     healthzPort,
-    nodePorts: () => new Map([...open].filter(([, e]) => e.want.kind === 'echo').map(([port, e]) => [port, e.want.service])),
-    synced: async () => {
-      await informer.waitForSync(stop.signal);
-      await schedule();
-    },
+    nodePorts,
+    until: (done) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.add({ done, resolve, reject });
+        void chain.then(notify);
+      }),
     close: async () => {
       if (closed) return;
       closed = true;
