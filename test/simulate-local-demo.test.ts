@@ -1,6 +1,7 @@
 /**
- * The local demo (`outrigger simulate --demo-local`, what `npm start` runs): real TCP through
- * every LoadBalancer address to a simulated kube-proxy, exit 0, and every listener closed after.
+ * The local demo (`outrigger simulate --demo-local`; `npm start` now runs the sandbox, see
+ * test/sandbox-cli.test.ts): real TCP through every LoadBalancer address to a simulated
+ * kube-proxy, exit 0, and every listener closed after.
  * Each case uses its own loopback pool and node subnet so cases (and a running `npm start`)
  * never share an address.
  */
