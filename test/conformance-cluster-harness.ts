@@ -15,6 +15,7 @@ import { HttpApiServer } from '../src/kube/memory/http/index.js';
 import { SimulatedApiServer } from '../src/kube/memory/index.js';
 import { NAMESPACES } from '../src/kube/resources.js';
 import type { KubeObject, ResourceType } from '../src/kube/resources.js';
+import { errorMessage } from '../src/log/error-message.js';
 import { createLogger, MemoryLogSink } from '../src/log/logger.js';
 import { buildManager } from '../src/manager/build.js';
 import { ControllerManager } from '../src/manager/controller-manager.js';
@@ -86,19 +87,17 @@ export async function startHarness(mutant: Mutant = {}): Promise<HarnessCluster>
   const manager = new ControllerManager(parts, { identity: 'conformance-harness', shutdownGraceMs: 2_000 });
   const shutdown = new AbortController();
   const done = manager.run(shutdown.signal);
-  if (!(await manager.whenRunning())) throw new Error(`the manager did not start: ${logs.records.map((r) => r.msg).join(' | ')}`);
-  return {
-    kubeconfig,
-    server,
-    admin,
-    logs,
-    async stop() {
-      shutdown.abort(new Error('harness stopped'));
-      await done.catch(() => undefined);
-      await face.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+  const stop = async (): Promise<void> => {
+    shutdown.abort(new Error('harness stopped'));
+    await done.catch(() => undefined);
+    await face.close();
+    await rm(dir, { recursive: true, force: true });
   };
+  if (!(await manager.whenRunning())) {
+    await stop();
+    throw new Error(`the manager did not start: ${logs.records.map((r) => `${r.msg} ${errorMessage((r as { err?: unknown }).err ?? '')}`).join(' | ')}`);
+  }
+  return { kubeconfig, server, admin, logs, stop };
 }
 
 // ---------------------------------------------------------------------------------------------

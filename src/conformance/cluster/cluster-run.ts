@@ -40,6 +40,8 @@ export interface RunClusterConformanceOptions {
   readonly only?: readonly string[] | undefined;
   /** Deadline of each case, ms (default 300 000: a cloud load balancer may take minutes). */
   readonly caseTimeoutMs?: number | undefined;
+  /** How long cleanup waits for the run's Services to go, ms (default: the case timeout). */
+  readonly cleanupTimeoutMs?: number | undefined;
   /** Interval of the bounded polls, ms (default 500). */
   readonly pollMs?: number | undefined;
   /** Abort (Ctrl-C): the running case stops at once, the rest are skipped, cleanup still runs. */
@@ -293,7 +295,7 @@ export async function runClusterConformance(o: RunClusterConformanceOptions): Pr
       if (session.created() || o.fixture.cluster?.excludeNode !== undefined) {
         leftovers = await cleanupClusterConformance(o.kube, {
           runId: session.runId,
-          timeoutMs: session.caseTimeoutMs,
+          timeoutMs: o.cleanupTimeoutMs ?? session.caseTimeoutMs,
           clock: session.clock,
           pollMs: session.pollMs,
           ...(o.onNote === undefined ? {} : { onNote: o.onNote }),
@@ -339,7 +341,7 @@ export function clusterConformanceCases(o: Omit<RunClusterConformanceOptions, 'o
     async cleanup() {
       if (started === undefined) return [];
       const s = await started;
-      return cleanupClusterConformance(o.kube, { runId: s.runId, timeoutMs: s.caseTimeoutMs, clock: s.clock, pollMs: s.pollMs });
+      return cleanupClusterConformance(o.kube, { runId: s.runId, timeoutMs: o.cleanupTimeoutMs ?? s.caseTimeoutMs, clock: s.clock, pollMs: s.pollMs });
     },
   };
 }

@@ -1,0 +1,367 @@
+// The cluster level of the conformance suite, validated: pointed through a kubeconfig and the
+// client-node adapter at the real Outrigger manager (fake provider) running in-process on the
+// simulated API's HTTP face (loopback), the unmutated manager passes every case (the control);
+// each deliberately broken manager — a mutant, one upstream rule broken — makes the case covering
+// that rule FAIL with a message naming the case and what was missing. Wall clock, bounded: each
+// case has a deadline, the mutants run side by side.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import type { InstanceMetadata, InstancesV2 } from '../src/cloud/index.js';
+import type { CloudProvider } from '../src/cloud/provider.js';
+import { ConfigFileError } from '../src/input/yaml-config.js';
+import type { KubeClient, Patch, ResourceClient } from '../src/kube/client.js';
+import { createKubeClient } from '../src/kube/client-node/index.js';
+import { EVENTS, NODES, SERVICES } from '../src/kube/resources.js';
+import type { Event } from '../src/kube/resources.js';
+import { cleanupClusterConformance, formatJunit, formatMatrix, parseConformanceFixture, runClusterConformance, CLUSTER_CASES } from '../src/conformance/index.js';
+import type { ClusterConformanceReport, ConformanceFixture } from '../src/conformance/index.js';
+import { runConformanceCommand } from '../src/cli/conformance.js';
+import { mapReads, startHarness, withResource } from './conformance-cluster-harness.js';
+import type { HarnessCluster, Mutant } from './conformance-cluster-harness.js';
+
+const FIXTURE = join(import.meta.dirname, '../src/conformance/testdata/cluster-fake-fixture.yaml');
+/** Deadline of each case: generous for the steps that must succeed, and what a mutant waits out. */
+const CASE_TIMEOUT_MS = 15_000;
+const UNINITIALIZED = 'node.cloudprovider.kubernetes.io/uninitialized';
+const FINALIZER = 'service.kubernetes.io/load-balancer-cleanup';
+const EXCLUDE = 'node.kubernetes.io/exclude-from-external-load-balancers';
+
+async function fixture(): Promise<ConformanceFixture> {
+  return parseConformanceFixture(await readFile(FIXTURE, 'utf8'), FIXTURE, 'cluster');
+}
+
+/** Runs the suite (or the cases `only` names) against a harness, as the CLI does: kubeconfig → adapter. */
+async function runAgainst(h: HarnessCluster, only?: string[]): Promise<ClusterConformanceReport> {
+  const kube = await createKubeClient({ kubeconfig: h.kubeconfig, userAgent: 'outrigger-conformance' });
+  try {
+    return await runClusterConformance({ kube, clusterName: 'harness', fixture: await fixture(), only, caseTimeoutMs: CASE_TIMEOUT_MS, cleanupTimeoutMs: 1_000, pollMs: 50 });
+  } finally {
+    kube.close();
+  }
+}
+
+function summary(report: ClusterConformanceReport): Record<string, string> {
+  return Object.fromEntries(report.results.map((r) => [r.id, r.status === 'passed' ? 'passed' : `${r.status}: ${r.message ?? ''}`]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutant building blocks.
+
+/** `target` with some members replaced; the rest answer as before, bound to `target` (private fields keep working). */
+function override<T extends object>(target: T, members: Partial<T>): T {
+  // The proxy's own target is a blank object: a frozen `target` (capability objects are) would
+  // forbid a proxy on it to answer anything but its own values.
+  return new Proxy({} as T, {
+    get(_blank, key) {
+      if (Object.hasOwn(members, key)) return (members as Record<PropertyKey, unknown>)[key];
+      const v: unknown = Reflect.get(target, key, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    has: (_blank, key) => Object.hasOwn(members, key) || Reflect.has(target, key),
+  });
+}
+
+/** A provider whose instance metadata passes through `map`. */
+function metadataMutant(map: (m: InstanceMetadata, node: Readonly<Node>) => InstanceMetadata): Mutant {
+  return {
+    provider: (p: CloudProvider) =>
+      override(p, {
+        instancesV2: (): InstancesV2 | undefined => {
+          const v2 = p.instancesV2?.();
+          if (v2 === undefined) return undefined;
+          return override(v2, {
+            instanceMetadata: async (node, o) => {
+              const m = await v2.instanceMetadata(node, o);
+              return m === undefined ? undefined : map(m, node);
+            },
+          });
+        },
+      }),
+  };
+}
+
+/** A manager whose `agent` client writes Services' status through `map` (the patch it sends). */
+function servicePatchMutant(agent: string, map: (p: Patch) => Patch): Mutant {
+  return {
+    client: (ua, c) =>
+      ua.endsWith(`/${agent}`) ? withResource(c, SERVICES, (rc: ResourceClient<Service>) => override(rc, { patchStatus: (key, patch, o) => rc.patchStatus(key, map(patch), o) })) : c,
+  };
+}
+
+/** A strategic patch body without `field` in its metadata. */
+function withoutMetadataField(p: Patch, field: string): Patch {
+  if (p.type !== 'strategic') return p;
+  const metadata = { ...(p.body['metadata'] as Record<string, unknown> | undefined) };
+  delete metadata[field];
+  return { type: 'strategic', body: { ...p.body, metadata } };
+}
+
+/** What the shared informers (every controller's view) see, through `map`. */
+function informerMutant<T extends 'nodes' | 'services'>(kind: T, map: (o: T extends 'nodes' ? Node : Service) => T extends 'nodes' ? Node : Service): Mutant {
+  return {
+    client: (ua, c): KubeClient => {
+      if (!ua.endsWith('/shared-informers')) return c;
+      return kind === 'nodes' ? mapReads(c, NODES, map as unknown as (n: Node) => Node) : mapReads(c, SERVICES, map as unknown as (s: Service) => Service);
+    },
+  };
+}
+
+interface MutantCase {
+  readonly name: string;
+  readonly mutant: Mutant;
+  /** The case that must catch it. */
+  readonly caseId: string;
+  /** What its failure message must say. */
+  readonly message: RegExp;
+}
+
+const MUTANTS: readonly MutantCase[] = [
+  {
+    name: 'no finalizer: the service controller never adds service.kubernetes.io/load-balancer-cleanup',
+    mutant: servicePatchMutant('service-controller', (p) => withoutMetadataField(p, 'finalizers')),
+    caseId: 'lb.create',
+    message: /^lb\.create: Service conf-create has ingress \["192\.0\.2\.\d+"\] but no service\.kubernetes\.io\/load-balancer-cleanup finalizer/,
+  },
+  {
+    name: 'finalizer never removed: the service controller never sends the removal',
+    mutant: servicePatchMutant('service-controller', (p) => withoutMetadataField(p, '$deleteFromPrimitiveList/finalizers')),
+    caseId: 'lb.delete',
+    message: /^lb\.delete: Service conf-delete gone after its deletion \(the CCM removes its finalizer\) not seen within 15 s \(last seen: deletionTimestamp "[^"]+", finalizers \["service\.kubernetes\.io\/load-balancer-cleanup"\]\)/,
+  },
+  {
+    name: 'providerID rewritten: the node controller writes a providerID the cloud did not give',
+    mutant: metadataMutant((m, node) => ({ ...m, providerID: `fake://rewritten-${node.metadata?.name ?? ''}` })),
+    caseId: 'node.provider-id',
+    message: /^node\.provider-id: Node node-1: spec\.providerID is "fake:\/\/rewritten-node-1", expected "fake:\/\/node-1"/,
+  },
+  {
+    name: 'uninitialized taint left: the node controller initialises Nodes but keeps the taint',
+    mutant: {
+      client: (ua, c) =>
+        ua.endsWith('/node-controller')
+          ? withResource(c, NODES, (rc: ResourceClient<Node>) =>
+              override(rc, {
+                update: (n, o) => {
+                  const taints = n.spec?.taints ?? [];
+                  const kept = taints.some((t) => t.key === UNINITIALIZED) ? taints : [...taints, { key: UNINITIALIZED, value: 'true', effect: 'NoSchedule' as const }];
+                  return rc.update({ ...n, spec: { ...n.spec, taints: kept } }, o);
+                },
+              }),
+            )
+          : c,
+    },
+    caseId: 'node.uninitialized-taint',
+    message: /^node\.uninitialized-taint: removal of the node\.cloudprovider\.kubernetes\.io\/uninitialized taint from every Node not seen within 15 s \(last seen: still tainted: node-1, node-2\)/,
+  },
+  {
+    name: 'wrong address type order: the addresses are written in reverse',
+    mutant: metadataMutant((m) => ({ ...m, nodeAddresses: [...(m.nodeAddresses ?? [])].reverse() })),
+    caseId: 'node.addresses',
+    message: /^node\.addresses: Node node-1: status\.addresses \(of the declared types\) are \["Hostname=node-1","InternalIP=10\.0\.0\.1"\], expected \["InternalIP=10\.0\.0\.1","Hostname=node-1"\] in this order/,
+  },
+  {
+    name: 'LB not deleted on type change: the CCM never notices LoadBalancer → ClusterIP',
+    mutant: informerMutant('services', (s) => (s.spec?.type === 'ClusterIP' && (s.metadata?.finalizers ?? []).includes(FINALIZER) ? { ...s, spec: { ...s.spec, type: 'LoadBalancer' } } : s)),
+    caseId: 'lb.type-change-cleanup',
+    message: /^lb\.type-change-cleanup: removal of the service\.kubernetes\.io\/load-balancer-cleanup finalizer and of the ingress of Service conf-type after its change to ClusterIP not seen within 15 s/,
+  },
+  {
+    name: 'source ranges ignored: the CCM never sees loadBalancerSourceRanges',
+    mutant: informerMutant('services', (s) => {
+      const spec = { ...s.spec };
+      delete spec.loadBalancerSourceRanges;
+      return { ...s, spec };
+    }),
+    caseId: 'lb.source-ranges',
+    message: /^lb\.source-ranges: a EnsuredLoadBalancer Event on Service conf-ranges after the source-range change \(the CCM must ensure the load balancer again\) not seen within 15 s \(last seen: 1 EnsuredLoadBalancer Event\(s\) in all, 1 before\)/,
+  },
+  {
+    name: 'hosts not updated on node change: the CCM never sees the exclusion label',
+    mutant: informerMutant('nodes', (n) => {
+      const labels = { ...n.metadata?.labels };
+      delete labels[EXCLUDE];
+      return { ...n, metadata: { ...n.metadata, labels } };
+    }),
+    caseId: 'lb.host-set-change',
+    message: /^lb\.host-set-change: an UpdatedLoadBalancer \(or UnAvailableLoadBalancer\) Event on Service conf-hosts after Node node-2 was excluded not seen within 15 s/,
+  },
+  {
+    name: 'wrong event reason: EnsuredLoadBalancer spelled EnsuredLoadbalancer',
+    mutant: {
+      client: (_ua, c) =>
+        withResource(c, EVENTS, (rc: ResourceClient<Event>) =>
+          override(rc, { create: (e, o) => rc.create(e.reason === 'EnsuredLoadBalancer' ? { ...e, reason: 'EnsuredLoadbalancer' } : e, o) }),
+        ),
+    },
+    caseId: 'lb.create',
+    message: /^lb\.create: a EnsuredLoadBalancer Event on Service conf-create after its creation not seen within 15 s/,
+  },
+];
+
+describe('cluster conformance: the unmutated manager passes (control)', () => {
+  let h: HarnessCluster;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.stop();
+  });
+
+  it(`every case passes (${CLUSTER_CASES.length}), and the run leaves nothing behind`, async () => {
+    const report = await runAgainst(h);
+    assert.deepEqual(report.results.filter((r) => r.status !== 'passed'), [], JSON.stringify(summary(report), null, 1));
+    assert.equal(report.passed, CLUSTER_CASES.length);
+    assert.deepEqual(report.leftovers, []);
+    const namespaces = await h.admin.resource({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true }).list();
+    // Deleted: the simulated API has no namespace controller, so it is gone or at least marked.
+    for (const ns of namespaces.items) assert.ok(ns.metadata?.name !== report.namespace || ns.metadata.deletionTimestamp !== undefined, `namespace ${report.namespace} was not deleted`);
+    assert.deepEqual((await h.admin.services.list({ namespace: report.namespace })).items.map((s) => s.metadata?.name), []);
+    const node2 = await h.admin.nodes.get({ name: 'node-2' });
+    assert.equal(node2.metadata?.labels?.[EXCLUDE], undefined, 'the exclusion label of lb.host-set-change was removed');
+  });
+});
+
+describe('cluster conformance: each mutant fails the case named for its defect', () => {
+  const results = new Map<string, { report: ClusterConformanceReport; h: HarnessCluster }>();
+  before(async () => {
+    // Side by side: the ones that must wait out a deadline wait together.
+    const started = await Promise.allSettled(MUTANTS.map(async (m) => ({ m, h: await startHarness(m.mutant) })));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.h.stop() : Promise.resolve())));
+      throw failed.reason;
+    }
+    await Promise.all(
+      started.map(async (s) => {
+        if (s.status !== 'fulfilled') return;
+        results.set(s.value.m.name, { report: await runAgainst(s.value.h, [s.value.m.caseId]), h: s.value.h });
+      }),
+    );
+  });
+  after(async () => {
+    await Promise.all([...results.values()].map((r) => r.h.stop()));
+  });
+
+  for (const m of MUTANTS) {
+    it(`${m.name} → ${m.caseId} FAILS`, () => {
+      const r = results.get(m.name);
+      assert.ok(r !== undefined);
+      const result = r.report.results.find((x) => x.id === m.caseId);
+      assert.equal(result?.status, 'failed', JSON.stringify(summary(r.report)));
+      assert.match(result.message ?? '', m.message);
+    });
+  }
+
+  it('a Service whose finalizer the CCM never removes is reported as left behind, not forced away', () => {
+    const r = results.get(MUTANTS[1]?.name ?? '');
+    assert.ok(r !== undefined);
+    assert.deepEqual(r.report.leftovers.map((l) => l.replace(/outrigger-conformance-\w+/, 'NS')), [
+      'Service NS/conf-delete is still there with finalizers ["service.kubernetes.io/load-balancer-cleanup"]: the CCM did not release its load balancer',
+    ]);
+  });
+});
+
+describe('cluster conformance: bad input, outputs and cleanup', () => {
+  it('a fixture naming an unknown feature is one line naming the file, line and field', () => {
+    assert.throws(
+      () => parseConformanceFixture('cluster:\n  excludeNode: n1\n  traffic: yes\n', 'c.yaml', 'cluster'),
+      (err: unknown) => err instanceof ConfigFileError && /^c\.yaml:3:\d+: cluster\.traffic: /.test(err.message) && !err.message.includes('\n'),
+    );
+    // The cluster level has its own Nodes: a loadBalancer section needs no instances.
+    assert.deepEqual(parseConformanceFixture('loadBalancer: { sourceRanges: true }\n', 'd.yaml', 'cluster'), { loadBalancer: { sourceRanges: true } });
+  });
+
+  it('CLI: an unreachable cluster is exit 2 and one line naming the server; bad flags are exit 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-conformance-cli-'));
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } as unknown as Parameters<typeof runConformanceCommand>[1];
+      // A port nothing listens on: bind one, note it, close it.
+      const { createServer } = await import('node:net');
+      const srv = createServer();
+      await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+      const port = (srv.address() as { port: number }).port;
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+      const kubeconfig = join(dir, 'kc');
+      await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`);
+      assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', kubeconfig], io), 2);
+      const line = err.join('');
+      assert.match(line, new RegExp(`^outrigger conformance cluster: cannot reach the cluster at http://127\\.0\\.0\\.1:${port}: .+\\n$`));
+      err.length = 0;
+      assert.equal(await runConformanceCommand(['cluster'], io), 2);
+      assert.match(err.join(''), /--kubeconfig is required/);
+      err.length = 0;
+      assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', kubeconfig, '--case-timeout', '5'], io), 2);
+      assert.match(err.join(''), /--case-timeout: .*missing unit/);
+      err.length = 0;
+      await writeFile(join(dir, 'f.yaml'), 'loadBalancer:\n  anycast: true\n');
+      assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', kubeconfig, '--fixture', join(dir, 'f.yaml')], io), 2);
+      assert.match(err.join(''), /^outrigger conformance cluster: .*f\.yaml:2:\d+: loadBalancer\.anycast: .*\n$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('CLI: JUnit and the Markdown matrix of a run; Ctrl-C (abort) mid-run still cleans up; --cleanup-only removes leftovers of an interrupted run', async () => {
+    const h = await startHarness();
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-conformance-cli-'));
+    try {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } as unknown as Parameters<typeof runConformanceCommand>[1];
+      const code = await runConformanceCommand(['cluster', '--kubeconfig', h.kubeconfig, '--fixture', FIXTURE, '--only', 'lb.create', '--only', 'node.', '--output', 'markdown', '--junit', join(dir, 'j.xml'), '--case-timeout', '15s'], io);
+      assert.equal(code, 0, err.join(''));
+      assert.match(out.join(''), /\| `lb\.create` — .* \| ✅ pass \|/);
+      const xml = await readFile(join(dir, 'j.xml'), 'utf8');
+      assert.match(xml, /<testsuite name="cluster http:\/\/127\.0\.0\.1:\d+" tests="6" failures="0" skipped="0"/);
+      assert.match(formatJunit({ level: 'cluster', provider: 'x', results: [], passed: 0, failed: 0, skipped: 0 }), /<testsuite name="cluster x"/);
+      assert.match(formatMatrix([{ level: 'cluster', provider: 'x', results: [], passed: 0, failed: 0, skipped: 0 }]), /^\| case \| x \|/);
+
+      // Abort while lb.create waits: the Service it made is removed all the same.
+      const ac = new AbortController();
+      const kube = await createKubeClient({ kubeconfig: h.kubeconfig });
+      try {
+        const run = runClusterConformance({
+          kube,
+          fixture: await fixture(),
+          only: ['lb.'],
+          caseTimeoutMs: CASE_TIMEOUT_MS,
+          pollMs: 50,
+          signal: ac.signal,
+          onProgress: (c, _i, _n, result) => {
+            if (c.id === 'lb.create' && result === undefined) setImmediate(() => ac.abort(new Error('SIGINT')));
+          },
+        });
+        const report = await run;
+        assert.deepEqual(report.leftovers, []);
+        assert.equal(report.results[0]?.status, 'failed');
+        assert.match(report.results[0]?.message ?? '', /^interrupted: SIGINT/);
+        assert.ok(report.results.slice(1).every((r) => r.status === 'skipped' && /^not run: SIGINT|is not declared/.test(r.message ?? '')), JSON.stringify(report.results));
+        assert.deepEqual((await h.admin.services.list({ namespace: report.namespace })).items, []);
+
+        // An interrupted run killed outright: its namespace, Service and Node label are left; --cleanup-only removes them.
+        await h.admin.resource({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true }).create({ metadata: { name: 'outrigger-conformance-dead01', labels: { 'app.kubernetes.io/managed-by': 'outrigger-conformance', 'conformance.outrigger.dev/run': 'dead01' } } });
+        await h.admin.services.create({ metadata: { name: 'conf-create', namespace: 'outrigger-conformance-dead01' }, spec: { type: 'LoadBalancer', ports: [{ port: 8080, protocol: 'TCP' }] } });
+        await h.admin.nodes.patch({ name: 'node-2' }, { type: 'merge', body: { metadata: { labels: { [EXCLUDE]: 'true' }, annotations: { 'conformance.outrigger.dev/excluded-by': 'dead01' } } } });
+        err.length = 0;
+        assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', h.kubeconfig, '--cleanup-only', '--case-timeout', '15s'], io), 0, err.join(''));
+        assert.match(err.join(''), /cleanup: Node node-2: removed the node\.kubernetes\.io\/exclude-from-external-load-balancers label of run dead01/);
+        assert.match(err.join(''), /cleanup: deleted namespace outrigger-conformance-dead01/);
+        assert.deepEqual((await h.admin.services.list({ namespace: 'outrigger-conformance-dead01' })).items, []);
+        const node2 = await h.admin.nodes.get({ name: 'node-2' });
+        assert.equal(node2.metadata?.labels?.[EXCLUDE], undefined);
+        assert.deepEqual(await cleanupClusterConformance(kube, { pollMs: 50 }), []);
+      } finally {
+        kube.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await h.stop();
+    }
+  });
+});
