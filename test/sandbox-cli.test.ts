@@ -66,9 +66,11 @@ after(async () => {
 describe('outrigger sandbox --demo --once (npm start)', { timeout: 60_000 }, () => {
   it('answers through every LoadBalancer address over real TCP, exits 0, and closes and removes everything', async () => {
     const kc = join(dir, 'demo.kubeconfig');
+    // A stale file from an earlier run: --force overwrites it.
+    await writeFile(kc, 'stale\n');
     const temps = sandboxTemps();
     const o = io();
-    const code = await runSandboxCommand(['--demo', '--once', '--nodes', '2', '--node-subnet', '127.0.175', '--pool', '127.0.176.0/24', '--kube-proxy-healthz-port', '0', '--kubeconfig-out', kc], o);
+    const code = await runSandboxCommand(['--demo', '--once', '--nodes', '2', '--node-subnet', '127.0.175', '--pool', '127.0.176.0/24', '--kube-proxy-healthz-port', '0', '--kubeconfig-out', kc, '--force'], o);
     assert.equal(code, 0, o.out() + o.err());
     const answers = [...o.out().matchAll(/default\/(web|api) +(http:\/\/127\.0\.176\.\d+:808[01]\/) +→ answered by (node-[01]): "hello from node-[01] via default\/(web|api)"/g)];
     assert.deepEqual(answers.map((a) => a[1]), ['web', 'api'], o.out());
@@ -119,6 +121,18 @@ describe('outrigger sandbox serving', { timeout: 60_000 }, () => {
     assert.deepEqual((nodes as { items?: { metadata: { name: string } }[] }).items?.map((n) => n.metadata.name), ['node-0'], JSON.stringify(nodes));
     assert.match(o.out(), /Stopping: closing every listener and removing the kubeconfig\./);
     assert.equal(existsSync(kc), false);
+  });
+
+  it('leaves a kubeconfig that no longer holds its token (another sandbox took the path over with --force)', async () => {
+    const kc = join(dir, 'taken-over.kubeconfig');
+    const sandbox = await startSandbox({ nodes: 1, nodeSubnet: '127.0.190', pool: '127.0.191.0/29', healthzPort: 0, kubeconfigOut: kc });
+    try {
+      assert.match(readFileSync(kc, 'utf8'), /token: "[\w-]{32}"/);
+      await writeFile(kc, 'someone else\n');
+    } finally {
+      await sandbox.close();
+    }
+    assert.equal(readFileSync(kc, 'utf8'), 'someone else\n');
   });
 
   it('the default kubeconfig lives under the XDG state folder, never ~/.kube/config', () => {

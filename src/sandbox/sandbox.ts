@@ -13,7 +13,7 @@
  * @module
  */
 import { randomBytes, randomUUID, getRandomValues } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -206,7 +206,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await writeFile(kubeconfigPath, face.kubeconfig({ name: 'outrigger-sandbox', caData: Buffer.from(certs.caCert).toString('base64') }), { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
       throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
     });
-    cleanups.push(() => rm(kubeconfigPath, { force: true }));
+    // Removed at the end unless it no longer holds our token (another sandbox took it over with --force).
+    cleanups.push(async () => {
+      const now = await readFile(kubeconfigPath, 'utf8').catch(() => '');
+      if (now.includes(token)) await rm(kubeconfigPath, { force: true });
+    });
 
     // The real manager, as `outrigger run` runs it, against the sandbox over HTTPS.
     const registry = new ProviderRegistry();
