@@ -129,6 +129,9 @@ func routeArg(r *cloudprovider.Route) map[string]any {
 func (c *anchorCloud) call(ctx context.Context, method string, args ...any) error {
 	c.mu.Lock()
 	if c.log != nil {
+		if args == nil {
+			args = []any{} // [] in the log, as the fake writes it, not null
+		}
 		line, _ := json.Marshal(map[string]any{"method": method, "args": args, "at": time.Now().UnixMilli()})
 		_, _ = c.log.Write(append(line, '\n'))
 	}
