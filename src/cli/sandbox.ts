@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +13,8 @@ import { RealClock } from '../kube/clock.js';
 import { isInputError } from '../cloud/input-error.js';
 import { errorMessage } from '../log/error-message.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../manager/exit.js';
-import { startSandbox } from '../sandbox/index.js';
+import { cryptoRandom, runSandboxDemo, startSandbox } from '../sandbox/index.js';
 import type { Sandbox, SandboxOptions } from '../sandbox/index.js';
-import { runSandboxDemo } from '../sandbox/sandbox-demo.js';
 
 /** Where `outrigger sandbox` writes, its environment, and the signal that stops it (Ctrl-C). */
 export interface SandboxIo {
@@ -266,7 +264,7 @@ export async function runSandboxCommand(argv: readonly string[], io: SandboxIo):
     });
     io.stdout.write(banner(sandbox));
     if (args.demo) {
-      const answers = await runSandboxDemo(sandbox, { out: (t) => void io.stdout.write(t), clock, random: Math.random, ...(io.signal === undefined ? {} : { signal: io.signal }) });
+      const answers = await runSandboxDemo(sandbox, { out: (t) => void io.stdout.write(t), clock, random: cryptoRandom, ...(io.signal === undefined ? {} : { signal: io.signal }) });
       const failed = answers.filter((a) => a.error !== undefined).length;
       if (args.once) {
         io.stdout.write(failed === 0 ? '\nEvery LoadBalancer answered: PASS\n' : `\n${failed} of ${answers.length} LoadBalancers did not answer: FAIL\n`);

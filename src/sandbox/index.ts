@@ -4,7 +4,9 @@
  *
  * @module
  */
-export { startSandbox } from './sandbox.js';
+export { cryptoRandom, startSandbox } from './sandbox.js';
+export { runSandboxDemo, SANDBOX_DEMO_SERVICES } from './sandbox-demo.js';
+export type { SandboxDemoAnswer, SandboxDemoOptions } from './sandbox-demo.js';
 export type { Sandbox, SandboxOptions } from './sandbox.js';
 export { SandboxInputError, validateSandboxAddresses, MAX_SANDBOX_NODES } from './sandbox-input.js';
 export type { SandboxAddresses, SandboxAddressInput } from './sandbox-input.js';

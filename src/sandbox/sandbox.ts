@@ -34,7 +34,7 @@ import { registerLocalProvider } from '../providers/local/register-local-provide
 import type { LocalCloudProvider } from '../providers/local/local-provider.js';
 import { sandboxCertificates } from './sandbox-certificates.js';
 import { SandboxInputError, validateSandboxAddresses } from './sandbox-input.js';
-import { startSimulatedKubelets } from './simulated-kubelet.js';
+import { SIMULATED_KUBELET_VERSION, startSimulatedKubelets } from './simulated-kubelet.js';
 import type { SandboxNode, SimulatedKubelets } from './simulated-kubelet.js';
 import { startSimulatedNodeProxies } from './simulated-node-proxies.js';
 import type { SimulatedNodeProxies } from './simulated-node-proxies.js';
@@ -114,7 +114,8 @@ const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-l
 /** The manager's main Lease (upstream defaults of --leader-elect-resource-namespace/-name). */
 const MANAGER_LEASE = { namespace: 'kube-system', name: 'cloud-controller-manager' };
 
-function cryptoRandom(): number {
+/** Uniform [0, 1) from node:crypto, for informers' jitter (core code takes randomness injected). */
+export function cryptoRandom(): number {
   return (getRandomValues(new Uint32Array(1))[0] ?? 0) / 2 ** 32;
 }
 
@@ -195,7 +196,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw listenError(o.healthzPort === 0 ? '--node-subnet' : '--kube-proxy-healthz-port', where, err);
     }
     cleanups.push(() => proxies.close());
-    const kubelets: SimulatedKubelets = await startSimulatedKubelets({ nodes, kubeFor: (n) => sim.client({ userAgent: `kubelet/${'v1.35.0'} (linux/${n.name})` }), clock, log });
+    const kubelets: SimulatedKubelets = await startSimulatedKubelets({ nodes, kubeFor: (n) => sim.client({ userAgent: `kubelet/${SIMULATED_KUBELET_VERSION} (linux/${n.name})` }), clock, log });
     cleanups.push(() => kubelets.stop());
 
     const work = await mkdtemp(join(tmpdir(), 'outrigger-sandbox-'));
