@@ -110,6 +110,18 @@ export interface LocalConfig {
    * provider owns, falling back to `userspace` (with a warning) when nftables cannot be used.
    */
   readonly dataPlane: DataPlaneMode;
+  /** Settings of the nftables data plane. */
+  readonly nftables: NftablesSettings;
+}
+
+/** Settings of the nftables data plane. */
+export interface NftablesSettings {
+  /**
+   * SNAT (masquerade) DNATed traffic to this host's address, so replies come back through it
+   * (default true). False keeps the client's address on the wire; the nodes must then route their
+   * replies to clients through this host.
+   */
+  readonly masquerade: boolean;
 }
 
 /** Defaults of every optional setting. */
@@ -122,6 +134,7 @@ export const LOCAL_CONFIG_DEFAULTS = {
   exhaustedRetryMs: 10_000,
   reconcileIntervalMs: 60_000,
   dataPlane: 'userspace',
+  nftables: { masquerade: true },
 } as const satisfies Omit<LocalConfig, 'pools' | 'stateFile' | 'inventory'>;
 
 /** The `interface` value that finds the interface from the route to the pool's addresses. */
@@ -171,6 +184,7 @@ const schema = z.strictObject({
   exhaustedRetryMs: positiveMs.optional(),
   reconcileIntervalMs: positiveMs.optional(),
   dataPlane: z.enum(['userspace', 'nftables']).optional(),
+  nftables: z.strictObject({ masquerade: z.boolean().optional() }).optional(),
   inventory: z
     .array(
       z.strictObject({
@@ -306,6 +320,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     exhaustedRetryMs: cfg.exhaustedRetryMs ?? d.exhaustedRetryMs,
     reconcileIntervalMs: cfg.reconcileIntervalMs ?? d.reconcileIntervalMs,
     dataPlane: cfg.dataPlane ?? d.dataPlane,
+    nftables: { masquerade: cfg.nftables?.masquerade ?? d.nftables.masquerade },
     inventory,
   };
 }

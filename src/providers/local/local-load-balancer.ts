@@ -27,6 +27,7 @@ import type { CommandRunner } from './host-commands.js';
 import { ProcessCommandRunner } from './host-commands.js';
 import { InterfaceAddressError, InterfaceAddresses } from './interface-addresses.js';
 import type { InterfaceAddressesOptions } from './interface-addresses.js';
+import { KernelDataPlanes } from './kernel-data-planes.js';
 
 /** Annotation requesting specific addresses (comma-separated; the first is used). */
 export const LOAD_BALANCER_IPS_ANNOTATION = 'outrigger.io/load-balancer-ips';
@@ -50,6 +51,11 @@ export interface LocalLoadBalancerOptions {
   readonly runner?: CommandRunner | undefined;
   /** Overrides for the interface address manager (tests: capability check, probe time). */
   readonly interfaceOptions?: Partial<Pick<InterfaceAddressesOptions, 'hasNetAdmin' | 'probeSeconds'>> | undefined;
+  /**
+   * Told when a Service is served by the user-space proxy although `dataPlane: nftables` asks for
+   * the kernel path, and why (the provider records a Warning event).
+   */
+  readonly onFallback?: ((service: Readonly<Service>, reason: string) => void) | undefined;
 }
 
 /** An address this replica put on (or found on) an interface. */
@@ -119,6 +125,11 @@ export class LocalLoadBalancer implements LoadBalancer {
   /** Serialises changes of interface addresses (one ip/arping sequence at a time per address). */
   #programming: Promise<unknown> = Promise.resolve();
   #exitHook: (() => void) | undefined;
+  /** Set with `dataPlane: nftables`. */
+  readonly #kernel: KernelDataPlanes | undefined;
+  /** Why the kernel path cannot be used here (found at start), if it cannot. */
+  #kernelUnavailable: string | undefined;
+  readonly #onFallback: LocalLoadBalancerOptions['onFallback'];
 
   constructor(options: LocalLoadBalancerOptions) {
     this.#config = options.config;
@@ -127,9 +138,24 @@ export class LocalLoadBalancer implements LoadBalancer {
     this.#onHealthChange = options.onHealthChange;
     this.#allocator = new IpAllocator(options.config.pools);
     this.#state = options.config.stateFile === undefined ? undefined : new StateFile(options.config.stateFile, { fence: this.#fence });
+    const runner = options.runner ?? new ProcessCommandRunner();
     this.#interfaces = options.config.pools.some((p) => p.interface !== undefined)
-      ? new InterfaceAddresses({ runner: options.runner ?? new ProcessCommandRunner(), clock: options.clock, logger: options.logger, ...options.interfaceOptions })
+      ? new InterfaceAddresses({ runner, clock: options.clock, logger: options.logger, ...options.interfaceOptions })
       : undefined;
+    this.#kernel = options.config.dataPlane === 'nftables'
+      ? new KernelDataPlanes({ config: options.config, clock: options.clock, logger: options.logger, runner, fence: this.#fence, onHealthChange: options.onHealthChange })
+      : undefined;
+    this.#onFallback = options.onFallback;
+  }
+
+  /** Why `dataPlane: nftables` is not used (found at start), or undefined. */
+  get kernelUnavailableReason(): string | undefined {
+    return this.#kernelUnavailable;
+  }
+
+  /** The nftables-served Services (undefined without `dataPlane: nftables`). */
+  get kernelDataPlanes(): KernelDataPlanes | undefined {
+    return this.#kernel;
   }
 
   /** Addresses this replica has on interfaces now (address → interface). */
@@ -144,6 +170,8 @@ export class LocalLoadBalancer implements LoadBalancer {
    * successor now serves. Writes nothing (the record is rewritten by the next leader).
    */
   async removeStaleAddresses(): Promise<string[]> {
+    // The nftables table a crashed run left: it is ours by name.
+    await this.#kernel?.removeStale();
     const interfaces = this.#interfaces;
     if (interfaces === undefined || this.#state === undefined) return [];
     const removed: string[] = [];
@@ -375,6 +403,7 @@ export class LocalLoadBalancer implements LoadBalancer {
       const plane = this.#planes.get(key);
       this.#planes.delete(key);
       if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
+      void this.#kernel?.remove(key).catch((err: unknown) => this.#logger.error(err, 'Failed to update the nftables table', { service: key }));
       released.push(key);
       releasedIps.push(allocation.ip);
     }
@@ -412,6 +441,12 @@ export class LocalLoadBalancer implements LoadBalancer {
   /** Starts serving (the provider is initialised in the leader). */
   async start(): Promise<void> {
     await this.load();
+    if (this.#kernel !== undefined) {
+      this.#kernelUnavailable = await this.#kernel.unavailableReason();
+      if (this.#kernelUnavailable !== undefined) {
+        this.#logger.warning('dataPlane nftables cannot be used on this host; Services are served by the user-space proxy instead', { reason: this.#kernelUnavailable });
+      }
+    }
     this.#active = true;
   }
 
@@ -421,7 +456,11 @@ export class LocalLoadBalancer implements LoadBalancer {
     const planes = [...this.#planes.values()];
     this.#planes.clear();
     this.#interfaces?.stopAnnouncing();
-    await Promise.all([...planes.map((p) => p.close(0)), ...[...this.#onInterface.keys()].map((ip) => this.#unprogram(ip, true))]);
+    await Promise.all([
+      ...planes.map((p) => p.close(0)),
+      ...[...this.#onInterface.keys()].map((ip) => this.#unprogram(ip, true)),
+      ...(this.#kernel === undefined ? [] : [this.#kernel.stop()]),
+    ]);
   }
 
   /**
@@ -433,8 +472,8 @@ export class LocalLoadBalancer implements LoadBalancer {
   async getLoadBalancer(_clusterName: string, service: Readonly<Service>): Promise<LoadBalancerLookup> {
     await this.load();
     const key = keyOf(service);
-    const address = this.#planes.get(key)?.address ?? this.#allocator.get(key)?.ip;
-    return address === undefined ? { exists: false } : { exists: true, status: statusOf(address, service) };
+    const address = this.#planes.get(key)?.address ?? this.#kernel?.address(key) ?? this.#allocator.get(key)?.ip;
+    return address === undefined ? { exists: false } : { exists: true, status: statusOf(address, service, this.#kernel?.has(key) === true ? 'VIP' : 'Proxy') };
   }
 
   /** As upstream's `DefaultLoadBalancerName`: `a` + the UID without dashes, at most 32 characters. */
@@ -504,6 +543,29 @@ export class LocalLoadBalancer implements LoadBalancer {
       this.#unbindable.set(key, skip);
       throw new RetryError(`${err.message}; the address is left free and another one is tried next`, BIND_RETRY_MS, { cause: err });
     }
+    const family = parseIp(allocation.ip)?.family ?? 4;
+    const kernelReason = this.#kernel === undefined ? undefined : this.#kernelUnavailable ?? (proxyProtocol === undefined ? undefined : `the Service asks for the PROXY protocol (${proxyProtocol}), which only the user-space proxy can send`);
+    if (this.#kernel !== undefined && kernelReason === undefined) {
+      if (plane !== undefined) {
+        this.#planes.delete(key);
+        void plane.close(this.#config.drainTimeoutMs);
+      }
+      await this.#kernel.apply(key, {
+        address: allocation.ip,
+        family,
+        ports,
+        nodes: backendNodes(nodes, family),
+        sourceRanges: filter.ranges,
+        affinitySeconds: affinityMs(service) === undefined ? undefined : Math.ceil((affinityMs(service) ?? 0) / 1000),
+        healthCheckPort: this.#healthPort(service),
+      });
+      this.#requireActive();
+      return statusOf(allocation.ip, service, 'VIP');
+    }
+    if (kernelReason !== undefined) {
+      this.#onFallback?.(service, kernelReason);
+      await this.#kernel?.remove(key);
+    }
     // Not one bind once this manager no longer leads (an ensure in flight when leadership ended).
     this.#fence.check(`bind the load balancer of ${key}`);
     if (plane === undefined) {
@@ -517,7 +579,6 @@ export class LocalLoadBalancer implements LoadBalancer {
       });
       this.#planes.set(key, plane);
     }
-    const family = parseIp(allocation.ip)?.family ?? 4;
     try {
       await plane.apply({
         ports,
@@ -561,8 +622,11 @@ export class LocalLoadBalancer implements LoadBalancer {
 
   updateLoadBalancer(_clusterName: string, service: Readonly<Service>, nodes: readonly Readonly<Node>[]): Promise<void> {
     this.#requireActive();
-    const plane = this.#planes.get(keyOf(service));
+    const key = keyOf(service);
+    const plane = this.#planes.get(key);
     if (plane !== undefined) plane.setNodes(backendNodes(nodes, parseIp(plane.address)?.family ?? 4), this.#healthPort(service));
+    const kernelAddress = this.#kernel?.address(key);
+    if (kernelAddress !== undefined) return this.#kernel?.setNodes(key, backendNodes(nodes, parseIp(kernelAddress)?.family ?? 4), this.#healthPort(service)) ?? Promise.resolve();
     return Promise.resolve();
   }
 
@@ -577,6 +641,7 @@ export class LocalLoadBalancer implements LoadBalancer {
     // The listening sockets close at once (the address may be handed out again right away);
     // established connections drain in the background within the grace period.
     if (plane !== undefined) void plane.close(this.#config.drainTimeoutMs);
+    await this.#kernel?.remove(key);
     const ip = this.#allocator.get(key)?.ip;
     if (this.#allocator.release(key)) await this.#persist();
     if (ip !== undefined) await this.#unprogram(ip);
@@ -660,9 +725,10 @@ function affinityMs(service: Readonly<Service>): number | undefined {
   return (service.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS) * 1000;
 }
 
-function statusOf(ip: string, service: Readonly<Service>): LoadBalancerStatus {
+function statusOf(ip: string, service: Readonly<Service>, ipMode: 'Proxy' | 'VIP' = 'Proxy'): LoadBalancerStatus {
   const ports = (service.spec?.ports ?? []).map((p) => ({ port: p.port, protocol: p.protocol ?? 'TCP' }));
   // ipMode Proxy: traffic reaches nodes from this process, not with the LB address as destination,
-  // so kube-proxy must not short-circuit the address inside the cluster.
-  return { ingress: [{ ip, ipMode: 'Proxy', ...(ports.length > 0 && { ports }) }] };
+  // so kube-proxy must not short-circuit the address inside the cluster. VIP (nftables): packets
+  // keep arriving for the address, as from a cloud's pass-through load balancer.
+  return { ingress: [{ ip, ipMode, ...(ports.length > 0 && { ports }) }] };
 }

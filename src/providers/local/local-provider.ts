@@ -9,6 +9,8 @@ import type { LoadBalancer } from '../../cloud/load-balancer.js';
 import type { CloudProvider, ProviderInitContext } from '../../cloud/provider.js';
 import type { Clock, Timer } from '../../kube/clock.js';
 import { RealClock } from '../../kube/clock.js';
+import { EventBroadcaster } from '../../kube/events.js';
+import type { EventRecorder } from '../../kube/events.js';
 import type { Logger } from '../../log/logger.js';
 import { noopLogger } from '../../log/logger.js';
 import type { LocalConfig } from './local-config.js';
@@ -18,6 +20,12 @@ import { LocalLoadBalancer } from './local-load-balancer.js';
 import type { LocalLoadBalancerOptions } from './local-load-balancer.js';
 import type { CommandRunner } from './host-commands.js';
 import { registerLocalMetrics } from './local-metrics.js';
+
+/** The reason of the Warning event on a Service served in user space although `dataPlane: nftables` is set. */
+export const DATA_PLANE_FALLBACK_REASON = 'DataPlaneFallback';
+
+/** The `source.component` of the local provider's own events. */
+export const LOCAL_EVENT_SOURCE = 'local-load-balancer';
 
 /** Options of {@link LocalCloudProvider}. */
 export interface LocalCloudProviderOptions {
@@ -55,6 +63,8 @@ export class LocalCloudProvider implements CloudProvider {
   readonly #reconcileIntervalMs: number;
   /** Removal of addresses a crashed predecessor left; started at construction, in every replica. */
   readonly #staleRemoved: Promise<void>;
+  /** Records the provider's own Warning events while it leads. */
+  #recorder: EventRecorder | undefined;
 
   constructor(options: LocalCloudProviderOptions) {
     this.name = options.name ?? 'local';
@@ -68,6 +78,15 @@ export class LocalCloudProvider implements CloudProvider {
       onHealthChange: options.onHealthChange,
       runner: options.runner,
       interfaceOptions: options.interfaceOptions,
+      onFallback: (service, reason) => {
+        if (service.metadata?.name === undefined) return;
+        this.#recorder?.event(
+          { apiVersion: 'v1', kind: 'Service', metadata: service.metadata },
+          'Warning',
+          DATA_PLANE_FALLBACK_REASON,
+          `dataPlane nftables is not used for this Service; it is served by the user-space proxy: ${reason}`,
+        );
+      },
     });
     // At process start, leader or not: a restarted ex-leader must stop answering for addresses its
     // successor now serves. Logged, never fatal (initialize waits for it and tries again).
@@ -83,6 +102,16 @@ export class LocalCloudProvider implements CloudProvider {
     // From here on nothing is written or bound once the signal aborts (leadership ended).
     this.#lb.fence(ctx.signal);
     await this.#staleRemoved;
+    // Made at the first event (most runs record none), as the service controller's identity.
+    let broadcaster: EventBroadcaster | undefined;
+    this.#recorder = {
+      event: (obj, type, reason, message) => {
+        if (ctx.signal.aborted) return;
+        broadcaster ??= new EventBroadcaster({ client: ctx.clientBuilder.client('service-controller'), clock: this.#clock, random: Math.random, logger: this.#logger });
+        broadcaster.newRecorder({ component: LOCAL_EVENT_SOURCE }).event(obj, type, reason, message);
+      },
+    };
+    ctx.signal.addEventListener('abort', () => void broadcaster?.shutdown().catch(() => undefined), { once: true });
     await this.#lb.load();
     if (ctx.metrics !== undefined) registerLocalMetrics(ctx.metrics, this.#lb.metricsSource());
     // Before the service controller starts: a failure to save what the pass changed is the state

@@ -1,0 +1,167 @@
+/**
+ * The kernel data plane of the local provider (`dataPlane: nftables`): DNAT from each Service's
+ * `address:port` to `node:nodePort`, in one nftables table this provider owns and rewrites whole
+ * in one transaction (`nft -f -` with "declare, delete, define": the kernel swaps it atomically, so
+ * no packet ever sees half a ruleset).
+ *
+ * Per Service port: a firewall rule dropping sources outside `loadBalancerSourceRanges` (a set
+ * lookup), a dispatch rule to the port's chain, ClientIP affinity as one dynamic set with timeout
+ * per node (a source in a node's set goes to that node again; each new connection refreshes it), and
+ * balancing over the healthy nodes with `numgen` (`round-robin`: `numgen inc`; `least-connections`
+ * has no kernel equivalent and uses `numgen random`). Nodes leave the set while their health check
+ * fails (the user-space path's checker: `healthCheckNodePort` for ETP Local). Replies go back
+ * through this host by masquerading (SNAT to its address) unless `nftables.masquerade: false`,
+ * which keeps the client's address on the wire and needs the nodes to route replies via this host.
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import type { CommandRunner } from './host-commands.js';
+import { HostCommandError } from './host-commands.js';
+import type { BalancingAlgorithm } from './local-config.js';
+
+/** The table's family and name. */
+export const NFT_TABLE = 'inet outrigger_local';
+
+/** One Service port as the kernel path serves it. */
+export interface KernelPort {
+  readonly protocol: 'TCP' | 'UDP';
+  readonly port: number;
+  readonly nodePort: number;
+}
+
+/** Everything the kernel path needs of one Service. */
+export interface KernelService {
+  /** `namespace/name`, for comments. */
+  readonly key: string;
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly ports: readonly KernelPort[];
+  /** Node addresses in rotation (already filtered by health), in a stable order. */
+  readonly nodes: readonly string[];
+  /** Canonical CIDRs; empty = everyone. */
+  readonly sourceRanges: readonly string[];
+  /** ClientIP affinity timeout in seconds, or undefined for none. */
+  readonly affinitySeconds: number | undefined;
+}
+
+/** Rendering options. */
+export interface RenderOptions {
+  readonly balancing: BalancingAlgorithm;
+  readonly masquerade: boolean;
+}
+
+function l4(protocol: 'TCP' | 'UDP'): string {
+  return protocol === 'TCP' ? 'tcp' : 'udp';
+}
+
+function hostPort(address: string, family: 4 | 6, port: number): string {
+  return family === 4 ? `${address}:${port}` : `[${address}]:${port}`;
+}
+
+/**
+ * The whole table as an `nft -f` script: declared (so the delete cannot fail on a first run),
+ * deleted, and defined again, in one transaction.
+ */
+export function renderNftTable(services: readonly KernelService[], options: RenderOptions): string {
+  const out: string[] = [`table ${NFT_TABLE}`, `delete table ${NFT_TABLE}`, `table ${NFT_TABLE} {`];
+  const vips = { 4: new Set<string>(), 6: new Set<string>() };
+  const firewall: string[] = [];
+  const dispatch: string[] = [];
+  const chains: string[] = [];
+  const sets: string[] = [];
+  services.forEach((svc, i) => {
+    const ipk = svc.family === 4 ? 'ip' : 'ip6';
+    const addrType = svc.family === 4 ? 'ipv4_addr' : 'ipv6_addr';
+    vips[svc.family].add(svc.address);
+    if (svc.sourceRanges.length > 0) {
+      sets.push(`  set src_${i} { type ${addrType}; flags interval; auto-merge; elements = { ${svc.sourceRanges.join(', ')} } }`);
+    }
+    svc.ports.forEach((port, j) => {
+      const id = `${i}_${j}`;
+      const match = `${ipk} daddr ${svc.address} meta l4proto ${l4(port.protocol)} th dport ${port.port}`;
+      if (svc.sourceRanges.length > 0) firewall.push(`    ${match} ${ipk} saddr != @src_${i} drop comment "${svc.key} source ranges"`);
+      if (svc.nodes.length === 0) {
+        // No node: refuse rather than let the packet reach this host's own sockets.
+        firewall.push(`    ${match} drop comment "${svc.key} has no nodes"`);
+        return;
+      }
+      dispatch.push(`    ${match} goto svc_${id} comment "${svc.key}"`);
+      const rules: string[] = [];
+      svc.nodes.forEach((node, n) => {
+        const nodeChain = `svc_${id}_n${n}`;
+        const body: string[] = [];
+        if (svc.affinitySeconds !== undefined) {
+          sets.push(`  set aff_${id}_n${n} { type ${addrType}; flags dynamic,timeout; timeout ${svc.affinitySeconds}s; }`);
+          rules.push(`    ${ipk} saddr @aff_${id}_n${n} goto ${nodeChain}`);
+          body.push(`    update @aff_${id}_n${n} { ${ipk} saddr }`);
+        }
+        body.push(`    meta l4proto ${l4(port.protocol)} dnat ${ipk} to ${hostPort(node, svc.family, port.nodePort)}`);
+        chains.push(`  chain ${nodeChain} {`, ...body, '  }');
+      });
+      const gen = options.balancing === 'round-robin' ? 'inc' : 'random';
+      const targets = svc.nodes.map((_, n) => `${n} : goto svc_${id}_n${n}`).join(', ');
+      rules.push(`    numgen ${gen} mod ${svc.nodes.length} vmap { ${targets} }`);
+      chains.push(`  chain svc_${id} {`, ...rules, '  }');
+    });
+  });
+  for (const family of [4, 6] as const) {
+    if (vips[family].size === 0) continue;
+    out.push(`  set vips${family} { type ${family === 4 ? 'ipv4_addr' : 'ipv6_addr'}; elements = { ${[...vips[family]].join(', ')} } }`);
+  }
+  out.push(...sets);
+  out.push('  chain firewall_prerouting {', '    type filter hook prerouting priority dstnat - 10; policy accept;', '    jump firewall', '  }');
+  out.push('  chain firewall_output {', '    type filter hook output priority -110; policy accept;', '    jump firewall', '  }');
+  out.push('  chain firewall {', ...firewall, '  }');
+  out.push('  chain nat_prerouting {', '    type nat hook prerouting priority dstnat; policy accept;', '    jump services', '  }');
+  out.push('  chain nat_output {', '    type nat hook output priority -100; policy accept;', '    jump services', '  }');
+  out.push('  chain services {', ...dispatch, '  }');
+  const masq: string[] = [];
+  if (options.masquerade) {
+    for (const family of [4, 6] as const) {
+      if (vips[family].size > 0) masq.push(`    ct status dnat ct original ${family === 4 ? 'ip' : 'ip6'} daddr @vips${family} masquerade`);
+    }
+  }
+  out.push('  chain nat_postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', ...masq, '  }');
+  out.push(...chains, '}', '');
+  return out.join('\n');
+}
+
+/** Why the kernel path cannot be used on this host, or undefined when it can. */
+export async function nftablesUnavailableReason(runner: CommandRunner, families: ReadonlySet<4 | 6>, forwardingNeeded: boolean): Promise<string | undefined> {
+  let version;
+  try {
+    version = await runner.run('nft', ['--version']);
+  } catch (err) {
+    return `the nft command cannot be run (${(err as Error).message}); install nftables`;
+  }
+  if (version.code !== 0) return `nft --version failed: ${new HostCommandError('nft', ['--version'], version).message}`;
+  // A check-only transaction of an empty table of ours: the kernel's nf_tables and our permission
+  // (CAP_NET_ADMIN) are both exercised, nothing is committed.
+  const probe = await runner.run('nft', ['-c', '-f', '-'], { input: renderNftTable([], { balancing: 'round-robin', masquerade: true }) });
+  if (probe.code !== 0) return `nftables cannot be programmed here: ${new HostCommandError('nft', ['-c', '-f', '-'], probe).message}`;
+  if (forwardingNeeded) {
+    for (const family of families) {
+      const path = family === 4 ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding';
+      const value = (await readFile(path, 'utf8').catch(() => '0')).trim();
+      if (value !== '1') return `${path} is ${value}: this host does not forward packets, so DNAT to the nodes cannot work (enable it with sysctl)`;
+    }
+  }
+  return undefined;
+}
+
+/** Loads a rendered table; a failure names the command and nft's message. */
+export async function loadNftTable(runner: CommandRunner, script: string): Promise<void> {
+  const result = await runner.run('nft', ['-f', '-'], { input: script });
+  if (result.code !== 0) throw new HostCommandError('nft', ['-f', '-'], result);
+}
+
+/** Deletes the table (absent is fine). */
+export async function deleteNftTable(runner: CommandRunner): Promise<void> {
+  await runner.run('nft', ['-f', '-'], { input: `table ${NFT_TABLE}\ndelete table ${NFT_TABLE}\n` });
+}
+
+/** {@link deleteNftTable}, blocking (the process `exit` hook). */
+export function deleteNftTableSync(runner: CommandRunner): void {
+  runner.runSync('nft', ['delete', 'table', ...NFT_TABLE.split(' ')]);
+}
