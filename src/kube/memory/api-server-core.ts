@@ -12,7 +12,7 @@ import type { DeleteOptions, ListOptions, ObjectKey, Patch, WatchOptions } from 
 import { apiErrors, KubeApiError } from '../errors.js';
 import type { StatusCause } from '../errors.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, strategicSchemaFor } from '../patch/index.js';
-import { apiVersionOf, BUILTIN_RESOURCES, EVENTS, objectKeyString } from '../resources.js';
+import { apiVersionOf, BUILTIN_RESOURCES, EVENTS, NAMESPACES, objectKeyString } from '../resources.js';
 import type { KubeObject, ResourceType } from '../resources.js';
 import { cloneJson, isJsonObject, jsonEqual } from '../json-value.js';
 import type { CloneJsonOptions, JsonObject } from '../json-value.js';
@@ -36,7 +36,18 @@ export interface ApiServerCoreOptions {
   readonly random: () => number;
   /** Time to live of core/v1 Events after each write (`--event-ttl`); 0 keeps them for ever. */
   readonly eventTtlMs: number;
+  /**
+   * kube-apiserver's NamespaceLifecycle admission: creates of namespaced objects need their
+   * Namespace to exist and not be terminating; `default`, `kube-system` and `kube-public` cannot
+   * be deleted; deleting a Namespace deletes its content (see {@link ApiServerCore.delete}).
+   */
+  readonly namespaceLifecycle?: boolean;
 }
+
+/** The namespaces kube-apiserver creates at start-up (the system namespaces controller). */
+export const SYSTEM_NAMESPACES = ['default', 'kube-node-lease', 'kube-public', 'kube-system'] as const;
+/** The namespaces NamespaceLifecycle refuses to delete (its immortal set). */
+const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 /** One served resource. */
 interface ResourceEntry {
@@ -125,8 +136,10 @@ export class ApiServerCore {
   #rv = 1;
   /** Events due to expire (`--event-ttl`), checked at every request. */
   readonly #eventExpiry: ExpiryQueue | undefined;
+  readonly #namespaceLifecycle: boolean;
 
   constructor(options: ApiServerCoreOptions) {
+    this.#namespaceLifecycle = options.namespaceLifecycle === true;
     this.#clock = options.clock;
     this.#historyLimit = options.historyLimit;
     this.#newUid = options.newUid;
@@ -150,6 +163,13 @@ export class ApiServerCore {
       store: new ResourceStore(this.#historyLimit, this.#rv),
       hub: new WatchHub(),
     });
+  }
+
+  /** Creates the system namespaces (once Namespaces are registered), as kube-apiserver does at start-up. */
+  createSystemNamespaces(): void {
+    for (const name of SYSTEM_NAMESPACES) {
+      if (this.#entry(NAMESPACES, 'main').store.get(name) === undefined) this.create(NAMESPACES, { metadata: { name } });
+    }
   }
 
   /** The current global resourceVersion. */
@@ -333,7 +353,14 @@ export class ApiServerCore {
         `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${str(meta['resourceVersion']) ?? ''}). The object might have been modified`,
       );
     }
+    if (isNamespaceEntry(entry) && this.#namespaceLifecycle && IMMORTAL_NAMESPACES.has(name)) {
+      throw new KubeApiError(403, 'Forbidden', `namespaces "${name}" is forbidden: this namespace may not be deleted`, { details: { name, kind: 'namespaces' } });
+    }
     if (dryRun) return;
+    if (isNamespaceEntry(entry)) {
+      this.#deleteNamespace(entry, key, stored);
+      return;
+    }
     // propagationPolicy and gracePeriodSeconds have no effect: there is no garbage collector and
     // none of these kinds deletes gracefully.
     if (finalizersOf(meta).length === 0) {
@@ -489,6 +516,7 @@ export class ApiServerCore {
     if (!entry.type.namespaced && namespace !== '') {
       throw apiErrors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
     }
+    if (entry.type.namespaced) this.#admitToNamespace(entry, namespace, str(meta['name']) ?? '');
     // System fields belong to the server: clients cannot set uid, timestamps or deletion state.
     for (const field of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']) delete meta[field];
     meta['uid'] = this.#newUid();
@@ -612,7 +640,66 @@ export class ApiServerCore {
     if (isServiceEntry(entry)) this.#serviceAllocations.release(key);
     const last = withOwnMetadata(stored);
     this.#write(entry, 'DELETED', key, last, stored);
+    const namespace = str(metaOf(stored)['namespace']);
+    if (entry.type.namespaced && namespace !== undefined) this.#finishNamespaceIfEmpty(namespace);
     return this.#rv;
+  }
+
+  /**
+   * NamespaceLifecycle admission of a create in `namespace`: 404 when it does not exist, 403 while
+   * it is being deleted — in kube-apiserver's words.
+   */
+  #admitToNamespace(entry: ResourceEntry, namespace: string, name: string): void {
+    if (!this.#namespaceLifecycle) return;
+    const namespaces = this.#entries.get(typeKey(NAMESPACES));
+    const ns = namespaces?.store.get(namespace);
+    if (ns === undefined) throw apiErrors.notFound('namespaces', '', namespace);
+    if (metaOf(ns)['deletionTimestamp'] !== undefined) {
+      const message = `unable to create new content in namespace ${namespace} because it is being terminated`;
+      throw new KubeApiError(403, 'Forbidden', `${groupResourceOf(entry.type)} "${name}" is forbidden: ${message}`, {
+        details: {
+          name,
+          ...(entry.type.group === '' ? {} : { group: entry.type.group }),
+          kind: entry.type.resource,
+          causes: [{ reason: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
+      });
+    }
+  }
+
+  /**
+   * Deletes a Namespace as the namespace controller finishes it, synchronously: the Namespace is
+   * marked Terminating, every object in it is deleted (finalizers still hold theirs), and the
+   * Namespace goes once it is empty — at once, or when the last held object goes.
+   */
+  #deleteNamespace(entry: ResourceEntry, key: string, stored: JsonObject): void {
+    const name = str(metaOf(stored)['name']) ?? '';
+    if (metaOf(stored)['deletionTimestamp'] === undefined) {
+      const next = withOwnMetadata(stored);
+      metaOf(next)['deletionTimestamp'] = rfc3339(this.#clock.now());
+      metaOf(next)['deletionGracePeriodSeconds'] = 0;
+      next['status'] = { ...(isJsonObject(stored['status']) ? stored['status'] : {}), phase: 'Terminating' };
+      this.#write(entry, 'MODIFIED', key, next, stored);
+    }
+    for (const other of this.#entries.values()) {
+      if (!other.type.namespaced) continue;
+      for (const [, obj] of other.store.entries()) {
+        if (str(metaOf(obj)['namespace']) !== name) continue;
+        this.delete(other.type, { namespace: name, name: str(metaOf(obj)['name']) ?? '' }, {});
+      }
+    }
+    this.#finishNamespaceIfEmpty(name);
+  }
+
+  /** Removes a terminating Namespace that holds nothing any more. */
+  #finishNamespaceIfEmpty(namespace: string): void {
+    const entry = this.#entries.get(typeKey(NAMESPACES));
+    const ns = entry?.store.get(namespace);
+    if (entry === undefined || ns === undefined || metaOf(ns)['deletionTimestamp'] === undefined) return;
+    for (const other of this.#entries.values()) {
+      if (other.type.namespaced && other.store.entries().some(([, obj]) => metaOf(obj)['namespace'] === namespace)) return;
+    }
+    this.#remove(entry, namespace, ns);
   }
 
   /**
@@ -660,6 +747,16 @@ function withOwnMetadata(stored: JsonObject): JsonObject {
   const next: JsonObject = { ...stored };
   if (isJsonObject(stored['metadata'])) next['metadata'] = { ...stored['metadata'] };
   return next;
+}
+
+/** Whether `entry` is core/v1 Namespaces. */
+function isNamespaceEntry(entry: ResourceEntry): boolean {
+  return entry.type.group === '' && entry.type.resource === 'namespaces';
+}
+
+/** `resource` or `resource.group`, as apimachinery prints a GroupResource. */
+function groupResourceOf(type: ResourceType): string {
+  return type.group === '' ? type.resource : `${type.resource}.${type.group}`;
 }
 
 /** Whether `entry` is core/v1 Services (the kind with allocated ClusterIPs and node ports). */

@@ -136,6 +136,71 @@ const LEASE: KindStrategy = {
 };
 
 /**
+ * The other built-in kinds the sandbox serves (ConfigMaps, Endpoints, RBAC, …): no generation, no
+ * status, a write takes the object as sent — as their registry strategies do.
+ */
+const PLAIN: KindStrategy = {
+  tracksGeneration: false,
+  allowCreateOnUpdate: false,
+  prepareForCreate: noDefaults,
+  prepareForUpdate: (next) => next,
+  applyDefaults: noDefaults,
+  specChanged: () => false,
+};
+
+/** Secrets: `type` defaults to Opaque and `stringData` is merged into `data` (base64), as SetDefaults_Secret and the conversion do. */
+const SECRET: KindStrategy = {
+  ...PLAIN,
+  applyDefaults(obj) {
+    if (obj['type'] === undefined) obj['type'] = 'Opaque';
+    const stringData = obj['stringData'];
+    if (isJsonObject(stringData)) {
+      const data: JsonObject = isJsonObject(obj['data']) ? { ...obj['data'] } : {};
+      for (const [k, v] of Object.entries(stringData)) if (typeof v === 'string') data[k] = Buffer.from(v, 'utf8').toString('base64');
+      obj['data'] = data;
+    }
+    delete obj['stringData'];
+  },
+};
+
+/**
+ * Namespaces: created Active with the `kubernetes` finalizer in spec and the
+ * `kubernetes.io/metadata.name` label (NamespaceDefaultLabelName, always equal to the name).
+ */
+const NAMESPACE: KindStrategy = {
+  tracksGeneration: false,
+  allowCreateOnUpdate: false,
+  prepareForCreate(obj) {
+    obj['status'] = { phase: 'Active' };
+    const spec = isJsonObject(obj['spec']) ? obj['spec'] : {};
+    obj['spec'] = { ...spec, finalizers: ['kubernetes'] };
+  },
+  prepareForUpdate: builtinSplit,
+  applyDefaults(obj) {
+    const meta = obj['metadata'];
+    if (!isJsonObject(meta) || typeof meta['name'] !== 'string') return;
+    const labels = meta['labels'];
+    if (isJsonObject(labels) && labels['kubernetes.io/metadata.name'] === meta['name']) return;
+    const own = writableMember(obj, 'metadata') ?? meta;
+    own['labels'] = { ...(isJsonObject(labels) ? labels : {}), 'kubernetes.io/metadata.name': meta['name'] };
+  },
+  specChanged: () => false,
+};
+
+/** Resources (group/version/resource) that get {@link PLAIN}. */
+const PLAIN_RESOURCES = new Set([
+  '/v1/configmaps',
+  '/v1/endpoints',
+  '/v1/serviceaccounts',
+  'discovery.k8s.io/v1/endpointslices',
+  'events.k8s.io/v1/events',
+  'rbac.authorization.k8s.io/v1/roles',
+  'rbac.authorization.k8s.io/v1/clusterroles',
+  'rbac.authorization.k8s.io/v1/rolebindings',
+  'rbac.authorization.k8s.io/v1/clusterrolebindings',
+]);
+
+/**
  * Registered kinds behave like custom resources: generation tracks every change outside metadata
  * (and status when there is a status subresource), create drops status, and a status write takes
  * nothing but status.
@@ -163,7 +228,7 @@ function customResourceStrategy(hasStatus: boolean): KindStrategy {
   };
 }
 
-/** The strategy of a resource: the four built-ins by kind, anything else as a custom resource. */
+/** The strategy of a resource: the built-ins by kind, anything else as a custom resource. */
 export function strategyFor(type: ResourceType): KindStrategy {
   if (type.group === '' && type.version === 'v1') {
     if (type.resource === 'nodes') return NODE;
@@ -171,5 +236,8 @@ export function strategyFor(type: ResourceType): KindStrategy {
     if (type.resource === 'events') return EVENT;
   }
   if (type.group === 'coordination.k8s.io' && type.resource === 'leases') return LEASE;
+  if (type.group === '' && type.version === 'v1' && type.resource === 'secrets') return SECRET;
+  if (type.group === '' && type.version === 'v1' && type.resource === 'namespaces') return NAMESPACE;
+  if (PLAIN_RESOURCES.has(`${type.group}/${type.version}/${type.resource}`)) return PLAIN;
   return customResourceStrategy(type.hasStatus);
 }

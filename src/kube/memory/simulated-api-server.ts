@@ -19,6 +19,7 @@ import type { RequestCount } from './request-counts.js';
 import { SimulatedKubeClient } from './simulated-client.js';
 import { NAMESPACES, SERVICE_ACCOUNTS } from '../resources.js';
 import { TokenIssuer } from './token-issuer.js';
+import { EXTRA_STORED_RESOURCES } from './served-kinds.js';
 import type { TokenIdentity } from './token-issuer.js';
 
 /** Options of a {@link SimulatedApiServer}. */
@@ -36,6 +37,14 @@ export interface SimulatedApiServerOptions {
    * `--event-ttl`, default 1 h); 0 keeps them for ever.
    */
   eventTtlMs?: number;
+  /**
+   * Behave as a cluster does for namespaces (default false, so tests may write into any
+   * namespace): the system namespaces `default`, `kube-node-lease`, `kube-public` and
+   * `kube-system` exist from the start, a create in a missing namespace is refused 404 and in a
+   * terminating one 403 (kube-apiserver's NamespaceLifecycle admission), and deleting a Namespace
+   * deletes what it holds. The sandbox turns it on.
+   */
+  namespaceLifecycle?: boolean;
 }
 
 /** User agent of requests from a client made without one. */
@@ -65,6 +74,7 @@ export class SimulatedApiServer {
   readonly #faults: FaultRegistry;
   readonly #counter = new RequestCounter();
   readonly #tokens: TokenIssuer;
+  readonly #clock: Clock;
 
   constructor(options: SimulatedApiServerOptions = {}) {
     const historyLimit = options.historyLimit ?? 1000;
@@ -76,12 +86,14 @@ export class SimulatedApiServer {
       throw new RangeError(`SimulatedApiServer: eventTtlMs must be a finite number >= 0, got ${eventTtlMs}`);
     }
     const clock = options.clock ?? new RealClock();
+    this.#clock = clock;
     this.#core = new ApiServerCore({
       clock,
       historyLimit,
       newUid: options.newUid ?? (() => randomUUID()),
       random: options.random ?? cryptoRandom,
       eventTtlMs,
+      namespaceLifecycle: options.namespaceLifecycle === true,
     });
     this.#faults = new FaultRegistry(clock, () => this.#core.closeWatches());
     this.faults = this.#faults;
@@ -89,6 +101,9 @@ export class SimulatedApiServer {
     // ServiceAccounts (and their token subresource) and Namespaces, for --use-service-account-credentials.
     this.#core.register(SERVICE_ACCOUNTS);
     this.#core.register(NAMESPACES);
+    // The other kinds a cluster serves to kubectl (ConfigMaps, Secrets, RBAC, …): stored, never enforced.
+    for (const type of EXTRA_STORED_RESOURCES) this.#core.register(type);
+    if (options.namespaceLifecycle === true) this.#core.createSystemNamespaces();
   }
 
   /** Who a bearer token minted by this server's TokenRequest authenticates as; undefined when unknown or expired. */
@@ -125,6 +140,11 @@ export class SimulatedApiServer {
   /** Forgets all retained watch history: older watch and continue versions then get 410. */
   compactHistory(): void {
     this.#core.compactHistory();
+  }
+
+  /** The server's clock reading in milliseconds (ages in table answers are computed from it). */
+  now(): number {
+    return this.#clock.now();
   }
 
   /** The current global resourceVersion. */

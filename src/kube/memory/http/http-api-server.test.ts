@@ -57,9 +57,30 @@ describe('HttpApiServer: health, version and discovery', () => {
       assert.equal((await call(face, 'GET', '/version')).json['gitVersion'], 'v1.34.0-outrigger.simulated');
       assert.deepEqual((await call(face, 'GET', '/api')).json['versions'], ['v1']);
       const groups = (await call(face, 'GET', '/apis')).json['groups'] as Array<{ name: string }>;
-      assert.deepEqual(groups.map((g) => g.name), ['coordination.k8s.io']);
-      const core = (await call(face, 'GET', '/api/v1')).json['resources'] as Array<{ name: string; namespaced: boolean }>;
-      assert.deepEqual(core.map((r) => r.name), ['nodes', 'nodes/status', 'services', 'services/status', 'events', 'serviceaccounts', 'serviceaccounts/token', 'namespaces', 'namespaces/status']);
+      assert.deepEqual(groups.map((g) => g.name), [
+        'coordination.k8s.io',
+        'discovery.k8s.io',
+        'events.k8s.io',
+        'rbac.authorization.k8s.io',
+        'authentication.k8s.io',
+        'authorization.k8s.io',
+      ]);
+      const core = (await call(face, 'GET', '/api/v1')).json['resources'] as Array<{ name: string; namespaced: boolean; shortNames?: string[] }>;
+      assert.deepEqual(core.map((r) => r.name), [
+        'configmaps',
+        'endpoints',
+        'events',
+        'namespaces',
+        'namespaces/status',
+        'nodes',
+        'nodes/status',
+        'secrets',
+        'serviceaccounts',
+        'serviceaccounts/token',
+        'services',
+        'services/status',
+      ]);
+      assert.deepEqual(core.find((r) => r.name === 'services')?.shortNames, ['svc']);
       const leases = (await call(face, 'GET', '/apis/coordination.k8s.io/v1')).json['resources'] as Array<{ name: string; kind: string }>;
       assert.deepEqual(leases.map((r) => `${r.name}:${r.kind}`), ['leases:Lease']);
     });

@@ -19,7 +19,18 @@ import type { ApiStatus } from '../../errors.js';
 import { BUILTIN_RESOURCES, NAMESPACES, SERVICE_ACCOUNTS, apiVersionOf } from '../../resources.js';
 import type { KubeObject, ResourceType } from '../../resources.js';
 import type { SimulatedApiServer } from '../simulated-api-server.js';
-import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, coreVersions, group, groupList, resourceList, versionInfo, wantsAggregated } from './discovery.js';
+import { parseFieldValidation, unknownFieldMessages, unknownFields } from './field-validation.js';
+import type { FieldValidation } from './field-validation.js';
+import { openApiDocument, openApiIndex, schemaOfKind } from './openapi.js';
+import { answerReview } from './reviews.js';
+import { parseIncludeObject, tableApiVersion, toTable, wantsTable } from './table.js';
+import type { IncludeObject } from './table.js';
+import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, EXTRA_STORED_RESOURCES, REVIEW_RESOURCES, ROLE_BINDINGS, ROLES } from '../served-kinds.js';
+import type { ReviewResource } from '../served-kinds.js';
+import { SYSTEM_MASTERS } from '../rbac.js';
+import type { RbacObjects, UserInfo } from '../rbac.js';
+import type { JsonObject } from '../../json-value.js';
 import { HttpFaults } from './http-faults.js';
 import type { HttpFaultAction, HttpFaultSpec } from './http-faults.js';
 import { kubeconfigFor } from './kubeconfig.js';
@@ -42,9 +53,22 @@ export interface HttpApiServerOptions {
   readonly token?: string;
   /** Largest accepted request body (default 3 MiB, the apiserver's limit). */
   readonly maxBodyBytes?: number;
-  /** Serve HTTPS with this PEM certificate and key (the kubeconfig then carries the cert as CA). */
-  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * Serve HTTPS with this PEM certificate and key. The kubeconfig carries `ca` as the
+   * certificate authority when given (a certificate signed by a generated CA), else the
+   * certificate itself (self-signed).
+   */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer; readonly ca?: string | Buffer };
+  /**
+   * Who a request bearing {@link HttpApiServerOptions.token} (or any request, when no token is
+   * set) is, for SelfSubjectAccessReview, SelfSubjectReview and TokenReview. Default
+   * `outrigger-admin` in `system:masters` (allowed everything, as a cluster admin).
+   */
+  readonly adminUser?: UserInfo;
 }
+
+/** The identity of the face's own token when none is configured: a cluster admin. */
+export const DEFAULT_ADMIN_USER: UserInfo = { username: 'outrigger-admin', groups: [SYSTEM_MASTERS, 'system:authenticated'] };
 
 /** One request the face received, for assertions on what a client sent. */
 export interface RecordedRequest {
@@ -118,6 +142,7 @@ export class HttpApiServer {
   readonly #types: ResourceType[];
   readonly #token: string | undefined;
   readonly #caData: string | undefined;
+  readonly #admin: UserInfo;
   readonly #maxBody: number;
   readonly #faults: HttpFaults;
   readonly #clients = new Map<string, KubeClient>();
@@ -130,9 +155,10 @@ export class HttpApiServer {
     this.#sim = options.server;
     this.#http = http;
     this.url = url;
-    this.#types = [...BUILTIN_RESOURCES, SERVICE_ACCOUNTS, NAMESPACES, ...(options.resources ?? [])];
+    this.#types = [...BUILTIN_RESOURCES, SERVICE_ACCOUNTS, NAMESPACES, ...EXTRA_STORED_RESOURCES, ...(options.resources ?? [])];
     this.#token = options.token;
-    this.#caData = options.tls === undefined ? undefined : Buffer.from(options.tls.cert).toString('base64');
+    this.#caData = options.tls === undefined ? undefined : Buffer.from(options.tls.ca ?? options.tls.cert).toString('base64');
+    this.#admin = options.adminUser ?? DEFAULT_ADMIN_USER;
     this.#maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY;
     this.#faults = faults;
     this.faults = faults;
@@ -225,7 +251,12 @@ export class HttpApiServer {
       if (this.#token !== undefined && !this.#authenticated(req.headers.authorization)) {
         throw new KubeApiError(401, 'Unauthorized', 'Unauthorized');
       }
-      if (this.#serveMeta(method, url.pathname, res)) return;
+      if (this.#serveMeta(method, url.pathname, req.headers.accept, res)) return;
+      const review = reviewRoute(url.pathname);
+      if (review !== undefined) {
+        await this.#serveReview(method, review.resource, review.namespace, req, res);
+        return;
+      }
       const route = routeRestPath(url.pathname, this.#types);
       if (!route.ok) {
         throw new KubeApiError(404, 'NotFound', 'the server could not find the requested resource', {
@@ -244,6 +275,38 @@ export class HttpApiServer {
     if (header === `Bearer ${this.#token ?? ''}`) return true;
     const token = /^Bearer (.+)$/.exec(header ?? '')?.[1];
     return token !== undefined && this.#sim.authenticateToken(token) !== undefined;
+  }
+
+  /** Who a bearer token is: the face's token (or any, when the face checks none) is the admin. */
+  #userOfToken(token: string | undefined): UserInfo | undefined {
+    if (token !== undefined) {
+      const sa = this.#sim.authenticateToken(token);
+      if (sa !== undefined) return { username: sa.username, uid: sa.uid, groups: [...sa.groups] };
+    }
+    if (this.#token === undefined || token === this.#token) return this.#admin;
+    return undefined;
+  }
+
+  #rbac(): RbacObjects {
+    const objs = (t: ResourceType): JsonObject[] => this.#sim.objects(t) as unknown as JsonObject[];
+    return { roles: objs(ROLES), clusterRoles: objs(CLUSTER_ROLES), roleBindings: objs(ROLE_BINDINGS), clusterRoleBindings: objs(CLUSTER_ROLE_BINDINGS) };
+  }
+
+  async #serveReview(method: string, review: ReviewResource, namespace: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (method !== 'POST') {
+      req.resume();
+      throw apiErrors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+    const body = (await this.#readObject(req)) as unknown as JsonObject;
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const requester = this.#userOfToken(token) ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    const answer = answerReview(review, body, {
+      requester,
+      authenticate: (t) => (t === '' ? undefined : this.#token === undefined && this.#sim.authenticateToken(t) === undefined ? undefined : this.#userOfToken(t)),
+      rbac: () => this.#rbac(),
+      namespace,
+    });
+    this.#sendJson(res, 201, answer);
   }
 
   #record(method: string, url: URL, req: IncomingMessage): void {
@@ -281,8 +344,8 @@ export class HttpApiServer {
     }
   }
 
-  /** Health, version and discovery endpoints; false when `pathname` is not one of them. */
-  #serveMeta(method: string, pathname: string, res: ServerResponse): boolean {
+  /** Health, version, discovery and OpenAPI endpoints; false when `pathname` is not one of them. */
+  #serveMeta(method: string, pathname: string, accept: string | undefined, res: ServerResponse): boolean {
     const path = pathname.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -290,7 +353,16 @@ export class HttpApiServer {
       return true;
     }
     let body: unknown;
-    if (path === '/version') body = versionInfo();
+    if ((path === '/api' || path === '/apis') && wantsAggregated(accept)) {
+      if (method !== 'GET') throw apiErrors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+      this.#sendJson(res, 200, aggregatedDiscovery(this.#types, path === '/api'), AGGREGATED_DISCOVERY_TYPE);
+      return true;
+    }
+    if (path === '/openapi/v3') body = openApiIndex(this.#types);
+    else if (path.startsWith('/openapi/v3/')) {
+      body = openApiDocument(this.#types, path.slice('/openapi/v3/'.length));
+      if (body === undefined) return false;
+    } else if (path === '/version') body = versionInfo();
     else if (path === '/api') body = coreVersions(new URL(this.url).host);
     else if (path === '/apis') body = groupList(this.#types);
     else if (path === '/api/v1') body = resourceList(this.#types, '', 'v1');
@@ -332,13 +404,29 @@ export class HttpApiServer {
     if (target.name === undefined) {
       if (method === 'GET' && watch) return this.#serveWatch(client, params, target, res, signal);
       if (method === 'GET') {
+        const include = this.#tableRequest(req, params);
         const list = await client.list({ ...this.#listOptions(params, target), signal });
+        if (include !== undefined) {
+          const table = toTable(target.type, list.items as unknown as JsonObject[], {
+            now: this.#sim.now(),
+            includeObject: include,
+            apiVersion: tableApiVersion(req.headers.accept),
+            listMeta: list.metadata,
+          });
+          this.#sendJson(res, 200, table);
+          return;
+        }
         this.#sendJson(res, 200, { kind: `${target.type.kind}List`, apiVersion: apiVersionOf(target.type), metadata: list.metadata, items: list.items });
         return;
       }
       if (method === 'POST' && (target.namespace !== undefined || !target.type.namespaced)) {
         const body = this.#withNamespace(await this.#readObject(req), target);
+        this.#checkFields(target.type, body, params, res);
         this.#sendJson(res, 201, await client.create(body, write));
+        return;
+      }
+      if (method === 'DELETE') {
+        await this.#deleteCollection(client, params, target, req, res, signal);
         return;
       }
     } else if (target.subresource === 'token') {
@@ -346,10 +434,17 @@ export class HttpApiServer {
       this.#sendJson(res, 201, await client.createSubresource(key, 'token', await this.#readObject(req), write));
       return;
     } else if (method === 'GET') {
-      this.#sendJson(res, 200, await client.get(key, { signal }));
+      const include = this.#tableRequest(req, params);
+      const got = await client.get(key, { signal });
+      if (include !== undefined) {
+        this.#sendJson(res, 200, toTable(target.type, [got as unknown as JsonObject], { now: this.#sim.now(), includeObject: include, apiVersion: tableApiVersion(req.headers.accept) }));
+        return;
+      }
+      this.#sendJson(res, 200, got);
       return;
     } else if (method === 'PUT') {
       const body = this.#withNamespace(await this.#readObject(req), target);
+      this.#checkFields(target.type, body, params, res);
       const name = metaString(body, 'name');
       if (name !== undefined && name !== target.name) {
         throw apiErrors.badRequest(`the name of the object (${name}) does not match the name on the URL (${target.name})`);
@@ -360,6 +455,7 @@ export class HttpApiServer {
       return;
     } else if (method === 'PATCH') {
       const patch = await this.#readPatch(req);
+      if (patch.type !== 'json') this.#checkFields(target.type, patch.body, params, res);
       const patched = target.subresource === 'status' ? await client.patchStatus(key, patch, write) : await client.patch(key, patch, write);
       this.#sendJson(res, 200, patched);
       return;
@@ -379,6 +475,61 @@ export class HttpApiServer {
     throw apiErrors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
 
+  /** The includeObject of a Table request, or undefined when the client did not ask for a Table. */
+  #tableRequest(req: IncomingMessage, params: URLSearchParams): IncludeObject | undefined {
+    if (!wantsTable(req.headers.accept)) return undefined;
+    const include = parseIncludeObject(params.get('includeObject'));
+    if (include === undefined) {
+      throw apiErrors.badRequest(`Unsupported value: ${JSON.stringify(params.get('includeObject'))}: supported values: "Metadata", "None", "Object"`);
+    }
+    return include;
+  }
+
+  /**
+   * Server-side field validation (`fieldValidation`): unknown fields refuse the write under
+   * Strict (400, in kube-apiserver's words) and become `Warning` headers under Warn (the default).
+   */
+  #checkFields(type: ResourceType, body: unknown, params: URLSearchParams, res: ServerResponse): void {
+    const mode: FieldValidation | undefined = parseFieldValidation(params.get('fieldValidation'));
+    if (mode === undefined) {
+      const value = params.get('fieldValidation') ?? '';
+      throw apiErrors.badRequest(`fieldValidation must be one of Ignore, Warn, or Strict, got ${JSON.stringify(value)}`);
+    }
+    if (mode === 'Ignore') return;
+    const schema = schemaOfKind(this.#types, type);
+    if (schema === undefined) return;
+    const unknown = unknownFields(schema.schemas, schema.root, body);
+    if (unknown.length === 0) return;
+    const messages = unknownFieldMessages(unknown);
+    if (mode === 'Strict') {
+      const { kind, version } = type;
+      throw apiErrors.badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: strict decoding error: ${messages.join(', ')}`);
+    }
+    res.setHeader('Warning', messages.map((m) => `299 - ${JSON.stringify(m)}`));
+  }
+
+  /** DELETE on a collection (deletecollection): deletes what the selectors match and answers the list deleted. */
+  async #deleteCollection(client: ResourceClient<KubeObject>, params: URLSearchParams, target: RestTarget, req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    const options = await this.#deleteOptions(req, params);
+    const list = await client.list({
+      ...optional('namespace', target.namespace),
+      ...optional('labelSelector', params.get('labelSelector')),
+      ...optional('fieldSelector', params.get('fieldSelector')),
+      signal,
+    });
+    const deleted: KubeObject[] = [];
+    for (const item of list.items) {
+      try {
+        await client.delete({ ...optional('namespace', item.metadata?.namespace), name: item.metadata?.name ?? '' }, { ...options, signal });
+        deleted.push(item);
+      } catch (err) {
+        // Gone meanwhile: as the registry's DeleteCollection, not an error.
+        if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+      }
+    }
+    this.#sendJson(res, 200, { kind: `${target.type.kind}List`, apiVersion: apiVersionOf(target.type), metadata: { resourceVersion: this.#sim.resourceVersion() }, items: deleted });
+  }
+
   #listOptions(params: URLSearchParams, target: RestTarget): ListOptions {
     return {
       ...optional('namespace', target.namespace),
@@ -391,7 +542,7 @@ export class HttpApiServer {
   }
 
   async #serveWatch(client: ResourceClient<KubeObject>, params: URLSearchParams, target: RestTarget, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const options: WatchOptions = {
+    let options: WatchOptions = {
       ...optional('namespace', target.namespace),
       ...optional('labelSelector', params.get('labelSelector')),
       ...optional('fieldSelector', params.get('fieldSelector')),
@@ -400,11 +551,40 @@ export class HttpApiServer {
       allowWatchBookmarks: isTrue(params.get('allowWatchBookmarks')),
       signal,
     };
+    // Watch-list (sendInitialEvents=true): the current objects as ADDED events, then a BOOKMARK
+    // annotated k8s.io/initial-events-end, then changes — what client-go's reflector (and so
+    // `kubectl wait`) asks for. Served as a list followed by a watch from the list's version.
+    let initial: { items: readonly KubeObject[]; resourceVersion: string } | undefined;
+    if (isTrue(params.get('sendInitialEvents'))) {
+      if (params.get('resourceVersionMatch') !== 'NotOlderThan') {
+        const message = 'Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan';
+        throw new KubeApiError(422, 'Invalid', `ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: ${message}`, {
+          details: { group: 'meta.k8s.io', kind: 'ListOptions', causes: [{ reason: 'FieldValueForbidden', message, field: 'resourceVersionMatch' }] },
+        });
+      }
+      const { resourceVersion: _ignored, timeoutSeconds: _timeout, allowWatchBookmarks: _bookmarks, ...listOptions } = options;
+      const list = await client.list({ ...listOptions, ...optional('resourceVersion', params.get('resourceVersion')) });
+      initial = { items: list.items, resourceVersion: list.metadata.resourceVersion ?? '' };
+      options = { ...options, resourceVersion: initial.resourceVersion };
+    } else if (params.has('resourceVersionMatch')) {
+      throw apiErrors.badRequest('resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    }
     const stream = await client.watch(options);
     // Headers go out only once the watch is registered: a client whose watch() resolved sees
     // every later change, as with the apiserver's watch cache.
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
+    if (initial !== undefined) {
+      for (const item of initial.items) res.write(`${JSON.stringify({ type: 'ADDED', object: item })}\n`);
+      if (options.allowWatchBookmarks === true) {
+        const bookmark = {
+          kind: target.type.kind,
+          apiVersion: apiVersionOf(target.type),
+          metadata: { resourceVersion: initial.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } },
+        };
+        res.write(`${JSON.stringify({ type: 'BOOKMARK', object: bookmark })}\n`);
+      }
+    }
     try {
       for await (const event of stream) {
         if (signal.aborted) break;
@@ -524,9 +704,9 @@ export class HttpApiServer {
     };
   }
 
-  #sendJson(res: ServerResponse, status: number, body: unknown): void {
+  #sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
 
@@ -564,4 +744,13 @@ function dryRunParam(params: URLSearchParams, method: string): boolean {
   throw new KubeApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid: dryRun: ${message}`, {
     details: { group: 'meta.k8s.io', kind, causes: [{ reason: 'FieldValueNotSupported', message, field: 'dryRun' }] },
   });
+}
+
+/** Routes `/apis/authentication.k8s.io/v1/tokenreviews` and friends (create-only reviews). */
+function reviewRoute(pathname: string): { resource: ReviewResource; namespace: string | undefined } | undefined {
+  const m = /^\/apis\/([^/]+)\/v1\/(?:namespaces\/([^/]+)\/)?([^/]+)\/?$/.exec(pathname);
+  if (m === null) return undefined;
+  const resource = REVIEW_RESOURCES.find((r) => r.group === m[1] && r.resource === m[3]);
+  if (resource === undefined || resource.namespaced !== (m[2] !== undefined)) return undefined;
+  return { resource, namespace: m[2] === undefined ? undefined : decodeURIComponent(m[2]) };
 }
