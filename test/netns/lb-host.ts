@@ -56,6 +56,9 @@ const handlers: Record<string, (msg: Record<string, unknown>) => unknown> = {
   addresses() {
     return Object.fromEntries(need().localLoadBalancer.interfaceAddresses());
   },
+  async events() {
+    return (await api.client().events.list()).items.map((e) => ({ reason: e.reason, type: e.type, message: e.message, object: e.involvedObject?.name }));
+  },
   logs() {
     return logLines.join('\n');
   },
