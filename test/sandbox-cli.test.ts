@@ -207,7 +207,7 @@ describe('outrigger sandbox bad input: one line naming the flag, exit 2, nothing
         const port = (squatter.address() as { port: number }).port;
         return { argv: ['--nodes', '1', '--node-subnet', '127.0.181', '--pool', '127.0.182.0/28', '--kube-proxy-healthz-port', String(port), '--kubeconfig-out', kc], cleanup: () => new Promise((r) => squatter.close(() => r())) };
       },
-      /^outrigger sandbox: --kube-proxy-healthz-port: 127\.0\.181\.1:\d+: already in use\n$/,
+      /^outrigger sandbox: --kube-proxy-healthz-port: 127\.0\.181\.1:\d+: already in use \(another sandbox\? choose another --node-subnet\)\n$/,
     ],
     ['a pool outside loopback', async (kc) => ({ argv: ['--pool', '10.0.0.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 10\.0\.0\.0\/24 is not inside 127\.0\.0\.0\/8 \(the sandbox binds loopback addresses only\)\n$/],
     ['a pool overlapping the nodes', async (kc) => ({ argv: ['--node-subnet', '127.0.183', '--pool', '127.0.183.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 127\.0\.183\.0\/24 overlaps the node addresses 127\.0\.183\.1-3 \(--node-subnet\)\n$/],

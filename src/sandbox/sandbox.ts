@@ -137,9 +137,9 @@ async function ensureNamespaces(kube: KubeClient): Promise<void> {
 }
 
 /** What a failure to listen means for the user: the flag whose value is taken. */
-function listenError(flag: string, value: string, err: unknown): SandboxInputError {
+function listenError(flag: string, value: string, err: unknown, hint = ''): SandboxInputError {
   const code = (err as { code?: unknown } | null)?.code ?? (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const why = code === 'EADDRINUSE' ? 'already in use' : code === 'EADDRNOTAVAIL' ? 'not an address of this host' : errorMessage(err);
+  const why = code === 'EADDRINUSE' ? `already in use${hint}` : code === 'EADDRNOTAVAIL' ? 'not an address of this host' : errorMessage(err);
   return new SandboxInputError(flag, `${flag}: ${value}: ${why}`, { cause: err });
 }
 
@@ -193,7 +193,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     } catch (err) {
       // The listener's message names the address it could not bind ("cannot listen on A:P: …").
       const where = (err instanceof Error ? /cannot listen on (\S+?):\s/.exec(err.message)?.[1] : undefined) ?? `${o.nodeSubnet}.*:${o.healthzPort}`;
-      throw listenError(o.healthzPort === 0 ? '--node-subnet' : '--kube-proxy-healthz-port', where, err);
+      // Most likely another sandbox on the same node addresses: say which flags move this one.
+      throw listenError(o.healthzPort === 0 ? '--node-subnet' : '--kube-proxy-healthz-port', where, err, ' (another sandbox? choose another --node-subnet)');
     }
     cleanups.push(() => proxies.close());
     const kubelets: SimulatedKubelets = await startSimulatedKubelets({ nodes, kubeFor: (n) => sim.client({ userAgent: `kubelet/${SIMULATED_KUBELET_VERSION} (linux/${n.name})` }), clock, log });
