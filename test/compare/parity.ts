@@ -58,15 +58,23 @@ export interface ParityOptions {
   readonly onResult?: (result: CaseResult, index: number) => void;
 }
 
-/** Starts a test cluster, runs every case through both CCMs, stops the cluster. */
-export async function runParity(options: ParityOptions): Promise<CaseResult[]> {
+/** A started test cluster with a CCM identity per side, and a work dir for configs and logs. */
+export interface ParityRig {
+  readonly pc: ParityCluster;
+  readonly workDir: string;
+  /** Stops the cluster and removes the work dir. */
+  close(): Promise<void>;
+}
+
+/** Builds (or finds) the binaries and starts the test cluster the cases run on. */
+export async function openParityRig(): Promise<ParityRig> {
   // Build (or find) both before any cluster is started.
   ensureKubeBinaries();
   referenceCcmBinary();
   const users = { upstream: 'ccm-upstream', outrigger: 'ccm-outrigger' } as const;
   const cluster = await startKubeTestCluster({ users: Object.values(users).map((name) => ({ name, groups: ['system:masters'] })) });
-  const workDir = await mkdtemp(join(tmpdir(), 'outrigger-parity-'));
   try {
+    const workDir = await mkdtemp(join(tmpdir(), 'outrigger-parity-'));
     const pc: ParityCluster = {
       cluster,
       user: users,
@@ -75,31 +83,51 @@ export async function runParity(options: ParityOptions): Promise<CaseResult[]> {
         outrigger: await cluster.writeKubeconfig(users.outrigger, cluster.tokenFor(users.outrigger)),
       },
     };
+    return {
+      pc,
+      workDir,
+      async close() {
+        await cluster.stop();
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+/** Runs one case through upstream's CCM, then Outrigger, and compares; never throws for a CCM's failure. */
+export async function runParityCase(rig: ParityRig, c: ParityCase, index: number): Promise<CaseResult> {
+  const attempt = async (which: 'upstream' | 'outrigger'): Promise<RunOutcome> => {
+    try {
+      return await runCase(rig.pc, c, which, rig.workDir, index);
+    } catch (err) {
+      return { ok: false, reason: `${which} run failed: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  };
+  const up = await attempt('upstream');
+  const ours = await attempt('outrigger');
+  if (!up.ok || !ours.ok) {
+    const failure = [up, ours].filter((r): r is Extract<RunOutcome, { ok: false }> => !r.ok).map((r) => r.reason).join('\n');
+    return { case: c, verdict: 'failed', expected: [], unexpected: [], failure };
+  }
+  return { case: c, ...classify(c, diffSnapshots(up.snapshot, ours.snapshot)), upstreamMs: up.elapsedMs, outriggerMs: ours.elapsedMs };
+}
+
+/** Starts a test cluster, runs every case through both CCMs, stops the cluster. */
+export async function runParity(options: ParityOptions): Promise<CaseResult[]> {
+  const rig = await openParityRig();
+  try {
     const results: CaseResult[] = [];
     for (const [index, c] of options.cases.entries()) {
-      const attempt = async (which: 'upstream' | 'outrigger'): Promise<RunOutcome> => {
-        try {
-          return await runCase(pc, c, which, workDir, index);
-        } catch (err) {
-          return { ok: false, reason: `${which} run failed: ${err instanceof Error ? err.message : String(err)}` };
-        }
-      };
-      const up = await attempt('upstream');
-      const ours = await attempt('outrigger');
-      let result: CaseResult;
-      if (!up.ok || !ours.ok) {
-        const failure = [up, ours].filter((r): r is Extract<RunOutcome, { ok: false }> => !r.ok).map((r) => r.reason).join('\n');
-        result = { case: c, verdict: 'failed', expected: [], unexpected: [], failure };
-      } else {
-        result = { case: c, ...classify(c, diffSnapshots(up.snapshot, ours.snapshot)), upstreamMs: up.elapsedMs, outriggerMs: ours.elapsedMs };
-      }
+      const result = await runParityCase(rig, c, index);
       results.push(result);
       options.onResult?.(result, index);
     }
     return results;
   } finally {
-    await cluster.stop();
-    await rm(workDir, { recursive: true, force: true });
+    await rig.close();
   }
 }
 

@@ -181,9 +181,16 @@ export async function runCase(pc: ParityCluster, c: ParityCase, which: Which, wo
     const services = await list<Service>(pc, '/api/v1/services');
     const events = await list<Event>(pc, '/api/v1/events');
     await ccm.stop();
+    // For a closer look at one case: `OUTRIGGER_PARITY_LOG_DIR=/tmp/x npm run compare -- <case>`.
+    const logDir = process.env['OUTRIGGER_PARITY_LOG_DIR'];
+    if (logDir !== undefined && logDir !== '') {
+      await writeFile(join(logDir, `case-${index}-${which}.log`), ccm.tail(1_000));
+      await writeFile(join(logDir, `case-${index}-${which}.events.json`), JSON.stringify(events, null, 1));
+    }
     // Calls made between the snapshot and the stop are few reads; take the log after the stop so
     // a line being written is complete.
-    return { ok: true, snapshot: normalise(nodes, services, events, readCallLog(callLog)), elapsedMs, apiWrites };
+    const fixed = new Set(Object.keys((c.cloud['loadBalancerStatuses'] as Record<string, unknown> | undefined) ?? {}));
+    return { ok: true, snapshot: normalise(nodes, services, events, readCallLog(callLog), fixed), elapsedMs, apiWrites };
   } finally {
     await ccm.stop();
   }

@@ -30,6 +30,8 @@ export interface ServiceView {
 export interface Snapshot {
   readonly nodes: Readonly<Record<string, NodeView>>;
   readonly services: Readonly<Record<string, ServiceView>>;
+  /** The addresses the cloud allocated, sorted (which Service got which is masked above). */
+  readonly allocatedIPs: readonly string[];
   /** `Kind namespace/name Type Reason`, each once (count ≥ 1). */
   readonly events: readonly string[];
   /** Cloud calls that change the cloud, in call order per object (`method object args`). */
@@ -55,8 +57,15 @@ function nodeView(node: Node): NodeView {
   };
 }
 
-function serviceView(service: Service): ServiceView {
-  return { finalizers: sorted(service.metadata?.finalizers ?? []), loadBalancer: service.status?.loadBalancer ?? {} };
+/**
+ * A Service's view. An address the cloud allocated (not one the config fixed for this Service) is
+ * masked: the cloud hands addresses out in the order Services are processed, which follows the
+ * informer's and the queue's order, not the case; the allocated addresses are compared as a set.
+ */
+function serviceView(service: Service, allocated: boolean): ServiceView {
+  const lb = service.status?.loadBalancer ?? {};
+  const masked = allocated ? { ...lb, ingress: (lb.ingress ?? []).map((i) => (i.ip === undefined ? i : { ...i, ip: '<allocated>' })) } : lb;
+  return { finalizers: sorted(service.metadata?.finalizers ?? []), loadBalancer: lb.ingress === undefined ? lb : masked };
 }
 
 /**
@@ -65,7 +74,13 @@ function serviceView(service: Service): ServiceView {
  */
 const APISERVER_EVENT_SOURCE = /repair-controller|^kube-apiserver/;
 
-const WRITE_METHODS = new Set(['ensureLoadBalancer', 'updateLoadBalancer', 'ensureLoadBalancerDeleted', 'createRoute', 'deleteRoute']);
+/**
+ * Cloud writes a single worker orders per object (one Service or one route at a time), compared in
+ * sequence. `updateLoadBalancer` is not among them: upstream calls it from its node-sync loop,
+ * which runs beside the Service workers, so how often and when it comes follows timing; its
+ * distinct calls are compared as a set, with the reads.
+ */
+const WRITE_METHODS = new Set(['ensureLoadBalancer', 'ensureLoadBalancerDeleted', 'createRoute', 'deleteRoute']);
 
 /** The object a cloud write is about: the Service key for load balancers, the node for routes. */
 function writeSubject(call: CloudCall): string {
@@ -90,7 +105,15 @@ function callText(call: CloudCall): string {
 }
 
 /** Normalises what one run left behind. */
-export function normalise(nodes: readonly Node[], services: readonly Service[], events: readonly Event[], calls: readonly CloudCall[]): Snapshot {
+export function normalise(
+  nodes: readonly Node[],
+  services: readonly Service[],
+  events: readonly Event[],
+  calls: readonly CloudCall[],
+  fixedStatuses: ReadonlySet<string> = new Set(),
+): Snapshot {
+  const key = (s: Service): string => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
+  const lbServices = services.filter((s) => s.metadata?.name !== 'kubernetes');
   const cloudWrites: Record<string, string[]> = {};
   const reads = new Set<string>();
   for (const call of calls) {
@@ -100,7 +123,10 @@ export function normalise(nodes: readonly Node[], services: readonly Service[], 
   return {
     nodes: Object.fromEntries(sorted(nodes.map((n) => [n.metadata?.name ?? '', nodeView(n)] as const))),
     services: Object.fromEntries(
-      sorted(services.filter((s) => s.metadata?.name !== 'kubernetes').map((s) => [`${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`, serviceView(s)] as const)),
+      sorted(lbServices.map((s) => [key(s), serviceView(s, !fixedStatuses.has(key(s)))] as const)),
+    ),
+    allocatedIPs: sorted(
+      lbServices.filter((s) => !fixedStatuses.has(key(s))).flatMap((s) => (s.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip === undefined ? [] : [i.ip]))),
     ),
     events: sorted(
       new Set(
@@ -153,6 +179,9 @@ export function diffSnapshots(upstream: Snapshot, outrigger: Snapshot): Differen
   const out: Difference[] = [];
   diffRecords('node', upstream.nodes, outrigger.nodes, out, ['providerID', 'podCIDRs', 'unschedulable', 'labels', 'taints', 'addresses', 'conditions']);
   diffRecords('service', upstream.services, outrigger.services, out, ['finalizers', 'loadBalancer']);
+  if (JSON.stringify(upstream.allocatedIPs) !== JSON.stringify(outrigger.allocatedIPs)) {
+    out.push({ path: 'allocated addresses', upstream: text(upstream.allocatedIPs), outrigger: text(outrigger.allocatedIPs) });
+  }
   diffSets('event', upstream.events, outrigger.events, out);
   diffRecords('cloud writes', upstream.cloudWrites, outrigger.cloudWrites, out);
   diffSets('cloud read', upstream.cloudReads, outrigger.cloudReads, out);
