@@ -21,12 +21,21 @@ export interface LbRequest {
 }
 
 /** The child's messages: `'up'` once loaded, then the load balancer's address or why there is none. */
-export type LbReady = 'up' | { readonly ok: true; readonly ip: string; readonly ensureMs: number } | { readonly ok: false; readonly error: string };
+export type LbReady =
+  | 'up'
+  | { readonly ok: true; readonly ip: string; readonly ensureMs: number; readonly ipMode: string; readonly fallbackReason: string | undefined }
+  | { readonly ok: false; readonly error: string };
 
 const controller = new AbortController();
 // The address pool is the one argument; the provider is built and initialised before 'up', so that
 // what the parent times is ensureLoadBalancer and the first connection, as in a running CCM.
-const provider = new LocalCloudProvider({ clock: new RealClock(), config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n`) });
+// The second argument is the data plane: `userspace` (default) or `nftables` (a table of the bench's
+// own name, on loopback addresses only, deleted when the process stops or exits).
+const dataPlane = process.argv[3] === 'nftables' ? 'dataPlane: nftables\nnftables: { table: outrigger_bench }\n' : '';
+const provider = new LocalCloudProvider({
+  clock: new RealClock(),
+  config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n${dataPlane}`),
+});
 // A cluster with no Services yet (initialize lists them to re-adopt their addresses).
 const cluster = new SimulatedApiServer();
 await provider.initialize({ signal: controller.signal, logger: noopLogger, clientBuilder: { client: (name) => cluster.client({ userAgent: name }) } });
@@ -51,7 +60,8 @@ async function start(req: LbRequest): Promise<LbReady> {
   };
   const t0 = performance.now();
   const status = await provider.loadBalancer().ensureLoadBalancer('kubernetes', svc, nodes);
-  return { ok: true, ip: status.ingress[0]?.ip ?? '', ensureMs: performance.now() - t0 };
+  const ensureMs = performance.now() - t0;
+  return { ok: true, ip: status.ingress[0]?.ip ?? '', ensureMs, ipMode: status.ingress[0]?.ipMode ?? '', fallbackReason: provider.localLoadBalancer.kernelUnavailableReason };
 }
 
 process.on('disconnect', () => void stop());

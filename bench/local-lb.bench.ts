@@ -12,6 +12,11 @@
  *   is forked (`node --import tsx`), builds a LocalCloudProvider on the real clock, ensures one
  *   Service (TCP and UDP on one port) and reports its address over IPC. Node runs the data plane
  *   on one thread.
+ * - The nftables data plane (`dataPlane: nftables`) in the same kind of process: it programs kernel
+ *   DNAT (its own table `inet outrigger_bench`, matching only the bench's loopback pool, deleted when
+ *   the process stops or exits) and the kernel moves the bytes; the process only idles. Needs root
+ *   and nft; otherwise the provider falls back to user space and the bench prints why and leaves
+ *   the row out.
  * - HAProxy (installed with apt-get when missing and running as root; otherwise "not available")
  *   runs in its own process twice: with `nbthread 1` — the like-for-like comparison, one thread
  *   each — and with its default thread count (one per CPU). Stock `mode tcp` config, no tuning.
@@ -39,6 +44,7 @@ import type { LbReady, LbRequest } from './local-lb-process.js';
 // Addresses of this bench only.
 const BACKEND = '127.0.86.1';
 const LB_POOL = '127.0.85.0/24';
+const NFT_POOL = '127.0.87.0/24';
 const HAPROXY_HOST = '127.0.84.1';
 const SERVICE_PORT = 18_400;
 
@@ -210,9 +216,13 @@ async function stopProcess(proc: ChildProcess): Promise<void> {
 }
 
 /** Forks the load balancer process and has it ensure the Service. */
-async function startLocalLb(tcpNodePort: number, udpNodePort: number): Promise<{ proc: ChildProcess; target: Target; ensureMs: number; firstMs: number }> {
+async function startLocalLb(
+  tcpNodePort: number,
+  udpNodePort: number,
+  dataPlane: 'userspace' | 'nftables' = 'userspace',
+): Promise<{ proc: ChildProcess; target: Target; ensureMs: number; firstMs: number; ipMode: string; fallbackReason: string | undefined }> {
   const extra = (process.env['BENCH_LB_NODE_OPTIONS'] ?? '').split(' ').filter((a) => a !== '');
-  const proc = fork(new URL('./local-lb-process.ts', import.meta.url), [LB_POOL], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(new URL('./local-lb-process.ts', import.meta.url), [dataPlane === 'nftables' ? NFT_POOL : LB_POOL, dataPlane], { execArgv: ['--import', 'tsx', ...extra], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const request: LbRequest = { backendHost: BACKEND, tcpNodePort, udpNodePort, servicePort: SERVICE_PORT };
   const messages: LbReady[] = [];
   let wake: (() => void) | undefined;
@@ -246,7 +256,8 @@ async function startLocalLb(tcpNodePort: number, udpNodePort: number): Promise<{
   await ping(first);
   const firstMs = performance.now() - t0;
   first.destroy();
-  return { proc, target: { label: 'local LB', host: answer.ip, tcpPort: SERVICE_PORT, udpPort: SERVICE_PORT }, ensureMs: answer.ensureMs, firstMs };
+  const label = dataPlane === 'nftables' ? 'nftables' : 'local LB';
+  return { proc, target: { label, host: answer.ip, tcpPort: SERVICE_PORT, udpPort: SERVICE_PORT }, ensureMs: answer.ensureMs, firstMs, ipMode: answer.ipMode, fallbackReason: answer.fallbackReason };
 }
 
 interface Measured {
@@ -269,7 +280,7 @@ function figure(label: string, values: readonly number[], unit: string): Figure 
 }
 
 const localLb: Benchmark = {
-  name: `local provider data plane (direct | local LB process | HAProxy process), ${ROUNDS} rounds, median (min–max)`,
+  name: `local provider data plane (direct | local LB process | nftables | HAProxy process), ${ROUNDS} rounds, median (min–max)`,
   async run(): Promise<readonly Figure[]> {
     const sink = { bytes: 0 };
     const sockets = new Set<Socket>();
@@ -299,6 +310,12 @@ const localLb: Benchmark = {
     const udpPort = udp.address().port;
 
     const lb = await startLocalLb(tcpPort, udpPort);
+    let nft: Awaited<ReturnType<typeof startLocalLb>> | undefined = await startLocalLb(tcpPort, udpPort, 'nftables');
+    if (nft.ipMode !== 'VIP') {
+      console.log(`  nftables: not available (${nft.fallbackReason ?? `the provider answered ipMode ${nft.ipMode}`})`);
+      await stopProcess(nft.proc);
+      nft = undefined;
+    }
     const dir = await mkdtemp(join(tmpdir(), 'outrigger-bench-'));
     const haproxies: { target: Target; proc: ChildProcess }[] = [];
     if (ensureHaproxy()) {
@@ -308,7 +325,7 @@ const localLb: Benchmark = {
       }
     }
     if (haproxies.length === 0) console.log('  HAProxy: not available (haproxy is not on PATH and could not be installed, or did not start)');
-    const targets: Target[] = [{ label: 'direct', host: BACKEND, tcpPort, udpPort }, lb.target, ...haproxies.map((h) => h.target)];
+    const targets: Target[] = [{ label: 'direct', host: BACKEND, tcpPort, udpPort }, lb.target, ...(nft === undefined ? [] : [nft.target]), ...haproxies.map((h) => h.target)];
     const results = new Map<string, Measured>(targets.map((t) => [t.label, { throughput: [], download: [], p50: [], p99: [], connections: [], udp: [] }]));
     try {
       // Warm-up (JIT, socket buffers, HAProxy's pools), not counted.
@@ -331,6 +348,7 @@ const localLb: Benchmark = {
       }
     } finally {
       await stopProcess(lb.proc);
+      if (nft !== undefined) await stopProcess(nft.proc);
       for (const h of haproxies) await stopProcess(h.proc);
       for (const s of sockets) s.destroy();
       backend.close();
@@ -348,19 +366,30 @@ const localLb: Benchmark = {
       figures.push(figure(`new connections, ${t.label}`, m.connections, '/s'));
       if (m.udp.length > 0) figures.push(figure(`UDP round trips, ${t.label}`, m.udp, '/s'));
     }
-    const ours = results.get(lb.target.label) as Measured;
-    for (const h of haproxies) {
-      const theirs = results.get(h.target.label) as Measured;
+    // Per-round ratios (≥ 1 = at least as good as the other): ours ÷ theirs for rates, theirs ÷ ours for latency.
+    const at = (xs: readonly number[], i: number): number => xs[i] ?? Number.NaN;
+    const ratios = (ourLabel: string, otherLabel: string): void => {
+      const ours = results.get(ourLabel) as Measured;
+      const theirs = results.get(otherLabel) as Measured;
       const perRound = (f: (i: number) => number): number[] => ours.throughput.map((_, i) => f(i));
-      const at = (xs: readonly number[], i: number): number => xs[i] ?? Number.NaN;
-      figures.push(figure(`local LB vs ${h.target.label}: upload`, perRound((i) => at(ours.throughput, i) / at(theirs.throughput, i)), '×'));
-      figures.push(figure(`local LB vs ${h.target.label}: download`, perRound((i) => at(ours.download, i) / at(theirs.download, i)), '×'));
-      figures.push(figure(`local LB vs ${h.target.label}: p50`, perRound((i) => at(theirs.p50, i) / at(ours.p50, i)), '×'));
-      figures.push(figure(`local LB vs ${h.target.label}: p99`, perRound((i) => at(theirs.p99, i) / at(ours.p99, i)), '×'));
-      figures.push(figure(`local LB vs ${h.target.label}: new conns`, perRound((i) => at(ours.connections, i) / at(theirs.connections, i)), '×'));
+      figures.push(figure(`${ourLabel} vs ${otherLabel}: upload`, perRound((i) => at(ours.throughput, i) / at(theirs.throughput, i)), '×'));
+      figures.push(figure(`${ourLabel} vs ${otherLabel}: download`, perRound((i) => at(ours.download, i) / at(theirs.download, i)), '×'));
+      figures.push(figure(`${ourLabel} vs ${otherLabel}: p50`, perRound((i) => at(theirs.p50, i) / at(ours.p50, i)), '×'));
+      figures.push(figure(`${ourLabel} vs ${otherLabel}: p99`, perRound((i) => at(theirs.p99, i) / at(ours.p99, i)), '×'));
+      figures.push(figure(`${ourLabel} vs ${otherLabel}: new conns`, perRound((i) => at(ours.connections, i) / at(theirs.connections, i)), '×'));
+      if (ours.udp.length > 0 && theirs.udp.length > 0) figures.push(figure(`${ourLabel} vs ${otherLabel}: UDP`, perRound((i) => at(ours.udp, i) / at(theirs.udp, i)), '×'));
+    };
+    for (const h of haproxies) ratios(lb.target.label, h.target.label);
+    if (nft !== undefined) {
+      for (const h of haproxies) ratios(nft.target.label, h.target.label);
+      ratios(nft.target.label, 'direct');
     }
     figures.push({ label: 'ensureLoadBalancer (in the LB process)', value: lb.ensureMs, unit: 'ms' });
     figures.push({ label: 'ensureLoadBalancer → first connection', value: lb.firstMs, unit: 'ms' });
+    if (nft !== undefined) {
+      figures.push({ label: 'ensureLoadBalancer, nftables (in the LB process)', value: nft.ensureMs, unit: 'ms' });
+      figures.push({ label: 'ensureLoadBalancer → first connection, nftables', value: nft.firstMs, unit: 'ms' });
+    }
     return figures;
   },
 };

@@ -57,12 +57,16 @@ export class KernelDataPlanes {
     this.#o = options;
   }
 
+  get #table(): string {
+    return this.#o.config.nftables.table;
+  }
+
   /** Why nftables cannot serve this provider's pools here, or undefined when it can. */
   unavailableReason(): Promise<string | undefined> {
     const families = new Set(this.#o.config.pools.flatMap((p) => p.ranges.map((r) => r.family)));
     // Traffic from other hosts is forwarded; a loopback-only setup (local clients) needs no forwarding.
     const forwarding = this.#o.config.pools.some((p) => p.interface !== undefined);
-    return nftablesUnavailableReason(this.#o.runner, families, forwarding);
+    return nftablesUnavailableReason(this.#o.runner, families, forwarding, this.#table);
   }
 
   /** The address of a Service served here. */
@@ -138,7 +142,7 @@ export class KernelDataPlanes {
     for (const entry of this.#services.values()) entry.health.stop();
     this.#services.clear();
     await this.#loading.catch(() => undefined);
-    await deleteNftTable(this.#o.runner).catch((err: unknown) => this.#o.logger.error(err, 'Failed to delete the nftables table'));
+    await deleteNftTable(this.#o.runner, this.#table).catch((err: unknown) => this.#o.logger.error(err, 'Failed to delete the nftables table'));
     this.#tableLoaded = false;
     this.#disarm();
   }
@@ -146,7 +150,7 @@ export class KernelDataPlanes {
   /** Deletes a table a previous run left (a crash); at process start, leader or not. */
   async removeStale(): Promise<void> {
     if (this.#services.size > 0) return;
-    await deleteNftTable(this.#o.runner);
+    await deleteNftTable(this.#o.runner, this.#table);
   }
 
   #load(): Promise<void> {
@@ -155,13 +159,13 @@ export class KernelDataPlanes {
       if (!this.#dirty) return;
       this.#dirty = false;
       if (this.#services.size === 0) {
-        if (this.#tableLoaded) await deleteNftTable(this.#o.runner);
+        if (this.#tableLoaded) await deleteNftTable(this.#o.runner, this.#table);
         this.#tableLoaded = false;
         this.#disarm();
         return;
       }
       this.#o.fence.check('load the nftables table');
-      const script = renderNftTable(this.#render(), { balancing: this.#o.config.balancing, masquerade: this.#o.config.nftables.masquerade });
+      const script = renderNftTable(this.#render(), { balancing: this.#o.config.balancing, masquerade: this.#o.config.nftables.masquerade, table: this.#table });
       this.#arm();
       this.#tableLoaded = true;
       await loadNftTable(this.#o.runner, script);
@@ -181,7 +185,7 @@ export class KernelDataPlanes {
 
   #arm(): void {
     if (this.#exitHook !== undefined) return;
-    this.#exitHook = () => deleteNftTableSync(this.#o.runner);
+    this.#exitHook = () => deleteNftTableSync(this.#o.runner, this.#table);
     process.on('exit', this.#exitHook);
   }
 

@@ -122,6 +122,8 @@ export interface NftablesSettings {
    * replies to clients through this host.
    */
   readonly masquerade: boolean;
+  /** Name of the provider's table (family `inet`), default `outrigger_local`; one per provider on a host. */
+  readonly table: string;
 }
 
 /** Defaults of every optional setting. */
@@ -134,7 +136,7 @@ export const LOCAL_CONFIG_DEFAULTS = {
   exhaustedRetryMs: 10_000,
   reconcileIntervalMs: 60_000,
   dataPlane: 'userspace',
-  nftables: { masquerade: true },
+  nftables: { masquerade: true, table: 'outrigger_local' },
 } as const satisfies Omit<LocalConfig, 'pools' | 'stateFile' | 'inventory'>;
 
 /** The `interface` value that finds the interface from the route to the pool's addresses. */
@@ -184,7 +186,12 @@ const schema = z.strictObject({
   exhaustedRetryMs: positiveMs.optional(),
   reconcileIntervalMs: positiveMs.optional(),
   dataPlane: z.enum(['userspace', 'nftables']).optional(),
-  nftables: z.strictObject({ masquerade: z.boolean().optional() }).optional(),
+  nftables: z
+    .strictObject({
+      masquerade: z.boolean().optional(),
+      table: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/, 'must be a letter followed by up to 31 letters, digits or "_"').optional(),
+    })
+    .optional(),
   inventory: z
     .array(
       z.strictObject({
@@ -320,7 +327,7 @@ export function parseLocalConfig(contents: string | undefined, file?: string): L
     exhaustedRetryMs: cfg.exhaustedRetryMs ?? d.exhaustedRetryMs,
     reconcileIntervalMs: cfg.reconcileIntervalMs ?? d.reconcileIntervalMs,
     dataPlane: cfg.dataPlane ?? d.dataPlane,
-    nftables: { masquerade: cfg.nftables?.masquerade ?? d.nftables.masquerade },
+    nftables: { masquerade: cfg.nftables?.masquerade ?? d.nftables.masquerade, table: cfg.nftables?.table ?? d.nftables.table },
     inventory,
   };
 }

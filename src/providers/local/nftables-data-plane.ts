@@ -20,8 +20,9 @@ import type { CommandRunner } from './host-commands.js';
 import { HostCommandError } from './host-commands.js';
 import type { BalancingAlgorithm } from './local-config.js';
 
-/** The table's family and name. */
+/** The table's family and default name. */
 export const NFT_TABLE = 'inet outrigger_local';
+const NFT_FAMILY = 'inet';
 
 /** One Service port as the kernel path serves it. */
 export interface KernelPort {
@@ -49,6 +50,12 @@ export interface KernelService {
 export interface RenderOptions {
   readonly balancing: BalancingAlgorithm;
   readonly masquerade: boolean;
+  /** Table name (family inet); default `outrigger_local`. */
+  readonly table?: string;
+}
+
+function tableOf(name: string | undefined): string {
+  return name === undefined ? NFT_TABLE : `${NFT_FAMILY} ${name}`;
 }
 
 function l4(protocol: 'TCP' | 'UDP'): string {
@@ -64,7 +71,8 @@ function hostPort(address: string, family: 4 | 6, port: number): string {
  * deleted, and defined again, in one transaction.
  */
 export function renderNftTable(services: readonly KernelService[], options: RenderOptions): string {
-  const out: string[] = [`table ${NFT_TABLE}`, `delete table ${NFT_TABLE}`, `table ${NFT_TABLE} {`];
+  const table = tableOf(options.table);
+  const out: string[] = [`table ${table}`, `delete table ${table}`, `table ${table} {`];
   const vips = { 4: new Set<string>(), 6: new Set<string>() };
   const firewall: string[] = [];
   const dispatch: string[] = [];
@@ -128,7 +136,7 @@ export function renderNftTable(services: readonly KernelService[], options: Rend
 }
 
 /** Why the kernel path cannot be used on this host, or undefined when it can. */
-export async function nftablesUnavailableReason(runner: CommandRunner, families: ReadonlySet<4 | 6>, forwardingNeeded: boolean): Promise<string | undefined> {
+export async function nftablesUnavailableReason(runner: CommandRunner, families: ReadonlySet<4 | 6>, forwardingNeeded: boolean, table?: string): Promise<string | undefined> {
   let version;
   try {
     version = await runner.run('nft', ['--version']);
@@ -138,7 +146,7 @@ export async function nftablesUnavailableReason(runner: CommandRunner, families:
   if (version.code !== 0) return `nft --version failed: ${new HostCommandError('nft', ['--version'], version).message}`;
   // A check-only transaction of an empty table of ours: the kernel's nf_tables and our permission
   // (CAP_NET_ADMIN) are both exercised, nothing is committed.
-  const probe = await runner.run('nft', ['-c', '-f', '-'], { input: renderNftTable([], { balancing: 'round-robin', masquerade: true }) });
+  const probe = await runner.run('nft', ['-c', '-f', '-'], { input: renderNftTable([], { balancing: 'round-robin', masquerade: true, ...(table !== undefined && { table }) }) });
   if (probe.code !== 0) return `nftables cannot be programmed here: ${new HostCommandError('nft', ['-c', '-f', '-'], probe).message}`;
   if (forwardingNeeded) {
     for (const family of families) {
@@ -157,11 +165,12 @@ export async function loadNftTable(runner: CommandRunner, script: string): Promi
 }
 
 /** Deletes the table (absent is fine). */
-export async function deleteNftTable(runner: CommandRunner): Promise<void> {
-  await runner.run('nft', ['-f', '-'], { input: `table ${NFT_TABLE}\ndelete table ${NFT_TABLE}\n` });
+export async function deleteNftTable(runner: CommandRunner, table?: string): Promise<void> {
+  const t = tableOf(table);
+  await runner.run('nft', ['-f', '-'], { input: `table ${t}\ndelete table ${t}\n` });
 }
 
 /** {@link deleteNftTable}, blocking (the process `exit` hook). */
-export function deleteNftTableSync(runner: CommandRunner): void {
-  runner.runSync('nft', ['delete', 'table', ...NFT_TABLE.split(' ')]);
+export function deleteNftTableSync(runner: CommandRunner, table?: string): void {
+  runner.runSync('nft', ['delete', 'table', ...tableOf(table).split(' ')]);
 }
