@@ -173,12 +173,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => log(`sandbox: cleaning up: ${errorMessage(err)}\n`));
   };
   try {
-    const sim = new SimulatedApiServer({ clock });
+    // A cluster's namespaces: the system ones exist, a write into a missing one is refused.
+    const sim = new SimulatedApiServer({ clock, namespaceLifecycle: true });
     const token = randomBytes(24).toString('base64url');
     const certs = await sandboxCertificates(o.apiserverAddress, clock);
     let face: HttpApiServer;
     try {
-      face = await HttpApiServer.start({ server: sim, host: o.apiserverAddress, port: o.apiserverPort, token, tls: { cert: certs.cert, key: certs.key } });
+      face = await HttpApiServer.start({ server: sim, host: o.apiserverAddress, port: o.apiserverPort, token, tls: { cert: certs.cert, key: certs.key, ca: certs.caCert } });
     } catch (err) {
       throw listenError(o.apiserverPort === 0 ? '--apiserver-address' : '--apiserver-port', `${o.apiserverAddress}:${o.apiserverPort}`, err);
     }
@@ -203,9 +204,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const work = await mkdtemp(join(tmpdir(), 'outrigger-sandbox-'));
     cleanups.push(() => rm(work, { recursive: true, force: true }));
     const managerKubeconfig = join(work, 'manager.kubeconfig');
-    await writeFile(managerKubeconfig, face.kubeconfig({ name: 'outrigger-sandbox', caData: Buffer.from(certs.caCert).toString('base64') }), { mode: 0o600 });
+    await writeFile(managerKubeconfig, face.kubeconfig({ name: 'outrigger-sandbox' }), { mode: 0o600 });
     await mkdir(dirname(kubeconfigPath), { recursive: true });
-    await writeFile(kubeconfigPath, face.kubeconfig({ name: 'outrigger-sandbox', caData: Buffer.from(certs.caCert).toString('base64') }), { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
+    await writeFile(kubeconfigPath, face.kubeconfig({ name: 'outrigger-sandbox' }), { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
       throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
     });
     // Removed at the end unless it no longer holds our token (another sandbox took it over with --force).
