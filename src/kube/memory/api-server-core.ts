@@ -25,6 +25,7 @@ import { ResourceStore } from './store.js';
 import type { ChangeType } from './store.js';
 import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
+import type { ServiceRanges } from './service-allocations.js';
 import { freezeOwned, omitNullMembersInPlace } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
@@ -42,6 +43,8 @@ export interface ApiServerCoreOptions {
    * be deleted; deleting a Namespace deletes its content (see {@link ApiServerCore.delete}).
    */
   readonly namespaceLifecycle?: boolean;
+  /** ClusterIP and node-port ranges of Services. */
+  readonly serviceRanges?: ServiceRanges;
 }
 
 /** The namespaces kube-apiserver creates at start-up (the system namespaces controller). */
@@ -131,7 +134,7 @@ export class ApiServerCore {
   readonly #random: () => number;
   readonly #entries = new Map<string, ResourceEntry>();
   /** ClusterIPs and node ports, as the apiserver's Service REST storage allocates them. */
-  readonly #serviceAllocations = new ServiceAllocations();
+  readonly #serviceAllocations: ServiceAllocations;
   /** The global resourceVersion, shared by every resource as etcd's revision is; starts at 1 like etcd. */
   #rv = 1;
   /** Events due to expire (`--event-ttl`), checked at every request. */
@@ -140,6 +143,7 @@ export class ApiServerCore {
 
   constructor(options: ApiServerCoreOptions) {
     this.#namespaceLifecycle = options.namespaceLifecycle === true;
+    this.#serviceAllocations = new ServiceAllocations(options.serviceRanges);
     this.#clock = options.clock;
     this.#historyLimit = options.historyLimit;
     this.#newUid = options.newUid;

@@ -83,16 +83,55 @@ const ingressOf = (status: unknown): unknown[] => {
 const needsIpMode = (ingress: unknown): ingress is JsonObject =>
   isJsonObject(ingress) && typeof ingress['ip'] === 'string' && ingress['ip'] !== '' && ingress['ipMode'] === undefined;
 
+const needsTargetPort = (port: unknown): port is JsonObject =>
+  isJsonObject(port) && typeof port['port'] === 'number' && (port['targetPort'] === undefined || port['targetPort'] === 0 || port['targetPort'] === '');
+
+/** Whether the Service gets a ClusterIP and so IP families (not ExternalName). */
+function hasClusterIPs(spec: JsonObject): boolean {
+  return spec['type'] !== 'ExternalName';
+}
+
+/**
+ * Whether a spec lacks any default of SetDefaults_Service (or of the REST allocator's IP-family
+ * step): checked first, so a stored (frozen, already defaulted) spec is not copied for nothing.
+ */
+function specNeedsDefaults(spec: JsonObject): boolean {
+  const type = spec['type'];
+  if (type === undefined || portsOf(spec).some(needsProtocol) || portsOf(spec).some(needsTargetPort)) return true;
+  if (spec['sessionAffinity'] === undefined) return true;
+  if (spec['sessionAffinity'] === 'ClientIP' && !isJsonObject(spec['sessionAffinityConfig'])) return true;
+  if ((type === 'NodePort' || type === 'LoadBalancer') && spec['externalTrafficPolicy'] === undefined) return true;
+  if (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === undefined) return true;
+  if (type !== 'ExternalName' && spec['internalTrafficPolicy'] === undefined) return true;
+  if (hasClusterIPs(spec) && (spec['ipFamilyPolicy'] === undefined || spec['ipFamilies'] === undefined)) return true;
+  return false;
+}
+
 function serviceDefaults(obj: JsonObject): void {
   if (obj['spec'] === undefined) obj['spec'] = {};
   const given = obj['spec'];
   if (!isJsonObject(given)) return;
   let spec: JsonObject = given;
   // A shared (stored, frozen) spec or status was defaulted when stored: copied only if not.
-  if (spec['type'] === undefined || portsOf(spec).some(needsProtocol)) {
+  if (specNeedsDefaults(spec)) {
     spec = writableMember(obj, 'spec') ?? spec;
     if (spec['type'] === undefined) spec['type'] = 'ClusterIP';
     for (const port of portsOf(spec)) if (needsProtocol(port)) port['protocol'] = 'TCP';
+    // As SetDefaults_Service: targetPort defaults to port.
+    for (const port of portsOf(spec)) if (needsTargetPort(port)) port['targetPort'] = port['port'];
+    if (spec['sessionAffinity'] === undefined) spec['sessionAffinity'] = 'None';
+    if (spec['sessionAffinity'] === 'ClientIP' && !isJsonObject(spec['sessionAffinityConfig'])) {
+      spec['sessionAffinityConfig'] = { clientIP: { timeoutSeconds: 10800 } };
+    }
+    const type = spec['type'];
+    if ((type === 'NodePort' || type === 'LoadBalancer') && spec['externalTrafficPolicy'] === undefined) spec['externalTrafficPolicy'] = 'Cluster';
+    if (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] === undefined) spec['allocateLoadBalancerNodePorts'] = true;
+    if (type !== 'ExternalName' && spec['internalTrafficPolicy'] === undefined) spec['internalTrafficPolicy'] = 'Cluster';
+    // The REST allocator's IP-family defaults on a single-stack IPv4 cluster (the simulated one).
+    if (hasClusterIPs(spec)) {
+      if (spec['ipFamilyPolicy'] === undefined) spec['ipFamilyPolicy'] = 'SingleStack';
+      if (spec['ipFamilies'] === undefined) spec['ipFamilies'] = ['IPv4'];
+    }
   }
   // As upstream's SetDefaults_Service (LoadBalancerIPMode, on by default since 1.30): an ingress
   // with an IP and no ipMode becomes VIP on LoadBalancer Services. It matters to the CCM: a

@@ -16,13 +16,52 @@ import type { StatusCause } from '../errors.js';
 import { isJsonObject } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 
-/** The simulated `--service-cluster-ip-range`: 10.96.0.0/16 (the e2e cluster's), .0 and .1 kept back. */
-const CLUSTER_IP_BASE = (10 << 24) | (96 << 16);
-const CLUSTER_IP_FIRST = 10;
-const CLUSTER_IP_COUNT = 1 << 16;
+/** The default `--service-cluster-ip-range`: the e2e cluster's. */
+export const DEFAULT_SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16';
 /** The default `--service-node-port-range`. */
-const NODE_PORT_MIN = 30000;
-const NODE_PORT_MAX = 32767;
+export const DEFAULT_SERVICE_NODE_PORT_RANGE = '30000-32767';
+
+/** The ranges Services are allocated from (kube-apiserver's flags of the same names). */
+export interface ServiceRanges {
+  /** `--service-cluster-ip-range`: an IPv4 CIDR, /8 to /28 (default 10.96.0.0/16). */
+  readonly serviceClusterIPRange?: string;
+  /**
+   * `--service-node-port-range`: `min-max` inclusive (default 30000-32767). When given, a
+   * requested nodePort outside it is refused as kube-apiserver refuses it; when not, any port is
+   * accepted (in-process tests give the real ephemeral ports their node processes listen on) and
+   * allocation still draws from the default range.
+   */
+  readonly serviceNodePortRange?: string;
+}
+
+function parseIpv4(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+}
+
+/** Parses a cluster IP range; throws a RangeError naming the flag. */
+function parseCidr(text: string): { base: number; size: number } {
+  const m = /^([^/]+)\/(\d{1,2})$/.exec(text);
+  const ip = m === null ? undefined : parseIpv4(m[1] as string);
+  const bits = m === null ? NaN : Number(m[2]);
+  if (ip === undefined || !(bits >= 8 && bits <= 28)) {
+    throw new RangeError(`service-cluster-ip-range: ${JSON.stringify(text)} is not an IPv4 CIDR from /8 to /28 (e.g. 10.96.0.0/16)`);
+  }
+  const size = 2 ** (32 - bits);
+  return { base: ip - (ip % size), size };
+}
+
+/** Parses a node port range; throws a RangeError naming the flag. */
+function parsePortRange(text: string): { min: number; max: number } {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(text);
+  const min = m === null ? NaN : Number(m[1]);
+  const max = m === null ? NaN : Number(m[2]);
+  if (!(min >= 1 && max <= 65535 && min <= max)) {
+    throw new RangeError(`service-node-port-range: ${JSON.stringify(text)} is not a port range min-max within 1-65535 (e.g. 30000-32767)`);
+  }
+  return { min, max };
+}
 
 function ipString(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -41,8 +80,35 @@ export class ServiceAllocations {
   readonly #ips = new Map<string, ServiceKey>();
   readonly #ports = new Map<number, ServiceKey>();
   readonly #held = new Map<ServiceKey, Held>();
-  #nextIp = CLUSTER_IP_FIRST;
-  #nextPort = NODE_PORT_MIN;
+  readonly #ipBase: number;
+  readonly #ipCount: number;
+  /** The first offset handed out: .0 (network) and .1 (the `kubernetes` Service) are kept back, and a few more. */
+  readonly #ipFirst: number;
+  readonly #portMin: number;
+  readonly #portMax: number;
+  readonly #ipRangeText: string;
+  readonly #enforcePortRange: boolean;
+  #nextIp: number;
+  #nextPort: number;
+
+  constructor(ranges: ServiceRanges = {}) {
+    this.#ipRangeText = ranges.serviceClusterIPRange ?? DEFAULT_SERVICE_CLUSTER_IP_RANGE;
+    const cidr = parseCidr(this.#ipRangeText);
+    this.#ipBase = cidr.base;
+    this.#ipCount = cidr.size;
+    this.#ipFirst = cidr.size > 64 ? 10 : 2;
+    const ports = parsePortRange(ranges.serviceNodePortRange ?? DEFAULT_SERVICE_NODE_PORT_RANGE);
+    this.#portMin = ports.min;
+    this.#portMax = ports.max;
+    this.#enforcePortRange = ranges.serviceNodePortRange !== undefined;
+    this.#nextIp = this.#ipFirst;
+    this.#nextPort = ports.min;
+  }
+
+  #inIpRange(ip: string): boolean {
+    const n = parseIpv4(ip);
+    return n !== undefined && n > this.#ipBase && n < this.#ipBase + this.#ipCount - 1;
+  }
 
   /**
    * Fills in `next`'s ClusterIP and node ports (keeping `stored`'s where `next` omits them) and
@@ -65,7 +131,15 @@ export class ServiceAllocations {
         if (free === '') throw apiErrors.internal('failed to allocate a serviceIP: range is full');
         spec['clusterIP'] = free;
       }
-      else if (typeof ip === 'string' && ip !== 'None' && (this.#ips.get(ip) ?? key) !== key) {
+      else if (typeof ip === 'string' && ip !== 'None' && this.#ips.get(ip) === undefined && oldSpec?.['clusterIP'] !== ip && !this.#inIpRange(ip)) {
+        causes.push(
+          fieldErrors.invalid(
+            'spec.clusterIPs[0]',
+            ip,
+            `failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${this.#ipRangeText}`,
+          ),
+        );
+      } else if (typeof ip === 'string' && ip !== 'None' && (this.#ips.get(ip) ?? key) !== key) {
         causes.push(fieldErrors.invalid('spec.clusterIP', ip, 'failed to allocate IP: provided IP is already allocated'));
       }
       if (typeof spec['clusterIP'] === 'string') spec['clusterIPs'] = [spec['clusterIP']];
@@ -73,8 +147,11 @@ export class ServiceAllocations {
 
     const wantsNodePorts = type === 'NodePort' || (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false);
     const taken = new Set<number>();
+    const held = this.#held.get(key)?.nodePorts;
     const claim = (path: string, port: number): void => {
-      if ((this.#ports.get(port) ?? key) !== key || taken.has(port)) causes.push(fieldErrors.invalid(path, port, 'provided port is already allocated'));
+      if (this.#enforcePortRange && !held?.has(port) && (port < this.#portMin || port > this.#portMax)) {
+        causes.push(fieldErrors.invalid(path, port, `provided port is not in the valid range. The range of valid ports is ${this.#portMin}-${this.#portMax}`));
+      } else if ((this.#ports.get(port) ?? key) !== key || taken.has(port)) causes.push(fieldErrors.invalid(path, port, 'provided port is already allocated'));
       taken.add(port);
     };
     const ports = Array.isArray(spec['ports']) ? spec['ports'] : [];
@@ -140,18 +217,18 @@ export class ServiceAllocations {
 
   #freeIp(): string {
     // Bounded: one pass over the range.
-    for (let i = 0; i < CLUSTER_IP_COUNT; i++) {
-      const candidate = ipString(CLUSTER_IP_BASE + this.#nextIp);
-      this.#nextIp = this.#nextIp + 1 >= CLUSTER_IP_COUNT - 1 ? CLUSTER_IP_FIRST : this.#nextIp + 1;
+    for (let i = 0; i < this.#ipCount; i++) {
+      const candidate = ipString(this.#ipBase + this.#nextIp);
+      this.#nextIp = this.#nextIp + 1 >= this.#ipCount - 1 ? this.#ipFirst : this.#nextIp + 1;
       if (!this.#ips.has(candidate)) return candidate;
     }
     return '';
   }
 
   #freePort(taken: ReadonlySet<number>): number {
-    for (let i = 0; i <= NODE_PORT_MAX - NODE_PORT_MIN; i++) {
+    for (let i = 0; i <= this.#portMax - this.#portMin; i++) {
       const candidate = this.#nextPort;
-      this.#nextPort = candidate >= NODE_PORT_MAX ? NODE_PORT_MIN : candidate + 1;
+      this.#nextPort = candidate >= this.#portMax ? this.#portMin : candidate + 1;
       if (!this.#ports.has(candidate) && !taken.has(candidate)) return candidate;
     }
     return 0;

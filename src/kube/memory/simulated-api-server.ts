@@ -45,6 +45,13 @@ export interface SimulatedApiServerOptions {
    * deletes what it holds. The sandbox turns it on.
    */
   namespaceLifecycle?: boolean;
+  /**
+   * kube-apiserver's `--service-cluster-ip-range` (IPv4 CIDR, default `10.96.0.0/16`): where
+   * Service ClusterIPs are allocated. A malformed range throws a RangeError naming it.
+   */
+  serviceClusterIPRange?: string;
+  /** kube-apiserver's `--service-node-port-range` (`min-max`, default `30000-32767`). */
+  serviceNodePortRange?: string;
 }
 
 /** User agent of requests from a client made without one. */
@@ -94,6 +101,10 @@ export class SimulatedApiServer {
       random: options.random ?? cryptoRandom,
       eventTtlMs,
       namespaceLifecycle: options.namespaceLifecycle === true,
+      serviceRanges: {
+        ...(options.serviceClusterIPRange === undefined ? {} : { serviceClusterIPRange: options.serviceClusterIPRange }),
+        ...(options.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: options.serviceNodePortRange }),
+      },
     });
     this.#faults = new FaultRegistry(clock, () => this.#core.closeWatches());
     this.faults = this.#faults;

@@ -404,7 +404,31 @@ function checkServiceSpec(c: Checker, obj: JsonObject): void {
       c.typeErrors.push(fieldErrors.typeInvalid(`${path}.targetPort`, target, 'integer'));
     }
   }
+  checkIpFamilies(c, spec);
 
+}
+
+const IP_FAMILIES = ['IPv4', 'IPv6'] as const;
+const IP_FAMILY_POLICIES = ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const;
+
+/**
+ * ipFamilies and ipFamilyPolicy as kube-apiserver checks them on a single-stack IPv4 cluster
+ * (the simulated one): known values only, IPv6 and RequireDualStack are not configured here.
+ */
+function checkIpFamilies(c: Checker, spec: JsonObject): void {
+  const policy = c.string('spec.ipFamilyPolicy', spec['ipFamilyPolicy']);
+  const families = c.array('spec.ipFamilies', spec['ipFamilies']) ?? [];
+  if (!c.rules) return;
+  if (policy !== undefined && !(IP_FAMILY_POLICIES as readonly string[]).includes(policy)) {
+    c.add(fieldErrors.notSupported('spec.ipFamilyPolicy', policy, IP_FAMILY_POLICIES));
+  } else if (policy === 'RequireDualStack') {
+    c.add(fieldErrors.invalid('spec.ipFamilyPolicy', policy, 'this cluster is not configured for dual-stack services'));
+  }
+  families.forEach((family, i) => {
+    const path = `spec.ipFamilies[${i}]`;
+    if (typeof family !== 'string' || !(IP_FAMILIES as readonly string[]).includes(family)) c.add(fieldErrors.notSupported(path, family, IP_FAMILIES));
+    else if (family === 'IPv6') c.add(fieldErrors.invalid(path, family, 'not configured on this cluster'));
+  });
 }
 
 function checkServiceStatus(c: Checker, obj: JsonObject): void {

@@ -24,6 +24,7 @@ import { parseFieldValidation, unknownFieldMessages, unknownFields } from './fie
 import type { FieldValidation } from './field-validation.js';
 import { openApiDocument, openApiIndex, schemaOfKind } from './openapi.js';
 import { answerReview } from './reviews.js';
+import { decodeReviewProtobuf, PROTOBUF_TYPE } from './protobuf.js';
 import { parseIncludeObject, tableApiVersion, toTable, wantsTable } from './table.js';
 import type { IncludeObject } from './table.js';
 import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, EXTRA_STORED_RESOURCES, REVIEW_RESOURCES, ROLE_BINDINGS, ROLES } from '../served-kinds.js';
@@ -297,7 +298,9 @@ export class HttpApiServer {
       req.resume();
       throw apiErrors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
-    const body = (await this.#readObject(req)) as unknown as JsonObject;
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    // kubectl's typed clients post reviews as protobuf (auth can-i, auth whoami).
+    const body = contentType === PROTOBUF_TYPE ? decodeReviewProtobuf(await this.#readBytes(req), review.kind) : ((await this.#readObject(req)) as unknown as JsonObject);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const requester = this.#userOfToken(token) ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
     const answer = answerReview(review, body, {
@@ -611,6 +614,10 @@ export class HttpApiServer {
   }
 
   async #readBody(req: IncomingMessage): Promise<string> {
+    return (await this.#readBytes(req)).toString('utf8');
+  }
+
+  async #readBytes(req: IncomingMessage): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -619,7 +626,7 @@ export class HttpApiServer {
       if (size > this.#maxBody) throw new KubeApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
       chunks.push(buf);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   }
 
   async #readJson(req: IncomingMessage): Promise<unknown> {
