@@ -14,7 +14,6 @@
 import { after, before, describe, it } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,48 +22,15 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { AGENT, startProgram } from './netns/agent-client.js';
 import type { LabProgram } from './netns/agent-client.js';
 import { createLab, labUnavailableReason } from './netns/lab.js';
+import { startManager } from './netns/manager.js';
+import type { LabManager } from './netns/manager.js';
+import { recipeConfig } from './netns/recipes.js';
 import type { Lab } from './netns/lab.js';
 import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from './netns/fixtures.js';
 
 const skip = labUnavailableReason();
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const API_HOST = fileURLToPath(new URL('./netns/api-host.ts', import.meta.url));
 const VIP = '192.0.2.100';
-/** Lease 4 s, renew deadline 3 s, retry 250 ms: kill -9 failover within about 4 s. */
-export const FAILOVER_LEASE_FLAGS = ['--leader-elect-lease-duration=4s', '--leader-elect-renew-deadline=3s', '--leader-elect-retry-period=250ms'];
-
-/** A manager process in a lab host, with its stderr. */
-export interface LabManager {
-  readonly child: ChildProcess;
-  readonly host: string;
-  stderr(): string;
-  readonly exited: Promise<number | string>;
-}
-
-/** Starts `outrigger run --cloud-provider=local` in `host`. */
-export function startManager(lab: Lab, host: string, cloudConfig: string, kubeconfig: string, extra: readonly string[] = []): LabManager {
-  const args = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
-    'run',
-    '--cloud-provider=local',
-    `--cloud-config=${cloudConfig}`,
-    `--kubeconfig=${kubeconfig}`,
-    '--secure-port=0',
-    '--webhook-secure-port=0',
-    '--configure-cloud-routes=false',
-    '--controllers=service-lb-controller',
-    ...FAILOVER_LEASE_FLAGS,
-    ...extra,
-  ];
-  const child = lab.spawn(host, process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, KUBECONFIG: '' } });
-  let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, host, stderr: () => err, exited };
-}
-
 interface LoopStatus {
   attempts: number;
   failures: number;
@@ -104,7 +70,8 @@ describe('local provider: failover of an address between two hosts', { skip }, (
 
   const configFor = (host: string): string => {
     const path = join(dir, `${host}.yaml`);
-    writeFileSync(path, `stateFile: ${join(dir, `${host}-state.json`)}\nhealthCheck: { intervalMs: 1000 }\npools:\n- name: lan\n  ranges: [${VIP}-192.0.2.109]\n  interface: eth0\n`);
+    // The bare-metal recipe of docs/local-provider.md, as written there (only the state file moves).
+    writeFileSync(path, recipeConfig('bare-metal', [['/var/lib/outrigger/local-lb.json', join(dir, `${host}-state.json`)]]));
     return path;
   };
   const manager = (host: string): LabManager => {

@@ -33,10 +33,12 @@ export function labNodes(lab: Lab, names: readonly string[]): Node[] {
   return names.map((n) => ({ metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: lab.host(n).ip }] } }));
 }
 
-/** Polls `check` every 20 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls `check` every 20 ms (after `refresh`, if given) until it holds; fails naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000, refresh?: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  for (;;) {
+    await refresh?.();
+    if (check()) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

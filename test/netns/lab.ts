@@ -147,10 +147,11 @@ function hookExit(): void {
 }
 
 /**
- * Creates the switch and `hosts` (name → last octet of the address in {@link LAB_SUBNET}).
+ * Creates the switch and `hosts` (name → last octet of the address in {@link LAB_SUBNET}); with
+ * `bridgeAddress` the switch's bridge gets that address and is host `bridge`.
  * Stale labs are swept first. On any failure what was made is removed before the error propagates.
  */
-export function createLab(hosts: Readonly<Record<string, number>>): Lab {
+export function createLab(hosts: Readonly<Record<string, number>>, options: { readonly bridgeAddress?: number } = {}): Lab {
   sweepStaleLabs();
   hookExit();
   const run = `${NAME_PREFIX}${process.pid.toString(36)}-${Math.random().toString(36).slice(2, 5)}`;
@@ -206,6 +207,13 @@ export function createLab(hosts: Readonly<Record<string, number>>): Lab {
     made.push(sw);
     sh('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
     sh('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
+    if (options.bridgeAddress !== undefined) {
+      // The switch as a host too (a Docker host owning the kind bridge): host "bridge", on br0.
+      const ip = `192.0.2.${options.bridgeAddress}`;
+      sh('ip', ['-n', sw, 'link', 'set', 'lo', 'up']);
+      sh('ip', ['-n', sw, 'addr', 'add', `${ip}/24`, 'dev', 'br0']);
+      table.set('bridge', { name: 'bridge', ns: sw, ip });
+    }
     let i = 0;
     for (const [name, octet] of Object.entries(hosts)) {
       const ns = `${run}-${name}`;
