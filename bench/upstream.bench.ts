@@ -27,7 +27,7 @@ import type { ClientNodeKubeClient } from '../src/kube/client-node/index.js';
 import type { ResourceClient } from '../src/kube/client.js';
 import { startKubeTestCluster } from '../src/testing.js';
 import type { KubeTestCluster } from '../src/testing.js';
-import { ensureKubeBinaries, readCallLog, referenceCcmBinary, startOutriggerCcm, startReferenceCcm } from '../test/reference-ccm/start-reference-ccm.js';
+import { countCallLog, ensureKubeBinaries, referenceCcmBinary, startOutriggerCcm, startReferenceCcm } from '../test/reference-ccm/start-reference-ccm.js';
 import type { Benchmark, Figure } from './harness.js';
 
 type Which = 'upstream' | 'outrigger';
@@ -169,10 +169,11 @@ async function oneRun(shape: Shape, which: Which, flags: readonly string[], ctx:
       writesPerNode: count('nodes') / shape.nodes,
       writesPerService: shape.services === 0 ? 0 : count('services') / shape.services,
       eventsWritten: count('events'),
-      cloudCallsPerNode: readCallLog(callLog).length / shape.nodes,
+      cloudCallsPerNode: countCallLog(callLog) / shape.nodes,
     };
   } finally {
     await ccm.stop();
+    await rm(callLog, { force: true });
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Node, NodeAddress, Service, Taint } from 'kubernetes-types/core/v1.js';
+import type { Event, Node, NodeAddress, Service, Taint } from 'kubernetes-types/core/v1.js';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../reference-ccm/start-reference-ccm.js';
 
@@ -32,7 +32,7 @@ export interface ParityCase {
   /** LoadBalancer Services that get no address (the run does not wait for them). */
   readonly expectNoIngress?: readonly string[];
   /** Replaces the default condition for quiet (see run-case.ts `defaultSettled`). */
-  readonly settled?: (c: ParityCase, nodes: readonly Node[], services: readonly Service[]) => boolean;
+  readonly settled?: (c: ParityCase, nodes: readonly Node[], services: readonly Service[], events: readonly Event[]) => boolean;
 }
 
 const UNINITIALIZED: Taint = { key: 'node.cloudprovider.kubernetes.io/uninitialized', value: 'true', effect: 'NoSchedule' };

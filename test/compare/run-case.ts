@@ -21,7 +21,7 @@ import { normalise } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
 
 /** How long neither the CCM's API writes nor its cloud writes may change before it counts as quiet. */
-export const QUIET_WINDOW_MS = 2_500;
+export const QUIET_WINDOW_MS = 3_000;
 /** The bound on one run, from CCM start to quiet. */
 export const RUN_DEADLINE_MS = 60_000;
 const POLL_MS = 200;
@@ -113,13 +113,24 @@ export function runsController(c: ParityCase, name: string): boolean {
   return c.controllers.includes('*') || c.controllers.includes(name);
 }
 
-/** The default condition of a case: what its controllers must have done before quiet counts. */
-export function defaultSettled(c: ParityCase, nodes: readonly Node[], services: readonly Service[]): boolean {
+const hasEvent = (events: readonly Event[], kind: string, name: string, reason: string, namespace?: string): boolean =>
+  events.some((e) => e.involvedObject.kind === kind && e.involvedObject.name === name && e.reason === reason && (namespace === undefined || e.involvedObject.namespace === namespace));
+
+/**
+ * The default condition of a case: what its controllers must have done before quiet counts —
+ * every Node the case started tainted is initialised and has its `Synced` Event, every
+ * LoadBalancer Service has an address and its `EnsuredLoadBalancer` Event, every Node named in
+ * `expectDeleted` is gone. (Waiting for the Events too keeps a CCM descheduled between its last
+ * object write and its Event write on a loaded machine from being snapshotted too early.)
+ */
+export function defaultSettled(c: ParityCase, nodes: readonly Node[], services: readonly Service[], events: readonly Event[]): boolean {
   const tainted = new Set(c.expectTainted ?? []);
+  const startedTainted = new Set(c.nodes.filter((n) => (n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED)).map((n) => n.metadata?.name ?? ''));
   for (const n of nodes) {
     const name = n.metadata?.name ?? '';
     if (tainted.has(name) || !runsController(c, 'cloud-node')) continue;
     if ((n.spec?.taints ?? []).some((t) => t.key === UNINITIALIZED)) return false;
+    if (startedTainted.has(name) && !hasEvent(events, 'Node', name, 'Synced')) return false;
   }
   for (const gone of c.expectDeleted ?? []) if (nodes.some((n) => n.metadata?.name === gone)) return false;
   const noIngress = new Set(c.expectNoIngress ?? []);
@@ -127,6 +138,7 @@ export function defaultSettled(c: ParityCase, nodes: readonly Node[], services: 
     for (const s of services) {
       if (!isLoadBalancer(s) || noIngress.has(s.metadata?.name ?? '')) continue;
       if ((s.status?.loadBalancer?.ingress ?? []).length === 0) return false;
+      if (!hasEvent(events, 'Service', s.metadata?.name ?? '', 'EnsuredLoadBalancer', s.metadata?.namespace)) return false;
     }
   }
   return true;
@@ -172,7 +184,8 @@ export async function runCase(pc: ParityCluster, c: ParityCase, which: Which, wo
       if (initialised && Date.now() - lastChange >= QUIET_WINDOW_MS) {
         const nodes = await list<Node>(pc, '/api/v1/nodes');
         const services = await list<Service>(pc, '/api/v1/services');
-        if ((c.settled ?? defaultSettled)(c, nodes, services)) break;
+        const events = await list<Event>(pc, '/api/v1/events');
+        if ((c.settled ?? defaultSettled)(c, nodes, services, events)) break;
       }
       await sleep(POLL_MS);
     }

@@ -82,11 +82,15 @@ const APISERVER_EVENT_SOURCE = /repair-controller|^kube-apiserver/;
  */
 const WRITE_METHODS = new Set(['ensureLoadBalancer', 'ensureLoadBalancerDeleted', 'createRoute', 'deleteRoute']);
 
-/** The object a cloud write is about: the Service key for load balancers, the node for routes. */
+/**
+ * The object a cloud write is about: the Service key for load balancers; the node and destination
+ * for routes (upstream creates a node's routes — one per pod CIDR — concurrently, so only the
+ * calls for one destination are ordered).
+ */
 function writeSubject(call: CloudCall): string {
   if (call.method.endsWith('LoadBalancer') || call.method === 'ensureLoadBalancerDeleted') return `service ${String(call.args[1])}`;
-  const route = (call.method === 'createRoute' ? call.args[2] : call.args[1]) as { targetNode?: string } | undefined;
-  return `route ${route?.targetNode ?? '?'}`;
+  const route = (call.method === 'createRoute' ? call.args[2] : call.args[1]) as { targetNode?: string; destinationCIDR?: string } | undefined;
+  return `route ${route?.targetNode ?? '?'} ${route?.destinationCIDR ?? '?'}`;
 }
 
 /** `value` with object keys in sorted order, so JSON text compares equal whatever wrote it. */
