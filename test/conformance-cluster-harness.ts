@@ -51,8 +51,43 @@ function kubeletNode(name: string): Node {
   };
 }
 
+/**
+ * The `local` provider on loopback for harness `slot` (0–15): its own pool 127.0.170.<8·slot>/29
+ * and Nodes on 127.0.171.<4·slot+1…2>, so harnesses side by side never share an address.
+ */
+export function localCloud(slot: number): { config: string; nodeIPs: readonly [string, string]; pool: string } {
+  const nodeIPs = [`127.0.171.${4 * slot + 1}`, `127.0.171.${4 * slot + 2}`] as const;
+  const pool = `127.0.170.${8 * slot}/29`;
+  const config = `pools:
+  - name: harness
+    ranges: [${pool}]
+healthCheck:
+  enabled: false
+drainTimeoutMs: 0
+inventory:
+  - name: node-1
+    addresses: [{ type: InternalIP, address: ${nodeIPs[0]} }]
+    zone: lab-a
+    region: lab
+    instanceType: loopback
+  - name: node-2
+    addresses: [{ type: InternalIP, address: ${nodeIPs[1]} }]
+    zone: lab-b
+    region: lab
+    instanceType: loopback
+`;
+  return { config, nodeIPs, pool };
+}
+
+/** Which cloud the manager runs with (default: `fake` with fake-cloud-config.json). */
+export interface HarnessCloud {
+  readonly provider: 'fake' | 'local';
+  /** The cloud-config text (default: the fake's file). */
+  readonly config?: string;
+}
+
 /** Starts the simulated cluster, its HTTP face and the manager (with `mutant` applied). */
-export async function startHarness(mutant: Mutant = {}): Promise<HarnessCluster> {
+export async function startHarness(mutant: Mutant = {}, cloud: HarnessCloud = { provider: 'fake' }): Promise<HarnessCluster> {
   const clock = new RealClock();
   const server = new SimulatedApiServer({ clock });
   const face = await HttpApiServer.start({ server, resources: [NAMESPACES] });
@@ -61,13 +96,19 @@ export async function startHarness(mutant: Mutant = {}): Promise<HarnessCluster>
   await writeFile(kubeconfig, face.kubeconfig());
   const admin = server.client({ userAgent: 'kubelet' });
   for (const n of ['node-1', 'node-2']) await admin.nodes.create(kubeletNode(n));
+  let cloudConfig = FAKE_CONFIG;
+  if (cloud.config !== undefined) {
+    cloudConfig = join(dir, 'cloud-config');
+    await writeFile(cloudConfig, cloud.config);
+  }
   const registry = new ProviderRegistry();
   const inner = registerBuiltinProviders(new ProviderRegistry(), { clock });
-  registry.register('fake', async (config) => {
-    const p = await inner.create('fake', config);
-    return mutant.provider === undefined ? p : mutant.provider(p);
+  let built: CloudProvider | undefined;
+  registry.register(cloud.provider, async (config) => {
+    built = await inner.create(cloud.provider, config);
+    return mutant.provider === undefined ? built : mutant.provider(built);
   });
-  const options = optionsFromFlags(parseFlags(['--cloud-provider=fake', `--cloud-config=${FAKE_CONFIG}`, '--secure-port=0', '--leader-elect=false', '--configure-cloud-routes=false']));
+  const options = optionsFromFlags(parseFlags([`--cloud-provider=${cloud.provider}`, `--cloud-config=${cloudConfig}`, '--secure-port=0', '--leader-elect=false', '--configure-cloud-routes=false']));
   const [invalid] = validateOptions(options);
   if (invalid !== undefined) throw invalid;
   const logs = new MemoryLogSink();
@@ -90,6 +131,9 @@ export async function startHarness(mutant: Mutant = {}): Promise<HarnessCluster>
   const stop = async (): Promise<void> => {
     shutdown.abort(new Error('harness stopped'));
     await done.catch(() => undefined);
+    // The local provider's listeners outlive the manager until told (as in production).
+    const closable = built as { shutdown?: () => Promise<void> } | undefined;
+    if (typeof closable?.shutdown === 'function') await closable.shutdown();
     await face.close();
     await rm(dir, { recursive: true, force: true });
   };

@@ -7,10 +7,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
-import type { InstanceMetadata, InstancesV2 } from '../src/cloud/index.js';
+import type { InstanceMetadata, InstancesV2, LoadBalancer } from '../src/cloud/index.js';
 import type { CloudProvider } from '../src/cloud/provider.js';
 import { ConfigFileError } from '../src/input/yaml-config.js';
 import type { KubeClient, Patch, ResourceClient } from '../src/kube/client.js';
@@ -20,7 +22,7 @@ import type { Event } from '../src/kube/resources.js';
 import { cleanupClusterConformance, formatJunit, formatMatrix, parseConformanceFixture, runClusterConformance, CLUSTER_CASES } from '../src/conformance/index.js';
 import type { ClusterConformanceReport, ConformanceFixture } from '../src/conformance/index.js';
 import { runConformanceCommand } from '../src/cli/conformance.js';
-import { mapReads, startHarness, withResource } from './conformance-cluster-harness.js';
+import { localCloud, mapReads, startHarness, withResource } from './conformance-cluster-harness.js';
 import type { HarnessCluster, Mutant } from './conformance-cluster-harness.js';
 
 const FIXTURE = join(import.meta.dirname, '../src/conformance/testdata/cluster-fake-fixture.yaml');
@@ -35,10 +37,10 @@ async function fixture(): Promise<ConformanceFixture> {
 }
 
 /** Runs the suite (or the cases `only` names) against a harness, as the CLI does: kubeconfig → adapter. */
-async function runAgainst(h: HarnessCluster, only?: string[]): Promise<ClusterConformanceReport> {
+async function runAgainst(h: HarnessCluster, only?: string[], f?: ConformanceFixture): Promise<ClusterConformanceReport> {
   const kube = await createKubeClient({ kubeconfig: h.kubeconfig, userAgent: 'outrigger-conformance' });
   try {
-    return await runClusterConformance({ kube, clusterName: 'harness', fixture: await fixture(), only, caseTimeoutMs: CASE_TIMEOUT_MS, cleanupTimeoutMs: 1_000, pollMs: 50 });
+    return await runClusterConformance({ kube, clusterName: 'harness', fixture: f ?? (await fixture()), only, caseTimeoutMs: CASE_TIMEOUT_MS, cleanupTimeoutMs: 1_000, pollMs: 50 });
   } finally {
     kube.close();
   }
@@ -211,10 +213,17 @@ describe('cluster conformance: the unmutated manager passes (control)', () => {
     await h.stop();
   });
 
-  it(`every case passes (${CLUSTER_CASES.length}), and the run leaves nothing behind`, async () => {
+  it(`every case passes but the two traffic ones (the fake cloud has no data plane: skipped, saying why), and the run leaves nothing behind`, async () => {
     const report = await runAgainst(h);
-    assert.deepEqual(report.results.filter((r) => r.status !== 'passed'), [], JSON.stringify(summary(report), null, 1));
-    assert.equal(report.passed, CLUSTER_CASES.length);
+    assert.deepEqual(report.results.filter((r) => r.status === 'failed'), [], JSON.stringify(summary(report), null, 1));
+    assert.deepEqual(
+      report.results.filter((r) => r.status === 'skipped').map((r) => [r.id, r.message]),
+      [
+        ['lb.source-ranges-traffic', 'cluster.traffic is not declared (how a backend is reached)'],
+        ['lb.traffic', 'cluster.traffic is not declared (how a backend is reached)'],
+      ],
+    );
+    assert.equal(report.passed, CLUSTER_CASES.length - 2);
     assert.deepEqual(report.leftovers, []);
     const namespaces = await h.admin.resource({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true }).list();
     // Deleted: the simulated API has no namespace controller, so it is gone or at least marked.
@@ -226,24 +235,9 @@ describe('cluster conformance: the unmutated manager passes (control)', () => {
 });
 
 describe('cluster conformance: each mutant fails the case named for its defect', () => {
-  const results = new Map<string, { report: ClusterConformanceReport; h: HarnessCluster }>();
+  let results: Map<string, Run>;
   before(async () => {
-    // Side by side: the ones that must wait out a deadline wait together.
-    const started = await Promise.allSettled(MUTANTS.map(async (m) => ({ m, h: await startHarness(m.mutant) })));
-    const failed = started.find((s) => s.status === 'rejected');
-    if (failed !== undefined) {
-      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.h.stop() : Promise.resolve())));
-      throw failed.reason;
-    }
-    await Promise.all(
-      started.map(async (s) => {
-        if (s.status !== 'fulfilled') return;
-        results.set(s.value.m.name, { report: await runAgainst(s.value.h, [s.value.m.caseId]), h: s.value.h });
-      }),
-    );
-  });
-  after(async () => {
-    await Promise.all([...results.values()].map((r) => r.h.stop()));
+    results = (await allMutantRuns()).fake;
   });
 
   for (const m of MUTANTS) {
@@ -364,4 +358,168 @@ describe('cluster conformance: bad input, outputs and cleanup', () => {
       await h.stop();
     }
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Traffic: the local provider's real loopback load balancers in front of a backend per Node.
+
+const TRAFFIC_NODE_PORT = 30080;
+
+/** The fixture for the local provider of `slot`: every feature it has, and how its backends are reached. */
+function localFixture(slot: number): ConformanceFixture {
+  const { nodeIPs } = localCloud(slot);
+  const text = `instances:
+  - { nodeName: node-1, providerID: local://node-1, addresses: [{ type: InternalIP, address: ${nodeIPs[0]} }], zone: lab-a, region: lab, instanceType: loopback }
+  - { nodeName: node-2, providerID: local://node-2, addresses: [{ type: InternalIP, address: ${nodeIPs[1]} }], zone: lab-b, region: lab, instanceType: loopback }
+loadBalancer:
+  protocols: [TCP, UDP]
+  sourceRanges: true
+  externalTrafficPolicyLocal: true
+  ports: [18080, 18081]
+cluster:
+  excludeNode: node-2
+  traffic: { nodePort: ${TRAFFIC_NODE_PORT}, clientCIDR: 127.0.0.0/8 }
+`;
+  return parseConformanceFixture(text, `local-${slot}.yaml`, 'cluster');
+}
+
+/** What kube-proxy would serve on each Node: an HTTP answer on the nodePort. */
+async function startBackends(slot: number): Promise<Server[]> {
+  return Promise.all(
+    localCloud(slot).nodeIPs.map(
+      (ip) =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer((_req, res) => res.end(`backend ${ip}\n`));
+          server.keepAliveTimeout = 100;
+          server.once('error', reject);
+          server.listen(TRAFFIC_NODE_PORT, ip, () => resolve(server));
+        }),
+    ),
+  );
+}
+
+async function stopBackends(servers: readonly Server[]): Promise<void> {
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.closeAllConnections();
+          s.close(() => resolve());
+        }),
+    ),
+  );
+}
+
+/** A local provider whose load-balancer calls are altered by `members`. */
+function lbMutant(members: (lb: LoadBalancer) => Partial<LoadBalancer>): Mutant {
+  return {
+    provider: (p: CloudProvider) =>
+      override(p, {
+        loadBalancer: (): LoadBalancer | undefined => {
+          const lb = p.loadBalancer?.();
+          return lb === undefined ? undefined : override(lb, members(lb));
+        },
+      }),
+  };
+}
+
+function withoutSourceRanges(s: Readonly<Service>): Service {
+  const spec = { ...s.spec };
+  delete spec.loadBalancerSourceRanges;
+  const annotations = { ...s.metadata?.annotations };
+  delete annotations['service.beta.kubernetes.io/load-balancer-source-ranges'];
+  return { ...s, metadata: { ...s.metadata, annotations }, spec };
+}
+
+const TRAFFIC_MUTANTS: readonly (MutantCase & { slot: number })[] = [
+  {
+    slot: 1,
+    name: 'LB not deleted on type change (data plane): ensureLoadBalancerDeleted does nothing, the controller still clears status and finalizer',
+    mutant: lbMutant(() => ({ ensureLoadBalancerDeleted: () => Promise.resolve() })),
+    caseId: 'lb.type-change-cleanup',
+    message: /^lb\.type-change-cleanup: 127\.0\.170\.\d+:18080 no longer answering after the change to ClusterIP \(the load balancer must be deleted\) not seen within 15 s \(last seen: answered\)/,
+  },
+  {
+    slot: 2,
+    name: 'source ranges ignored (data plane): the provider is handed Services without loadBalancerSourceRanges',
+    mutant: lbMutant((lb) => ({
+      ensureLoadBalancer: (cluster, svc, nodes, o) => lb.ensureLoadBalancer(cluster, withoutSourceRanges(svc), nodes, o),
+      updateLoadBalancer: (cluster, svc, nodes, o) => lb.updateLoadBalancer(cluster, withoutSourceRanges(svc), nodes, o),
+    })),
+    caseId: 'lb.source-ranges-traffic',
+    message: /^lb\.source-ranges-traffic: 127\.0\.170\.\d+:18080 no longer answering with loadBalancerSourceRanges \[192\.0\.2\.0\/24\], which excludes the client not seen within 15 s \(last seen: answered\)/,
+  },
+];
+
+describe('cluster conformance with traffic: the local provider\'s loopback load balancers, a backend per Node', () => {
+  let runs: Map<number, Run>;
+  before(async () => {
+    runs = (await allMutantRuns()).local;
+  });
+
+  it(`control: every case passes (${CLUSTER_CASES.length}), the traffic cases included`, () => {
+    const r = runs.get(0);
+    assert.ok(r !== undefined);
+    assert.deepEqual(r.report.results.filter((x) => x.status !== 'passed'), [], JSON.stringify(summary(r.report), null, 1));
+    assert.equal(r.report.passed, CLUSTER_CASES.length);
+    assert.deepEqual(r.report.leftovers, []);
+  });
+
+  for (const m of TRAFFIC_MUTANTS) {
+    it(`${m.name} → ${m.caseId} FAILS`, () => {
+      const r = runs.get(m.slot);
+      assert.ok(r !== undefined);
+      const result = r.report.results.find((x) => x.id === m.caseId);
+      assert.equal(result?.status, 'failed', JSON.stringify(summary(r.report)));
+      assert.match(result.message ?? '', m.message);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every mutant run (and the traffic control) at once: the ones that wait out a deadline wait together.
+
+interface Run {
+  readonly report: ClusterConformanceReport;
+  readonly h: HarnessCluster;
+  readonly backends: readonly Server[];
+}
+
+let mutantRuns: Promise<{ fake: Map<string, Run>; local: Map<number, Run> }> | undefined;
+const started: Run[] = [];
+
+function allMutantRuns(): Promise<{ fake: Map<string, Run>; local: Map<number, Run> }> {
+  mutantRuns ??= (async () => {
+    const fake = new Map<string, Run>();
+    const local = new Map<number, Run>();
+    const plans = [{ slot: 0, mutant: {} as Mutant, only: undefined as string[] | undefined }, ...TRAFFIC_MUTANTS.map((m) => ({ slot: m.slot, mutant: m.mutant, only: [m.caseId] }))];
+    const settled = await Promise.allSettled([
+      ...MUTANTS.map(async (m) => {
+        const h = await startHarness(m.mutant);
+        const run = { h, backends: [], report: undefined as unknown as ClusterConformanceReport };
+        started.push(run);
+        fake.set(m.name, { ...run, report: await runAgainst(h, [m.caseId]) });
+      }),
+      ...plans.map(async (p) => {
+        const backends = await startBackends(p.slot);
+        const run = { h: undefined as unknown as HarnessCluster, backends, report: undefined as unknown as ClusterConformanceReport };
+        started.push(run);
+        run.h = await startHarness(p.mutant, { provider: 'local', config: localCloud(p.slot).config });
+        local.set(p.slot, { ...run, report: await runAgainst(run.h, p.only, localFixture(p.slot)) });
+      }),
+    ]);
+    const failed = settled.find((x) => x.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    return { fake, local };
+  })();
+  return mutantRuns;
+}
+
+after(async () => {
+  await Promise.all(
+    started.map(async (r) => {
+      await (r.h as HarnessCluster | undefined)?.stop();
+      await stopBackends(r.backends);
+    }),
+  );
 });

@@ -68,6 +68,19 @@ const cluster = z.strictObject({
    * suite makes outside its own namespace, so it is opt-in.
    */
   excludeNode: z.string().min(1).optional(),
+  /**
+   * How a backend is reached, for the traffic checks (without it they are skipped): a backend
+   * answers TCP (an HTTP request gets any reply) on every Node at `nodePort`, and the suite's
+   * connections reach the load balancer from `clientCIDR`.
+   */
+  traffic: z
+    .strictObject({
+      /** The suite creates its traffic Services with this nodePort (one at a time). */
+      nodePort: z.number().int().min(1).max(65535),
+      /** Where the suite's connections come from, as the load balancer sees them. */
+      clientCIDR: z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 'must be a CIDR such as 10.0.0.0/8'),
+    })
+    .optional(),
 });
 
 const schema = z.strictObject({

@@ -21,7 +21,8 @@ import { LABEL_NODE_EXCLUDE_BALANCERS } from '../../controllers/service/node-pre
 import { isNotFound } from '../../kube/errors.js';
 import type { ConformanceFixture } from '../fixture.js';
 import { EXCLUDED_BY_ANNOTATION, check, eventCount, fail, getService, json, listNodes, suiteLabels } from './session.js';
-import type { ClusterSession , CaseDeadline} from './session.js';
+import type { CaseDeadline, ClusterSession } from './session.js';
+import { probeHttp } from './traffic.js';
 
 /** What a cluster case runs with. */
 export interface ClusterCaseContext {
@@ -265,14 +266,57 @@ async function dropService(s: ClusterSession, name: string): Promise<void> {
   }
 }
 
-/** Runs `body` with a fresh Service, always deleting it afterwards. */
-async function withService(ctx: ClusterCaseContext, name: string, spec: Partial<NonNullable<Service['spec']>>, body: (svc: Service) => Promise<void>): Promise<void> {
-  const svc = await createService(ctx, name, spec);
+/**
+ * Runs `body` with a fresh Service, always deleting it afterwards. A traffic Service holds the
+ * fixture's one nodePort: the case waits for it to go, so the next can have the port.
+ */
+async function withService(ctx: ClusterCaseContext, name: string, spec: Partial<NonNullable<Service['spec']>>, body: (svc: Service) => Promise<void>, o: { traffic?: boolean } = {}): Promise<void> {
+  const traffic = o.traffic === true ? ctx.fixture.cluster?.traffic : undefined;
+  const fixed = traffic === undefined ? spec : { ...spec, ports: [{ ...servicePort(ports(ctx.fixture)[0]), nodePort: traffic.nodePort }] };
+  const svc = await createService(ctx, name, fixed);
   try {
     await body(svc);
   } finally {
     await dropService(ctx.session, name);
   }
+  // Only after a success (a failure threw above): a failed case's Service is the run's cleanup's to wait for.
+  if (traffic !== undefined) {
+    await ctx.deadline.until(`Service ${name} gone (its nodePort ${traffic.nodePort} is needed by the next traffic case)`, async () => ((await getService(ctx.session, name)) === undefined ? true : undefined));
+  }
+}
+
+/** How long one probe waits for an answer. */
+const PROBE_TIMEOUT_MS = 3_000;
+
+function ingressHost(svc: Service): string {
+  const first = ingressOf(svc)[0];
+  return first?.ip ?? first?.hostname ?? '';
+}
+
+/** Waits until a probe of the Service's first ingress point on `port` is answered (`answered`), or is not. */
+async function awaitTraffic(ctx: ClusterCaseContext, svc: Service, port: number, want: boolean, when: string): Promise<void> {
+  const host = ingressHost(svc);
+  let last = '';
+  await ctx.deadline.until(
+    want ? `an answer through ${host}:${port} ${when}` : `${host}:${port} no longer answering ${when}`,
+    async () => {
+      const r = await probeHttp(host, port, PROBE_TIMEOUT_MS, ctx.session.clock, ctx.session.signal);
+      last = r.answered ? 'answered' : r.why;
+      return r.answered === want ? true : undefined;
+    },
+    () => last,
+  );
+}
+
+function trafficSkip(f: ConformanceFixture): string | undefined {
+  return f.cluster?.traffic === undefined ? 'cluster.traffic is not declared (how a backend is reached)' : undefined;
+}
+
+/** A source range that cannot hold the suite's client: one of the documentation ranges not overlapping it. */
+function foreignRange(clientCIDR: string): string {
+  const candidates = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+  const prefix = (c: string): string => c.split('.').slice(0, 2).join('.');
+  return candidates.find((c) => prefix(c) !== prefix(clientCIDR)) ?? '203.0.113.0/24';
 }
 
 /**
@@ -470,6 +514,8 @@ const lbTypeChange: ClusterConformanceCase = {
   run: (ctx) =>
     withService(ctx, 'conf-type', {}, async () => {
       const svc = await awaitIngress(ctx, 'conf-type');
+      const traffic = ctx.fixture.cluster?.traffic !== undefined;
+      if (traffic) await awaitTraffic(ctx, svc, ports(ctx.fixture)[0], true, 'before the change to ClusterIP');
       await patchSpec(ctx, 'conf-type', { type: 'ClusterIP' });
       let last: Service | undefined;
       await ctx.deadline.until(
@@ -482,7 +528,50 @@ const lbTypeChange: ClusterConformanceCase = {
       );
       await awaitEvent(ctx, svc, 'DeletingLoadBalancer', 0, 'after its change to ClusterIP');
       await awaitEvent(ctx, svc, 'DeletedLoadBalancer', 0, 'after its change to ClusterIP');
-    }),
+      // As upstream's e2e: the old address must stop serving — the load balancer is really gone.
+      if (traffic) await awaitTraffic(ctx, svc, ports(ctx.fixture)[0], false, 'after the change to ClusterIP (the load balancer must be deleted)');
+    }, { traffic: true }),
+};
+
+const lbTraffic: ClusterConformanceCase = {
+  id: 'lb.traffic',
+  title: 'a connection to the ingress address reaches a backend; after a port change, the new port does',
+  group: 'loadBalancer',
+  upstream: `${E2E_LB} ("should be able to change the type and ports of a TCP service": reachable on the old port, then on the new one)`,
+  skipReason: (f) => lbSkip(f) ?? trafficSkip(f),
+  run: (ctx) =>
+    withService(ctx, 'conf-traffic', {}, async () => {
+      const svc = await awaitIngress(ctx, 'conf-traffic');
+      const [p1, p2] = ports(ctx.fixture);
+      await awaitTraffic(ctx, svc, p1, true, 'once ingress is assigned');
+      const before = await awaitEvent(ctx, svc, 'EnsuredLoadBalancer', 0, 'after its creation');
+      const port = svc.spec?.ports?.[0];
+      await patchSpec(ctx, 'conf-traffic', { ports: [{ ...port, port: p2, targetPort: p2 }] });
+      const moved = await awaitReensure(ctx, svc, before, `the port change to ${p2}`);
+      await awaitTraffic(ctx, moved, p2, true, `on the new port ${p2}`);
+      await awaitTraffic(ctx, moved, p1, false, `on the old port ${p1} after the port change`);
+    }, { traffic: true }),
+};
+
+const lbSourceRangesTraffic: ClusterConformanceCase = {
+  id: 'lb.source-ranges-traffic',
+  title: 'loadBalancerSourceRanges are enforced: the client\'s range answers, a foreign range blocks it, removing the ranges opens it again',
+  group: 'loadBalancer',
+  upstream: `${E2E_LB} ("should only allow access from service loadbalancer source ranges")`,
+  skipReason: (f) => lbSkip(f, 'sourceRanges') ?? trafficSkip(f),
+  async run(ctx) {
+    const client = ctx.fixture.cluster?.traffic?.clientCIDR ?? '';
+    const foreign = foreignRange(client);
+    const [p1] = ports(ctx.fixture);
+    await withService(ctx, 'conf-ranges-traffic', { loadBalancerSourceRanges: [client] }, async () => {
+      const svc = await awaitIngress(ctx, 'conf-ranges-traffic');
+      await awaitTraffic(ctx, svc, p1, true, `with loadBalancerSourceRanges [${client}] (the client's range)`);
+      await patchSpec(ctx, 'conf-ranges-traffic', { loadBalancerSourceRanges: [foreign] });
+      await awaitTraffic(ctx, svc, p1, false, `with loadBalancerSourceRanges [${foreign}], which excludes the client`);
+      await patchSpec(ctx, 'conf-ranges-traffic', { loadBalancerSourceRanges: null });
+      await awaitTraffic(ctx, svc, p1, true, 'once the source ranges are removed');
+    }, { traffic: true });
+  },
 };
 
 const lbDelete: ClusterConformanceCase = {
@@ -518,6 +607,8 @@ export const CLUSTER_CASES: readonly ClusterConformanceCase[] = [
   lbPortChange,
   lbProtocolChange,
   lbSourceRanges,
+  lbSourceRangesTraffic,
+  lbTraffic,
   lbEtpLocal,
   lbHostSetChange,
   lbTypeChange,
