@@ -4,6 +4,7 @@ import { FakeClock } from '../../kube/clock.js';
 import { noopLogger } from '../../log/logger.js';
 import type { CommandResult, CommandRunner } from './host-commands.js';
 import { InterfaceAddressError, InterfaceAddresses } from './interface-addresses.js';
+import { readFileSync } from 'node:fs';
 import { parseLocalConfig } from './local-config.js';
 
 /** A runner answering from a table keyed by the command line; records every call. */
@@ -80,6 +81,13 @@ describe('InterfaceAddresses', () => {
 });
 
 describe('local config: interface and dataPlane', () => {
+  it('the config reference and both recipes of docs/local-provider.md parse', () => {
+    const doc = readFileSync(new URL('../../../docs/local-provider.md', import.meta.url), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
+    assert.ok(blocks.length >= 3, `${blocks.length} yaml blocks`);
+    for (const block of blocks.filter((b) => /^(pools|stateFile):/m.test(b))) parseLocalConfig(block, 'docs/local-provider.md');
+  });
+
   it('an interface needs a stateFile; names are checked; dataPlane and nftables settings parse', () => {
     assert.throws(() => parseLocalConfig('pools:\n- name: lan\n  ranges: [192.0.2.0/28]\n  interface: eth0\n', 'l.yaml'), /l\.yaml:4: pools\[0\]\.interface: pool "lan": an interface needs a stateFile/);
     assert.throws(() => parseLocalConfig('stateFile: /tmp/s.json\npools:\n- name: lan\n  ranges: [192.0.2.0/28]\n  interface: "eth0:1"\n', 'l.yaml'), /pools\[0\]\.interface: must be a network interface name/);
