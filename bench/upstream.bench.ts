@@ -52,6 +52,8 @@ interface Sample {
   readonly writesPerService: number;
   readonly eventsWritten: number;
   readonly cloudCallsPerNode: number;
+  /** Printed with each round, not a figure: where the cloud calls went. */
+  readonly callsByMethod?: Readonly<Record<string, number>>;
 }
 
 const nodeName = (i: number): string => `bn-${String(i).padStart(5, '0')}`;
@@ -162,6 +164,7 @@ async function oneRun(shape: Shape, which: Which, flags: readonly string[], ctx:
     const rssMB = peakRssMB(ccm.pid);
     const writes = (await cluster.auditedWrites()).slice(writesBefore).filter((w) => w.user === ctx.user[which]);
     const count = (resource: string): number => writes.filter((w) => w.resource === resource).length;
+    const calls = countCallLog(callLog);
     return {
       wallS,
       cpuS,
@@ -169,7 +172,8 @@ async function oneRun(shape: Shape, which: Which, flags: readonly string[], ctx:
       writesPerNode: count('nodes') / shape.nodes,
       writesPerService: shape.services === 0 ? 0 : count('services') / shape.services,
       eventsWritten: count('events'),
-      cloudCallsPerNode: countCallLog(callLog) / shape.nodes,
+      cloudCallsPerNode: [...calls.values()].reduce((a, b) => a + b, 0) / shape.nodes,
+      callsByMethod: Object.fromEntries([...calls].sort()),
     };
   } finally {
     await ccm.stop();
@@ -184,7 +188,7 @@ const median = (xs: readonly number[]): number => {
 };
 
 function figures(label: string, samples: Record<Which, Sample[]>): Figure[] {
-  const metrics: [keyof Sample, string, string][] = [
+  const metrics: [Exclude<keyof Sample, 'callsByMethod'>, string, string][] = [
     ['wallS', 'wall until all initialised and ensured', 's'],
     ['cpuS', 'CPU of the CCM process', 's'],
     ['rssMB', 'peak RSS of the CCM process', 'MB'],

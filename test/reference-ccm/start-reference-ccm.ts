@@ -192,18 +192,25 @@ export function readCallLog(path: string): CloudCall[] {
 }
 
 /**
- * The number of calls in a call log, counted without holding it in memory: a benchmark's log
+ * The calls in a call log counted by method, without holding the log in memory: a benchmark's log
  * holds every node list sent to the cloud and can grow to gigabytes.
  */
-export function countCallLog(path: string): number {
+export function countCallLog(path: string): Map<string, number> {
   const fd = openSync(path, 'r');
+  const counts = new Map<string, number>();
+  const methodOf = /"method":"([A-Za-z]+)"/;
   try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    let lines = 0;
+    const buffer = Buffer.allocUnsafe(4 << 20);
+    let carry = '';
     for (;;) {
       const n = readSync(fd, buffer, 0, buffer.length, null);
-      if (n === 0) return lines;
-      for (let i = buffer.indexOf(10, 0); i >= 0 && i < n; i = buffer.indexOf(10, i + 1)) lines++;
+      const lines = (carry + buffer.toString('utf8', 0, n)).split('\n');
+      carry = n === 0 ? '' : (lines.pop() ?? '');
+      for (const line of lines) {
+        const method = methodOf.exec(line)?.[1];
+        if (method !== undefined) counts.set(method, (counts.get(method) ?? 0) + 1);
+      }
+      if (n === 0) return counts;
     }
   } finally {
     closeSync(fd);
