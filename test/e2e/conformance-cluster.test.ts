@@ -2,11 +2,13 @@
 // conformance cluster` command (a child process, through its kubeconfig and the client-node
 // adapter) against the real kube-apiserver + etcd, with `outrigger run --cloud-provider=local`
 // as the cloud-controller-manager (loopback pool 127.0.136.0/29, Nodes on 127.0.137.1-2; no
-// other test uses them). Every case passes; Ctrl-C mid-run still cleans up (exit 130); a
+// other test uses them) and a small process per Node answering HTTP on nodePort 30080 (what
+// kube-proxy would serve), so the traffic cases run too. Every case passes; Ctrl-C mid-run still cleans up (exit 130); a
 // ServiceAccount without the suite's grants is refused up front, naming what it lacks.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1.js';
@@ -66,6 +68,7 @@ loadBalancer:
   ports: [18080, 18081]
 cluster:
   excludeNode: n2
+  traffic: { nodePort: 30080, clientCIDR: 127.0.0.0/8 }
 `;
 
 function kubeletNode(name: string, ip: string): Node {
@@ -116,7 +119,19 @@ function runCli(args: readonly string[], o: { interruptOn?: RegExp; timeoutMs?: 
   });
 }
 
+/** test/helpers/node-agent.mjs on the Node's loopback address: HTTP on `port`, until killed. */
+function startNodeAgent(name: string, ip: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'test/helpers/node-agent.mjs'), name, ip, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.stdout.once('data', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`node agent ${name} exited ${code}: ${err}`)));
+  });
+}
+
 describe('outrigger conformance cluster against outrigger run --cloud-provider=local on a real apiserver', () => {
+  const agents: ChildProcess[] = [];
   let cluster: KubeTestCluster;
   let admin: ClientNodeKubeClient;
   let ccm: CcmProcess | undefined;
@@ -126,6 +141,7 @@ describe('outrigger conformance cluster against outrigger run --cloud-provider=l
     cluster = await startKubeTestCluster();
     admin = await createKubeClient({ kubeconfig: cluster.adminKubeconfig, qps: -1, userAgent: 'e2e-admin', env: {} });
     for (const n of NODES) await admin.nodes.create(kubeletNode(n.name, n.ip));
+    for (const n of NODES) agents.push(await startNodeAgent(n.name, n.ip, 30080));
     const cloudConfig = join(cluster.dir, 'local.yaml');
     await writeFile(cloudConfig, CLOUD_CONFIG);
     fixture = join(cluster.dir, 'fixture.yaml');
@@ -145,11 +161,12 @@ describe('outrigger conformance cluster against outrigger run --cloud-provider=l
   after(async () => {
     ccm?.kill();
     if (ccm !== undefined) await ccm.exited;
+    for (const a of agents) a.kill('SIGKILL');
     admin.close();
     await cluster.stop();
   });
 
-  it(`passes every case (${CLUSTER_CASES.length}) and leaves no Service, no namespace content and no Node label behind`, async () => {
+  it(`passes every case (${CLUSTER_CASES.length}, traffic included) and leaves no Service, no namespace content and no Node label behind`, async () => {
     const started = Date.now();
     const run = await runCli(['cluster', '--kubeconfig', cluster.adminKubeconfig, '--fixture', fixture, '--output', 'json', '--case-timeout', '60s', '--junit', join(cluster.dir, 'junit.xml')]);
     const report = JSON.parse(run.stdout) as ClusterConformanceReport;
