@@ -302,7 +302,7 @@ export class HttpApiServer {
     // kubectl's typed clients post reviews as protobuf (auth can-i, auth whoami).
     const body = contentType === PROTOBUF_TYPE ? decodeReviewProtobuf(await this.#readBytes(req), review.kind) : ((await this.#readObject(req)) as unknown as JsonObject);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const requester = this.#userOfToken(token) ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] };
+    const requester = impersonated(req, this.#userOfToken(token) ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
     const answer = answerReview(review, body, {
       requester,
       authenticate: (t) => (t === '' ? undefined : this.#token === undefined && this.#sim.authenticateToken(t) === undefined ? undefined : this.#userOfToken(t)),
@@ -660,6 +660,14 @@ export class HttpApiServer {
       'application/json-patch+json': 'json',
     };
     const type = types[contentType];
+    if (contentType === 'application/apply-patch+yaml') {
+      // Server-side apply is not implemented: refused in the apiserver's shape for a patch type
+      // it does not serve, naming it, so `kubectl apply --server-side` says why.
+      req.resume();
+      throw apiErrors.unsupportedMediaType(
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (application/apply-patch+yaml: server-side apply is not supported by the Outrigger simulated API server; use client-side kubectl apply)',
+      );
+    }
     if (type === undefined) {
       // As the apiserver: the other patch type it knows (apply) is not served by this double.
       req.resume();
@@ -760,4 +768,17 @@ function reviewRoute(pathname: string): { resource: ReviewResource; namespace: s
   const resource = REVIEW_RESOURCES.find((r) => r.group === m[1] && r.resource === m[3]);
   if (resource === undefined || resource.namespaced !== (m[2] !== undefined)) return undefined;
   return { resource, namespace: m[2] === undefined ? undefined : decodeURIComponent(m[2]) };
+}
+
+/**
+ * The user a request acts as: with `Impersonate-User` (kubectl `--as`, `--as-group`), a
+ * superuser acts as that user — kube-apiserver checks an `impersonate` grant, which
+ * `system:masters` has; anyone else keeps their own identity here (docs/deviations.md).
+ */
+function impersonated(req: IncomingMessage, user: UserInfo): UserInfo {
+  const as = req.headers['impersonate-user'];
+  if (typeof as !== 'string' || as === '' || !user.groups.includes(SYSTEM_MASTERS)) return user;
+  const raw = req.headers['impersonate-group'];
+  const groups = raw === undefined ? [] : (Array.isArray(raw) ? raw : raw.split(',')).map((g) => g.trim()).filter((g) => g !== '');
+  return { username: as, groups: [...groups, ...(groups.includes('system:authenticated') ? [] : ['system:authenticated'])] };
 }

@@ -60,7 +60,7 @@ const ROOT_MODELS: Readonly<Record<string, { readonly model: string; readonly pk
 };
 
 /** Models that live in apimachinery's meta/v1 package whatever kind refers to them. */
-const META_MODELS = new Set(['V1ObjectMeta', 'V1ManagedFieldsEntry', 'V1OwnerReference', 'V1ListMeta', 'V1Condition', 'V1LabelSelector', 'V1LabelSelectorRequirement']);
+const META_MODELS = new Set(['V1MicroTime', 'V1ObjectMeta', 'V1ManagedFieldsEntry', 'V1OwnerReference', 'V1ListMeta', 'V1Condition', 'V1LabelSelector', 'V1LabelSelectorRequirement']);
 const META_PKG = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 
 /** `io.k8s.api.core.v1.ServiceSpec` from `V1ServiceSpec` referred to by a kind of package `pkg`. */
