@@ -146,6 +146,13 @@ function outcome(r: KubectlResult): Outcome {
 
 type Script = Record<string, Outcome>;
 
+/** One step's outcome; a step the script did not run fails the test. */
+function at(script: Script, step: string): Outcome {
+  const found = script[step];
+  if (found === undefined) throw new Error(`the script has no step "${step}"`);
+  return found;
+}
+
 /** Runs the script against one cluster. */
 async function runScript(kubeconfig: string, cacheDir: string, patchStatus: () => Promise<void>): Promise<Script> {
   const k = async (args: readonly string[], input?: string): Promise<Outcome> =>
@@ -267,43 +274,43 @@ describe('kubectl 1.35: the simulated API answers as kube-apiserver does (differ
   });
 
   it('pinned: `get all` lists the same Service, without the service/ prefix (kubectl adds it when the category spans several kinds; the cluster has pods, deployments, …)', () => {
-    assert.equal(simulated['get all'].out, real['get all'].out.replace('service/web', 'web'));
+    assert.equal(at(simulated, 'get all').out, at(real, 'get all').out.replace('service/web', 'web'));
   });
 
   it('shows the columns people look for: EXTERNAL-IP and PORT(S) for services, INTERNAL-IP with -o wide for nodes', () => {
-    assert.match(simulated['get svc'].out, /^NAME TYPE CLUSTER-IP EXTERNAL-IP PORT\(S\) AGE\nweb LoadBalancer <cluster-ip> <pending> 80:<node-port>\/TCP <age>$/);
-    assert.match(simulated['get svc with address'].out, /web LoadBalancer <cluster-ip> 127\.0\.0\.77 80:<node-port>\/TCP/);
-    assert.match(simulated['get nodes -o wide'].out, /^NAME STATUS ROLES AGE VERSION INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME\n/);
-    assert.equal(simulated['wait --for=jsonpath'].out, 'service/web condition met');
-    assert.match(simulated['nodePort allocated'].out, /^<node-port>$/);
-    assert.equal(simulated['defaults'].out, 'None Cluster Cluster SingleStack ["IPv4"] true TCP');
-    assert.match(simulated['unknown field (strict validation)'].err, /strict decoding error: unknown field "spec\.foo"/);
-    assert.match(simulated['duplicate nodePort'].err, /spec\.ports\[0\]\.nodePort: Invalid value: <node-port>: provided port is already allocated/);
-    assert.equal(simulated['still there'].out, 'service/web');
+    assert.match(at(simulated, 'get svc').out, /^NAME TYPE CLUSTER-IP EXTERNAL-IP PORT\(S\) AGE\nweb LoadBalancer <cluster-ip> <pending> 80:<node-port>\/TCP <age>$/);
+    assert.match(at(simulated, 'get svc with address').out, /web LoadBalancer <cluster-ip> 127\.0\.0\.77 80:<node-port>\/TCP/);
+    assert.match(at(simulated, 'get nodes -o wide').out, /^NAME STATUS ROLES AGE VERSION INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME\n/);
+    assert.equal(at(simulated, 'wait --for=jsonpath').out, 'service/web condition met');
+    assert.match(at(simulated, 'nodePort allocated').out, /^<node-port>$/);
+    assert.equal(at(simulated, 'defaults').out, 'None Cluster Cluster SingleStack ["IPv4"] true TCP');
+    assert.match(at(simulated, 'unknown field (strict validation)').err, /strict decoding error: unknown field "spec\.foo"/);
+    assert.match(at(simulated, 'duplicate nodePort').err, /spec\.ports\[0\]\.nodePort: Invalid value: <node-port>: provided port is already allocated/);
+    assert.equal(at(simulated, 'still there').out, 'service/web');
   });
 
   it('pinned: server-side apply is refused with a clear 415 naming the patch type (the real cluster applies)', () => {
-    assert.equal(real['server-side apply'].code, 0);
-    assert.notEqual(simulated['server-side apply'].code, 0);
-    assert.match(simulated['server-side apply'].err, /Server-side apply not available on the server: .*application\/apply-patch\+yaml: server-side apply is not supported/);
+    assert.equal(at(real, 'server-side apply').code, 0);
+    assert.notEqual(at(simulated, 'server-side apply').code, 0);
+    assert.match(at(simulated, 'server-side apply').err, /Server-side apply not available on the server: .*application\/apply-patch\+yaml: server-side apply is not supported/);
   });
 
   it('pinned: explain lists the 1.34 fields of client-node models, a subset of the 1.37 cluster', () => {
-    assert.equal(simulated['explain service.spec'].code, 0);
-    const ours = explainedFields(simulated['explain service.spec'].out);
-    const theirs = explainedFields(real['explain service.spec'].out);
+    assert.equal(at(simulated, 'explain service.spec').code, 0);
+    const ours = explainedFields(at(simulated, 'explain service.spec').out);
+    const theirs = explainedFields(at(real, 'explain service.spec').out);
     assert.ok(ours.includes('allocateLoadBalancerNodePorts') && ours.includes('externalTrafficPolicy'), ours.join(','));
     assert.deepEqual(ours.filter((f) => !theirs.includes(f)), []);
     // KIND, VERSION and FIELD with its type name agree; the DESCRIPTION of a field holding a
     // reference is the referenced type's in client-node's models (the cluster prepends the field's).
     const head = (out: string): string => out.split('DESCRIPTION:')[0] ?? '';
-    assert.equal(head(simulated['explain service.spec'].out), head(real['explain service.spec'].out));
-    assert.match(head(simulated['explain service.spec'].out), /FIELD: spec <ServiceSpec>/);
+    assert.equal(head(at(simulated, 'explain service.spec').out), head(at(real, 'explain service.spec').out));
+    assert.match(head(at(simulated, 'explain service.spec').out), /FIELD: spec <ServiceSpec>/);
   });
 
   it('pinned: api-resources rows of every served resource equal the cluster rows (the cluster serves more kinds)', () => {
-    const ours = apiResourceRows(simulated['api-resources'].out);
-    const theirs = apiResourceRows(real['api-resources'].out);
+    const ours = apiResourceRows(at(simulated, 'api-resources').out);
+    const theirs = apiResourceRows(at(real, 'api-resources').out);
     assert.equal(ours.size, SERVED.length + 1, [...ours.keys()].join(','));
     for (const [key, row] of ours) assert.equal(row, theirs.get(key), key);
   });
