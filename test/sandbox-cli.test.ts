@@ -135,6 +135,39 @@ describe('outrigger sandbox serving', { timeout: 60_000 }, () => {
     assert.equal(readFileSync(kc, 'utf8'), 'someone else\n');
   });
 
+  it('--manager-secure-port: the manager\'s /metrics for the kubeconfig\'s token, 403 for anonymous, /healthz for all', async () => {
+    const kc = join(dir, 'metrics.kubeconfig');
+    const probe = await listenOn('127.0.0.1');
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const sandbox = await startSandbox({ nodes: 1, nodeSubnet: '127.0.192', pool: '127.0.193.0/29', healthzPort: 0, kubeconfigOut: kc, managerSecurePort: port });
+    try {
+      assert.equal(sandbox.managerUrl, `https://127.0.0.1:${port}`);
+      const token = /token: "([^"]+)"/.exec(readFileSync(kc, 'utf8'))?.[1] ?? '';
+      const get = (path: string, auth?: string): Promise<{ status: number; body: string }> =>
+        new Promise((resolve, reject) => {
+          // The manager's own serving certificate is self-signed (no --tls-cert-file), as upstream's.
+          const req = request(`${sandbox.managerUrl ?? ''}${path}`, { rejectUnauthorized: false, agent: false, headers: auth === undefined ? {} : { authorization: `Bearer ${auth}` } }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const metrics = await get('/metrics', token);
+      assert.equal(metrics.status, 200, metrics.body);
+      assert.match(metrics.body, /^# TYPE workqueue_adds_total counter$/m);
+      const anonymous = await get('/metrics');
+      assert.equal(anonymous.status, 403);
+      assert.match(anonymous.body, /User \\"system:anonymous\\" cannot get path \\"\/metrics\\"/);
+      assert.deepEqual(await get('/healthz'), { status: 200, body: 'ok' });
+    } finally {
+      await sandbox.close();
+    }
+    assert.equal(await probeTcp('127.0.0.1', port), 'ECONNREFUSED');
+  });
+
   it('the default kubeconfig lives under the XDG state folder, never ~/.kube/config', () => {
     assert.equal(defaultKubeconfigPath({ XDG_STATE_HOME: '/s', HOME: '/h' }), '/s/outrigger/sandbox/kubeconfig');
     assert.equal(defaultKubeconfigPath({ HOME: '/h' }), '/h/.local/state/outrigger/sandbox/kubeconfig');
@@ -208,6 +241,15 @@ describe('outrigger sandbox bad input: one line naming the flag, exit 2, nothing
         return { argv: ['--nodes', '1', '--node-subnet', '127.0.181', '--pool', '127.0.182.0/28', '--kube-proxy-healthz-port', String(port), '--kubeconfig-out', kc], cleanup: () => new Promise((r) => squatter.close(() => r())) };
       },
       /^outrigger sandbox: --kube-proxy-healthz-port: 127\.0\.181\.1:\d+: already in use \(another sandbox\? choose another --node-subnet\)\n$/,
+    ],
+    [
+      "the manager's secure port in use",
+      async (kc) => {
+        const squatter = await listenOn('127.0.0.1');
+        const port = (squatter.address() as { port: number }).port;
+        return { argv: [...base(3), '--manager-secure-port', String(port), '--kubeconfig-out', kc], cleanup: () => new Promise((r) => squatter.close(() => r())) };
+      },
+      /^outrigger sandbox: --manager-secure-port: 127\.0\.0\.1:\d+: already in use\n$/,
     ],
     ['a pool outside loopback', async (kc) => ({ argv: ['--pool', '10.0.0.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 10\.0\.0\.0\/24 is not inside 127\.0\.0\.0\/8 \(the sandbox binds loopback addresses only\)\n$/],
     ['a pool overlapping the nodes', async (kc) => ({ argv: ['--node-subnet', '127.0.183', '--pool', '127.0.183.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 127\.0\.183\.0\/24 overlaps the node addresses 127\.0\.183\.1-3 \(--node-subnet\)\n$/],

@@ -30,6 +30,7 @@ export const SANDBOX_USAGE = `Usage:
   outrigger sandbox [--nodes N] [--node-subnet 127.A.B] [--pool CIDR]
                     [--apiserver-address IP] [--apiserver-port P] [--kube-proxy-healthz-port P]
                     [--kubeconfig-out FILE] [--force] [--manager-log FILE|-] [-v N]
+                    [--manager-secure-port P]
                     [--provider-module M]... [--cloud-provider NAME] [--cloud-config FILE]
                     [--demo [--once]]
 
@@ -50,6 +51,9 @@ the local provider on the wall clock: real TCP load balancers from --pool (defau
                             refused unless --force; removed when the sandbox stops
   --manager-log FILE|-      the manager's log (klog text) to FILE, or - for standard error
                             (default: dropped; kubectl get events shows what it did)
+  --manager-secure-port P   serve the manager's /healthz and /metrics over HTTPS on
+                            --apiserver-address:P, authenticated and authorised through the
+                            sandbox's API (the kubeconfig's token may read /metrics)
   --provider-module M       load a provider module (as outrigger run); then --cloud-provider
                             names the provider and --cloud-config its config (no --pool)
   --demo                    also create two LoadBalancer Services (web, api), print each
@@ -108,6 +112,9 @@ function parseArgs(argv: readonly string[]): SandboxArgs {
         break;
       case '--kube-proxy-healthz-port':
         o.healthzPort = port(flag, value(), 0);
+        break;
+      case '--manager-secure-port':
+        o.managerSecurePort = port(flag, value(), 1);
         break;
       case '--kubeconfig-out':
         o.kubeconfigOut = value();
@@ -179,6 +186,7 @@ function banner(s: Sandbox): string {
     `and the real cloud-controller-manager with the ${s.provider} provider${s.provider === 'local' ? ` (LoadBalancers from ${s.pool})` : ''}.`,
     '',
     `Kubeconfig: ${s.kubeconfigPath} (removed when the sandbox stops)`,
+    ...(s.managerUrl === undefined ? [] : [`Manager: ${s.managerUrl}/healthz and /metrics (HTTPS, self-signed; the kubeconfig's token may read /metrics)`]),
     '',
     'In another terminal:',
     `  export KUBECONFIG=${shellQuote(s.kubeconfigPath)}`,

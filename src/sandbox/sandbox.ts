@@ -15,6 +15,7 @@
 import { randomBytes, randomUUID, getRandomValues } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
@@ -64,6 +65,11 @@ export interface SandboxOptions {
   readonly cloudProvider?: string;
   /** The provider's config file (`--cloud-config`) for a provider other than the generated `local` one. */
   readonly cloudConfig?: string;
+  /**
+   * Serve the manager's `/healthz` and `/metrics` over HTTPS on this port of `apiserverAddress`,
+   * with authentication and authorisation delegated to the sandbox's API (default: not served).
+   */
+  readonly managerSecurePort?: number;
   /** The manager's `-v`. */
   readonly verbosity?: number;
   /** Receives the manager's log lines (klog text). */
@@ -89,6 +95,8 @@ export interface Sandbox {
   readonly healthzPort: number;
   /** The provider the manager runs. */
   readonly provider: string;
+  /** The manager's HTTPS base URL, when {@link SandboxOptions.managerSecurePort} asked for it. */
+  readonly managerUrl: string | undefined;
   /** An in-process client of the simulated API (as an administrator). */
   readonly kube: KubeClient;
   /** Simulated kube-proxies: the node ports they answer. */
@@ -134,6 +142,15 @@ async function ensureNamespaces(kube: KubeClient): Promise<void> {
       if (!(err instanceof KubeApiError && err.status === 409)) throw err;
     }
   }
+}
+
+/** Resolves when `host:port` can be bound (it is bound and released at once). */
+function portIsFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 /** What a failure to listen means for the user: the flag whose value is taken. */
@@ -184,6 +201,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw listenError(o.apiserverPort === 0 ? '--apiserver-address' : '--apiserver-port', `${o.apiserverAddress}:${o.apiserverPort}`, err);
     }
     cleanups.push(() => face.close());
+    if (options.managerSecurePort !== undefined) {
+      // The manager binds it later and would fail with exit 1 and a log line; say which flag now.
+      await portIsFree(o.apiserverAddress, options.managerSecurePort).catch((err: unknown) => {
+        throw listenError('--manager-secure-port', `${o.apiserverAddress}:${options.managerSecurePort ?? 0}`, err);
+      });
+    }
     const kube = sim.client({ userAgent: 'outrigger-sandbox' });
     await ensureNamespaces(kube);
 
@@ -241,7 +264,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       options.managerLog?.(text);
     };
     const managerExit = runCloudControllerManager({
-      argv: [...providerArgs, `--kubeconfig=${managerKubeconfig}`, '--secure-port=0', ...(options.verbosity === undefined ? [] : [`--v=${options.verbosity}`])],
+      argv: [
+        ...providerArgs,
+        `--kubeconfig=${managerKubeconfig}`,
+        // Its /healthz and /metrics, authenticated and authorised by the sandbox's API (TokenReview,
+        // SubjectAccessReview), as a CCM delegates to its apiserver; off unless asked for.
+        ...(options.managerSecurePort === undefined
+          ? ['--secure-port=0']
+          : [`--secure-port=${options.managerSecurePort}`, `--bind-address=${o.apiserverAddress}`, `--authentication-kubeconfig=${managerKubeconfig}`, `--authorization-kubeconfig=${managerKubeconfig}`]),
+        ...(options.verbosity === undefined ? [] : [`--v=${options.verbosity}`]),
+      ],
       commandName: 'outrigger sandbox',
       registry,
       env: {},
@@ -293,6 +325,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       pool: o.pool,
       healthzPort: proxies.healthzPort,
       provider: options.cloudProvider ?? 'local',
+      managerUrl: options.managerSecurePort === undefined ? undefined : `https://${o.apiserverAddress.includes(':') ? `[${o.apiserverAddress}]` : o.apiserverAddress}:${options.managerSecurePort}`,
       kube,
       proxies,
       managerExit,
