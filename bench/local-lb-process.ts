@@ -34,7 +34,10 @@ const controller = new AbortController();
 const dataPlane = process.argv[3] === 'nftables' ? 'dataPlane: nftables\nnftables: { table: outrigger_bench }\n' : '';
 const provider = new LocalCloudProvider({
   clock: new RealClock(),
-  config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\n${dataPlane}`),
+  // The bench's Service exists only here, not in the (empty) cluster: without a very long
+  // reconcile interval the provider's resync (default every 60 s) releases its address and closes
+  // the listener under a bench that runs longer (ECONNREFUSED mid-run).
+  config: parseLocalConfig(`pools:\n- name: bench\n  ranges: [${process.argv[2] ?? '127.0.85.0/24'}]\nhealthCheck: { enabled: false }\nreconcileIntervalMs: 2147483647\n${dataPlane}`),
 });
 // A cluster with no Services yet (initialize lists them to re-adopt their addresses).
 const cluster = new SimulatedApiServer();
