@@ -54,3 +54,57 @@ describe('simulated API: Service ClusterIPs and node ports (as kube-apiserver al
     await expectError(kube.services.get({ namespace: 'default', name: 'one-more' }), 404, 'NotFound');
   });
 });
+
+describe('simulated API: Service strategy defaults and ranges', () => {
+  it('defaults what kube-apiserver defaults: targetPort, sessionAffinity, traffic policies, allocateLoadBalancerNodePorts, IP families', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    const lb = await kube.services.create(svc('lb', { type: 'LoadBalancer', ports: [{ port: 80 }] }));
+    assert.equal(lb.spec?.ports?.[0]?.targetPort, 80);
+    assert.equal(lb.spec?.sessionAffinity, 'None');
+    assert.equal(lb.spec?.externalTrafficPolicy, 'Cluster');
+    assert.equal(lb.spec?.internalTrafficPolicy, 'Cluster');
+    assert.equal(lb.spec?.allocateLoadBalancerNodePorts, true);
+    assert.equal(lb.spec?.ipFamilyPolicy, 'SingleStack');
+    assert.deepEqual(lb.spec?.ipFamilies, ['IPv4']);
+    const sticky = await kube.services.create(svc('sticky', { sessionAffinity: 'ClientIP', ports: [{ port: 80 }] }));
+    assert.deepEqual(sticky.spec?.sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } });
+    assert.equal(sticky.spec?.externalTrafficPolicy, undefined, 'ClusterIP Services have no external policy');
+    const ext = await kube.services.create(svc('ext', { type: 'ExternalName', externalName: 'db.example' }));
+    assert.equal(ext.spec?.ipFamilies, undefined);
+    assert.equal(ext.spec?.internalTrafficPolicy, undefined);
+  });
+
+  it('refuses IP families this single-stack IPv4 cluster does not have, naming the field', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    await expectError(kube.services.create(svc('v6', { ipFamilies: ['IPv6'], ports: [{ port: 80 }] })), 422, 'Invalid', /spec\.ipFamilies\[0\]: Invalid value: "IPv6": not configured on this cluster/);
+    await expectError(kube.services.create(svc('v7', { ipFamilies: ['IPv7'], ports: [{ port: 80 }] })), 422, 'Invalid', /spec\.ipFamilies\[0\]: Unsupported value: "IPv7": supported values: "IPv4", "IPv6"/);
+    await expectError(
+      kube.services.create(svc('ds', { ipFamilyPolicy: 'RequireDualStack', ports: [{ port: 80 }] })),
+      422,
+      'Invalid',
+      /spec\.ipFamilyPolicy: Invalid value: "RequireDualStack": this cluster is not configured for dual-stack services/,
+    );
+  });
+
+  it('allocates from configured ranges and refuses requested values outside them, as kube-apiserver words it', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock(), serviceClusterIPRange: '10.0.0.0/24', serviceNodePortRange: '31000-31001' }).client();
+    const a = await kube.services.create(svc('a', { type: 'NodePort', ports: [{ port: 80 }, { port: 81 }] }));
+    assert.equal(a.spec?.clusterIP, '10.0.0.10');
+    assert.deepEqual(a.spec?.ports?.map((p) => p.nodePort), [31000, 31001]);
+    await expectError(kube.services.create(svc('full', { type: 'NodePort', ports: [{ port: 80 }] })), 500, 'InternalError', /range is full/);
+    await expectError(
+      kube.services.create(svc('out', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] })),
+      422,
+      'Invalid',
+      /spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is not in the valid range\. The range of valid ports is 31000-31001/,
+    );
+    await expectError(
+      kube.services.create(svc('ip', { clusterIP: '10.96.0.50', ports: [{ port: 80 }] })),
+      422,
+      'Invalid',
+      /spec\.clusterIPs\[0\]: Invalid value: "10\.96\.0\.50": failed to allocate IP 10\.96\.0\.50: the provided IP \(10\.96\.0\.50\) is not in the valid range\. The range of valid IPs is 10\.0\.0\.0\/24/,
+    );
+    assert.throws(() => new SimulatedApiServer({ serviceNodePortRange: '32000-31000' }), /service-node-port-range: "32000-31000" is not a port range/);
+    assert.throws(() => new SimulatedApiServer({ serviceClusterIPRange: '10.0.0.0/33' }), /service-cluster-ip-range: "10\.0\.0\.0\/33" is not an IPv4 CIDR/);
+  });
+});
