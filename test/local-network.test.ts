@@ -12,12 +12,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT, LB_HOST, startProgram } from './netns/agent-client.js';
 import type { LabProgram } from './netns/agent-client.js';
-import { createLab, labUnavailableReason } from './netns/lab.js';
+import { createLab, labUnavailableReason, sweepStaleLabs } from './netns/lab.js';
 import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from './netns/fixtures.js';
 import type { Lab } from './netns/lab.js';
 
@@ -44,6 +45,7 @@ describe('local provider: addresses on an interface, in network namespaces', { s
     for (const n of ['node1', 'node2']) {
       const agent = await startProgram(lab, n, AGENT);
       await agent.call('serve', { host: lab.host(n).ip, tcpPort: NODE_PORT, udpPort: UDP_NODE_PORT, name: n });
+      await agent.call('serve', { host: lab.host(n).ip6, tcpPort: NODE_PORT, udpPort: UDP_NODE_PORT, name: n });
       programs.push(agent);
     }
   });
@@ -61,6 +63,19 @@ describe('local provider: addresses on an interface, in network namespaces', { s
   };
   const config = (state: string, pools: string): string => `stateFile: ${join(dir, state)}\nhealthCheck: { enabled: false }\npools:\n${pools}`;
   const LAN = '- name: lan\n  ranges: [192.0.2.100-192.0.2.109]\n  interface: eth0\n';
+
+  it('the lab sweep removes the namespaces of a run that died (a test process killed -9)', () => {
+    // pid_max's upper bound: no process has this pid.
+    const stale = `ortl${(4194303).toString(36)}-stale`;
+    execFileSync('ip', ['netns', 'add', stale]);
+    try {
+      assert.ok(sweepStaleLabs().includes(stale));
+      assert.ok(!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(stale));
+    } finally {
+      // Already gone when the sweep worked; removed here when it did not.
+      spawnSync('ip', ['netns', 'del', stale], { stdio: 'ignore' });
+    }
+  });
 
   it('adds the address to eth0, announces it, serves TCP and UDP to the client, and removes it on delete', async () => {
     const lb = await lbHost(config('a.json', LAN));
@@ -150,6 +165,31 @@ describe('local provider: addresses on an interface, in network namespaces', { s
       lb.child.kill('SIGKILL');
     } finally {
       lab.exec('node2', 'ip', ['addr', 'del', '192.0.2.100/32', 'dev', 'eth0']);
+    }
+  });
+
+  it('IPv6: a duplicate fails the kernel\'s duplicate address detection and the next address is used, added as a /128 that serves TCP and UDP', async () => {
+    lab.exec('node2', 'ip', ['addr', 'add', '2001:db8::100/128', 'dev', 'eth0', 'nodad']);
+    try {
+      const lb = await lbHost(config('v6.json', '- name: lan6\n  ranges: [2001:db8::100-2001:db8::109]\n  interface: eth0\n'));
+      await lb.call('initialize');
+      const nodes = labNodes(lab, ['node1', 'node2']);
+      await assert.rejects(lb.call('ensure', { service: lanService('v6'), nodes }), /pool "lan6", address 2001:db8::100, interface "eth0": duplicate address detection failed/);
+      assert.doesNotMatch(hostAddresses(lab, 'lb1'), /2001:db8::100\//, 'the duplicate is not left on lb1');
+      const status = await lb.call<{ ingress: { ip: string }[] }>('ensure', { service: lanService('v6'), nodes });
+      assert.equal(status.ingress[0]?.ip, '2001:db8::101');
+      const line = hostAddresses(lab, 'lb1').split('\n').find((l) => l.includes('2001:db8::101/128'));
+      assert.ok(line !== undefined && !line.includes('tentative'), `2001:db8::101/128 on lb1, past detection: ${line ?? ''}`);
+      const tcp = await client.call<{ ok: boolean; reply: string }>('tcp', { host: '2001:db8::101', port: 80 });
+      assert.ok(tcp.ok, JSON.stringify(tcp));
+      assert.match(tcp.reply, /^node[12] 2001:db8::11$/);
+      const udp = await client.call<{ ok: boolean; reply: string }>('udp', { host: '2001:db8::101', port: 80 });
+      assert.ok(udp.ok, JSON.stringify(udp));
+      await lb.call('stop');
+      assert.doesNotMatch(hostAddresses(lab, 'lb1'), /2001:db8::1\d\d\//);
+      lb.child.kill('SIGKILL');
+    } finally {
+      lab.exec('node2', 'ip', ['addr', 'del', '2001:db8::100/128', 'dev', 'eth0']);
     }
   });
 

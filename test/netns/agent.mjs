@@ -27,7 +27,7 @@ function listenTcp(host, port, name) {
 
 function listenUdp(host, port, name) {
   return new Promise((resolve, reject) => {
-    const sock = createSocket('udp4');
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     sock.on('message', (_msg, rinfo) => sock.send(`${name} ${rinfo.address}\n`, rinfo.port, rinfo.address));
     sock.once('error', reject);
     sock.bind(port, host, () => resolve(sock));
@@ -69,7 +69,7 @@ function tcpRequest(host, port, timeoutMs) {
 
 function udpRequest(host, port, timeoutMs) {
   return new Promise((resolve) => {
-    const sock = createSocket('udp4');
+    const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
     const done = (result) => {
       clearTimeout(timer);
       sock.close();

@@ -30,7 +30,15 @@ export function lanService(name: string, extra: Partial<Service['spec']> = {}, u
 
 /** Node objects whose InternalIP is the lab host's address. */
 export function labNodes(lab: Lab, names: readonly string[]): Node[] {
-  return names.map((n) => ({ metadata: { name: n }, status: { addresses: [{ type: 'InternalIP', address: lab.host(n).ip }] } }));
+  return names.map((n) => ({
+    metadata: { name: n },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: lab.host(n).ip },
+        { type: 'InternalIP', address: lab.host(n).ip6 },
+      ],
+    },
+  }));
 }
 
 /** Polls `check` every 20 ms (after `refresh`, if given) until it holds; fails naming `what` after `timeoutMs`. */

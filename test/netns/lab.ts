@@ -1,7 +1,7 @@
 /**
  * A network lab of namespaces on one machine: a bridge in a "switch" namespace and one namespace
  * per host, each with `eth0` (a veth whose peer is on the bridge) and an address in 192.0.2.0/24
- * (TEST-NET-1, documentation only). Nothing is configured outside the namespaces; every name
+ * (TEST-NET-1) and in 2001:db8::/64 (documentation only, both). Nothing is configured outside the namespaces; every name
  * starts with `ortl<pid in base 36>-`, so a run's leftovers are recognisable.
  *
  * Removal is guaranteed three ways: {@link Lab.destroy} (call it in `after`), a process `exit`
@@ -111,6 +111,8 @@ export interface LabHost {
   readonly ns: string;
   /** Its address on the lab network. */
   readonly ip: string;
+  /** Its IPv6 address on the lab network (2001:db8::/64, the documentation prefix). */
+  readonly ip6: string;
 }
 
 /** A lab; see the module comment. */
@@ -210,9 +212,11 @@ export function createLab(hosts: Readonly<Record<string, number>>, options: { re
     if (options.bridgeAddress !== undefined) {
       // The switch as a host too (a Docker host owning the kind bridge): host "bridge", on br0.
       const ip = `192.0.2.${options.bridgeAddress}`;
+      const ip6 = `2001:db8::${options.bridgeAddress}`;
       sh('ip', ['-n', sw, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', sw, 'addr', 'add', `${ip}/24`, 'dev', 'br0']);
-      table.set('bridge', { name: 'bridge', ns: sw, ip });
+      sh('ip', ['-n', sw, 'addr', 'add', `${ip6}/64`, 'dev', 'br0', 'nodad']);
+      table.set('bridge', { name: 'bridge', ns: sw, ip, ip6 });
     }
     let i = 0;
     for (const [name, octet] of Object.entries(hosts)) {
@@ -225,8 +229,11 @@ export function createLab(hosts: Readonly<Record<string, number>>, options: { re
       sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       sh('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
       const ip = `192.0.2.${octet}`;
+      const ip6 = `2001:db8::${octet}`;
       sh('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
-      table.set(name, { name, ns, ip });
+      // nodad: the hosts' own addresses are usable at once (the provider's are not: see the IPv6 test).
+      sh('ip', ['-n', ns, 'addr', 'add', `${ip6}/64`, 'dev', 'eth0', 'nodad']);
+      table.set(name, { name, ns, ip, ip6 });
     }
   } catch (err) {
     lab.destroy();

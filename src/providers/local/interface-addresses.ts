@@ -161,7 +161,10 @@ export class InterfaceAddresses {
     const prefix = ip.family === 4 ? 32 : 128;
     // IPv6: the kernel's own duplicate address detection runs for a fresh address; a takeover
     // skips it (nodad) as the ARP probe is skipped for IPv4.
-    const args = ['addr', 'add', `${address}/${prefix}`, 'dev', iface, ...(ip.family === 6 && !options.probe ? ['nodad'] : [])];
+    // IPv6: added deprecated (preferred_lft 0), which it still serves, so that source address
+    // selection never picks it for this host's own connections (the proxy's to the nodes).
+    const v6 = ip.family === 6 ? ['preferred_lft', '0', ...(options.probe ? [] : ['nodad'])] : [];
+    const args = ['addr', 'add', `${address}/${prefix}`, 'dev', iface, ...v6];
     const result = await this.#runner.run('ip', args);
     if (result.code !== 0) {
       const why = new HostCommandError('ip', args, result);
