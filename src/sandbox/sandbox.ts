@@ -55,8 +55,24 @@ export interface SandboxOptions {
   readonly apiserverPort?: number;
   /** kube-proxy's health port on every node (default 10256, upstream's); 0 picks a free one. */
   readonly healthzPort?: number;
-  /** Where the kubeconfig is written (mode 0600); removed again by {@link Sandbox.close}. */
-  readonly kubeconfigOut: string;
+  /**
+   * Where the kubeconfig is written (mode 0600); removed again by {@link Sandbox.close}. Required
+   * unless `cluster` is given.
+   */
+  readonly kubeconfigOut?: string;
+  /**
+   * An existing cluster to use instead of the simulated API server — the same simulated nodes and
+   * manager against, say, a real kube-apiserver, to compare what kubectl sees (the differential
+   * e2e test). Its kubeconfig is the manager's and the user's; nothing is written over it.
+   */
+  readonly cluster?: {
+    /** Its API server's URL. */
+    readonly url: string;
+    /** A kubeconfig with rights to register Nodes, Leases and Services (an administrator's). */
+    readonly kubeconfig: string;
+    /** A client for it (the simulated kubelets and kube-proxies use it). */
+    readonly kube: KubeClient;
+  };
   /** Overwrite an existing file at `kubeconfigOut`. */
   readonly force?: boolean;
   /** Provider modules to load (`--provider-module`); with them, `cloudProvider` names the provider. */
@@ -144,6 +160,38 @@ async function ensureNamespaces(kube: KubeClient): Promise<void> {
   }
 }
 
+/** The simulated API's half of a sandbox: what the rest of it needs from an API server. */
+interface SandboxApi {
+  readonly url: string;
+  /** A client with this user agent. */
+  clientFor(userAgent: string): KubeClient;
+  /** The manager's kubeconfig (written by now). */
+  readonly managerKubeconfig: string;
+  /** The user's kubeconfig text, to write at `kubeconfigOut`, and the token it holds. */
+  readonly writeKubeconfig: { readonly text: string; readonly token: string } | undefined;
+}
+
+/**
+ * Serves a new simulated API server over HTTPS (fresh CA, random token) and writes the manager's
+ * kubeconfig; pushes what to close onto `cleanups`.
+ */
+async function startSimulatedApi(o: { readonly apiserverAddress: string; readonly apiserverPort: number }, clock: Clock, cleanups: (() => Promise<void>)[], managerKubeconfig: string): Promise<SandboxApi> {
+  // A cluster's namespaces: the system ones exist, a write into a missing one is refused.
+  const sim = new SimulatedApiServer({ clock, namespaceLifecycle: true });
+  const token = randomBytes(24).toString('base64url');
+  const certs = await sandboxCertificates(o.apiserverAddress, clock);
+  let face: HttpApiServer;
+  try {
+    face = await HttpApiServer.start({ server: sim, host: o.apiserverAddress, port: o.apiserverPort, token, tls: { cert: certs.cert, key: certs.key, ca: certs.caCert } });
+  } catch (err) {
+    throw listenError(o.apiserverPort === 0 ? '--apiserver-address' : '--apiserver-port', `${o.apiserverAddress}:${o.apiserverPort}`, err);
+  }
+  cleanups.push(() => face.close());
+  const kubeconfig = face.kubeconfig({ name: 'outrigger-sandbox' });
+  await writeFile(managerKubeconfig, kubeconfig, { mode: 0o600 });
+  return { url: face.url, clientFor: (userAgent) => sim.client({ userAgent }), managerKubeconfig, writeKubeconfig: { text: kubeconfig, token } };
+}
+
 /** Resolves when `host:port` can be bound (it is bound and released at once). */
 function portIsFree(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -177,8 +225,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const clock = options.clock ?? new RealClock();
   const log = options.log ?? (() => {});
   const addresses = validateSandboxAddresses({ nodes: o.nodes, nodeSubnet: o.nodeSubnet, pool: o.pool, apiserverAddress: o.apiserverAddress, local: options.cloudProvider === undefined });
-  const kubeconfigPath = resolve(o.kubeconfigOut);
-  if (existsSync(kubeconfigPath) && options.force !== true) {
+  if (options.cluster === undefined && options.kubeconfigOut === undefined) throw new TypeError('startSandbox: kubeconfigOut is required without cluster');
+  const kubeconfigPath = resolve(options.cluster?.kubeconfig ?? options.kubeconfigOut ?? '');
+  if (options.cluster === undefined && existsSync(kubeconfigPath) && options.force !== true) {
     throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: ${kubeconfigPath} exists (another sandbox running? remove it, or pass --force to overwrite it)`);
   }
   if (options.cloudProvider === undefined && (options.providerModules?.length ?? 0) > 0) {
@@ -190,30 +239,26 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => log(`sandbox: cleaning up: ${errorMessage(err)}\n`));
   };
   try {
-    // A cluster's namespaces: the system ones exist, a write into a missing one is refused.
-    const sim = new SimulatedApiServer({ clock, namespaceLifecycle: true });
-    const token = randomBytes(24).toString('base64url');
-    const certs = await sandboxCertificates(o.apiserverAddress, clock);
-    let face: HttpApiServer;
-    try {
-      face = await HttpApiServer.start({ server: sim, host: o.apiserverAddress, port: o.apiserverPort, token, tls: { cert: certs.cert, key: certs.key, ca: certs.caCert } });
-    } catch (err) {
-      throw listenError(o.apiserverPort === 0 ? '--apiserver-address' : '--apiserver-port', `${o.apiserverAddress}:${o.apiserverPort}`, err);
-    }
-    cleanups.push(() => face.close());
+    const work = await mkdtemp(join(tmpdir(), 'outrigger-sandbox-'));
+    cleanups.push(() => rm(work, { recursive: true, force: true }));
+    const cluster = options.cluster;
+    const api: SandboxApi =
+      cluster === undefined
+        ? await startSimulatedApi(o, clock, cleanups, join(work, 'manager.kubeconfig'))
+        : { url: cluster.url, clientFor: () => cluster.kube, managerKubeconfig: cluster.kubeconfig, writeKubeconfig: undefined };
     if (options.managerSecurePort !== undefined) {
       // The manager binds it later and would fail with exit 1 and a log line; say which flag now.
       await portIsFree(o.apiserverAddress, options.managerSecurePort).catch((err: unknown) => {
         throw listenError('--manager-secure-port', `${o.apiserverAddress}:${options.managerSecurePort ?? 0}`, err);
       });
     }
-    const kube = sim.client({ userAgent: 'outrigger-sandbox' });
+    const kube = api.clientFor('outrigger-sandbox');
     await ensureNamespaces(kube);
 
     const nodes = addresses.nodes;
     let proxies: SimulatedNodeProxies;
     try {
-      proxies = await startSimulatedNodeProxies({ nodes, healthzPort: o.healthzPort, services: sim.client({ userAgent: 'kube-proxy/sandbox' }).services, clock, random: cryptoRandom, log });
+      proxies = await startSimulatedNodeProxies({ nodes, healthzPort: o.healthzPort, services: api.clientFor('kube-proxy/sandbox').services, clock, random: cryptoRandom, log });
     } catch (err) {
       // The listener's message names the address it could not bind ("cannot listen on A:P: …").
       const where = (err instanceof Error ? /cannot listen on (\S+?):\s/.exec(err.message)?.[1] : undefined) ?? `${o.nodeSubnet}.*:${o.healthzPort}`;
@@ -221,22 +266,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw listenError(o.healthzPort === 0 ? '--node-subnet' : '--kube-proxy-healthz-port', where, err, ' (another sandbox? choose another --node-subnet)');
     }
     cleanups.push(() => proxies.close());
-    const kubelets: SimulatedKubelets = await startSimulatedKubelets({ nodes, kubeFor: (n) => sim.client({ userAgent: `kubelet/${SIMULATED_KUBELET_VERSION} (linux/${n.name})` }), clock, log });
+    const kubelets: SimulatedKubelets = await startSimulatedKubelets({ nodes, kubeFor: (n) => api.clientFor(`kubelet/${SIMULATED_KUBELET_VERSION} (linux/${n.name})`), clock, log });
     cleanups.push(() => kubelets.stop());
 
-    const work = await mkdtemp(join(tmpdir(), 'outrigger-sandbox-'));
-    cleanups.push(() => rm(work, { recursive: true, force: true }));
-    const managerKubeconfig = join(work, 'manager.kubeconfig');
-    await writeFile(managerKubeconfig, face.kubeconfig({ name: 'outrigger-sandbox' }), { mode: 0o600 });
-    await mkdir(dirname(kubeconfigPath), { recursive: true });
-    await writeFile(kubeconfigPath, face.kubeconfig({ name: 'outrigger-sandbox' }), { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
-      throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
-    });
-    // Removed at the end unless it no longer holds our token (another sandbox took it over with --force).
-    cleanups.push(async () => {
-      const now = await readFile(kubeconfigPath, 'utf8').catch(() => '');
-      if (now.includes(token)) await rm(kubeconfigPath, { force: true });
-    });
+    const managerKubeconfig = api.managerKubeconfig;
+    if (api.writeKubeconfig !== undefined) {
+      const { text, token } = api.writeKubeconfig;
+      await mkdir(dirname(kubeconfigPath), { recursive: true });
+      await writeFile(kubeconfigPath, text, { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
+        throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
+      });
+      // Removed at the end unless it no longer holds our token (another sandbox took it over with --force).
+      cleanups.push(async () => {
+        const now = await readFile(kubeconfigPath, 'utf8').catch(() => '');
+        if (now.includes(token)) await rm(kubeconfigPath, { force: true });
+      });
+    }
 
     // The real manager, as `outrigger run` runs it, against the sandbox over HTTPS.
     const registry = new ProviderRegistry();
@@ -319,7 +364,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
     let closing: Promise<void> | undefined;
     return {
-      url: face.url,
+      url: api.url,
       kubeconfigPath,
       nodes,
       pool: o.pool,
