@@ -19,17 +19,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { AGENT, startProgram } from './netns/agent-client.js';
-import type { LabProgram } from './netns/agent-client.js';
-import { createLab, labUnavailableReason } from './netns/lab.js';
-import { startManager } from './netns/manager.js';
-import type { LabManager } from './netns/manager.js';
-import { recipeConfig } from './netns/recipes.js';
-import type { Lab } from './netns/lab.js';
-import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from './netns/fixtures.js';
+import { AGENT, startProgram } from '../netns/agent-client.js';
+import type { LabProgram } from '../netns/agent-client.js';
+import { createLab, labUnavailableReason } from '../netns/lab.js';
+import { startManager } from '../netns/manager.js';
+import type { LabManager } from '../netns/manager.js';
+import { recipeConfig } from '../netns/recipes.js';
+import type { Lab } from '../netns/lab.js';
+import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from '../netns/fixtures.js';
 
 const skip = labUnavailableReason();
-const API_HOST = fileURLToPath(new URL('./netns/api-host.ts', import.meta.url));
+const API_HOST = fileURLToPath(new URL('../netns/api-host.ts', import.meta.url));
 const VIP = '192.0.2.100';
 interface LoopStatus {
   attempts: number;

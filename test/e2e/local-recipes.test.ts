@@ -5,7 +5,7 @@
  * recipe's YAML as written (only the range and the state file substituted), finds the bridge from
  * the route (`interface: auto`), adds the address to it and programs nftables DNAT; the host itself
  * and the client container reach the nodes over TCP and UDP; SIGTERM leaves no address and no
- * table. (The bare-metal recipe runs in test/local-failover.test.ts.)
+ * table. (The bare-metal recipe runs in test/e2e/local-failover.test.ts.)
  *
  * Needs root and nft; skipped with the reason otherwise. Only 192.0.2.0/24 inside the lab is used.
  */
@@ -16,17 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Service } from 'kubernetes-types/core/v1.js';
-import { AGENT, startProgram } from './netns/agent-client.js';
-import type { LabProgram } from './netns/agent-client.js';
-import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from './netns/fixtures.js';
-import { createLab, labUnavailableReason, nftUnavailableReason } from './netns/lab.js';
-import type { Lab } from './netns/lab.js';
-import { startManager } from './netns/manager.js';
-import type { LabManager } from './netns/manager.js';
-import { recipeConfig } from './netns/recipes.js';
+import { AGENT, startProgram } from '../netns/agent-client.js';
+import type { LabProgram } from '../netns/agent-client.js';
+import { NODE_PORT, UDP_NODE_PORT, labNodes, lanService, waitFor } from '../netns/fixtures.js';
+import { createLab, labUnavailableReason, nftUnavailableReason } from '../netns/lab.js';
+import type { Lab } from '../netns/lab.js';
+import { startManager } from '../netns/manager.js';
+import type { LabManager } from '../netns/manager.js';
+import { recipeConfig } from '../netns/recipes.js';
 
 const skip = labUnavailableReason() ?? nftUnavailableReason();
-const API_HOST = fileURLToPath(new URL('./netns/api-host.ts', import.meta.url));
+const API_HOST = fileURLToPath(new URL('../netns/api-host.ts', import.meta.url));
 
 interface Reply {
   ok: boolean;
