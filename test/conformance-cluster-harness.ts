@@ -35,6 +35,8 @@ export interface HarnessCluster {
   readonly server: SimulatedApiServer;
   readonly admin: KubeClient;
   readonly logs: MemoryLogSink;
+  /** The HTTP face (its `faults` answer requests in the apiserver's stead). */
+  readonly face: HttpApiServer;
   stop(): Promise<void>;
 }
 
@@ -141,7 +143,7 @@ export async function startHarness(mutant: Mutant = {}, cloud: HarnessCloud = { 
     await stop();
     throw new Error(`the manager did not start: ${logs.records.map((r) => `${r.msg} ${errorMessage((r as { err?: unknown }).err ?? '')}`).join(' | ')}`);
   }
-  return { kubeconfig, server, admin, logs, stop };
+  return { kubeconfig, server, admin, logs, face, stop };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import type { KubeClient, Patch, ResourceClient } from '../src/kube/client.js';
 import { createKubeClient } from '../src/kube/client-node/index.js';
 import { EVENTS, NODES, SERVICES } from '../src/kube/resources.js';
 import type { Event } from '../src/kube/resources.js';
-import { cleanupClusterConformance, formatJunit, formatMatrix, parseConformanceFixture, runClusterConformance, CLUSTER_CASES } from '../src/conformance/index.js';
+import { cleanupClusterConformance, clusterConformanceCases, formatJunit, formatMatrix, parseConformanceFixture, runClusterConformance, CLUSTER_CASES } from '../src/conformance/index.js';
 import type { ClusterConformanceReport, ConformanceFixture } from '../src/conformance/index.js';
 import { runConformanceCommand } from '../src/cli/conformance.js';
 import { localCloud, mapReads, startHarness, withResource } from './conformance-cluster-harness.js';
@@ -260,6 +260,32 @@ describe('cluster conformance: each mutant fails the case named for its defect',
 });
 
 describe('cluster conformance: bad input, outputs and cleanup', () => {
+  it('clusterConformanceCases: each case runs on its own in a provider\'s test runner, sharing one namespace; cleanup() removes it', async () => {
+    const h = await startHarness();
+    const kube = await createKubeClient({ kubeconfig: h.kubeconfig });
+    const dead = await createKubeClient({ kubeconfig: h.kubeconfig, maxRetries: 0 });
+    try {
+      const suite = clusterConformanceCases({ kube, fixture: await fixture(), only: ['lb.create', 'lb.port-change', 'lb.traffic'], caseTimeoutMs: CASE_TIMEOUT_MS, pollMs: 50 });
+      assert.deepEqual(suite.cases.map((c) => [c.id, c.skipReason]), [['lb.create', undefined], ['lb.port-change', undefined], ['lb.traffic', 'cluster.traffic is not declared (how a backend is reached)']]);
+      for (const c of suite.cases.slice(0, 2)) assert.equal((await c.run()).status, 'passed');
+      assert.deepEqual(await suite.cleanup(), []);
+      const left = (await h.admin.services.list()).items.filter((s) => s.metadata?.namespace?.startsWith('outrigger-conformance') === true);
+      assert.deepEqual(left, []);
+    } finally {
+      kube.close();
+      await h.stop();
+    }
+    // The cluster gone (its API server stopped): every case FAILS saying so (a RunnableCase never throws).
+    try {
+      const [first] = clusterConformanceCases({ kube: dead, clusterName: 'harness', fixture: {}, only: ['node.provider-id'] }).cases;
+      const r = await first?.run();
+      assert.equal(r?.status, 'failed');
+      assert.match(r?.message ?? '', /^node\.provider-id: POST \/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews: cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
+    } finally {
+      dead.close();
+    }
+  });
+
   it('a fixture naming an unknown feature is one line naming the file, line and field', () => {
     assert.throws(
       () => parseConformanceFixture('cluster:\n  excludeNode: n1\n  traffic: yes\n', 'c.yaml', 'cluster'),
@@ -285,7 +311,9 @@ describe('cluster conformance: bad input, outputs and cleanup', () => {
       await writeFile(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`);
       assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', kubeconfig], io), 2);
       const line = err.join('');
-      assert.match(line, new RegExp(`^outrigger conformance cluster: cannot reach the cluster at http://127\\.0\\.0\\.1:${port}: .+\\n$`));
+      assert.match(line, new RegExp(`^outrigger conformance cluster: .*cannot reach the Kubernetes API server at http://127\\.0\\.0\\.1:${port}: .+\\n$`));
+      assert.equal(await runConformanceCommand(['cluster', '--help'], io), 0);
+      assert.match(out.join(''), /^Usage: outrigger conformance cluster --kubeconfig FILE/);
       err.length = 0;
       assert.equal(await runConformanceCommand(['cluster'], io), 2);
       assert.match(err.join(''), /--kubeconfig is required/);
@@ -298,6 +326,34 @@ describe('cluster conformance: bad input, outputs and cleanup', () => {
       assert.match(err.join(''), /^outrigger conformance cluster: .*f\.yaml:2:\d+: loadBalancer\.anycast: .*\n$/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('CLI: credentials the cluster denies what the suite needs (SelfSubjectAccessReview: allowed false) are exit 2, one line naming each verb and resource; nothing is created', async () => {
+    const h = await startHarness();
+    try {
+      const denied = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: {}, spec: {}, status: { allowed: false, reason: '' } };
+      h.face.faults.inject({ method: 'POST', pathPrefix: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', times: Infinity, action: { kind: 'respond', status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify(denied) } });
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } } as unknown as Parameters<typeof runConformanceCommand>[1];
+      assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', h.kubeconfig, '--fixture', FIXTURE, '--junit', '/nonexistent/never-written.xml'], io), 2);
+      assert.equal(
+        err.join(''),
+        `outrigger conformance cluster: the suite's own credentials may not list nodes, list events, create namespaces, delete namespaces, list namespaces, create services, get services, list services, patch services, delete services, patch nodes (cluster-wide, checked with SelfSubjectAccessReview against ${h.face.url}); grant them (docs/conformance.md lists the ClusterRole)\n`,
+      );
+      assert.deepEqual(out, []);
+      const namespaces = await h.admin.resource({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true }).list();
+      assert.deepEqual(namespaces.items.filter((n) => n.metadata?.name?.startsWith('outrigger-conformance') === true), []);
+      // An API server that serves no SelfSubjectAccessReview (404): said, and the run goes on.
+      h.face.faults.clear();
+      const notFound = { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'the server could not find the requested resource' };
+      h.face.faults.inject({ method: 'POST', pathPrefix: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', times: Infinity, action: { kind: 'respond', status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify(notFound) } });
+      err.length = 0;
+      assert.equal(await runConformanceCommand(['cluster', '--kubeconfig', h.kubeconfig, '--only', 'node.provider-id'], io), 0, err.join(''));
+      assert.match(err.join(''), /^http:\/\/127\.0\.0\.1:\d+ does not serve selfsubjectaccessreviews: the suite's RBAC was not checked up front$/m);
+    } finally {
+      await h.stop();
     }
   });
 

@@ -43,10 +43,15 @@ export async function runClusterConformanceCommand(argv: readonly string[], io: 
         'case-timeout': { type: 'string', default: '5m' },
         only: { type: 'string', multiple: true },
         'cleanup-only': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
     return usageError(errorMessage(err));
+  }
+  if (values.help === true) {
+    io.stdout.write(`Usage: ${CLUSTER_USAGE.trimStart()}\n\nSee docs/conformance.md.\n`);
+    return 0;
   }
   const output = values.output;
   if (output !== 'table' && output !== 'json' && output !== 'markdown') return usageError(`--output must be "table", "json" or "markdown", got ${JSON.stringify(output)}`);

@@ -23,6 +23,7 @@ Runs the provider-level conformance cases: the provider driven through the real 
 simulated API server and a virtual clock. Cases the fixture does not declare are SKIPPED.
 
 ${CLUSTER_USAGE}
+
 See docs/conformance.md.
 `;
 

@@ -97,7 +97,8 @@ function neededAccess(fixture: ConformanceFixture): Array<[verb: string, resourc
 }
 
 function describeFailure(err: unknown, server: string): string {
-  if (err instanceof KubeApiError) return errorMessage(err);
+  // The adapter's transport errors already name the server and the kubeconfig.
+  if (err instanceof KubeApiError || (err as { code?: unknown } | null)?.code === 'KubeTransportError') return errorMessage(err);
   return `cannot reach the cluster at ${server}: ${errorMessage(err)}`;
 }
 
@@ -325,8 +326,13 @@ export function clusterConformanceCases(o: Omit<RunClusterConformanceOptions, 'o
   let started: Promise<ClusterSession & { created: () => boolean }> | undefined;
   const session = (): Promise<ClusterSession & { created: () => boolean }> =>
     (started ??= (async () => {
-      await checkClusterAccess(o.kube, o.fixture, { signal: outer, ...(o.onNote === undefined ? {} : { onNote: o.onNote }) });
-      const nodes = await listNodes({ kube: o.kube, signal: outer });
+      await checkClusterAccess(o.kube, o.fixture, { server: o.clusterName ?? 'the cluster', signal: outer, ...(o.onNote === undefined ? {} : { onNote: o.onNote }) });
+      let nodes: Node[];
+      try {
+        nodes = await listNodes({ kube: o.kube, signal: outer });
+      } catch (err) {
+        throw new ClusterConformanceError(describeFailure(err, o.clusterName ?? 'the cluster'));
+      }
       return newSession(o, outer, new Map(nodes.map((n) => [n.metadata?.name ?? '', n.spec?.providerID ?? ''])));
     })());
   const now = (): number => performance.now();
@@ -336,7 +342,16 @@ export function clusterConformanceCases(o: Omit<RunClusterConformanceOptions, 'o
       title: c.title,
       upstream: c.upstream,
       skipReason: c.skipReason(o.fixture),
-      run: async () => runCase(c, o.fixture, await session(), now),
+      run: async () => {
+        let s: ClusterSession;
+        try {
+          s = await session();
+        } catch (err) {
+          // The cluster cannot be used at all: every case says why (a RunnableCase never throws).
+          return { id: c.id, title: c.title, group: c.group, upstream: c.upstream, status: 'failed', message: `${c.id}: ${errorMessage(err)}`, durationMs: 0 };
+        }
+        return runCase(c, o.fixture, s, now);
+      },
     })),
     async cleanup() {
       if (started === undefined) return [];
