@@ -90,9 +90,9 @@ describe('HttpApiServer: what kubectl needs', () => {
       const frames: Array<{ type: string; object: { metadata: { name?: string; resourceVersion?: string; annotations?: Record<string, string> } } }> = [];
       const next = async (): Promise<void> => {
         while (!buffered.includes('\n')) {
-          const { value, done } = await reader.read();
-          assert.ok(!done, 'stream ended early');
-          buffered += new TextDecoder().decode(value);
+          const chunk = await reader.read();
+          assert.ok(!chunk.done, 'stream ended early');
+          buffered += new TextDecoder().decode(chunk.value as Uint8Array);
         }
         const nl = buffered.indexOf('\n');
         frames.push(JSON.parse(buffered.slice(0, nl)) as (typeof frames)[number]);
