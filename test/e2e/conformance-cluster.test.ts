@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { createKubeClient } from '../../src/kube/client-node/index.js';
@@ -203,5 +203,15 @@ describe('outrigger conformance cluster against outrigger run --cloud-provider=l
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     const afterCount = (await admin.resource({ group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, hasStatus: true }).list()).items.length;
     assert.equal(afterCount, before, 'nothing was created');
+
+    // The ClusterRole docs/conformance.md gives (taken from the page) is enough: the same account passes.
+    const doc = await readFile(join(REPO_ROOT, 'docs/conformance.md'), 'utf8');
+    const role = /```yaml\n(apiVersion: rbac\.authorization\.k8s\.io\/v1\nkind: ClusterRole\n[\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(role !== undefined, 'docs/conformance.md lists the ClusterRole');
+    await kubectlOk(cluster.adminKubeconfig, ['apply', '-f', '-'], { input: role });
+    await kubectlOk(cluster.adminKubeconfig, ['create', 'clusterrolebinding', 'conformance-nobody', '--clusterrole=outrigger-conformance', '--serviceaccount=default:conformance-nobody']);
+    const granted = await runCli(['cluster', '--kubeconfig', kubeconfig, '--fixture', fixture, '--only', 'node.provider-id', '--only', 'lb.host-set-change', '--case-timeout', '60s'], { timeoutMs: 120_000 });
+    assert.equal(granted.code, 0, granted.stderr + granted.stdout);
+    assert.match(granted.stdout, /PASS lb\.host-set-change/);
   });
 });
