@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Event, Node, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeTestCluster } from '../../src/testing.js';
 import { readCallLog, startOutriggerCcm, startReferenceCcm } from '../reference-ccm/start-reference-ccm.js';
-import type { CcmProcess } from '../reference-ccm/start-reference-ccm.js';
+import type { CcmProcess, CloudCall } from '../reference-ccm/start-reference-ccm.js';
 import type { ParityCase } from './cases.js';
 import { normalise } from './snapshot.js';
 import type { Snapshot } from './snapshot.js';
@@ -144,6 +144,37 @@ export function defaultSettled(c: ParityCase, nodes: readonly Node[], services: 
   return true;
 }
 
+/**
+ * Whether the CCM has asked the cloud about every object its controllers must look at: each Node
+ * (cloud node controller: by name or providerID), each not-ready Node (lifecycle), each Service
+ * that wants a load balancer or holds the cleanup finalizer (service), the route table (route).
+ * Until then a quiet audit log only means the CCM has not started yet; this keeps a CCM that
+ * starts slowly on a loaded machine from being snapshotted before it acted — also in cases whose
+ * right outcome is that nothing changes.
+ */
+export function askedAboutEverything(c: ParityCase, calls: readonly CloudCall[]): boolean {
+  const texts = calls.map((x) => `${x.method} ${JSON.stringify(x.args ?? [])}`);
+  const mentioned = (method: RegExp, ...needles: string[]): boolean => texts.some((t) => method.test(t) && needles.some((n) => t.includes(n)));
+  const caps = c.cloud['capabilities'] as string[] | undefined;
+  const has = (cap: string): boolean => caps === undefined || caps.includes(cap);
+  for (const n of c.nodes) {
+    const name = n.metadata?.name ?? '';
+    const ids = [`"${name}"`, ...(n.spec?.providerID === undefined ? [] : [`"${n.spec.providerID}"`])];
+    if (runsController(c, 'cloud-node') && (has('instances') || has('instancesV2')) && !mentioned(/^instance|^nodeAddresses/, ...ids)) return false;
+    const ready = (n.status?.conditions ?? []).find((x) => x.type === 'Ready')?.status;
+    if (runsController(c, 'cloud-node-lifecycle') && ready !== 'True' && !mentioned(/^instance(Exists|Shutdown)/, ...ids)) return false;
+  }
+  if (runsController(c, 'service') && has('loadBalancer')) {
+    for (const s of c.services) {
+      const wants = s.spec?.type === 'LoadBalancer' && (s.spec.loadBalancerClass ?? '') === '';
+      const finalizer = (s.metadata?.finalizers ?? []).includes('service.kubernetes.io/load-balancer-cleanup');
+      if ((wants || finalizer) && !mentioned(/LoadBalancer/, `"${s.metadata?.namespace ?? 'default'}/${s.metadata?.name ?? ''}"`)) return false;
+    }
+  }
+  if (runsController(c, 'route') && has('routes') && c.flags.includes('--allocate-node-cidrs=true') && !texts.some((t) => t.startsWith('listRoutes'))) return false;
+  return true;
+}
+
 /** Flags of a case, the same for both CCMs. */
 export function caseFlags(c: ParityCase): string[] {
   return [`--controllers=${c.controllers.join(',')}`, '--node-monitor-period=1s', ...c.flags];
@@ -180,8 +211,7 @@ export async function runCase(pc: ParityCluster, c: ParityCase, which: Which, wo
         lastChange = Date.now();
         apiWrites = writes.length;
       }
-      const initialised = calls.some((x) => x.method === 'initialize');
-      if (initialised && Date.now() - lastChange >= QUIET_WINDOW_MS) {
+      if (Date.now() - lastChange >= QUIET_WINDOW_MS && calls.some((x) => x.method === 'initialize') && askedAboutEverything(c, calls)) {
         const nodes = await list<Node>(pc, '/api/v1/nodes');
         const services = await list<Service>(pc, '/api/v1/services');
         const events = await list<Event>(pc, '/api/v1/events');

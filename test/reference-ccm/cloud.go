@@ -611,4 +611,3 @@ func (c *anchorCloud) DeleteRoute(ctx context.Context, cluster string, route *cl
 	return fmt.Errorf("fake cloud provider: deleteRoute: no route %q (node %q, destination %q) in cluster %q", route.Name, route.TargetNode,
 		route.DestinationCIDR, cluster)
 }
-

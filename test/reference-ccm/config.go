@@ -286,17 +286,26 @@ func parseConfig(text []byte) (cfg *anchorConfig, err error) {
 	if v, ok := root["callHistoryLimit"]; ok {
 		integer(v, "callHistoryLimit", 0, maxSafe) // accepted for compatibility: the log on disk keeps every call
 	}
-	// As the fake's constructor: two entries naming one instance are a mistake.
-	seenName, seenID := map[string]bool{}, map[string]bool{}
+	// As the fake: two entries naming one instance are a mistake, not a replacement — by node
+	// name, by explicit providerID, and (as the fake's constructor) by derived providerID.
+	names, ids, derived := map[string]int{}, map[string]int{}, map[string]int{}
 	for i, spec := range cfg.instances {
-		id := effectiveProviderID(spec)
-		if (spec.hasNodeName && seenName[spec.nodeName]) || (id != "" && seenID[id]) {
+		if j, ok := names[spec.nodeName]; ok && spec.hasNodeName {
+			fail(index("instances", i), "names the same instance as instances[%d] (node name %q)", j, spec.nodeName)
+		}
+		if j, ok := ids[spec.providerID]; ok && spec.providerID != "" {
+			fail(index("instances", i), "names the same instance as instances[%d] (providerID %q)", j, spec.providerID)
+		}
+		if _, ok := derived[effectiveProviderID(spec)]; ok {
 			fail(index("instances", i), "names the same instance as an earlier entry")
 		}
 		if spec.hasNodeName {
-			seenName[spec.nodeName] = true
+			names[spec.nodeName] = i
 		}
-		seenID[id] = true
+		if spec.providerID != "" {
+			ids[spec.providerID] = i
+		}
+		derived[effectiveProviderID(spec)] = i
 	}
 	return cfg, nil
 }

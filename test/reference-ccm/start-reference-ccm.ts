@@ -9,7 +9,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -153,9 +154,35 @@ export function startReferenceCcm(options: CcmStartOptions): CcmProcess {
   return track('upstream', child);
 }
 
-/** Starts Outrigger's `cloud-controller-manager` (through tsx, from the sources) with the same flags. */
+/** The newest (`pick` = max) or oldest (min) mtime of the files under `dir` whose name passes `want`. */
+function mtimeOf(dir: string, want: (name: string) => boolean, pick: (a: number, b: number) => number, start: number): number {
+  let result = start;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) result = pick(result, mtimeOf(path, want, pick, start));
+    else if (want(entry.name)) result = pick(result, statSync(path).mtimeMs);
+  }
+  return result;
+}
+
+/**
+ * How to start Outrigger's CCM: the built `dist/cli/cloud-controller-manager.js` when every file
+ * of dist/ is newer than every source file (as after `npm install` or `npm run build`) — the form
+ * users run, and 1–5 s faster to start than tsx; otherwise the sources through tsx.
+ * `OUTRIGGER_CCM_FROM_SOURCE=1` forces the sources.
+ */
+export function outriggerCommand(): { readonly args: readonly string[]; readonly form: 'dist' | 'source' } {
+  const entry = join(REPO_ROOT, 'dist', 'cli', 'cloud-controller-manager.js');
+  const source = { args: ['--import', 'tsx', 'src/cli/cloud-controller-manager.ts'], form: 'source' } as const;
+  if (process.env['OUTRIGGER_CCM_FROM_SOURCE'] === '1' || !existsSync(entry)) return source;
+  const newestSource = mtimeOf(join(REPO_ROOT, 'src'), (n) => n.endsWith('.ts') && !n.endsWith('.test.ts'), Math.max, 0);
+  const oldestBuilt = mtimeOf(join(REPO_ROOT, 'dist'), (n) => n.endsWith('.js') && !n.includes('.test.'), Math.min, Infinity);
+  return oldestBuilt >= newestSource ? { args: [entry], form: 'dist' } : source;
+}
+
+/** Starts Outrigger's `cloud-controller-manager` (see {@link outriggerCommand}) with the same flags. */
 export function startOutriggerCcm(options: CcmStartOptions): CcmProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/cloud-controller-manager.ts', ...commonCcmFlags(options)], {
+  const child = spawn(process.execPath, [...outriggerCommand().args, ...commonCcmFlags(options)], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env(options.callLog),

@@ -155,3 +155,16 @@ describe('parseFakeConfig: bad configs name the field', () => {
     );
   });
 });
+
+describe('parseFakeConfig: one instance listed twice', () => {
+  it('names the second entry, by node name or by providerID', () => {
+    assert.throws(
+      () => parseFakeConfig(JSON.stringify({ instances: [{ nodeName: 'n1' }, { nodeName: 'n1', zone: 'z' }] }), 'f.json'),
+      (err: unknown) => err instanceof FakeConfigError && err.field === 'instances[1]' && /same instance as instances\[0\] \(node name "n1"\)/.test(err.message),
+    );
+    assert.throws(
+      () => parseFakeConfig(JSON.stringify({ instances: [{ providerID: 'fake://a' }, { nodeName: 'n2' }, { nodeName: 'n3', providerID: 'fake://a' }] })),
+      (err: unknown) => err instanceof FakeConfigError && err.field === 'instances[2]',
+    );
+  });
+});

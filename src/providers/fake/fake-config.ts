@@ -98,7 +98,10 @@ export function parseFakeConfig(contents: string | undefined, file?: string): Fa
   if (root['hasClusterID'] !== undefined) options.hasClusterID = v.boolean(root['hasClusterID'], 'hasClusterID');
   if (root['defaultZone'] !== undefined) options.defaultZone = v.zone(root['defaultZone'], 'defaultZone');
   if (root['clusters'] !== undefined) options.clusters = v.stringRecord(root['clusters'], 'clusters', true);
-  if (root['instances'] !== undefined) options.instances = v.array(root['instances'], 'instances').map((item, i) => v.instance(item, `instances[${i}]`));
+  if (root['instances'] !== undefined) {
+    options.instances = v.array(root['instances'], 'instances').map((item, i) => v.instance(item, `instances[${i}]`));
+    v.distinctInstances(options.instances, 'instances');
+  }
   if (root['loadBalancerIPRange'] !== undefined) options.loadBalancerIPRange = v.ipRange(root['loadBalancerIPRange'], 'loadBalancerIPRange');
   if (root['loadBalancerIPMode'] !== undefined) options.loadBalancerIPMode = v.oneOf(root['loadBalancerIPMode'], 'loadBalancerIPMode', IP_MODES);
   if (root['loadBalancerStatuses'] !== undefined) options.loadBalancerStatuses = v.statuses(root['loadBalancerStatuses'], 'loadBalancerStatuses');
@@ -238,6 +241,24 @@ class Validator {
       this.fail(path, 'an instance needs a "nodeName" or a non-empty "providerID"');
     }
     return spec;
+  }
+
+  /**
+   * Two entries naming one instance (same node name or same providerID) are a mistake, not a
+   * replacement. (The provider's constructor also catches a providerID derived from an
+   * instanceID, which depends on the provider's name.)
+   */
+  distinctInstances(instances: readonly FakeInstanceSpec[], path: string): void {
+    const names = new Map<string, number>();
+    const ids = new Map<string, number>();
+    for (const [i, spec] of instances.entries()) {
+      const sameName = spec.nodeName === undefined ? undefined : names.get(spec.nodeName);
+      const sameID = spec.providerID === undefined || spec.providerID === '' ? undefined : ids.get(spec.providerID);
+      if (sameName !== undefined) this.fail(`${path}[${i}]`, `names the same instance as ${path}[${sameName}] (node name ${JSON.stringify(spec.nodeName)})`);
+      if (sameID !== undefined) this.fail(`${path}[${i}]`, `names the same instance as ${path}[${sameID}] (providerID ${JSON.stringify(spec.providerID)})`);
+      if (spec.nodeName !== undefined) names.set(spec.nodeName, i);
+      if (spec.providerID !== undefined && spec.providerID !== '') ids.set(spec.providerID, i);
+    }
   }
 
   address(value: unknown, path: string): NodeAddress {

@@ -63,7 +63,9 @@ describe('registerFakeProvider', () => {
   it('reports a config that validates but cannot be applied, e.g. two entries for one instance', async () => {
     const registry = new ProviderRegistry();
     registerFakeProvider(registry);
-    const contents = '{"instances":[{"nodeName":"n1"},{"nodeName":"n1","zone":"z"}]}';
+    // The second entry's providerID is the one the first derives from its name (fake://n1): only
+    // the provider, which knows its name, can tell.
+    const contents = '{"instances":[{"nodeName":"n1"},{"providerID":"fake://n1","zone":"z"}]}';
     await assert.rejects(registry.create('fake', { contents, logger: noopLogger }), /could not init cloud provider "fake": .*instances\[1\].*names the same instance as an earlier entry/);
   });
 
