@@ -21,7 +21,7 @@ Commands:
               (outrigger simulate --help)
   sandbox     a cluster kubectl can use, on loopback: the simulated API server, simulated
               nodes and the real manager with real load balancers (outrigger sandbox --help)
-  conformance run the provider conformance suite against a provider
+  conformance run the conformance suite against a provider, or against the CCM of a cluster
               (outrigger conformance --help)
   credential-provider
               run kubelet image credential provider plugins as the kubelet does
