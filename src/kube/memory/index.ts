@@ -31,7 +31,14 @@
  *   deep-frozen (one object shared by every watch and the store; copy it before modifying, as
  *   the informer's cache objects).
  *
- * Deliberately absent: authentication, authorization and admission (namespaces need not exist),
+ * - for kubectl (docs/simulated-api.md): ConfigMaps, Secrets, Endpoints, EndpointSlices,
+ *   events.k8s.io Events and RBAC kinds stored; NamespaceLifecycle with the system namespaces
+ *   when `namespaceLifecycle` is set; Service defaults and configurable ClusterIP/node-port ranges;
+ *   the HTTP face adds discovery with short names, Table answers, OpenAPI v3 with field
+ *   validation, watch-list, and the review APIs decided by an RBAC evaluator.
+ *
+ * Deliberately absent: enforcement of authorization on its own requests and admission beyond
+ * NamespaceLifecycle (namespaces need not exist unless `namespaceLifecycle` is set),
  * defaulting beyond the fields above (no `node.kubernetes.io/not-ready` taint on Node create), managedFields and
  * server-side apply, garbage collection (propagationPolicy is ignored), graceful deletion,
  * periodic bookmarks (call `sendBookmarks()`), the apiserver's default watch timeout and its

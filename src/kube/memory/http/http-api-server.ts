@@ -405,7 +405,7 @@ export class HttpApiServer {
     const dryRun = method === 'DELETE' ? false : dryRunParam(params, method);
     const write: WriteOptions = { signal, ...optional('fieldManager', params.get('fieldManager')), ...(dryRun ? { dryRun } : {}) };
     if (target.name === undefined) {
-      if (method === 'GET' && watch) return this.#serveWatch(client, params, target, res, signal);
+      if (method === 'GET' && watch) return this.#serveWatch(client, params, target, req, res, signal);
       if (method === 'GET') {
         const include = this.#tableRequest(req, params);
         const list = await client.list({ ...this.#listOptions(params, target), signal });
@@ -544,7 +544,25 @@ export class HttpApiServer {
     };
   }
 
-  async #serveWatch(client: ResourceClient<KubeObject>, params: URLSearchParams, target: RestTarget, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  async #serveWatch(
+    client: ResourceClient<KubeObject>,
+    params: URLSearchParams,
+    target: RestTarget,
+    req: IncomingMessage,
+    res: ServerResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // `kubectl get -w` watches in Table form: each object becomes a one-row Table, the column
+    // definitions sent with the first only, as kube-apiserver's watch encoder does.
+    const include = this.#tableRequest(req, params);
+    let headersSent = false;
+    const frame = (type: string, object: KubeObject): string => {
+      if (include === undefined || type === 'BOOKMARK' || type === 'ERROR') return `${JSON.stringify({ type, object })}\n`;
+      const table = toTable(target.type, [object as unknown as JsonObject], { now: this.#sim.now(), includeObject: include, apiVersion: tableApiVersion(req.headers.accept) });
+      if (headersSent) table['columnDefinitions'] = [];
+      headersSent = true;
+      return `${JSON.stringify({ type, object: table })}\n`;
+    };
     let options: WatchOptions = {
       ...optional('namespace', target.namespace),
       ...optional('labelSelector', params.get('labelSelector')),
@@ -578,7 +596,7 @@ export class HttpApiServer {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
     res.flushHeaders();
     if (initial !== undefined) {
-      for (const item of initial.items) res.write(`${JSON.stringify({ type: 'ADDED', object: item })}\n`);
+      for (const item of initial.items) res.write(frame('ADDED', item));
       if (options.allowWatchBookmarks === true) {
         const bookmark = {
           kind: target.type.kind,
@@ -591,7 +609,7 @@ export class HttpApiServer {
     try {
       for await (const event of stream) {
         if (signal.aborted) break;
-        res.write(`${JSON.stringify(event)}\n`);
+        res.write(frame(event.type, event.object));
       }
     } catch (err) {
       // A watch failure travels as an ERROR event carrying the Status, then the stream ends.

@@ -110,6 +110,37 @@ describe('HttpApiServer: what kubectl needs', () => {
     });
   });
 
+  it('watches in Table form for kubectl get -w: one row per event, column definitions with the first only', async () => {
+    await withFace(async (face, sim) => {
+      await call(face, 'POST', '/api/v1/namespaces/default/services', { body: service });
+      const controller = new AbortController();
+      const res = await fetch(`${face.url}/api/v1/namespaces/default/services?watch=1`, { headers: { accept: TABLE }, signal: controller.signal });
+      const reader = res.body?.getReader();
+      assert.ok(reader !== undefined);
+      let buffered = '';
+      const next = async (): Promise<{ type: string; object: { kind: string; columnDefinitions: unknown[]; rows: Array<{ cells: unknown[] }> } }> => {
+        while (!buffered.includes('\n')) {
+          const chunk = await reader.read();
+          assert.ok(!chunk.done, 'stream ended early');
+          buffered += new TextDecoder().decode(chunk.value as Uint8Array);
+        }
+        const nl = buffered.indexOf('\n');
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        return JSON.parse(line) as Awaited<ReturnType<typeof next>>;
+      };
+      const added = await next();
+      assert.equal(added.object.kind, 'Table');
+      assert.equal(added.object.columnDefinitions.length, 7);
+      await sim.client().services.patchStatus({ namespace: 'default', name: 'web' }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.9' }] } } } });
+      const modified = await next();
+      assert.equal(modified.type, 'MODIFIED');
+      assert.deepEqual(modified.object.columnDefinitions, []);
+      assert.equal(modified.object.rows[0]?.cells[3], '127.0.0.9');
+      controller.abort();
+    });
+  });
+
   it('validates fields: Strict refuses unknown ones in the apiserver’s words, Warn sends Warning headers', async () => {
     await withFace(async (face) => {
       const body = { ...service, spec: { ...service.spec, foo: 1 } };
