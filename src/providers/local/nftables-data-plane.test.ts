@@ -34,7 +34,7 @@ describe('renderNftTable', () => {
     assert.match(text, /ip saddr @aff_0_0_n1 goto svc_0_0_n1/);
     assert.match(text, /update @aff_0_0_n1 \{ ip saddr \}/);
     assert.match(text, /ip daddr 192\.0\.2\.100 meta l4proto tcp th dport 80 ip saddr != @src_0 drop/);
-    assert.match(text, /ct status dnat ct original ip daddr @vips4 masquerade/);
+    assert.match(text, /ct status dnat ct original ip daddr @vips4 fib saddr type != local masquerade/);
   });
 
   it('least-connections uses numgen random; masquerade off leaves postrouting empty; no affinity, no sets', () => {

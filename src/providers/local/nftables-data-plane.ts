@@ -9,9 +9,10 @@
  * per node (a source in a node's set goes to that node again; each new connection refreshes it), and
  * balancing over the healthy nodes with `numgen` (`round-robin`: `numgen inc`; `least-connections`
  * has no kernel equivalent and uses `numgen random`). Nodes leave the set while their health check
- * fails (the user-space path's checker: `healthCheckNodePort` for ETP Local). Replies go back
- * through this host by masquerading (SNAT to its address) unless `nftables.masquerade: false`,
- * which keeps the client's address on the wire and needs the nodes to route replies via this host.
+ * fails (the user-space path's checker: `healthCheckNodePort` for ETP Local). Replies to other
+ * hosts' clients go back through this host by masquerading (SNAT to its address) unless
+ * `nftables.masquerade: false`, which keeps the client's address on the wire and needs the nodes to
+ * route replies via this host. This host's own connections are never masqueraded.
  *
  * @module
  */
@@ -127,7 +128,9 @@ export function renderNftTable(services: readonly KernelService[], options: Rend
   const masq: string[] = [];
   if (options.masquerade) {
     for (const family of [4, 6] as const) {
-      if (vips[family].size > 0) masq.push(`    ct status dnat ct original ${family === 4 ? 'ip' : 'ip6'} daddr @vips${family} masquerade`);
+      // Only traffic from other hosts: a connection this host opened (a local client) has a local
+      // source address the replies come back to anyway, and masquerading it costs new-connection rate.
+      if (vips[family].size > 0) masq.push(`    ct status dnat ct original ${family === 4 ? 'ip' : 'ip6'} daddr @vips${family} fib saddr type != local masquerade`);
     }
   }
   out.push('  chain nat_postrouting {', '    type nat hook postrouting priority srcnat; policy accept;', ...masq, '  }');
