@@ -48,6 +48,7 @@ const ROWS: Record<string, { plain: unknown[][]; withCause?: unknown[] }> = {
   BadGlobPatternError: { plain: [['[']] },
   ConformanceCheckError: { plain: [['lb.port-change: the load balancer still has port 80']], withCause: ['lb.create: no ingress', { cause }] },
   CaseSkipped: { plain: [['the fixture declares no UDP']] },
+  ClusterConformanceError: { plain: [["the suite's own credentials may not list nodes"]], withCause: ['cannot reach the cluster at https://10.0.0.1:6443', { cause }] },
   ScenarioError: { plain: [[[{ file: 's.yaml', line: 3, path: 'steps[0]', message: 'bad' }]], [[]]] },
 };
 
