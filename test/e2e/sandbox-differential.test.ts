@@ -1,0 +1,168 @@
+// The sandbox's fidelity as a differential test: one kubectl 1.35 script, run step by step against
+// `outrigger sandbox` (the simulated API server) and against the same sandbox parts — simulated
+// kubelets and kube-proxies, the real manager with the local provider — on a REAL kube-apiserver
+// v1.37.2 + etcd (startKubeTestCluster). Each step's output, with what legitimately differs
+// between two runs masked (ages, addresses, ports, uids), must be the same: same exit codes, same
+// table columns, same describe text, same events.
+//
+// A step where the simulated API still differs keeps its comparison as a `todo` test naming the
+// difference: it runs and reports, and becomes a plain test once the outputs match.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { RealClock } from '../../src/kube/clock.js';
+import { createKubeClient } from '../../src/kube/client-node/index.js';
+import type { ClientNodeKubeClient } from '../../src/kube/client-node/index.js';
+import { startSandbox, waitForObjects } from '../../src/sandbox/index.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+import { httpGet } from '../../src/simulation/local-demo/index.js';
+import { startKubeTestCluster } from '../../src/testing.js';
+import type { KubeTestCluster } from '../../src/testing.js';
+import { REPO_ROOT } from '../helpers/ccm-process.js';
+import { kubectl } from '../helpers/kubectl.js';
+import { probeTcp } from '../helpers/probe-tcp.js';
+
+// Addresses of this file alone (grep 127.0.194 … 127.0.197 before reusing them).
+const SIDES = {
+  simulated: { nodeSubnet: '127.0.194', pool: '127.0.195.0/24' },
+  real: { nodeSubnet: '127.0.196', pool: '127.0.197.0/24' },
+} as const;
+type Side = keyof typeof SIDES;
+const EXAMPLE = join(REPO_ROOT, 'examples/sandbox/lb-service.yaml');
+const clock = new RealClock();
+
+interface Run {
+  sandbox: Sandbox;
+  kubeconfig: string;
+  /** Values to mask in this side's output: the load balancer's address, node addresses, … */
+  masks: [RegExp, string][];
+}
+
+/** One side's output of a step with what differs between any two runs masked. */
+function normalise(run: Run, text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of run.masks) out = out.replace(pattern, replacement);
+  return (
+    out
+      // Ages and timestamps: "5s", "2m3s", "<invalid>", RFC 3339 times.
+      .replace(/\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z\b/g, '<time>')
+      .replace(/(?<=\s)(\d+[smhd])+(?=\s|$)|<invalid>/gm, '<age>')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, '<uid>')
+      .replace(/\b10\.\d+\.\d+\.\d+\b/g, '<cluster-ip>')
+      .replace(/\b3\d{4}\b/g, '<node-port>')
+      // Column widths follow the masked values' lengths: compare cells, not spacing.
+      .split('\n')
+      .map((l) => l.replace(/ {2,}/g, '  ').trimEnd())
+      .join('\n')
+  );
+}
+
+describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 600_000 }, () => {
+  let cluster: KubeTestCluster | undefined;
+  let admin: ClientNodeKubeClient | undefined;
+  let dir = '';
+  const runs: Partial<Record<Side, Run>> = {};
+  const run = (side: Side): Run => {
+    const r = runs[side];
+    if (r === undefined) throw new Error(`the ${side} sandbox did not start`);
+    return r;
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sandbox-differential-'));
+    cluster = await startKubeTestCluster();
+    admin = await createKubeClient({ kubeconfig: cluster.adminKubeconfig, qps: -1, userAgent: 'outrigger-sandbox', env: {} });
+    const starts: Record<Side, () => Promise<Sandbox>> = {
+      simulated: () => startSandbox({ nodes: 2, ...SIDES.simulated, healthzPort: 0, kubeconfigOut: join(dir, 'simulated.kubeconfig') }),
+      real: () => startSandbox({ nodes: 2, ...SIDES.real, healthzPort: 0, cluster: { url: cluster?.url ?? '', kubeconfig: cluster?.adminKubeconfig ?? '', kube: admin as ClientNodeKubeClient } }),
+    };
+    // One after the other, each recorded at once so that `after` closes what did start.
+    for (const side of ['simulated', 'real'] as const) {
+      const sandbox = await starts[side]();
+      const masks: [RegExp, string][] = sandbox.nodes.map((n, i) => [new RegExp(n.address.replaceAll('.', '\\.'), 'g'), `<node-ip-${i}>`]);
+      masks.push([new RegExp(SIDES[side].pool.replace(/\.0\/24$/, '').replaceAll('.', '\\.') + '\\.\\d+', 'g'), '<lb-ip>']);
+      runs[side] = { sandbox, kubeconfig: sandbox.kubeconfigPath, masks };
+    }
+  });
+
+  after(async () => {
+    for (const r of Object.values(runs)) await r?.sandbox.close();
+    admin?.close();
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Runs `args` on both sides; resolves with each side's normalised "exit code + output". */
+  async function both(args: readonly string[], pick: (out: string) => string = (o) => o): Promise<Record<Side, string>> {
+    const out = {} as Record<Side, string>;
+    for (const side of ['simulated', 'real'] as const) {
+      const ran = run(side);
+      const r = await kubectl(ran.kubeconfig, args, { timeoutMs: 60_000 });
+      out[side] = `exit ${r.code}\n${normalise(ran, pick(r.stdout))}${r.stderr === '' ? '' : `\nstderr: ${normalise(ran, r.stderr)}`}`;
+    }
+    return out;
+  }
+
+  /** The header line and the lines mentioning `what` (a real cluster also has `service/kubernetes`). */
+  const rowsOf = (what: RegExp) => (out: string): string => out.split('\n').filter((l, i) => i === 0 || what.test(l)).join('\n');
+
+  const step = (name: string, args: readonly string[], pick?: (out: string) => string, todo?: string): void => {
+    it(name, todo === undefined ? {} : { todo }, async () => {
+      const out = await both(args, pick);
+      assert.equal(out.simulated, out.real);
+    });
+  };
+
+  it('both sides initialise their nodes', async () => {
+    const initialised = (n: Node): boolean => n.spec?.providerID !== undefined && !(n.spec.taints ?? []).some((t) => t.key === 'node.cloudprovider.kubernetes.io/uninitialized');
+    for (const side of ['simulated', 'real'] as const) {
+      const done = await waitForObjects<Node>({ client: run(side).sandbox.kube.nodes, clock, random: Math.random, timeoutMs: 60_000, done: (ns) => ns.length === 2 && ns.every(initialised) });
+      assert.ok(done !== undefined, `${side}: nodes not initialised within 60 s`);
+    }
+    // The real apiserver's TaintNodesByCondition admission adds node.kubernetes.io/not-ready at
+    // registration, and kube-controller-manager's node lifecycle controller removes it once the
+    // node is Ready. The test cluster runs no kube-controller-manager: the test does its part.
+    for (const name of ['node-0', 'node-1']) {
+      const node = await run('real').sandbox.kube.nodes.get({ name });
+      assert.deepEqual(node.spec?.taints, [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }]);
+      await run('real').sandbox.kube.nodes.patch({ name }, { type: 'json', body: [{ op: 'test', path: '/spec/taints', value: node.spec?.taints ?? [] }, { op: 'replace', path: '/spec/taints', value: [] }] });
+    }
+  });
+
+  step('get nodes -o wide', ['get', 'nodes', '-o', 'wide'], undefined, 'waiting on the simulated API\'s node printer: kube-apiserver 1.37 prints KERNEL-VERSION as "<kernelVersion> (<architecture>)"');
+  step('get node node-0 -o yaml: the initialised Node', ['get', 'node', 'node-0', '-o', 'jsonpath={.spec}{"\\n"}{.status.addresses}{"\\n"}{.metadata.labels}'], undefined, 'waiting on the simulated API\'s stored form: it keeps an emptied omitempty list (spec.taints: []) where kube-apiserver drops the field');
+  step('apply -f examples/sandbox/lb-service.yaml', ['apply', '-f', EXAMPLE]);
+  step("wait --for=jsonpath='{.status.loadBalancer.ingress}'", ['wait', '--for=jsonpath={.status.loadBalancer.ingress}', 'service/hello', '--timeout=60s']);
+
+  it('both load balancers answer through their EXTERNAL-IP', async () => {
+    for (const side of ['simulated', 'real'] as const) {
+      const svcs = await waitForObjects<Service>({ client: run(side).sandbox.kube.services, namespace: 'default', clock, random: Math.random, timeoutMs: 60_000, done: (s) => s.some((x) => x.metadata?.name === 'hello' && (x.status?.loadBalancer?.ingress ?? []).length > 0) });
+      const ip = svcs?.find((x) => x.metadata?.name === 'hello')?.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+      assert.match(await httpGet(`http://${ip}:8080/`, 5_000), /^hello from node-[01] via default\/hello\n$/, side);
+    }
+  });
+
+  step('get svc', ['get', 'svc'], rowsOf(/^hello\s/));
+  step('get svc hello -o yaml: the Service as stored', ['get', 'svc', 'hello', '-o', 'jsonpath={.spec}{"\\n"}{.status}{"\\n"}{.metadata.finalizers}']);
+  step('describe svc hello', ['describe', 'svc', 'hello']);
+  step('delete --dry-run=server', ['delete', '--dry-run=server', 'svc', 'hello']);
+  step('get svc hello after the dry run', ['get', 'svc', 'hello', '-o', 'name']);
+  step('auth can-i delete services', ['auth', 'can-i', 'delete', 'services'], undefined, 'waiting on protobuf request bodies in the simulated API (kubectl posts SelfSubjectAccessReview as protobuf)');
+  step('api-resources: the kinds the sandbox serves', ['api-resources'], rowsOf(/^(nodes|services|events|namespaces|leases|configmaps|secrets|serviceaccounts|endpoints)\s/));
+  step('get all', ['get', 'all'], rowsOf(/hello\s/), 'waiting on the simulated API\'s "all" category: on kube-apiserver it spans several kinds (pods, deployments, …), so kubectl names the kind (service/hello)');
+  step('events', ['events'], rowsOf(/hello|node-[01]/));
+  step('explain service.spec', ['explain', 'service.spec'], undefined, 'waiting on the simulated API\'s OpenAPI: kube-apiserver describes the field itself ("Spec defines the behavior of a service.") before its type\'s description');
+  step('get namespaces', ['get', 'namespaces']);
+  step('delete svc hello', ['delete', 'svc', 'hello', '--timeout=60s']);
+
+  it('after delete, neither load balancer listens', async () => {
+    for (const side of ['simulated', 'real'] as const) {
+      const pool = SIDES[side].pool.replace(/\.0\/24$/, '');
+      // The first pool address (.1) was the only one handed out on each side.
+      assert.equal(await probeTcp(`${pool}.1`, 8080), 'ECONNREFUSED', side);
+    }
+  });
+});
