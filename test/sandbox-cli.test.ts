@@ -2,10 +2,12 @@
  * `outrigger sandbox` from its command line (what `npm start` runs): the demo's real TCP through
  * every LoadBalancer address with --once, serving until the signal, and bad input — one line
  * naming the flag, exit 2, nothing left behind (no listener, no kubeconfig, no temporary folder).
- * Each case has its own loopback addresses (127.0.175.0/24 onwards: grep before reusing).
+ * Each case has its own loopback addresses (in 127.0.175-193 and 127.0.198-199; the sandbox e2e
+ * tests use 127.0.172-173 and 127.0.194-197: grep before reusing).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -18,6 +20,7 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import { defaultKubeconfigPath, runSandboxCommand } from '../src/cli/sandbox.js';
 import { RealClock } from '../src/kube/clock.js';
 import { startSandbox, waitForObjects } from '../src/sandbox/index.js';
+import { REPO_ROOT } from './helpers/ccm-process.js';
 import { probeTcp } from './helpers/probe-tcp.js';
 
 interface Io {
@@ -166,6 +169,36 @@ describe('outrigger sandbox serving', { timeout: 60_000 }, () => {
       await sandbox.close();
     }
     assert.equal(await probeTcp('127.0.0.1', port), 'ECONNREFUSED');
+  });
+
+  it('as a process (`outrigger sandbox`): SIGTERM stops it with exit 0, every listener closed and the kubeconfig removed', async () => {
+    const kc = join(dir, 'process.kubeconfig');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sandbox', '--nodes', '1', '--node-subnet', '127.0.198', '--pool', '127.0.199.0/29', '--kube-proxy-healthz-port', '0', '--kubeconfig-out', kc], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (out.includes('Serving until Ctrl-C')) resolve();
+        });
+        void exited.then(() => reject(new Error(`exited before serving:\n${out}${err}`)));
+      });
+      assert.equal(existsSync(kc), true);
+      const api = /on (https:\/\/127\.0\.0\.1:\d+),/.exec(out)?.[1] ?? '';
+      const healthz = Number(/kube-proxy \/healthz on port (\d+)/.exec(out)?.[1]);
+      assert.equal(await probeTcp('127.0.198.1', healthz), 'connected');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, err);
+      assert.match(out, /Stopping: closing every listener and removing the kubeconfig\.\n$/);
+      assert.equal(existsSync(kc), false);
+      assert.equal(await probeTcp(...hostPort(api)), 'ECONNREFUSED');
+      assert.equal(await probeTcp('127.0.198.1', healthz), 'ECONNREFUSED');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('the default kubeconfig lives under the XDG state folder, never ~/.kube/config', () => {
