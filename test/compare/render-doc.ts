@@ -44,13 +44,24 @@ npm run compare -- route service   # only cases whose name contains one of the w
 npm run compare -- --write-docs    # every case, and regenerates this page
 \`\`\`
 
-\`npm run test:e2e\` runs the same cases (test/e2e/upstream-parity.test.ts) and fails on any
-unexpected difference or failed run.
+\`npm run test:e2e\` runs the same cases in three batches (test/e2e/upstream-parity.test.ts,
+upstream-parity-node.test.ts, upstream-parity-service-route.test.ts; one cluster each) and fails on
+any unexpected difference or failed run; it also checks that the anchor cloud refuses every bad
+config the \`fake\` provider refuses, naming the same field.
 
 How a run decides a CCM is done: it polls the audit log (the CCM's own user) and the cloud call
-log, and takes the snapshot once the case's condition holds (e.g. every Node initialised, every
-LoadBalancer Service given an address) and neither log has grown for 2.5 s, within a 60 s bound.
-A CCM that exits or never gets there fails its case with its last log lines; the runner goes on.
+log, and takes the snapshot once (1) the CCM has asked the cloud about every object its controllers
+must look at, (2) the case's condition holds (e.g. every Node initialised with its \`Synced\` Event,
+every LoadBalancer Service given an address with its \`EnsuredLoadBalancer\` Event) and (3) neither
+log has grown for 3 s — within a 60 s bound. A CCM that exits or never gets there fails its case
+with its last log lines; the runner goes on. Outrigger runs from \`dist/\` when it is built and
+fresh, else from its sources through tsx.
+
+Cases: the initial state (config, objects, manager flags) of each example scenario that has
+initial objects — the steps after it are simulator-only (virtual time, cloud changes, replicas);
+five generated clusters (seeded); and cases ported from upstream's controller tests
+(\`controllers/{node,nodelifecycle,service,route}/*_test.go\` in k8s.io/cloud-provider), written as
+clusters and cloud configs in [test/compare/cases.ts](../test/compare/cases.ts).
 
 The reference CCM alone: \`bash scripts/reference-ccm-build.sh\` prints the cached binary's path;
 \`startReferenceCcm({ kubeconfig, cloudConfig, flags })\` in
