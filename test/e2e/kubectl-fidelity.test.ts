@@ -42,15 +42,18 @@ spec:
   - port: 80
     targetPort: 8080
 `;
-const EVENT_YAML = `apiVersion: v1
+/** An Event about the Service (its uid included, so `kubectl describe` finds it). */
+const eventYaml = (uid: string): string => `apiVersion: v1
 kind: Event
 metadata:
   name: web.fidelity
   namespace: fidelity
 involvedObject:
+  apiVersion: v1
   kind: Service
   name: web
   namespace: fidelity
+  uid: ${uid}
 reason: FidelityCheck
 message: checked by the kubectl fidelity test
 type: Normal
@@ -179,9 +182,13 @@ async function runScript(kubeconfig: string, cacheDir: string, patchStatus: () =
   s['wait --for=jsonpath'] = await k(['wait', '-n', 'fidelity', '--for=jsonpath={.status.loadBalancer.ingress[0].ip}=127.0.0.77', 'svc/web', '--timeout=30s']);
   s['get svc with address'] = await k(['get', 'svc', '-n', 'fidelity']);
   s['get all'] = await k(['get', 'all', '-n', 'fidelity']);
-  s['apply event'] = await k(['apply', '-f', '-'], EVENT_YAML);
+  const uid = (await kubectl(kubeconfig, [`--cache-dir=${cacheDir}`, 'get', 'svc', 'web', '-n', 'fidelity', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+  s['apply event'] = await k(['apply', '-f', '-'], eventYaml(uid));
   s['get events'] = await k(['get', 'events', '-n', 'fidelity']);
   s['get ev -o wide'] = await k(['get', 'ev', '-n', 'fidelity', '-o', 'wide']);
+  s['events'] = await k(['events', '-n', 'fidelity']);
+  s['get ep'] = await k(['get', 'ep', '-n', 'fidelity']);
+  s['get leases'] = await k(['get', 'leases', '-n', 'kube-node-lease']);
   s['get ns'] = await k(['get', 'ns', 'default', 'kube-node-lease', 'kube-public', 'kube-system', 'fidelity']);
   s['get cm'] = await k(['get', 'cm', '-n', 'fidelity']);
   s['get sa'] = await k(['get', 'sa', '-n', 'fidelity']);
@@ -287,6 +294,23 @@ describe('kubectl 1.35: the simulated API answers as kube-apiserver does (differ
     assert.match(at(simulated, 'unknown field (strict validation)').err, /strict decoding error: unknown field "spec\.foo"/);
     assert.match(at(simulated, 'duplicate nodePort').err, /spec\.ports\[0\]\.nodePort: Invalid value: <node-port>: provided port is already allocated/);
     assert.equal(at(simulated, 'still there').out, 'service/web');
+  });
+
+  it('kubectl wait with its defaults waits until the condition holds (watch-list with the initial-events bookmark)', async () => {
+    const kubeconfig = join(dir, 'simulated.kubeconfig');
+    const kube = sim.client();
+    await kube.services.create({ metadata: { name: 'later', namespace: 'fidelity' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } });
+    const watching = face.nextRequest((r) => r.pathname === '/api/v1/namespaces/fidelity/services' && r.query['watch'] === 'true' && r.query['sendInitialEvents'] === 'true');
+    const waited = kubectl(kubeconfig, [`--cache-dir=${join(dir, 'cache-sim')}`, 'wait', '-n', 'fidelity', '--for=jsonpath={.status.loadBalancer.ingress[0].ip}', 'svc/later', '--timeout=60s']);
+    await watching;
+    await kube.services.patchStatus({ namespace: 'fidelity', name: 'later' }, { type: 'merge', body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.78' }] } } } });
+    const r = await waited;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'service/later condition met');
+  });
+
+  it('describe svc shows the Service’s events on both', () => {
+    assert.match(at(simulated, 'describe svc').out, /Events:\n Type Reason Age From Message\n ---- ------ ---- ---- -------\n Normal FidelityCheck <age> fidelity-test checked by the kubectl fidelity test/);
   });
 
   it('pinned: server-side apply is refused with a clear 415 naming the patch type (the real cluster applies)', () => {

@@ -400,6 +400,8 @@ export class HttpApiServer {
     watch: boolean,
   ): Promise<void> {
     const client = this.#client(req, target.type);
+    // As kube-apiserver 1.33+, every request for core/v1 Endpoints carries a deprecation warning.
+    if (target.type.group === '' && target.type.resource === 'endpoints') addWarning(res, 'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice');
     const key = { ...optional('namespace', target.namespace), name: target.name ?? '' };
     // DELETE reads its dryRun with the rest of its options (body first).
     const dryRun = method === 'DELETE' ? false : dryRunParam(params, method);
@@ -508,7 +510,7 @@ export class HttpApiServer {
       const { kind, version } = type;
       throw apiErrors.badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: strict decoding error: ${messages.join(', ')}`);
     }
-    res.setHeader('Warning', messages.map((m) => `299 - ${JSON.stringify(m)}`));
+    for (const m of messages) addWarning(res, m);
   }
 
   /** DELETE on a collection (deletecollection): deletes what the selectors match and answers the list deleted. */
@@ -799,4 +801,11 @@ function impersonated(req: IncomingMessage, user: UserInfo): UserInfo {
   const raw = req.headers['impersonate-group'];
   const groups = raw === undefined ? [] : (Array.isArray(raw) ? raw : raw.split(',')).map((g) => g.trim()).filter((g) => g !== '');
   return { username: as, groups: [...groups, ...(groups.includes('system:authenticated') ? [] : ['system:authenticated'])] };
+}
+
+/** Adds a `Warning: 299 - "<message>"` header (RFC 7234 form, as kube-apiserver sends warnings). */
+function addWarning(res: ServerResponse, message: string): void {
+  const existing = res.getHeader('Warning');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('Warning', [...list, `299 - ${JSON.stringify(message)}`]);
 }
