@@ -164,12 +164,14 @@ function newSession(o: RunClusterConformanceOptions, signal: AbortSignal, provid
     ensureNamespace() {
       made ??= (async () => {
         const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_LABEL]: runId } } };
+        // Set before the request: a create interrupted in flight may still have landed, and
+        // cleanup (which finds things by label) must then look.
+        created = true;
         try {
           await kube.resource(NAMESPACES).create(ns, { signal });
         } catch (err) {
           if (!isAlreadyExists(err)) throw err;
         }
-        created = true;
       })();
       return made;
     },
