@@ -44,6 +44,8 @@ describe('local provider: the nftables data plane, in network namespaces', { ski
       await agent.call('serve', { host: lab.host(n).ip, tcpPort: NODE_PORT, udpPort: UDP_NODE_PORT, healthPort: 10256, name: n });
       programs.push(agent);
     }
+    // Only node1 has an endpoint of the ETP Local Service: only it answers on its healthCheckNodePort.
+    await programs[0]?.call('serve', { host: lab.host('node1').ip, healthPort: 10257 });
   });
   after(() => {
     lab?.destroy();
@@ -127,6 +129,21 @@ describe('local provider: the nftables data plane, in network namespaces', { ski
     } finally {
       for (const n of ['node1', 'node2']) lab.tryExec(n, 'ip', ['route', 'del', '192.0.2.10/32']);
     }
+  });
+
+  it('externalTrafficPolicy: Local — a node whose health check fails leaves the kernel rotation', async () => {
+    const lb = await lbHost('f.json', 'healthCheck: { intervalMs: 100, timeoutMs: 500 }\n');
+    await lb.call('ensure', { service: lanService('web', { externalTrafficPolicy: 'Local', healthCheckNodePort: 10257 }), nodes: nodes() });
+    const table = (): string => lab.exec('lb1', 'nft', ['list', 'table', 'inet', 'outrigger_local']);
+    await waitFor(() => !table().includes('192.0.2.22:30080'), 'node2 (no local endpoint: its health check fails) to leave the table');
+    assert.match(table(), /dnat ip to 192\.0\.2\.21:30080/);
+    for (let i = 0; i < 4; i++) {
+      const r = await tcp();
+      assert.ok(r.ok, JSON.stringify(r));
+      assert.match(r.reply, /^node1 /);
+    }
+    await lb.call('stop');
+    lb.child.kill('SIGKILL');
   });
 
   it('a kill -9 leaves the table; the next start removes it', async () => {
