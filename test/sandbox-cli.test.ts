@@ -284,6 +284,12 @@ describe('outrigger sandbox bad input: one line naming the flag, exit 2, nothing
       },
       /^outrigger sandbox: --manager-secure-port: 127\.0\.0\.1:\d+: already in use\n$/,
     ],
+    [
+      'a kubeconfig path that cannot be written (its folder is a file)',
+      async (kc) => (await writeFile(`${kc}.file`, ''), { argv: [...base(4), '--kubeconfig-out', `${kc}.file/kubeconfig`], cleanup: () => rm(`${kc}.file`) }),
+      /^outrigger sandbox: --kubeconfig-out: cannot write \S+\.file\/kubeconfig: (EEXIST|ENOTDIR)/,
+    ],
+    ['a kubeconfig path on /proc (where a recursive mkdir would never return)', async () => ({ argv: [...base(5), '--kubeconfig-out', '/proc/outrigger-sandbox/kubeconfig'] }), /^outrigger sandbox: --kubeconfig-out: cannot write \/proc\/outrigger-sandbox\/kubeconfig: ENOENT/],
     ['a pool outside loopback', async (kc) => ({ argv: ['--pool', '10.0.0.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 10\.0\.0\.0\/24 is not inside 127\.0\.0\.0\/8 \(the sandbox binds loopback addresses only\)\n$/],
     ['a pool overlapping the nodes', async (kc) => ({ argv: ['--node-subnet', '127.0.183', '--pool', '127.0.183.0/24', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: 127\.0\.183\.0\/24 overlaps the node addresses 127\.0\.183\.1-3 \(--node-subnet\)\n$/],
     ['a bad pool', async (kc) => ({ argv: ['--pool', '127.0.184.0/33', '--kubeconfig-out', kc] }), /^outrigger sandbox: --pool: .*127\.0\.184\.0\/33.*prefix length/],

@@ -192,6 +192,16 @@ async function startSimulatedApi(o: { readonly apiserverAddress: string; readonl
   return { url: face.url, clientFor: (userAgent) => sim.client({ userAgent }), managerKubeconfig, writeKubeconfig: { text: kubeconfig, token } };
 }
 
+/**
+ * Creates the missing folders above `file`, one level at a time: Node's recursive mkdir never
+ * settles on some pseudo file systems (`/proc/x/y` on Linux), where a single mkdir fails at once.
+ */
+async function makeParents(file: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = dirname(file); !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) await mkdir(dir);
+}
+
 /** Resolves when `host:port` can be bound (it is bound and released at once). */
 function portIsFree(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -272,10 +282,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const managerKubeconfig = api.managerKubeconfig;
     if (api.writeKubeconfig !== undefined) {
       const { text, token } = api.writeKubeconfig;
-      await mkdir(dirname(kubeconfigPath), { recursive: true });
-      await writeFile(kubeconfigPath, text, { mode: 0o600, flag: options.force === true ? 'w' : 'wx' }).catch((err: unknown) => {
+      try {
+        await makeParents(kubeconfigPath);
+        await writeFile(kubeconfigPath, text, { mode: 0o600, flag: options.force === true ? 'w' : 'wx' });
+      } catch (err) {
         throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
-      });
+      }
       // Removed at the end unless it no longer holds our token (another sandbox took it over with --force).
       cleanups.push(async () => {
         const now = await readFile(kubeconfigPath, 'utf8').catch(() => '');
