@@ -179,7 +179,7 @@ const MUTANTS: readonly MutantCase[] = [
       return { ...s, spec };
     }),
     caseId: 'lb.source-ranges',
-    message: /^lb\.source-ranges: a EnsuredLoadBalancer Event on Service conf-ranges after the source-range change \(the CCM must ensure the load balancer again\) not seen within 15 s \(last seen: 1 EnsuredLoadBalancer Event\(s\) in all, 1 before\)/,
+    message: /^lb\.source-ranges: an EnsuredLoadBalancer Event on Service conf-ranges after the source-range change \(the CCM must ensure the load balancer again\) not seen within 15 s \(last seen: 1 EnsuredLoadBalancer Event\(s\) in all, 1 before\)/,
   },
   {
     name: 'hosts not updated on node change: the CCM never sees the exclusion label',
@@ -192,6 +192,30 @@ const MUTANTS: readonly MutantCase[] = [
     message: /^lb\.host-set-change: an UpdatedLoadBalancer \(or UnAvailableLoadBalancer\) Event on Service conf-hosts after Node node-2 was excluded not seen within 15 s/,
   },
   {
+    name: 'wrong zone: the node controller writes a zone the cloud did not give',
+    mutant: metadataMutant((m) => ({ ...m, zone: 'zone-x' })),
+    caseId: 'node.topology-labels',
+    message: /^node\.topology-labels: Node node-1: label topology\.kubernetes\.io\/zone is "zone-x", expected "zone-a"/,
+  },
+  {
+    name: 'port changes ignored: the CCM never sees a Service port change',
+    mutant: informerMutant('services', (s) => ({ ...s, spec: { ...s.spec, ports: (s.spec?.ports ?? []).map((p) => ({ ...p, port: 8080, targetPort: 8080 })) } })),
+    caseId: 'lb.port-change',
+    message: /^lb\.port-change: an EnsuredLoadBalancer Event on Service conf-port after the port change to 8081 \(the CCM must ensure the load balancer again\) not seen within 15 s/,
+  },
+  {
+    name: 'protocol changes ignored: the CCM never sees a Service port change protocol',
+    mutant: informerMutant('services', (s) => ({ ...s, spec: { ...s.spec, ports: (s.spec?.ports ?? []).map((p) => ({ ...p, protocol: 'TCP' as const })) } })),
+    caseId: 'lb.protocol-change',
+    message: /^lb\.protocol-change: an EnsuredLoadBalancer Event on Service conf-protocol after the protocol change to UDP \(the CCM must ensure the load balancer again\) not seen within 15 s/,
+  },
+  {
+    name: 'externalTrafficPolicy changes ignored: the CCM never sees the switch from Local to Cluster',
+    mutant: informerMutant('services', (s) => (s.spec?.externalTrafficPolicy === undefined ? s : { ...s, spec: { ...s.spec, externalTrafficPolicy: 'Local' } })),
+    caseId: 'lb.external-traffic-policy-local',
+    message: /^lb\.external-traffic-policy-local: an EnsuredLoadBalancer Event on Service conf-etp after the switch to externalTrafficPolicy Cluster \(the CCM must ensure the load balancer again\) not seen within 15 s/,
+  },
+  {
     name: 'wrong event reason: EnsuredLoadBalancer spelled EnsuredLoadbalancer',
     mutant: {
       client: (_ua, c) =>
@@ -200,7 +224,7 @@ const MUTANTS: readonly MutantCase[] = [
         ),
     },
     caseId: 'lb.create',
-    message: /^lb\.create: a EnsuredLoadBalancer Event on Service conf-create after its creation not seen within 15 s/,
+    message: /^lb\.create: an EnsuredLoadBalancer Event on Service conf-create after its creation not seen within 15 s/,
   },
 ];
 
@@ -504,6 +528,21 @@ const TRAFFIC_MUTANTS: readonly (MutantCase & { slot: number })[] = [
     })),
     caseId: 'lb.source-ranges-traffic',
     message: /^lb\.source-ranges-traffic: 127\.0\.170\.\d+:18080 no longer answering with loadBalancerSourceRanges \[192\.0\.2\.0\/24\], which excludes the client not seen within 15 s \(last seen: answered\)/,
+  },
+  {
+    slot: 3,
+    name: 'ports never moved (data plane): the provider keeps serving the first port it was given',
+    mutant: ((): Mutant => {
+      const first = new Map<string, Service['spec']>();
+      const pinned = (svc: Readonly<Service>): Service => {
+        const key = svc.metadata?.uid ?? '';
+        if (!first.has(key)) first.set(key, svc.spec);
+        return { ...svc, spec: { ...svc.spec, ports: first.get(key)?.ports ?? [] } };
+      };
+      return lbMutant((lb) => ({ ensureLoadBalancer: (cluster, svc, nodes, o) => lb.ensureLoadBalancer(cluster, pinned(svc), nodes, o) }));
+    })(),
+    caseId: 'lb.traffic',
+    message: /^lb\.traffic: an answer through 127\.0\.170\.\d+:18081 on the new port 18081 not seen within 15 s/,
   },
 ];
 

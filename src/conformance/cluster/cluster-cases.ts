@@ -343,7 +343,7 @@ async function awaitEvent(ctx: ClusterCaseContext, svc: Service, reason: string,
   const uid = svc.metadata?.uid ?? '';
   let n = after;
   return ctx.deadline.until(
-    `a ${reason} Event on Service ${svc.metadata?.name ?? ''} ${when}`,
+    `${/^[AEIOU]/.test(reason) ? 'an' : 'a'} ${reason} Event on Service ${svc.metadata?.name ?? ''} ${when}`,
     async () => {
       n = await eventCount(ctx.session, uid, reason);
       return n > after ? n : undefined;
