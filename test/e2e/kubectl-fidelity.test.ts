@@ -190,7 +190,12 @@ async function runScript(kubeconfig: string, cacheDir: string, patchStatus: () =
   s['get ep'] = await k(['get', 'ep', '-n', 'fidelity']);
   s['get leases'] = await k(['get', 'leases', '-n', 'kube-node-lease']);
   s['get ns'] = await k(['get', 'ns', 'default', 'kube-node-lease', 'kube-public', 'kube-system', 'fidelity']);
+  s['create configmap'] = await k(['create', 'configmap', 'settings', '-n', 'fidelity', '--from-literal=a=b']);
+  s['create secret'] = await k(['create', 'secret', 'generic', 'creds', '-n', 'fidelity', '--from-literal=a=b']);
+  s['create serviceaccount'] = await k(['create', 'serviceaccount', 'robot', '-n', 'fidelity']);
+  s['create namespace'] = await k(['create', 'namespace', 'scratch']);
   s['get cm'] = await k(['get', 'cm', '-n', 'fidelity']);
+  s['get secret'] = await k(['get', 'secret', '-n', 'fidelity']);
   s['get sa'] = await k(['get', 'sa', '-n', 'fidelity']);
   s['describe svc'] = await k(['describe', 'svc', 'web', '-n', 'fidelity']);
   s['delete --dry-run=server'] = await k(['delete', 'svc', 'web', '-n', 'fidelity', '--dry-run=server']);

@@ -191,7 +191,7 @@ const PLAIN: KindStrategy = {
 const SECRET: KindStrategy = {
   ...PLAIN,
   applyDefaults(obj) {
-    if (obj['type'] === undefined) obj['type'] = 'Opaque';
+    if (obj['type'] === undefined || obj['type'] === '') obj['type'] = 'Opaque';
     const stringData = obj['stringData'];
     if (isJsonObject(stringData)) {
       const data: JsonObject = isJsonObject(obj['data']) ? { ...obj['data'] } : {};

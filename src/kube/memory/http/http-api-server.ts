@@ -24,7 +24,7 @@ import { parseFieldValidation, unknownFieldMessages, unknownFields } from './fie
 import type { FieldValidation } from './field-validation.js';
 import { openApiDocument, openApiIndex, schemaOfKind } from './openapi.js';
 import { answerReview } from './reviews.js';
-import { decodeReviewProtobuf, PROTOBUF_TYPE } from './protobuf.js';
+import { decodeProtobuf, PROTOBUF_TYPE, readsProtobuf } from './protobuf.js';
 import { parseIncludeObject, tableApiVersion, toTable, wantsTable } from './table.js';
 import type { IncludeObject } from './table.js';
 import { CLUSTER_ROLE_BINDINGS, CLUSTER_ROLES, EXTRA_STORED_RESOURCES, REVIEW_RESOURCES, ROLE_BINDINGS, ROLES } from '../served-kinds.js';
@@ -300,7 +300,7 @@ export class HttpApiServer {
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     // kubectl's typed clients post reviews as protobuf (auth can-i, auth whoami).
-    const body = contentType === PROTOBUF_TYPE ? decodeReviewProtobuf(await this.#readBytes(req), review.kind) : ((await this.#readObject(req)) as unknown as JsonObject);
+    const body = contentType === PROTOBUF_TYPE ? decodeProtobuf(await this.#readBytes(req), review.kind) : ((await this.#readObject(req)) as unknown as JsonObject);
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const requester = impersonated(req, this.#userOfToken(token) ?? { username: 'system:anonymous', groups: ['system:unauthenticated'] });
     const answer = answerReview(review, body, {
@@ -425,7 +425,7 @@ export class HttpApiServer {
         return;
       }
       if (method === 'POST' && (target.namespace !== undefined || !target.type.namespaced)) {
-        const body = this.#withNamespace(await this.#readObject(req), target);
+        const body = this.#withNamespace(await this.#readObject(req, target.type.kind), target);
         this.#checkFields(target.type, body, params, res);
         this.#sendJson(res, 201, await client.create(body, write));
         return;
@@ -659,10 +659,11 @@ export class HttpApiServer {
     }
   }
 
-  async #readObject(req: IncomingMessage): Promise<KubeObject> {
-    // Only JSON is spoken here (kubectl sends protobuf for some commands): say so with 415, as the
-    // apiserver does for a type it does not know, instead of failing to parse.
+  async #readObject(req: IncomingMessage, kind?: string): Promise<KubeObject> {
+    // JSON is spoken here, and the protobuf of the few kinds kubectl's `create` subcommands send;
+    // anything else is answered 415, as the apiserver does for a type it does not know.
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    if (contentType === PROTOBUF_TYPE && kind !== undefined && readsProtobuf(kind)) return decodeProtobuf(await this.#readBytes(req), kind);
     if (contentType !== '' && contentType !== 'application/json') {
       req.resume();
       throw apiErrors.unsupportedMediaType('the body of the request was in an unknown format - accepted media types include: application/json');

@@ -183,25 +183,39 @@ describe('HttpApiServer: what kubectl needs', () => {
       const proto = await call(face, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { raw: ssarProtobuf('create', 'services', 'default'), contentType: 'application/vnd.kubernetes.protobuf' });
       assert.equal(proto.status, 201);
       assert.deepEqual((proto.json['spec'] as Record<string, unknown>)['resourceAttributes'], { verb: 'create', resource: 'services', namespace: 'default' });
+      const cm = await call(face, 'POST', '/api/v1/namespaces/default/configmaps', { raw: configMapProtobuf('demo', { a: 'b' }), contentType: 'application/vnd.kubernetes.protobuf' });
+      assert.equal(cm.status, 201, 'kubectl create configmap sends protobuf');
+      assert.deepEqual([cm.json['kind'], (cm.json['metadata'] as { name: string }).name, cm.json['data']], ['ConfigMap', 'demo', { a: 'b' }]);
+      const node = await call(face, 'POST', '/api/v1/nodes', { raw: configMapProtobuf('n', {}), contentType: 'application/vnd.kubernetes.protobuf' });
+      assert.equal(node.status, 415, 'protobuf of other kinds is refused');
       const token = await call(face, 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: { spec: { token: 'not-issued' } } });
       assert.equal((token.json['status'] as { authenticated?: boolean }).authenticated, undefined);
     });
   });
 });
 
+const varint = (n: number): number[] => {
+  const out: number[] = [];
+  while (n > 127) {
+    out.push((n & 127) | 128);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+};
+const field = (n: number, bytes: number[]): number[] => [...varint((n << 3) | 2), ...varint(bytes.length), ...bytes];
+const str = (s: string): number[] => [...Buffer.from(s, 'utf8')];
+
+/** A ConfigMap in kube-apiserver's protobuf envelope, as kubectl create configmap sends it. */
+function configMapProtobuf(name: string, data: Record<string, string>): Uint8Array {
+  const entries = Object.entries(data).flatMap(([k, v]) => field(2, [...field(1, str(k)), ...field(2, str(v))]));
+  const raw = [...field(1, field(1, str(name))), ...entries];
+  const typeMeta = [...field(1, str('v1')), ...field(2, str('ConfigMap'))];
+  return Uint8Array.from([0x6b, 0x38, 0x73, 0x00, ...field(1, typeMeta), ...field(2, raw)]);
+}
+
 /** A SelfSubjectAccessReview in kube-apiserver's protobuf envelope, as kubectl auth can-i sends it. */
 function ssarProtobuf(verb: string, resource: string, namespace: string): Uint8Array {
-  const varint = (n: number): number[] => {
-    const out: number[] = [];
-    while (n > 127) {
-      out.push((n & 127) | 128);
-      n >>>= 7;
-    }
-    out.push(n);
-    return out;
-  };
-  const field = (n: number, bytes: number[]): number[] => [...varint((n << 3) | 2), ...varint(bytes.length), ...bytes];
-  const str = (s: string): number[] => [...Buffer.from(s, 'utf8')];
   const attributes = [...field(1, str(namespace)), ...field(2, str(verb)), ...field(5, str(resource))];
   const review = field(2, field(1, attributes));
   const typeMeta = [...field(1, str('authorization.k8s.io/v1')), ...field(2, str('SelfSubjectAccessReview'))];
