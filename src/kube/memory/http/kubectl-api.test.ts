@@ -206,6 +206,30 @@ const varint = (n: number): number[] => {
 const field = (n: number, bytes: number[]): number[] => [...varint((n << 3) | 2), ...varint(bytes.length), ...bytes];
 const str = (s: string): number[] => [...Buffer.from(s, 'utf8')];
 
+describe('HttpApiServer: TokenReview for delegated authentication', () => {
+  it('authenticates the face’s token as its admin and minted ServiceAccount tokens as the account; not others', async () => {
+    const sim = new SimulatedApiServer({ clock: new FakeClock(), namespaceLifecycle: true });
+    const face = await HttpApiServer.start({ server: sim, token: 'face-token' });
+    try {
+      const post = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+        const res = await fetch(`${face.url}${path}`, { method: 'POST', headers: { authorization: 'Bearer face-token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        assert.equal(res.status, 201, path);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const review = async (token: string): Promise<unknown> => (await post('/apis/authentication.k8s.io/v1/tokenreviews', { spec: { token } }))['status'];
+      assert.deepEqual(await review('face-token'), { authenticated: true, user: { username: 'outrigger-admin', groups: ['system:masters', 'system:authenticated'] } });
+      await post('/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'scraper' } });
+      const minted = await post('/api/v1/namespaces/kube-system/serviceaccounts/scraper/token', { spec: {} });
+      const token = (minted['status'] as { token: string }).token;
+      const status = (await review(token)) as { authenticated: boolean; user: { username: string } };
+      assert.equal(status.user.username, 'system:serviceaccount:kube-system:scraper');
+      assert.deepEqual(await review('guess'), { user: {}, error: 'invalid bearer token' });
+    } finally {
+      await face.close();
+    }
+  });
+});
+
 /** A ConfigMap in kube-apiserver's protobuf envelope, as kubectl create configmap sends it. */
 function configMapProtobuf(name: string, data: Record<string, string>): Uint8Array {
   const entries = Object.entries(data).flatMap(([k, v]) => field(2, [...field(1, str(k)), ...field(2, str(v))]));
