@@ -6,6 +6,7 @@ import type { Event, Node, Service } from 'kubernetes-types/core/v1.js';
 import type { ParityCase } from './cases.js';
 import { allCases } from './cases.js';
 import { classify } from './parity.js';
+import { askedAboutEverything } from './run-case.js';
 import { diffSnapshots, normalise } from './snapshot.js';
 
 const node = (labels: Record<string, string>): Node => ({ metadata: { name: 'n1', uid: 'a', resourceVersion: '7', labels }, spec: { providerID: 'fake://n1' } });
@@ -83,5 +84,30 @@ describe('parity cases', () => {
     for (const source of ['examples/scenarios/', 'generated', 'node_controller_test', 'node_lifecycle_controller_test', 'service/controller_test', 'route_controller_test']) {
       assert.ok(cases.some((c) => c.source.includes(source)), source);
     }
+  });
+});
+
+describe('a parity run counts as started only once the CCM asked the cloud about every object', () => {
+  const c = {
+    name: 'x',
+    source: 'generated',
+    cloud: { capabilities: ['instancesV2', 'loadBalancer'] },
+    nodes: [{ metadata: { name: 'n1' } }, { metadata: { name: 'n2' }, spec: { providerID: 'fake://i-2' } }],
+    services: [{ metadata: { name: 'web', namespace: 'default' }, spec: { type: 'LoadBalancer' } }, { metadata: { name: 'db' }, spec: { type: 'ClusterIP' } }],
+    controllers: ['cloud-node', 'service'],
+    flags: [],
+  } as unknown as ParityCase;
+
+  it('needs a call naming each Node (by name or providerID) and each Service that wants a load balancer', () => {
+    const calls = [call('initialize', []), call('instanceMetadata', ['n1'])];
+    assert.equal(askedAboutEverything(c, calls), false);
+    calls.push(call('instanceMetadata', ['fake://i-2']));
+    assert.equal(askedAboutEverything(c, calls), false);
+    calls.push(call('ensureLoadBalancer', ['kubernetes', 'default/web', ['n1']]));
+    assert.equal(askedAboutEverything(c, calls), true);
+  });
+
+  it('needs nothing of a controller whose capability the cloud lacks', () => {
+    assert.equal(askedAboutEverything({ ...c, cloud: { capabilities: ['zones'] } }, []), true);
   });
 });
