@@ -66,7 +66,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('outrigger sandbox --demo --once (npm start)', { timeout: 60_000 }, () => {
+describe('outrigger sandbox --demo --once (npm start)', { timeout: 100_000 }, () => {
   it('answers through every LoadBalancer address over real TCP, exits 0, and closes and removes everything', async () => {
     const kc = join(dir, 'demo.kubeconfig');
     // A stale file from an earlier run: --force overwrites it.
@@ -91,7 +91,7 @@ describe('outrigger sandbox --demo --once (npm start)', { timeout: 60_000 }, () 
   });
 });
 
-describe('outrigger sandbox serving', { timeout: 60_000 }, () => {
+describe('outrigger sandbox serving', { timeout: 100_000 }, () => {
   it('writes a kubeconfig (0600, CA and token) that reaches the API over HTTPS, serves until the signal, then stops with exit 0', async () => {
     const kc = join(dir, 'serve.kubeconfig');
     const stop = new AbortController();
@@ -208,7 +208,7 @@ describe('outrigger sandbox serving', { timeout: 60_000 }, () => {
   });
 });
 
-describe('outrigger sandbox --provider-module', { timeout: 60_000 }, () => {
+describe('outrigger sandbox --provider-module', { timeout: 100_000 }, () => {
   it('runs the provider a module registers instead of the local one: it initialises the Nodes', async () => {
     const module = join(dir, 'acme-provider.mjs');
     await writeFile(
@@ -252,7 +252,7 @@ describe('outrigger sandbox --provider-module', { timeout: 60_000 }, () => {
   });
 });
 
-describe('outrigger sandbox bad input: one line naming the flag, exit 2, nothing left behind', { timeout: 60_000 }, () => {
+describe('outrigger sandbox bad input: one line naming the flag, exit 2, nothing left behind', { timeout: 100_000 }, () => {
   const base = (n: number): string[] => ['--nodes', '1', '--node-subnet', `127.0.179`, '--pool', `127.0.180.${n * 16}/28`, '--kube-proxy-healthz-port', '0'];
 
   const cases: [string, (kc: string) => Promise<{ argv: string[]; cleanup?: () => Promise<void> }>, RegExp][] = [

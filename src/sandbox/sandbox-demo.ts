@@ -36,7 +36,7 @@ export interface SandboxDemoOptions {
   readonly random: () => number;
   /** Bound on every Service getting its address (default 60 s). */
   readonly timeoutMs?: number;
-  /** Bound on each HTTP request (default 5 s). */
+  /** Bound on each HTTP request (default 15 s: a loaded machine is slow, not broken). */
   readonly requestTimeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -99,7 +99,7 @@ export async function runSandboxDemo(sandbox: Sandbox, o: SandboxDemoOptions): P
     }
     const url = `http://${ip}:${s.port}/`;
     try {
-      const body = (await httpGet(url, o.requestTimeoutMs ?? 5_000)).trim();
+      const body = (await httpGet(url, o.requestTimeoutMs ?? 15_000)).trim();
       const node = /^hello from (\S+) via /.exec(body)?.[1] ?? '?';
       answers.push({ service: s.name, url, node, body });
       o.out(`  ${label}  ${url.padEnd(26)}  → answered by ${node}: "${body}"\n`);

@@ -143,9 +143,13 @@ export function cryptoRandom(): number {
   return (getRandomValues(new Uint32Array(1))[0] ?? 0) / 2 ** 32;
 }
 
-/** The local provider's cloud config for the sandbox (YAML is a superset of JSON). */
+/**
+ * The local provider's cloud config for the sandbox (YAML is a superset of JSON). Probes get 3 s
+ * (the provider's default is 1 s): on a busy laptop a slow answer from a simulated kube-proxy in
+ * this very process must not take a node out of rotation.
+ */
 function localCloudConfig(pool: string, healthzPort: number): string {
-  return `${JSON.stringify({ pools: [{ name: 'sandbox', ranges: [pool], avoidBuggyIPs: true }], healthCheck: { kubeProxyPort: healthzPort } }, null, 2)}\n`;
+  return `${JSON.stringify({ pools: [{ name: 'sandbox', ranges: [pool], avoidBuggyIPs: true }], healthCheck: { kubeProxyPort: healthzPort, timeoutMs: 3_000 } }, null, 2)}\n`;
 }
 
 async function ensureNamespaces(kube: KubeClient): Promise<void> {
