@@ -96,11 +96,11 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
   });
 
   /** Runs `args` on both sides; resolves with each side's normalised "exit code + output". */
-  async function both(args: readonly string[], pick: (out: string) => string = (o) => o): Promise<Record<Side, string>> {
+  async function both(args: readonly string[], pick: (out: string) => string = (o) => o, input?: (side: Side) => Promise<string>): Promise<Record<Side, string>> {
     const out = {} as Record<Side, string>;
     for (const side of ['simulated', 'real'] as const) {
       const ran = run(side);
-      const r = await kubectl(ran.kubeconfig, args, { timeoutMs: 60_000 });
+      const r = await kubectl(ran.kubeconfig, args, { timeoutMs: 60_000, ...(input === undefined ? {} : { input: await input(side) }) });
       out[side] = `exit ${r.code}\n${normalise(ran, pick(r.stdout))}${r.stderr === '' ? '' : `\nstderr: ${normalise(ran, r.stderr)}`}`;
     }
     return out;
@@ -149,6 +149,22 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
   step('get svc hello -o yaml: the Service as stored', ['get', 'svc', 'hello', '-o', 'jsonpath={.spec}{"\\n"}{.status}{"\\n"}{.metadata.finalizers}']);
   step('describe svc hello', ['describe', 'svc', 'hello']);
   step('delete --dry-run=server', ['delete', '--dry-run=server', 'svc', 'hello']);
+
+  // Bad input: what the Service strategy refuses, with the field named.
+  const manifest = (spec: Record<string, unknown>): string => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'refused', namespace: 'default' }, spec: { type: 'LoadBalancer', selector: { app: 'refused' }, ...spec } });
+  const refused = (name: string, spec: (side: Side) => Promise<Record<string, unknown>>, todo?: string): void => {
+    it(name, todo === undefined ? {} : { todo }, async () => {
+      const out = await both(['apply', '-f', '-'], undefined, async (side) => manifest(await spec(side)));
+      assert.match(out.real, /^exit 1\n/);
+      assert.equal(out.simulated, out.real);
+    });
+  };
+  refused('apply: a nodePort another Service holds', async (side) => {
+    const hello = await run(side).sandbox.kube.services.get({ namespace: 'default', name: 'hello' });
+    return { ports: [{ port: 9090, nodePort: hello.spec?.ports?.[0]?.nodePort }] };
+  });
+  refused('apply: an IP family the cluster does not serve', async () => ({ ipFamilies: ['IPv6'], ports: [{ port: 9090 }] }));
+  refused('apply: a port out of range', async () => ({ ports: [{ port: 70000 }] }), 'waiting on the simulated API\'s Service defaults: kube-apiserver defaults targetPort to port before validating, so it refuses spec.ports[0].targetPort too');
   step('get svc hello after the dry run', ['get', 'svc', 'hello', '-o', 'name']);
   step('auth can-i delete services', ['auth', 'can-i', 'delete', 'services']);
   step('auth can-i, as anonymous', ['auth', 'can-i', 'list', 'nodes', '--as=system:anonymous'], undefined, 'waiting on impersonation in the simulated API: it ignores Impersonate-User, so the review is the admin\'s ("no" vs kube-apiserver\'s Forbidden for system:anonymous)');
