@@ -140,7 +140,8 @@ export function unusedEntries(results: readonly CaseResult[]): ExpectedDifferenc
 /** The results as a Markdown table: case | source | verdict. */
 export function resultTable(results: readonly CaseResult[]): string {
   const rows = results.map((r) => {
-    const detail = r.verdict === 'expected difference' ? ` ([why](deviations/upstream-parity.md#${[...new Set(r.expected.map((e) => e.entry.doc))].join(', #')}))` : '';
+    const anchors = [...new Set(r.expected.map((e) => e.entry.doc))].sort();
+    const detail = r.verdict === 'expected difference' ? ` (${anchors.map((a) => `[${a}](deviations/upstream-parity.md#${a})`).join(', ')})` : '';
     return `| ${r.case.name.replace(/\|/g, '\\|')} | ${r.case.source} | ${r.verdict}${detail} |`;
   });
   return ['| case | source | result |', '|---|---|---|', ...rows].join('\n');

@@ -21,8 +21,10 @@ What each left behind was normalised and compared:
 - **Nodes**: providerID, pod CIDRs, labels, taints, addresses (in order), conditions (type, status, reason, message);
 - **Services**: finalizers and \`status.loadBalancer\`;
 - **Events**: the set of (involved object, type, reason);
-- **cloud calls**: the calls that change the cloud (load balancers, routes) in call order per
-  object, and the set of distinct read calls (their number follows timing).
+- **cloud calls**: \`EnsureLoadBalancer\`/\`EnsureLoadBalancerDeleted\` in call order per Service,
+  \`CreateRoute\`/\`DeleteRoute\` in call order per node and destination, and the set of distinct
+  other calls — reads and the node sync's \`UpdateLoadBalancer\`, whose number follows timing
+  ([why](deviations/upstream-parity.md#what-the-comparison-treats-as-timing-not-behaviour)).
 
 A difference is either fixed, or explained in [deviations/upstream-parity.md](deviations/upstream-parity.md)
 and pinned in [test/compare/expected-differences.ts](../test/compare/expected-differences.ts), so a
