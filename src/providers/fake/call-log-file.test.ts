@@ -37,7 +37,7 @@ describe('the fake call log file', () => {
       assert.ok(lb);
       await lb.ensureLoadBalancer('kubernetes', svc, [node('n2'), node('n1')]);
       await assert.rejects(cloud.instancesV2()?.instanceMetadata(node('n1')) ?? Promise.resolve(), /boom/);
-      await cloud.routes()?.createRoute('kubernetes', 'hint', { targetNode: 'n1', destinationCIDR: '10.0.0.0/24' });
+      await cloud.routes()?.createRoute('kubernetes', 'hint', { name: '', targetNode: 'n1', destinationCIDR: '10.0.0.0/24' });
       cloud.setInformers({});
       log.close();
       log.write(cloud.calls()[0]!); // after close: ignored, never a write to a closed descriptor
@@ -56,9 +56,9 @@ describe('the fake call log file', () => {
       const registry = new ProviderRegistry();
       registerFakeProvider(registry, { clock: new FakeClock(1), callLogFile: path });
       const cloud = await registry.create('fake', { contents: '{"capabilities":["zones"]}', logger: noopLogger });
+      assert.ok(cloud instanceof FakeCloudProvider);
       await cloud.zones()?.getZone();
       assert.deepEqual(await readLines(path), [{ method: 'getZone', args: [], at: 1 }]);
-      assert.ok(cloud instanceof FakeCloudProvider);
       assert.equal(cloud.calls().length, 0);
       assert.equal(cloud.callCount('getZone'), 1);
     });
