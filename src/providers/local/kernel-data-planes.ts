@@ -147,10 +147,14 @@ export class KernelDataPlanes {
     this.#disarm();
   }
 
-  /** Deletes a table a previous run left (a crash); at process start, leader or not. */
+  /**
+   * Deletes a table a previous run left (a crash); at process start, leader or not. A failure is
+   * logged, never thrown: where nft cannot run (not installed, no permission) there is nothing to
+   * remove and the provider must still start, serving in user space (see {@link unavailableReason}).
+   */
   async removeStale(): Promise<void> {
     if (this.#services.size > 0) return;
-    await deleteNftTable(this.#o.runner, this.#table);
+    await deleteNftTable(this.#o.runner, this.#table).catch((err: unknown) => this.#o.logger.error(err, 'Could not delete the nftables table a previous run may have left', { table: this.#table }));
   }
 
   #load(): Promise<void> {

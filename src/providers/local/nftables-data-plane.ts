@@ -17,6 +17,8 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { parseCidr } from '../../net/cidr.js';
+import { parseIp } from '../../net/ip.js';
 import type { CommandRunner } from './host-commands.js';
 import { HostCommandError } from './host-commands.js';
 import type { BalancingAlgorithm } from './local-config.js';
@@ -67,11 +69,36 @@ function hostPort(address: string, family: 4 | 6, port: number): string {
   return family === 4 ? `${address}:${port}` : `[${address}]:${port}`;
 }
 
+const SERVICE_KEY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function isPort(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 65_535;
+}
+
+/**
+ * Refuses anything that is not what its field says before it is written into nft syntax: a value
+ * from a Service (its name, an address, a range) must never be able to add a rule of its own.
+ * @throws RangeError naming the Service and the field.
+ */
+function checkService(svc: KernelService): void {
+  const bad = (what: string): never => {
+    throw new RangeError(`nftables: Service ${JSON.stringify(svc.key)}: ${what}`);
+  };
+  if (!SERVICE_KEY.test(svc.key)) bad('not a namespace/name');
+  if (parseIp(svc.address)?.family !== svc.family) bad(`address ${JSON.stringify(svc.address)} is not an IPv${svc.family} address`);
+  for (const node of svc.nodes) if (parseIp(node)?.family !== svc.family) bad(`node address ${JSON.stringify(node)} is not an IPv${svc.family} address`);
+  for (const range of svc.sourceRanges) if (!parseCidr(range).ok) bad(`source range ${JSON.stringify(range)} is not a CIDR`);
+  for (const p of svc.ports) if (!isPort(p.port) || !isPort(p.nodePort) || (p.protocol !== 'TCP' && p.protocol !== 'UDP')) bad(`port ${JSON.stringify(p)} is not a TCP or UDP port with a nodePort`);
+  if (svc.affinitySeconds !== undefined && !(Number.isInteger(svc.affinitySeconds) && svc.affinitySeconds > 0)) bad(`affinity timeout ${svc.affinitySeconds} is not a whole number of seconds`);
+}
+
 /**
  * The whole table as an `nft -f` script: declared (so the delete cannot fail on a first run),
  * deleted, and defined again, in one transaction.
+ * @throws RangeError when a Service's field is not what it should be (see checkService).
  */
 export function renderNftTable(services: readonly KernelService[], options: RenderOptions): string {
+  services.forEach(checkService);
   const table = tableOf(options.table);
   const out: string[] = [`table ${table}`, `delete table ${table}`, `table ${table} {`];
   const vips = { 4: new Set<string>(), 6: new Set<string>() };
@@ -83,13 +110,18 @@ export function renderNftTable(services: readonly KernelService[], options: Rend
     const ipk = svc.family === 4 ? 'ip' : 'ip6';
     const addrType = svc.family === 4 ? 'ipv4_addr' : 'ipv6_addr';
     vips[svc.family].add(svc.address);
-    if (svc.sourceRanges.length > 0) {
-      sets.push(`  set src_${i} { type ${addrType}; flags interval; auto-merge; elements = { ${svc.sourceRanges.join(', ')} } }`);
+    // Only the ranges of the address's family can match (a set holds one family; an IPv6 range in
+    // an IPv4 set fails the whole load). Ranges of the other family only: no client of this family
+    // is allowed, as on the user-space path.
+    const ranges = svc.sourceRanges.filter((r) => (r.includes(':') ? 6 : 4) === svc.family);
+    if (ranges.length > 0) {
+      sets.push(`  set src_${i} { type ${addrType}; flags interval; auto-merge; elements = { ${ranges.join(', ')} } }`);
     }
     svc.ports.forEach((port, j) => {
       const id = `${i}_${j}`;
       const match = `${ipk} daddr ${svc.address} meta l4proto ${l4(port.protocol)} th dport ${port.port}`;
-      if (svc.sourceRanges.length > 0) firewall.push(`    ${match} ${ipk} saddr != @src_${i} drop comment "${svc.key} source ranges"`);
+      if (ranges.length > 0) firewall.push(`    ${match} ${ipk} saddr != @src_${i} drop comment "${svc.key} source ranges"`);
+      else if (svc.sourceRanges.length > 0) firewall.push(`    ${match} drop comment "${svc.key} source ranges (none of this family)"`);
       if (svc.nodes.length === 0) {
         // No node: refuse rather than let the packet reach this host's own sockets.
         firewall.push(`    ${match} drop comment "${svc.key} has no nodes"`);
@@ -167,10 +199,12 @@ export async function loadNftTable(runner: CommandRunner, script: string): Promi
   if (result.code !== 0) throw new HostCommandError('nft', ['-f', '-'], result);
 }
 
-/** Deletes the table (absent is fine). */
+/** Deletes the table (absent is fine); a failure names the command and nft's message. */
 export async function deleteNftTable(runner: CommandRunner, table?: string): Promise<void> {
   const t = tableOf(table);
-  await runner.run('nft', ['-f', '-'], { input: `table ${t}\ndelete table ${t}\n` });
+  const result = await runner.run('nft', ['-f', '-'], { input: `table ${t}\ndelete table ${t}\n` });
+  // Reported, not ignored: a table that failed to go keeps DNATing the addresses.
+  if (result.code !== 0) throw new HostCommandError('nft', ['-f', '-'], result);
 }
 
 /** {@link deleteNftTable}, blocking (the process `exit` hook). */
