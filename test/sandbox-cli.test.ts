@@ -8,8 +8,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { request } from 'node:https';
@@ -59,10 +59,17 @@ function listenOn(host: string, port = 0): Promise<Server> {
 }
 
 let dir = '';
+const outerTmpdir = process.env['TMPDIR'];
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sandbox-cli-test-'));
+  // A temporary folder of this file alone: "nothing left behind" compares its listing before and
+  // after, and other test files (docs-commands runs docs/sandbox.md's sandbox) run at the same time.
+  await mkdir(join(dir, 'tmp'));
+  process.env['TMPDIR'] = join(dir, 'tmp');
 });
 after(async () => {
+  if (outerTmpdir === undefined) delete process.env['TMPDIR'];
+  else process.env['TMPDIR'] = outerTmpdir;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -96,8 +103,10 @@ describe('outrigger sandbox serving', { timeout: 100_000 }, () => {
     const kc = join(dir, 'serve.kubeconfig');
     const stop = new AbortController();
     let nodes: unknown;
+    let mode = '';
     const o = io((t) => {
       if (!t.includes('Serving until Ctrl-C')) return;
+      mode = (statSync(kc).mode & 0o777).toString(8);
       // As kubectl would: the kubeconfig's server, CA and token.
       const config = parse(readFileSync(kc, 'utf8')) as { clusters: { cluster: { server: string; 'certificate-authority-data': string } }[]; users: { user: { token: string } }[] };
       const cluster = config.clusters[0]?.cluster;
@@ -122,7 +131,22 @@ describe('outrigger sandbox serving', { timeout: 100_000 }, () => {
     const code = await runSandboxCommand(['--nodes', '1', '--node-subnet', '127.0.177', '--pool', '127.0.178.0/28', '--kube-proxy-healthz-port', '0', '--kubeconfig-out', kc], { ...o, signal: stop.signal });
     assert.equal(code, 0, o.err());
     assert.deepEqual((nodes as { items?: { metadata: { name: string } }[] }).items?.map((n) => n.metadata.name), ['node-0'], JSON.stringify(nodes));
+    assert.equal(mode, '600', 'the kubeconfig holds the token: mode 0600');
     assert.match(o.out(), /Stopping: closing every listener and removing the kubeconfig\./);
+    assert.equal(existsSync(kc), false);
+  });
+
+  it('--force over a world-readable file: the kubeconfig holding the token is mode 0600 all the same', async () => {
+    const kc = join(dir, 'forced.kubeconfig');
+    await writeFile(kc, 'stale\n', { mode: 0o644 });
+    await chmod(kc, 0o644);
+    const sandbox = await startSandbox({ nodes: 1, nodeSubnet: '127.0.185', pool: '127.0.186.0/29', healthzPort: 0, kubeconfigOut: kc, force: true });
+    try {
+      assert.match(readFileSync(kc, 'utf8'), /token: "[\w-]{32}"/);
+      assert.equal((statSync(kc).mode & 0o777).toString(8), '600');
+    } finally {
+      await sandbox.close();
+    }
     assert.equal(existsSync(kc), false);
   });
 

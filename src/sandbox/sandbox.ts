@@ -13,7 +13,7 @@
  * @module
  */
 import { randomBytes, randomUUID, getRandomValues } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -288,7 +288,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       const { text, token } = api.writeKubeconfig;
       try {
         await makeParents(kubeconfigPath);
-        await writeFile(kubeconfigPath, text, { mode: 0o600, flag: options.force === true ? 'w' : 'wx' });
+        // The mode of open() only applies to a new file: a file --force writes over keeps its own
+        // (often 0644), so it is narrowed before the token goes in.
+        const file = await open(kubeconfigPath, options.force === true ? 'w' : 'wx', 0o600);
+        try {
+          await file.chmod(0o600);
+          await file.writeFile(text);
+        } finally {
+          await file.close();
+        }
       } catch (err) {
         throw new SandboxInputError('--kubeconfig-out', `--kubeconfig-out: cannot write ${kubeconfigPath}: ${errorMessage(err)}`, { cause: err });
       }
