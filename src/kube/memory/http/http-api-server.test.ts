@@ -274,4 +274,24 @@ describe('HttpApiServer: dry run and media types (as kube-apiserver answers them
       assert.equal(sim.resourceVersion(), before);
     });
   });
+
+  it('a body over the limit is 413 naming the limit in force, JSON and protobuf alike, and writes nothing', async () => {
+    await withFace(
+      async (face, sim) => {
+        const before = sim.resourceVersion();
+        const big = { metadata: { name: 'big' }, data: { x: 'y'.repeat(4096) } };
+        for (const [path, body, type] of [
+          ['/api/v1/namespaces/default/configmaps', JSON.stringify(big), 'application/json'],
+          ['/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', `k8s\u0000${' '.repeat(4096)}`, 'application/vnd.kubernetes.protobuf'],
+        ] as const) {
+          const res = await call(face, 'POST', path, body, type);
+          assert.equal(res.status, 413, path);
+          assert.equal(res.json['reason'], 'RequestEntityTooLarge');
+          assert.equal(res.json['message'], 'Request entity too large: limit is 1024');
+        }
+        assert.equal(sim.resourceVersion(), before);
+      },
+      { maxBodyBytes: 1024 },
+    );
+  });
 });

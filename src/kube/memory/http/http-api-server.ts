@@ -643,7 +643,7 @@ export class HttpApiServer {
     for await (const chunk of req) {
       const buf = chunk as Buffer;
       size += buf.length;
-      if (size > this.#maxBody) throw new KubeApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+      if (size > this.#maxBody) throw new KubeApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${this.#maxBody}`);
       chunks.push(buf);
     }
     return Buffer.concat(chunks);
