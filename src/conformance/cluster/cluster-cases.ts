@@ -19,6 +19,8 @@ import {
 } from '../../controllers/node/node-labels.js';
 import { LABEL_NODE_EXCLUDE_BALANCERS } from '../../controllers/service/node-predicates.js';
 import { isNotFound } from '../../kube/errors.js';
+import { cidrContains, parseCidr } from '../../net/cidr.js';
+import type { Cidr } from '../../net/cidr.js';
 import type { ConformanceFixture } from '../fixture.js';
 import { EXCLUDED_BY_ANNOTATION, check, eventCount, fail, getService, json, listNodes, suiteLabels } from './session.js';
 import type { CaseDeadline, ClusterSession } from './session.js';
@@ -312,11 +314,30 @@ function trafficSkip(f: ConformanceFixture): string | undefined {
   return f.cluster?.traffic === undefined ? 'cluster.traffic is not declared (how a backend is reached)' : undefined;
 }
 
-/** A source range that cannot hold the suite's client: one of the documentation ranges not overlapping it. */
-function foreignRange(clientCIDR: string): string {
-  const candidates = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
-  const prefix = (c: string): string => c.split('.').slice(0, 2).join('.');
-  return candidates.find((c) => prefix(c) !== prefix(clientCIDR)) ?? '203.0.113.0/24';
+const FOREIGN_CANDIDATES = ['192.0.2.0/24', '198.51.100.0/24', '203.0.113.0/24'];
+
+function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && (cidrContains(a, { family: b.family, value: b.network }) || cidrContains(b, { family: a.family, value: a.network }));
+}
+
+/**
+ * A source range that cannot hold the suite's client: one of the documentation ranges not
+ * overlapping it (by address, not by text: 0.0.0.0/0 overlaps them all), or undefined when none is.
+ */
+function foreignRange(clientCIDR: string): string | undefined {
+  const client = parseCidr(clientCIDR);
+  if (!client.ok) return undefined;
+  return FOREIGN_CANDIDATES.find((c) => {
+    const candidate = parseCidr(c);
+    return candidate.ok && !overlaps(candidate.cidr, client.cidr);
+  });
+}
+
+function foreignRangeSkip(f: ConformanceFixture): string | undefined {
+  const client = f.cluster?.traffic?.clientCIDR;
+  if (client === undefined || foreignRange(client) !== undefined) return undefined;
+  if (!parseCidr(client).ok) return `cluster.traffic.clientCIDR ${client} is not a CIDR`;
+  return `cluster.traffic.clientCIDR ${client} overlaps every range the case could use to exclude the client (${FOREIGN_CANDIDATES.join(', ')}); declare the narrowest range the suite's connections come from`;
 }
 
 /**
@@ -558,10 +579,10 @@ const lbSourceRangesTraffic: ClusterConformanceCase = {
   title: 'loadBalancerSourceRanges are enforced: the client\'s range answers, a foreign range blocks it, removing the ranges opens it again',
   group: 'loadBalancer',
   upstream: `${E2E_LB} ("should only allow access from service loadbalancer source ranges")`,
-  skipReason: (f) => lbSkip(f, 'sourceRanges') ?? trafficSkip(f),
+  skipReason: (f) => lbSkip(f, 'sourceRanges') ?? trafficSkip(f) ?? foreignRangeSkip(f),
   async run(ctx) {
     const client = ctx.fixture.cluster?.traffic?.clientCIDR ?? '';
-    const foreign = foreignRange(client);
+    const foreign = foreignRange(client) ?? fail(`cluster.traffic.clientCIDR ${client}: no range that excludes the client`);
     const [p1] = ports(ctx.fixture);
     await withService(ctx, 'conf-ranges-traffic', { loadBalancerSourceRanges: [client] }, async () => {
       const svc = await awaitIngress(ctx, 'conf-ranges-traffic');

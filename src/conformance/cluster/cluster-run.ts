@@ -356,8 +356,9 @@ export function clusterConformanceCases(o: Omit<RunClusterConformanceOptions, 'o
       },
     })),
     async cleanup() {
-      if (started === undefined) return [];
-      const s = await started;
+      // A session that never started (cluster unreachable, access denied) created nothing.
+      const s = await started?.catch(() => undefined);
+      if (s === undefined) return [];
       return cleanupClusterConformance(o.kube, { runId: s.runId, timeoutMs: o.cleanupTimeoutMs ?? s.caseTimeoutMs, clock: s.clock, pollMs: s.pollMs });
     },
   };
