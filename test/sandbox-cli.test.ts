@@ -2,7 +2,7 @@
  * `outrigger sandbox` from its command line (what `npm start` runs): the demo's real TCP through
  * every LoadBalancer address with --once, serving until the signal, and bad input — one line
  * naming the flag, exit 2, nothing left behind (no listener, no kubeconfig, no temporary folder).
- * Each case has its own loopback addresses (in 127.0.175-193 and 127.0.198-199; the sandbox e2e
+ * Each case has its own loopback addresses (in 127.0.175-193 and 127.0.198-201; the sandbox e2e
  * tests use 127.0.172-173 and 127.0.194-197: grep before reusing).
  */
 import { after, before, describe, it } from 'node:test';
@@ -95,6 +95,20 @@ describe('outrigger sandbox --demo --once (npm start)', { timeout: 100_000 }, ()
     for (const node of ['127.0.175.1', '127.0.175.2']) assert.equal(await probeTcp(node, healthz), 'ECONNREFUSED');
     assert.equal(existsSync(kc), false, 'the kubeconfig is removed');
     assert.deepEqual(sandboxTemps(), temps, 'the temporary folder is removed');
+  });
+});
+
+describe('outrigger sandbox --demo, Ctrl-C while it starts', { timeout: 100_000 }, () => {
+  it('stops with exit 0 and the Stopping line, runs no demo and reports no FAIL', async () => {
+    const kc = join(dir, 'interrupted.kubeconfig');
+    const stop = new AbortController();
+    stop.abort();
+    const o = io();
+    const code = await runSandboxCommand(['--demo', '--once', '--nodes', '1', '--node-subnet', '127.0.200', '--pool', '127.0.201.0/29', '--kube-proxy-healthz-port', '0', '--kubeconfig-out', kc], { ...o, signal: stop.signal });
+    assert.equal(code, 0, o.out() + o.err());
+    assert.doesNotMatch(o.out(), /FAIL|LoadBalancer addresses|Serving until Ctrl-C/);
+    assert.match(o.out(), /Stopping: closing every listener and removing the kubeconfig\.\n$/);
+    assert.equal(existsSync(kc), false);
   });
 });
 

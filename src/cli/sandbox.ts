@@ -271,17 +271,19 @@ export async function runSandboxCommand(argv: readonly string[], io: SandboxIo):
       ...(managerLog === undefined ? {} : { managerLog }),
     });
     io.stdout.write(banner(sandbox));
-    if (args.demo) {
+    // Ctrl-C while starting (or during the demo's wait) is a stop, not a failed demo: exit 0.
+    const interrupted = (): boolean => io.signal?.aborted === true;
+    if (args.demo && !interrupted()) {
       const answers = await runSandboxDemo(sandbox, { out: (t) => void io.stdout.write(t), clock, random: cryptoRandom, ...(io.signal === undefined ? {} : { signal: io.signal }) });
       const failed = answers.filter((a) => a.error !== undefined).length;
-      if (args.once) {
+      if (args.once && !interrupted()) {
         io.stdout.write(failed === 0 ? '\nEvery LoadBalancer answered: PASS\n' : `\n${failed} of ${answers.length} LoadBalancers did not answer: FAIL\n`);
         return failed === 0 ? EXIT_OK : EXIT_FAILURE;
       }
       const first = answers.find((a) => a.error === undefined);
-      if (first !== undefined) io.stdout.write(`\nTry: curl ${first.url}\n`);
+      if (first !== undefined && !interrupted()) io.stdout.write(`\nTry: curl ${first.url}\n`);
     }
-    io.stdout.write('\nServing until Ctrl-C.\n');
+    if (!interrupted()) io.stdout.write('\nServing until Ctrl-C.\n');
     return await serve(sandbox, io);
   } catch (err) {
     if (isInputError(err)) {
