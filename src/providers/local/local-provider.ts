@@ -123,14 +123,14 @@ export class LocalCloudProvider implements CloudProvider {
     await this.#lb.removeStaleAddresses();
     await this.#lb.announceAll();
     const timer = this.#scheduleReconcile(ctx);
-    ctx.signal.addEventListener(
-      'abort',
-      () => {
-        timer.stop();
-        void this.#lb.stop().catch((err: unknown) => this.#logger.error(err, 'Failed to stop the local load balancers'));
-      },
-      { once: true },
-    );
+    const stop = (): Promise<void> => {
+      timer.stop();
+      return this.#lb.stop().catch((err: unknown) => this.#logger.error(err, 'Failed to stop the local load balancers'));
+    };
+    // Leadership may have ended during the steps above (an abort listener added now would never
+    // fire): what they put on interfaces and in the kernel is removed before returning.
+    if (ctx.signal.aborted) await stop();
+    else ctx.signal.addEventListener('abort', () => void stop(), { once: true });
   }
 
   /**
