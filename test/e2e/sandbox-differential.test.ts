@@ -167,7 +167,7 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
   refused('apply: a port out of range', async () => ({ ports: [{ port: 70000 }] }), 'waiting on the simulated API\'s Service defaults: kube-apiserver defaults targetPort to port before validating, so it refuses spec.ports[0].targetPort too');
   step('get svc hello after the dry run', ['get', 'svc', 'hello', '-o', 'name']);
   step('auth can-i delete services', ['auth', 'can-i', 'delete', 'services']);
-  step('auth can-i, as anonymous', ['auth', 'can-i', 'list', 'nodes', '--as=system:anonymous'], undefined, 'waiting on impersonation in the simulated API: it ignores Impersonate-User, so the review is the admin\'s ("no" vs kube-apiserver\'s Forbidden for system:anonymous)');
+  step('auth can-i, as anonymous', ['auth', 'can-i', 'list', 'nodes', '--as=system:anonymous'], undefined, 'waiting on request authorization in the simulated API: it honours --as (the review is system:anonymous\'s, "no") but does not authorize the review\'s own create, which kube-apiserver forbids for system:anonymous (docs/deviations.md)');
   step('api-resources: the kinds the sandbox serves', ['api-resources'], rowsOf(/^(nodes|services|events|namespaces|leases|configmaps|secrets|serviceaccounts|endpoints)\s/));
   step('get all', ['get', 'all'], rowsOf(/hello\s/), 'waiting on the simulated API\'s "all" category: on kube-apiserver it spans several kinds (pods, deployments, …), so kubectl names the kind (service/hello)');
   // Sorted: events of the same second (the nodes' Synced) come in either order on either side.

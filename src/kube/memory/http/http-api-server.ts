@@ -800,8 +800,15 @@ function impersonated(req: IncomingMessage, user: UserInfo): UserInfo {
   const as = req.headers['impersonate-user'];
   if (typeof as !== 'string' || as === '' || !user.groups.includes(SYSTEM_MASTERS)) return user;
   const raw = req.headers['impersonate-group'];
-  const groups = raw === undefined ? [] : (Array.isArray(raw) ? raw : raw.split(',')).map((g) => g.trim()).filter((g) => g !== '');
-  return { username: as, groups: [...groups, ...(groups.includes('system:authenticated') ? [] : ['system:authenticated'])] };
+  const given = raw === undefined ? [] : (Array.isArray(raw) ? raw : raw.split(',')).map((g) => g.trim()).filter((g) => g !== '');
+  // As kube-apiserver's impersonation filter: a ServiceAccount without groups gets its
+  // system:serviceaccounts groups; anonymous gets system:unauthenticated, anyone else
+  // system:authenticated unless either group was asked for.
+  const sa = /^system:serviceaccount:([^:]+):[^:]+$/.exec(as);
+  const groups = given.length === 0 && sa !== null ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1] ?? ''}`] : given;
+  if (as === 'system:anonymous') return { username: as, groups: groups.includes('system:unauthenticated') ? groups : [...groups, 'system:unauthenticated'] };
+  const marked = groups.includes('system:authenticated') || groups.includes('system:unauthenticated');
+  return { username: as, groups: marked ? groups : [...groups, 'system:authenticated'] };
 }
 
 /** Adds a `Warning: 299 - "<message>"` header (RFC 7234 form, as kube-apiserver sends warnings). */

@@ -245,3 +245,36 @@ function ssarProtobuf(verb: string, resource: string, namespace: string): Uint8A
   const typeMeta = [...field(1, str('authorization.k8s.io/v1')), ...field(2, str('SelfSubjectAccessReview'))];
   return Uint8Array.from([0x6b, 0x38, 0x73, 0x00, ...field(1, typeMeta), ...field(2, review), ...field(4, str('application/vnd.kubernetes.protobuf'))]);
 }
+
+describe('HttpApiServer: impersonation (kubectl --as) gives the groups kube-apiserver gives', () => {
+  it('system:anonymous gets system:unauthenticated (not system:authenticated); a ServiceAccount its system:serviceaccounts groups', async () => {
+    await withFace(async (face) => {
+      const whoami = async (headers: Record<string, string>): Promise<unknown> => {
+        const res = await fetch(`${face.url}/apis/authentication.k8s.io/v1/selfsubjectreviews`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+        return ((await res.json()) as { status: { userInfo: unknown } }).status.userInfo;
+      };
+      assert.deepEqual(await whoami({ 'impersonate-user': 'system:anonymous' }), { username: 'system:anonymous', groups: ['system:unauthenticated'] });
+      assert.deepEqual(await whoami({ 'impersonate-user': 'jane' }), { username: 'jane', groups: ['system:authenticated'] });
+      assert.deepEqual(await whoami({ 'impersonate-user': 'jane', 'impersonate-group': 'system:unauthenticated' }), { username: 'jane', groups: ['system:unauthenticated'] });
+      assert.deepEqual(await whoami({ 'impersonate-user': 'system:serviceaccount:kube-system:ccm' }), {
+        username: 'system:serviceaccount:kube-system:ccm',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:kube-system', 'system:authenticated'],
+      });
+      // What `kubectl auth can-i --as=system:anonymous` asks: a grant to every authenticated user is not one to anonymous.
+      await call(face, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { body: { metadata: { name: 'list-nodes' }, rules: [{ verbs: ['list'], apiGroups: [''], resources: ['nodes'] }] } });
+      await call(face, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+        body: { metadata: { name: 'list-nodes' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'list-nodes' }, subjects: [{ kind: 'Group', name: 'system:authenticated' }] },
+      });
+      const canList = async (user: string): Promise<unknown> => {
+        const res = await fetch(`${face.url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'impersonate-user': user },
+          body: JSON.stringify({ spec: { resourceAttributes: { verb: 'list', resource: 'nodes' } } }),
+        });
+        return ((await res.json()) as { status: { allowed: boolean } }).status.allowed;
+      };
+      assert.equal(await canList('jane'), true);
+      assert.equal(await canList('system:anonymous'), false);
+    });
+  });
+});
