@@ -51,6 +51,8 @@ export class KernelDataPlanes {
   #dirty = false;
   /** Whether the table may exist (something was loaded since the last delete). */
   #tableLoaded = false;
+  /** The last load failed: the kernel still has an older table than this state (retried by the next call). */
+  #behind = false;
   #exitHook: (() => void) | undefined;
 
   constructor(options: KernelDataPlanesOptions) {
@@ -131,7 +133,11 @@ export class KernelDataPlanes {
   /** Stops serving `key`; the table is rewritten without it (deleted when it was the last). */
   async remove(key: string): Promise<void> {
     const entry = this.#services.get(key);
-    if (entry === undefined) return;
+    if (entry === undefined) {
+      // A removal whose load failed is still in the kernel: the retry (the controller's) loads again.
+      if (this.#behind) await this.#load();
+      return;
+    }
     entry.health.stop();
     this.#services.delete(key);
     await this.#load();
@@ -160,19 +166,26 @@ export class KernelDataPlanes {
   #load(): Promise<void> {
     this.#dirty = true;
     const next = this.#loading.catch(() => undefined).then(async () => {
-      if (!this.#dirty) return;
+      // A change coalesced into a load that failed is not in the kernel yet: load it now.
+      if (!this.#dirty && !this.#behind) return;
       this.#dirty = false;
-      if (this.#services.size === 0) {
-        if (this.#tableLoaded) await deleteNftTable(this.#o.runner, this.#table);
-        this.#tableLoaded = false;
-        this.#disarm();
-        return;
+      try {
+        if (this.#services.size === 0) {
+          if (this.#tableLoaded) await deleteNftTable(this.#o.runner, this.#table);
+          this.#tableLoaded = false;
+          this.#disarm();
+        } else {
+          this.#o.fence.check('load the nftables table');
+          const script = renderNftTable(this.#render(), { balancing: this.#o.config.balancing, masquerade: this.#o.config.nftables.masquerade, table: this.#table });
+          this.#arm();
+          this.#tableLoaded = true;
+          await loadNftTable(this.#o.runner, script);
+        }
+        this.#behind = false;
+      } catch (err) {
+        this.#behind = true;
+        throw err;
       }
-      this.#o.fence.check('load the nftables table');
-      const script = renderNftTable(this.#render(), { balancing: this.#o.config.balancing, masquerade: this.#o.config.nftables.masquerade, table: this.#table });
-      this.#arm();
-      this.#tableLoaded = true;
-      await loadNftTable(this.#o.runner, script);
     });
     this.#loading = next;
     return next;

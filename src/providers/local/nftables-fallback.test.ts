@@ -1,6 +1,6 @@
 // `dataPlane: nftables` on a host where the kernel path cannot be used, without root: `nft` is a
 // fake (missing, or refusing). The provider must still initialise and serve in user space (the
-// fallback), and a failing `nft` must be reported, never silently ignored. The pool is loopback
+// fallback), and a failing `nft` must be reported, never silently ignored, and retried. The pool is loopback
 // 127.0.152.0/30 (used by no other test); nothing touches the host's real nftables.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,5 +67,35 @@ describe('dataPlane nftables where nftables cannot be used (fake nft)', () => {
     await planes.stop();
     const errors = sink.records.filter((r) => r.level === 'error').map((r) => `${r.msg}: ${(r.err as Error).message}`);
     assert.ok(errors.some((e) => /Failed to delete the nftables table: nft -f - exited 1/.test(e)), JSON.stringify(errors));
+  });
+
+  it('a removal whose load failed is loaded again by the retry (the kernel never keeps a deleted Service)', async () => {
+    let table = false;
+    let failures = 1;
+    const flaky: CommandRunner = {
+      run: (_command, _args, options) => {
+        const input = options?.input ?? '';
+        if (input.includes('{')) table = true;
+        else if (input.includes('delete table')) {
+          if (failures > 0) {
+            failures--;
+            return Promise.resolve({ code: 1, stdout: '', stderr: 'Error: Could not process rule: Device or resource busy' });
+          }
+          table = false;
+        }
+        return Promise.resolve({ code: 0, stdout: '', stderr: '' });
+      },
+      runSync: () => ({ code: 0, stdout: '', stderr: '' }),
+      background: () => ({ stop: () => undefined }),
+    };
+    const config = parseLocalConfig('dataPlane: nftables\nhealthCheck: { enabled: false }\npools:\n- name: lo\n  ranges: [127.0.152.1-127.0.152.2]\n');
+    const planes = new KernelDataPlanes({ config, clock: new FakeClock(), logger: noopLogger, runner: flaky, fence: { check: () => undefined } });
+    await planes.apply('default/web', { address: '127.0.152.1', family: 4, ports: [{ protocol: 'TCP', port: 80, nodePort: 30080 }], nodes: [{ name: 'n1', host: '127.0.153.1' }], sourceRanges: [], affinitySeconds: undefined, healthCheckPort: 10256 });
+    assert.equal(table, true);
+    await assert.rejects(planes.remove('default/web'), /Device or resource busy/);
+    assert.equal(table, true, 'the failed delete left the table');
+    await planes.remove('default/web');
+    assert.equal(table, false, 'the retry deleted it');
+    await planes.stop();
   });
 });
