@@ -141,7 +141,7 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
     for (const side of ['simulated', 'real'] as const) {
       const svcs = await waitForObjects<Service>({ client: run(side).sandbox.kube.services, namespace: 'default', clock, random: Math.random, timeoutMs: 60_000, done: (s) => s.some((x) => x.metadata?.name === 'hello' && (x.status?.loadBalancer?.ingress ?? []).length > 0) });
       const ip = svcs?.find((x) => x.metadata?.name === 'hello')?.status?.loadBalancer?.ingress?.[0]?.ip ?? '';
-      assert.match(await httpGet(`http://${ip}:8080/`, 5_000), /^hello from node-[01] via default\/hello\n$/, side);
+      assert.match(await httpGet(`http://${ip}:8080/`, 15_000), /^hello from node-[01] via default\/hello\n$/, side);
     }
   });
 

@@ -81,7 +81,7 @@ describe('outrigger sandbox with the real kubectl', { timeout: 300_000 }, () => 
   });
 
   it('kubectl wait --for=jsonpath={.status.loadBalancer.ingress}', async () => {
-    const out = await kOk(['wait', '--for=jsonpath={.status.loadBalancer.ingress}', 'service/hello', '--timeout=20s']);
+    const out = await kOk(['wait', '--for=jsonpath={.status.loadBalancer.ingress}', 'service/hello', '--timeout=60s']);
     assert.match(out, /service\/hello condition met/);
   });
 
@@ -111,7 +111,7 @@ describe('outrigger sandbox with the real kubectl', { timeout: 300_000 }, () => 
   });
 
   it('an HTTP request through the EXTERNAL-IP reaches the echo backend on a simulated node', async () => {
-    const body = await httpGet(`http://${ip}:8080/`, 5_000);
+    const body = await httpGet(`http://${ip}:8080/`, 15_000);
     assert.match(body, /^hello from node-[01] via default\/hello\n$/);
   });
 
