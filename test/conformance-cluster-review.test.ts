@@ -4,11 +4,13 @@
 //   overlaps the client, and a correct CCM would FAIL the case. It is skipped, saying why.
 // - clusterConformanceCases(...).cleanup() after the cluster could not be used at all (nothing was
 //   created): it answers "nothing left" instead of rejecting in the provider's `after` hook.
+// - an --only that selects no case is bad input (one line naming it), not a run of nothing that
+//   reports no failure.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { createKubeClient } from '../src/kube/client-node/index.js';
-import { CLUSTER_CASES, clusterConformanceCases } from '../src/conformance/index.js';
+import { CLUSTER_CASES, ClusterConformanceError, clusterConformanceCases, runClusterConformance } from '../src/conformance/index.js';
 import type { ConformanceFixture } from '../src/conformance/index.js';
 
 const rangesTraffic = CLUSTER_CASES.find((c) => c.id === 'lb.source-ranges-traffic');
@@ -39,6 +41,22 @@ describe('clusterConformanceCases: cleanup() when the cluster could not be used'
       const suite = clusterConformanceCases({ kube: dead, clusterName: 'gone', fixture: {}, only: ['node.provider-id'] });
       assert.equal((await suite.cases[0]?.run())?.status, 'failed');
       assert.deepEqual(await suite.cleanup(), []);
+    } finally {
+      dead.close();
+    }
+  });
+});
+
+describe('--only that names no cluster case', () => {
+  it('is a ClusterConformanceError naming the entry, raised before the cluster is contacted', async () => {
+    // An unreachable cluster: a run that asked it anything would fail with "cannot reach" instead.
+    const dead = await createKubeClient({ master: 'http://127.0.0.1:9', env: {}, maxRetries: 0 });
+    try {
+      await assert.rejects(
+        runClusterConformance({ kube: dead, fixture: {}, only: ['lb.create', 'lb.craete'] }),
+        (err: unknown) => err instanceof ClusterConformanceError && /^--only "lb\.craete": no cluster case id contains it \(the ids: node\.provider-id, /.test(err.message) && !err.message.includes('\n'),
+      );
+      assert.throws(() => clusterConformanceCases({ kube: dead, fixture: {}, only: ['nope'] }), /--only "nope": no cluster case/);
     } finally {
       dead.close();
     }

@@ -139,8 +139,17 @@ export async function checkClusterAccess(kube: KubeClient, fixture: ConformanceF
   }
 }
 
+/**
+ * The cases `only` selects (all without it).
+ * @throws ClusterConformanceError when an entry selects no case: a typo would otherwise run
+ *   nothing and report no failure.
+ */
 function selected(only: readonly string[] | undefined): readonly ClusterConformanceCase[] {
   if (only === undefined || only.length === 0) return CLUSTER_CASES;
+  const unknown = only.filter((o) => !CLUSTER_CASES.some((c) => c.id.includes(o)));
+  if (unknown.length > 0) {
+    throw new ClusterConformanceError(`--only ${unknown.map((u) => JSON.stringify(u)).join(', ')}: no cluster case id contains it (the ids: ${CLUSTER_CASES.map((c) => c.id).join(', ')})`);
+  }
   return CLUSTER_CASES.filter((c) => only.some((o) => c.id.includes(o)));
 }
 
@@ -274,6 +283,8 @@ export async function cleanupClusterConformance(kube: KubeClient, o: CleanupOpti
 export async function runClusterConformance(o: RunClusterConformanceOptions): Promise<ClusterConformanceReport> {
   const clusterName = o.clusterName ?? 'cluster';
   const outer = o.signal ?? new AbortController().signal;
+  // Bad input first, before the cluster is asked anything.
+  const cases = selected(o.only);
   await checkClusterAccess(o.kube, o.fixture, { server: clusterName, signal: outer, ...(o.onNote === undefined ? {} : { onNote: o.onNote }) });
   let nodes: Node[];
   try {
@@ -283,7 +294,6 @@ export async function runClusterConformance(o: RunClusterConformanceOptions): Pr
   }
   const session = newSession(o, outer, new Map(nodes.map((n) => [n.metadata?.name ?? '', n.spec?.providerID ?? ''])));
   const now = (): number => performance.now();
-  const cases = selected(o.only);
   const results: CaseResult[] = [];
   let leftovers: string[] = [];
   try {
