@@ -30,6 +30,20 @@ describe('simulated API: Service ClusterIPs and node ports (as kube-apiserver al
     assert.deepEqual(updated.spec?.ports?.map((p) => p.nodePort), [30000, 30001]);
   });
 
+  it('one port number over TCP and UDP shares one node port, allocated or given (as kube-apiserver\'s initNodePorts)', async () => {
+    const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
+    const dns = await kube.services.create(svc('dns', { type: 'NodePort', ports: [{ name: 'dns-tcp', port: 53, protocol: 'TCP' }, { name: 'dns-udp', port: 53, protocol: 'UDP' }, { name: 'web', port: 80 }] }));
+    assert.deepEqual(dns.spec?.ports?.map((p) => p.nodePort), [30000, 30000, 30001]);
+    const given = await kube.services.create(svc('given', { type: 'NodePort', ports: [{ name: 'tcp', port: 54, protocol: 'TCP', nodePort: 30054 }, { name: 'udp', port: 54, protocol: 'UDP', nodePort: 30054 }] }));
+    assert.deepEqual(given.spec?.ports?.map((p) => p.nodePort), [30054, 30054]);
+    const later = await kube.services.create(svc('later', { type: 'NodePort', ports: [{ name: 'tcp', port: 55, protocol: 'TCP' }, { name: 'udp', port: 55, protocol: 'UDP', nodePort: 30055 }] }));
+    assert.deepEqual(later.spec?.ports?.map((p) => p.nodePort), [30055, 30055], 'a node port requested further down the list is shared');
+    await expectError(kube.services.create(svc('clash', { type: 'NodePort', ports: [{ name: 'a', port: 56, nodePort: 30056 }, { name: 'b', port: 57, nodePort: 30056 }] })), 422, 'Invalid', /spec\.ports\[1\]\.nodePort/);
+    await kube.services.delete({ namespace: 'default', name: 'dns' });
+    const reuse = await kube.services.create(svc('reuse', { type: 'NodePort', ports: [{ name: 'p', port: 1, nodePort: 30000 }] }));
+    assert.equal(reuse.spec?.ports?.[0]?.nodePort, 30000, 'the shared node port is freed once');
+  });
+
   it('a node port or ClusterIP another Service holds is 422; deleting the holder frees it', async () => {
     const kube = new SimulatedApiServer({ clock: new FakeClock() }).client();
     await kube.services.create(svc('a', { type: 'NodePort', clusterIP: '10.96.5.5', ports: [{ port: 80, nodePort: 30080 }] }));

@@ -146,42 +146,55 @@ export class ServiceAllocations {
     }
 
     const wantsNodePorts = type === 'NodePort' || (type === 'LoadBalancer' && spec['allocateLoadBalancerNodePorts'] !== false);
-    const taken = new Set<number>();
+    // Node ports this Service claims in this request, with the protocols using each: one port
+    // number over TCP and UDP (DNS) shares its node port, as kube-apiserver allows.
+    const taken = new Map<number, Set<string>>();
     const held = this.#held.get(key)?.nodePorts;
-    const claim = (path: string, port: number): void => {
+    const HEALTH = 'healthCheckNodePort';
+    const claim = (path: string, port: number, protocol: string): void => {
+      const users = taken.get(port);
+      const clash = users !== undefined && (users.has(protocol) || users.has(HEALTH) || protocol === HEALTH);
       if (this.#enforcePortRange && !held?.has(port) && (port < this.#portMin || port > this.#portMax)) {
         causes.push(fieldErrors.invalid(path, port, `provided port is not in the valid range. The range of valid ports is ${this.#portMin}-${this.#portMax}`));
-      } else if ((this.#ports.get(port) ?? key) !== key || taken.has(port)) causes.push(fieldErrors.invalid(path, port, 'provided port is already allocated'));
-      taken.add(port);
+      } else if ((this.#ports.get(port) ?? key) !== key || clash) causes.push(fieldErrors.invalid(path, port, 'provided port is already allocated'));
+      taken.set(port, (users ?? new Set<string>()).add(protocol));
     };
     const ports = Array.isArray(spec['ports']) ? spec['ports'] : [];
     const oldPorts: unknown[] = Array.isArray(oldSpec?.['ports']) ? oldSpec['ports'] : [];
+    const protocolOf = (port: JsonObject): string => (typeof port['protocol'] === 'string' ? port['protocol'] : 'TCP');
+    /** A node port given (or already assigned) to another entry with the same port number (initNodePorts' svcPortToNodePort). */
+    const shared = (port: JsonObject): number | undefined => {
+      for (const o of ports as unknown[]) {
+        if (isJsonObject(o) && o !== port && o['port'] === port['port'] && typeof o['nodePort'] === 'number' && o['nodePort'] !== 0) return o['nodePort'];
+      }
+      return undefined;
+    };
     ports.forEach((port, i) => {
       if (!isJsonObject(port)) return;
       const path = `spec.ports[${i}].nodePort`;
       if (typeof port['nodePort'] === 'number' && port['nodePort'] !== 0) {
-        claim(path, port['nodePort']);
+        claim(path, port['nodePort'], protocolOf(port));
         return;
       }
       if (!wantsNodePorts) return;
       // As patchAllocatedValues: the same port and protocol keep their node port.
       const same = oldPorts.find((o) => isJsonObject(o) && o['port'] === port['port'] && (o['protocol'] ?? 'TCP') === (port['protocol'] ?? 'TCP'));
       const kept = isJsonObject(same) && typeof same['nodePort'] === 'number' ? same['nodePort'] : undefined;
-      const nodePort = kept ?? this.#freePort(taken);
+      const nodePort = kept ?? shared(port) ?? this.#freePort(taken);
       if (nodePort === 0) throw apiErrors.internal('failed to allocate a nodePort: range is full');
       port['nodePort'] = nodePort;
-      claim(path, nodePort);
+      claim(path, nodePort, protocolOf(port));
     });
 
     if (type === 'LoadBalancer' && spec['externalTrafficPolicy'] === 'Local') {
       const given = spec['healthCheckNodePort'];
-      if (typeof given === 'number' && given !== 0) claim('spec.healthCheckNodePort', given);
+      if (typeof given === 'number' && given !== 0) claim('spec.healthCheckNodePort', given, HEALTH);
       else {
         const kept = oldSpec?.['healthCheckNodePort'];
         const healthPort = typeof kept === 'number' && kept !== 0 ? kept : this.#freePort(taken);
         if (healthPort === 0) throw apiErrors.internal('failed to allocate a nodePort: range is full');
         spec['healthCheckNodePort'] = healthPort;
-        claim('spec.healthCheckNodePort', healthPort);
+        claim('spec.healthCheckNodePort', healthPort, HEALTH);
       }
     } else if (spec['healthCheckNodePort'] === 0) {
       delete spec['healthCheckNodePort'];
@@ -225,7 +238,7 @@ export class ServiceAllocations {
     return '';
   }
 
-  #freePort(taken: ReadonlySet<number>): number {
+  #freePort(taken: ReadonlyMap<number, unknown>): number {
     for (let i = 0; i <= this.#portMax - this.#portMin; i++) {
       const candidate = this.#nextPort;
       this.#nextPort = candidate >= this.#portMax ? this.#portMin : candidate + 1;
