@@ -75,8 +75,16 @@ async function runCase(c: ConformanceCase, target: ConformanceTarget, fixture: C
   }
 }
 
+/**
+ * The cases `only` selects (all without it).
+ * @throws Error when an entry selects no case: a typo would otherwise run nothing and report no failure.
+ */
 function selected(only: readonly string[] | undefined): readonly ConformanceCase[] {
   if (only === undefined || only.length === 0) return PROVIDER_CASES;
+  const unknown = only.filter((o) => !PROVIDER_CASES.some((c) => c.id.includes(o)));
+  if (unknown.length > 0) {
+    throw new Error(`--only ${unknown.map((u) => JSON.stringify(u)).join(', ')}: no provider case id contains it (the ids: ${PROVIDER_CASES.map((c) => c.id).join(', ')})`);
+  }
   return PROVIDER_CASES.filter((c) => only.some((o) => c.id.includes(o)));
 }
 
