@@ -37,19 +37,9 @@ fi
 
 # Go: present, and new enough for the modules (k8s 1.37 says go 1.26.0).
 # $OUTRIGGER_GO names the go binary to use (default: go on PATH, else /usr/local/go/bin/go).
-go_bin="${OUTRIGGER_GO-$(command -v go || true)}"
-if [[ -z "${OUTRIGGER_GO-}" && -z "$go_bin" && -x /usr/local/go/bin/go ]]; then go_bin=/usr/local/go/bin/go; fi
-if [[ -n "$go_bin" && ! -x "$go_bin" ]]; then go_bin=""; fi
-[[ -n "$go_bin" ]] || fail "Go is not installed (need Go >= 1.$min_go_minor; put it on PATH or at /usr/local/go)"
-go_version="$("$go_bin" env GOVERSION 2>/dev/null || true)"
-[[ "$go_version" =~ ^go1\.([0-9]+) ]] || fail "cannot read the Go version from '$go_bin env GOVERSION' (got '$go_version')"
-if (( BASH_REMATCH[1] < min_go_minor )); then
-  fail "$go_version is too old: kubernetes $kube_version needs Go >= 1.$min_go_minor ($go_bin)"
-fi
-
-# Local toolchain only (never a silent toolchain download), no workspace above
-# us, static binaries.
-export GOWORK=off GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly
+# shellcheck source=scripts/find-go.sh
+source "$here/scripts/find-go.sh"
+find_go "kubernetes $kube_version"
 
 mkdir -p "$cache_root"
 staging="$(mktemp -d "$cache_root/.build-XXXXXX")"
