@@ -155,28 +155,9 @@ const SERVICE: KindStrategy = {
   specChanged: (prev, next) => !jsonEqual(prev['spec'], next['spec']),
 };
 
-/** Events: no status, accepted as sent; a PUT of an absent Event creates it, as upstream allows. */
-const EVENT: KindStrategy = {
-  tracksGeneration: false,
-  allowCreateOnUpdate: true,
-  prepareForCreate: noDefaults,
-  prepareForUpdate: (next) => next,
-  applyDefaults: noDefaults,
-  specChanged: () => false,
-};
-
-const LEASE: KindStrategy = {
-  tracksGeneration: false,
-  allowCreateOnUpdate: false,
-  prepareForCreate: noDefaults,
-  prepareForUpdate: (next) => next,
-  applyDefaults: noDefaults,
-  specChanged: () => false,
-};
-
 /**
- * The other built-in kinds the sandbox serves (ConfigMaps, Endpoints, RBAC, …): no generation, no
- * status, a write takes the object as sent — as their registry strategies do.
+ * Leases and the other built-in kinds the sandbox serves (ConfigMaps, Endpoints, RBAC, …): no
+ * generation, no status, a write takes the object as sent — as their registry strategies do.
  */
 const PLAIN: KindStrategy = {
   tracksGeneration: false,
@@ -186,6 +167,11 @@ const PLAIN: KindStrategy = {
   applyDefaults: noDefaults,
   specChanged: () => false,
 };
+
+/** Events: as {@link PLAIN}, but a PUT of an absent Event creates it, as upstream allows. */
+const EVENT: KindStrategy = { ...PLAIN, allowCreateOnUpdate: true };
+
+const LEASE: KindStrategy = PLAIN;
 
 /** Secrets: `type` defaults to Opaque and `stringData` is merged into `data` (base64), as SetDefaults_Secret and the conversion do. */
 const SECRET: KindStrategy = {
