@@ -9,6 +9,8 @@
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { SimulatedApiServer } from '../../src/kube/memory/index.js';
 import { HttpApiServer } from '../../src/kube/memory/http/index.js';
+import { serveOps } from './serve-ops.js';
+import type { OpHandlers } from './serve-ops.js';
 
 const [host, kubeconfig] = process.argv.slice(2);
 if (host === undefined || kubeconfig === undefined) throw new Error('usage: api-host.ts <listen-ip> <kubeconfig-path>');
@@ -25,7 +27,7 @@ http.faults.inject({
 await http.writeKubeconfig(kubeconfig);
 const kube = api.client();
 
-const handlers: Record<string, (msg: Record<string, unknown>) => Promise<unknown>> = {
+const handlers: OpHandlers = {
   async createNode({ node }) {
     await kube.nodes.create(node as Node);
     return true;
@@ -47,16 +49,6 @@ const handlers: Record<string, (msg: Record<string, unknown>) => Promise<unknown
   },
 };
 
-process.on('message', (msg: Record<string, unknown> & { id: number; op: string }) => {
-  void (async () => {
-    try {
-      const handler = handlers[msg.op];
-      if (handler === undefined) throw new Error(`unknown op ${msg.op}`);
-      process.send?.({ id: msg.id, ok: true, value: await handler(msg) });
-    } catch (err) {
-      process.send?.({ id: msg.id, ok: false, error: (err as Error).message });
-    }
-  })();
-});
+serveOps(handlers);
 process.on('disconnect', () => void http.close().finally(() => process.exit(0)));
 process.send?.({ ready: true });

@@ -10,6 +10,8 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import { SimulatedApiServer } from '../../src/kube/memory/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { LocalCloudProvider, parseLocalConfig } from '../../src/providers/local/index.js';
+import { serveOps } from './serve-ops.js';
+import type { OpHandlers } from './serve-ops.js';
 
 let provider: LocalCloudProvider | undefined;
 let leading: AbortController | undefined;
@@ -27,7 +29,7 @@ function need(): LocalCloudProvider {
   return provider;
 }
 
-const handlers: Record<string, (msg: Record<string, unknown>) => unknown> = {
+const handlers: OpHandlers = {
   init({ config }) {
     provider = new LocalCloudProvider({ config: parseLocalConfig(String(config), 'local.yaml'), logger });
     return true;
@@ -69,16 +71,6 @@ const handlers: Record<string, (msg: Record<string, unknown>) => unknown> = {
   },
 };
 
-process.on('message', (msg: Record<string, unknown> & { id: number; op: string }) => {
-  void (async () => {
-    try {
-      const handler = handlers[msg.op];
-      if (handler === undefined) throw new Error(`unknown op ${msg.op}`);
-      process.send?.({ id: msg.id, ok: true, value: await handler(msg) });
-    } catch (err) {
-      process.send?.({ id: msg.id, ok: false, error: (err as Error).message });
-    }
-  })();
-});
+serveOps(handlers);
 process.on('disconnect', () => process.exit(0));
 process.send?.({ ready: true });
