@@ -6,10 +6,10 @@
  *
  * @module
  */
-import type { Event, Service } from 'kubernetes-types/core/v1.js';
+import type { Service } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../kube/clock.js';
-import { errorMessage } from '../log/error-message.js';
-import { httpGet } from '../simulation/local-demo/index.js';
+import { probeLoadBalancers } from '../simulation/local-demo/index.js';
+import type { ProbeAnswer } from '../simulation/local-demo/index.js';
 import type { Sandbox } from './sandbox.js';
 import { waitForObjects } from './wait-for.js';
 
@@ -20,14 +20,7 @@ export const SANDBOX_DEMO_SERVICES: readonly { readonly name: string; readonly p
 ];
 
 /** One request through a LoadBalancer address. */
-export interface SandboxDemoAnswer {
-  readonly service: string;
-  readonly url: string;
-  /** The node whose echo backend answered. */
-  readonly node?: string;
-  readonly body?: string;
-  readonly error?: string;
-}
+export type SandboxDemoAnswer = ProbeAnswer;
 
 /** Options of {@link runSandboxDemo}. */
 export interface SandboxDemoOptions {
@@ -54,13 +47,6 @@ function ingressIp(svc: Service | undefined): string | undefined {
   return svc?.status?.loadBalancer?.ingress?.find((i) => i.ip !== undefined)?.ip;
 }
 
-/** The distinct Warning events of a Service, in order ("Reason: message"). */
-function warnings(events: readonly Event[], name: string): string | undefined {
-  const seen = new Set<string>();
-  for (const e of events) if (e.type === 'Warning' && e.involvedObject.kind === 'Service' && e.involvedObject.name === name) seen.add(`${e.reason ?? ''}: ${e.message ?? ''}`);
-  return seen.size === 0 ? undefined : [...seen].join('; then ');
-}
-
 /**
  * Creates the demo Services, waits for their addresses and sends one request through each;
  * resolves with the answers (an `error` on each that failed).
@@ -83,31 +69,13 @@ export async function runSandboxDemo(sandbox: Sandbox, o: SandboxDemoOptions): P
       ...(o.signal === undefined ? {} : { signal: o.signal }),
       done: (svcs) => [...names].every((n) => ingressIp(svcs.find((s) => s.metadata?.name === n)) !== undefined),
     })) ?? (await sandbox.kube.services.list({ namespace: 'default' })).items;
-  const width = Math.max(...SANDBOX_DEMO_SERVICES.map((s) => s.name.length)) + 'default/'.length;
-  o.out('LoadBalancer addresses (one HTTP request through each):\n');
-  const answers: SandboxDemoAnswer[] = [];
-  for (const s of SANDBOX_DEMO_SERVICES) {
-    const label = `default/${s.name}`.padEnd(width);
-    const ip = ingressIp(services.find((x) => x.metadata?.name === s.name));
-    if (ip === undefined) {
-      // Say why: the service controller's Warning carries the provider's reason (e.g. EADDRINUSE).
-      const why = warnings((await sandbox.kube.events.list({ namespace: 'default' })).items, s.name);
-      const error = why === undefined ? 'no LoadBalancer address yet' : `no LoadBalancer address: ${why}`;
-      answers.push({ service: s.name, url: '', error });
-      o.out(`  ${label}  ✗ ${error}\n`);
-      continue;
-    }
-    const url = `http://${ip}:${s.port}/`;
-    try {
-      const body = (await httpGet(url, o.requestTimeoutMs ?? 15_000)).trim();
-      const node = /^hello from (\S+) via /.exec(body)?.[1] ?? '?';
-      answers.push({ service: s.name, url, node, body });
-      o.out(`  ${label}  ${url.padEnd(26)}  → answered by ${node}: "${body}"\n`);
-    } catch (err) {
-      const error = errorMessage(err);
-      answers.push({ service: s.name, url, error });
-      o.out(`  ${label}  ${url.padEnd(26)}  ✗ ${error}\n`);
-    }
-  }
-  return answers;
+  return probeLoadBalancers({
+    targets: SANDBOX_DEMO_SERVICES,
+    ingressIpOf: (name) => ingressIp(services.find((x) => x.metadata?.name === name)),
+    events: async () => (await sandbox.kube.events.list({ namespace: 'default' })).items,
+    noAddress: 'no LoadBalancer address yet',
+    warningSeparator: '; then ',
+    requestTimeoutMs: o.requestTimeoutMs ?? 15_000,
+    out: o.out,
+  });
 }

@@ -10,7 +10,6 @@
  *
  * @module
  */
-import { request } from 'node:http';
 import { RealClock } from '../../kube/clock.js';
 import type { KubeObject } from '../../kube/resources.js';
 import { kubeletNode } from '../generators/index.js';
@@ -20,7 +19,8 @@ import type { AnyObject, SimulationReport } from '../runner/report.js';
 import type { ScenarioFile } from '../scenario/scenario-types.js';
 import { startSimulatedKubeProxies } from './simulated-kube-proxy.js';
 import type { SimulatedKubeProxies } from './simulated-kube-proxy.js';
-import { errorMessage } from '../../log/error-message.js';
+import { probeLoadBalancers } from './probe-load-balancers.js';
+import type { WarningSource } from './probe-load-balancers.js';
 
 /** Options of {@link runLocalDemo}. */
 export interface LocalDemoOptions {
@@ -105,82 +105,25 @@ export function localDemoScenario(o: { readonly pool: string; readonly nodeAddre
   };
 }
 
-/** One HTTP GET with `agent: false`, bounded by `timeoutMs`; resolves with the body of a 200 answer. */
-export function httpGet(url: string, timeoutMs: number): Promise<string> {
-  const clock = new RealClock();
-  return new Promise((resolve, reject) => {
-    const controller = new AbortController();
-    const timer = clock.setTimer(timeoutMs, () => controller.abort(new Error(`no answer within ${timeoutMs} ms`)));
-    const req = request(url, { agent: false, signal: controller.signal }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.once('end', () => {
-        timer.cancel();
-        if (res.statusCode === 200) resolve(body);
-        else reject(new Error(`HTTP ${res.statusCode ?? '?'}`));
-      });
-      res.once('error', (err) => {
-        timer.cancel();
-        reject(err);
-      });
-    });
-    req.once('error', (err) => {
-      timer.cancel();
-      reject(err);
-    });
-    req.end();
-  });
-}
-
-/**
- * Why a Service has no address, from its Warning events (`SyncLoadBalancerFailed: …`): each
- * distinct one in order, so the first cause (e.g. EADDRINUSE) is not hidden by a later symptom.
- */
-function warningsOf(events: readonly AnyObject[], name: string): string | undefined {
-  const seen = new Set<string>();
-  for (const e of events) {
-    const involved = e['involvedObject'] as { kind?: string; name?: string } | undefined;
-    if (e['type'] === 'Warning' && involved?.kind === 'Service' && involved.name === name) seen.add(`${String(e['reason'])}: ${String(e['message'])}`);
-  }
-  return seen.size === 0 ? undefined : [...seen].join('\n      then ');
-}
-
 function ingressIp(svc: AnyObject): string | undefined {
   const ingress = (svc['status'] as { loadBalancer?: { ingress?: { ip?: string }[] } } | undefined)?.loadBalancer?.ingress;
   return ingress?.find((i) => i.ip !== undefined)?.ip;
 }
 
 async function checkTraffic(live: LiveSimulation, o: LocalDemoOptions): Promise<DemoAnswer[]> {
-  const answers: DemoAnswer[] = [];
   const services = live.snapshot('Service');
-  const width = Math.max(...SERVICES.map((s) => s.name.length)) + 'default/'.length;
-  o.out('LoadBalancer addresses (one HTTP request through each):\n');
-  for (const s of SERVICES) {
-    const svc = services.find((x) => x.metadata?.name === s.name);
-    const ip = svc === undefined ? undefined : ingressIp(svc);
-    const label = `default/${s.name}`.padEnd(width);
-    if (ip === undefined) {
-      // Say why: the service controller's Warning carries the provider's reason (e.g. EADDRINUSE).
-      const why = warningsOf(live.snapshot('Event'), s.name);
-      const error = why === undefined ? 'no LoadBalancer address' : `no LoadBalancer address: ${why}`;
-      answers.push({ service: s.name, url: '', error });
-      o.out(`  ${label}  ✗ ${error}\n`);
-      continue;
-    }
-    const url = `http://${ip}:${s.port}/`;
-    try {
-      const body = (await httpGet(url, o.requestTimeoutMs ?? 5_000)).trim();
-      const node = /^hello from (\S+) via /.exec(body)?.[1] ?? '?';
-      answers.push({ service: s.name, url, node });
-      o.out(`  ${label}  ${url.padEnd(26)}  → answered by ${node}: "${body}"\n`);
-    } catch (err) {
-      const error = errorMessage(err);
-      answers.push({ service: s.name, url, error });
-      o.out(`  ${label}  ${url.padEnd(26)}  ✗ ${error}\n`);
-    }
-  }
-  return answers;
+  return probeLoadBalancers({
+    targets: SERVICES,
+    ingressIpOf: (name) => {
+      const svc = services.find((x) => x.metadata?.name === name);
+      return svc === undefined ? undefined : ingressIp(svc);
+    },
+    events: () => live.snapshot('Event') as readonly WarningSource[],
+    noAddress: 'no LoadBalancer address',
+    warningSeparator: '\n      then ',
+    requestTimeoutMs: o.requestTimeoutMs ?? 5_000,
+    out: o.out,
+  });
 }
 
 /** Advances the virtual clock by the wall time that passes, until `signal` aborts. */
