@@ -4,7 +4,7 @@
  *   UpdateLoadBalancer per Service. Prints the setup time, the host-update pass's CPU and wall
  *   time, cloud calls and API patches of the pass.
  * - **a burst of joins**: 5,000 Nodes join one per virtual millisecond with 1 and with 100
- *   Services: host-update passes, UpdateLoadBalancer calls (at most one per Service per 100 ms
+ *   Services: host-update passes, UpdateLoadBalancer calls (at most one per Service per 1 s
  *   window, plus the final pass) and the CPU of the whole burst.
  *
  * Sizes: `SERVICE_BENCH_SERVICES` and `SERVICE_BENCH_NODES` override the defaults of the first,
@@ -76,7 +76,7 @@ async function rig(nodes: number, services: number): Promise<Rig> {
     cloud,
     controller,
     // Runs what can run now; while work is owed (a host-update pass folded to the end of its
-    // 100 ms interval), lets virtual time pass to the next timer.
+    // 1 s interval), lets virtual time pass to the next timer.
     async settle() {
       let idle = 0;
       while (idle < 4) {
