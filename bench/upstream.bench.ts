@@ -214,7 +214,12 @@ async function runShape(shape: Shape): Promise<Figure[]> {
   const rounds = Number(process.env['OUTRIGGER_BENCH_ROUNDS'] ?? '2');
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`OUTRIGGER_BENCH_ROUNDS must be a positive integer, got ${process.env['OUTRIGGER_BENCH_ROUNDS']}`);
   const user = { upstream: 'ccm-upstream', outrigger: 'ccm-outrigger' };
-  const cluster = await startKubeTestCluster({ users: Object.values(user).map((name) => ({ name, groups: ['system:masters'] })) });
+  const cluster = await startKubeTestCluster({
+    users: Object.values(user).map((name) => ({ name, groups: ['system:masters'] })),
+    // 10,000 LoadBalancer Services need 10,000 node ports; the default range has 2,768 (the
+    // 10,000-Service size failed with "failed to allocate a nodePort: range is full").
+    apiserverArgs: ['--service-node-port-range=30000-44999'],
+  });
   const dir = await mkdtemp(join(tmpdir(), 'outrigger-bench-upstream-'));
   const admin = await createKubeClient({ kubeconfig: cluster.adminKubeconfig, qps: -1, userAgent: 'bench-admin', env: {} });
   try {
