@@ -15,6 +15,7 @@ import { SimulatedApiServer } from '../../src/kube/memory/simulated-api-server.j
 import { HttpApiServer } from '../../src/kube/memory/http/http-api-server.js';
 import { kubectl } from '../helpers/kubectl.js';
 import type { KubectlResult } from '../helpers/kubectl.js';
+import { withoutApiserverRepairEvents } from '../helpers/apiserver-repair-events.js';
 
 const NAMESPACE_YAML = `apiVersion: v1
 kind: Namespace
@@ -120,9 +121,9 @@ const SERVED = [
   'selfsubjectreviews',
 ];
 
-/** Masks what legitimately differs between two clusters: ages, ClusterIPs, node ports, uids. */
+/** Masks what legitimately differs between two clusters: ages, ClusterIPs, node ports, uids, the real server's repair events. */
 function mask(text: string): string {
-  return text
+  return withoutApiserverRepairEvents(text)
     .replace(/\b\d+(?:y\d*d?|d\d*h?|h\d*m?|m\d*s?|s)\b/g, '<age>')
     .replace(/\b10\.96\.\d+\.\d+\b/g, '<cluster-ip>')
     .replace(/\b3[0-2]\d{3}\b/g, '<node-port>')

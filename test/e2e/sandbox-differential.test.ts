@@ -24,6 +24,7 @@ import type { KubeTestCluster } from '../../src/testing.js';
 import { REPO_ROOT } from '../helpers/ccm-process.js';
 import { kubectl } from '../helpers/kubectl.js';
 import { probeTcp } from '../helpers/probe-tcp.js';
+import { withoutApiserverRepairEvents } from '../helpers/apiserver-repair-events.js';
 
 // Addresses of this file alone (grep 127.0.194 … 127.0.197 before reusing them).
 const SIDES = {
@@ -43,7 +44,7 @@ interface Run {
 
 /** One side's output of a step with what differs between any two runs masked. */
 function normalise(run: Run, text: string): string {
-  let out = text;
+  let out = withoutApiserverRepairEvents(text);
   for (const [pattern, replacement] of run.masks) out = out.replace(pattern, replacement);
   return (
     out
