@@ -12,6 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dyingWithParent } from '../../src/testing/kube-test-cluster/child-process.js';
 
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -154,7 +155,8 @@ function env(callLog: string | undefined): NodeJS.ProcessEnv {
  */
 export function startReferenceCcm(options: CcmStartOptions): CcmProcess {
   const binary = options.binary ?? referenceCcmBinary();
-  const child = spawn(binary, commonCcmFlags(options), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env(options.callLog) });
+  // Dies with this process even on SIGKILL (a killed test run left reference CCMs running).
+  const child = spawn(...dyingWithParent(binary, commonCcmFlags(options)), { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: env(options.callLog) });
   return track('upstream', child);
 }
 
@@ -187,7 +189,7 @@ export function outriggerCommand(): { readonly args: readonly string[]; readonly
 
 /** Starts Outrigger's `cloud-controller-manager` (see {@link outriggerCommand}) with the same flags. */
 export function startOutriggerCcm(options: CcmStartOptions): CcmProcess {
-  const child = spawn(process.execPath, [...outriggerCommand().args, ...commonCcmFlags(options)], {
+  const child = spawn(...dyingWithParent(process.execPath, [...outriggerCommand().args, ...commonCcmFlags(options)]), {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: env(options.callLog),

@@ -15,6 +15,15 @@ import { onProcessExit } from './on-process-exit.js';
 /** `setpriv --pdeathsig` asks the kernel to kill the child when its parent dies, SIGKILL included. */
 const SETPRIV = '/usr/bin/setpriv';
 
+/**
+ * The command and arguments that run `binary args` so that it dies with this process, SIGKILL of
+ * this process included (through setpriv, which execs the binary: same pid). Without setpriv,
+ * `binary args` as they are.
+ */
+export function dyingWithParent(binary: string, args: readonly string[]): [string, string[]] {
+  return existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];
+}
+
 /** Every child still running, killed synchronously if this process exits without stopping them. */
 const live = new Set<ChildProcess>();
 onProcessExit(() => {
@@ -58,7 +67,7 @@ export class ServerProcess {
   static async start(name: string, binary: string, args: readonly string[], logPath: string, clock: Clock = new RealClock()): Promise<ServerProcess> {
     const fd = openSync(logPath, 'a');
     try {
-      const [command, argv] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, [...args]];
+      const [command, argv] = dyingWithParent(binary, args);
       const child = spawn(command, argv, { stdio: ['ignore', fd, fd] });
       const proc = new ServerProcess(name, logPath, child, clock);
       await new Promise<void>((resolve, reject) => {
