@@ -172,7 +172,8 @@ export function isDeepFrozen(value: unknown): boolean {
     for (const item of value as unknown[]) if (!isDeepFrozen(item)) return false;
     return true;
   }
-  for (const key of Object.keys(value)) if (!isDeepFrozen((value as JsonObject)[key])) return false;
+  // for…in rather than Object.keys: no array per object on a path walked for every watch event.
+  for (const key in value) if (Object.hasOwn(value, key) && !isDeepFrozen((value as JsonObject)[key])) return false;
   return true;
 }
 
@@ -183,9 +184,15 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
   }
   if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]));
+    // Counted with for…in instead of comparing Object.keys arrays: every write compares objects.
+    let members = 0;
+    for (const key in a) {
+      if (!Object.hasOwn(a, key)) continue;
+      if (!Object.hasOwn(b, key) || !jsonEqual(a[key], b[key])) return false;
+      members++;
+    }
+    for (const key in b) if (Object.hasOwn(b, key) && --members < 0) return false;
+    return members === 0;
   }
   return false;
 }

@@ -26,9 +26,12 @@ export class WriteFence {
     this.#why = why;
   }
 
-  /** Throws {@link NotLeaderError} when a write may not go out now. */
-  check(what: string): void {
-    if (!this.#allowed()) throw new NotLeaderError(`refusing to ${what}: ${this.#why}`);
+  /**
+   * Throws {@link NotLeaderError} when a write may not go out now. `what` may be a function, so a
+   * caller on a hot path builds its description only for a refusal.
+   */
+  check(what: string | (() => string)): void {
+    if (!this.#allowed()) throw new NotLeaderError(`refusing to ${typeof what === 'string' ? what : what()}: ${this.#why}`);
   }
 }
 
@@ -56,7 +59,7 @@ class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
    * both linked for this request only.
    */
   async #write<O extends WriteOptions | DeleteOptions, R>(verb: string, key: ObjectKey | undefined, options: O | undefined, send: (options: O) => Promise<R>): Promise<R> {
-    const what = `${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`;
+    const what = (): string => `${verb} ${this.type.resource}${key === undefined ? '' : ` ${key.namespace === undefined ? '' : `${key.namespace}/`}${key.name}`}`;
     // Checked now (a refusal costs nothing), and again as the request leaves (see precondition).
     this.#fence.check(what);
     const outer = options?.precondition;
@@ -66,7 +69,9 @@ class FencedResourceClient<T extends KubeObject> implements ResourceClient<T> {
     };
     const given = options?.signal;
     const stop = this.#signal;
-    if (given === undefined || stop === undefined) {
+    // One signal (most often a controller passing on its own stop signal, the writer's too):
+    // nothing to link, so no AbortController per write.
+    if (given === undefined || stop === undefined || given === stop) {
       const signal = given ?? stop;
       return send({ ...(options ?? {}), ...(signal === undefined ? {} : { signal }), precondition } as O);
     }

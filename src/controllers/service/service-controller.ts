@@ -12,6 +12,7 @@ import { SERVICE_CONTROLLER_EVENT_COMPONENT, SERVICE_LB_CONTROLLER } from '../..
 import { isImplementedElsewhere, ProviderContractError } from '../../cloud/errors.js';
 import type { LoadBalancer, LoadBalancerStatus } from '../../cloud/load-balancer.js';
 import type { EventType } from '../../kube/events.js';
+import { parallelizeUntil } from '../../kube/parallelize.js';
 import { isNotFound } from '../../kube/errors.js';
 import { BoundedFrequencyRunner } from '../../kube/bounded-frequency-runner.js';
 import type { Informer } from '../../kube/informer.js';
@@ -450,15 +451,10 @@ export class ServiceController implements Controller {
     for (const [backends, group] of this.#sentGroups) if (!comparer.equalBackends(backends, set.backends)) keys.push(...group);
     const retry: string[] = [];
     log.v(2).info('Syncing backends for all LB services', { services: this.#cache.size, changed: keys.length, nodes: set.nodes.length });
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < keys.length && !signal.aborted) {
-        const key = keys[next++];
-        if (key === undefined) break;
-        if (await this.#nodeSyncService(key, set, comparer, signal, log)) retry.push(key);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#workers, Math.max(keys.length, 1)) }, worker));
+    await parallelizeUntil(signal, this.#workers, keys.length, async (i) => {
+      const key = keys[i] as string;
+      if (await this.#nodeSyncService(key, set, comparer, signal, log)) retry.push(key);
+    });
     for (const key of retry) this.#serviceLoop.enqueue(key);
     log.v(2).info('Updated load balancers to direct traffic to the updated set of nodes', {
       succeeded: this.#cache.size - retry.length,

@@ -60,7 +60,7 @@ interface ResourceEntry {
   readonly hub: WatchHub;
 }
 
-/** A list answer before it is typed for the caller. */
+/** A list answer before it is typed for the caller; its items are the stored, deep-frozen objects. */
 export interface RawList {
   readonly items: JsonObject[];
   readonly metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
@@ -204,7 +204,7 @@ export class ApiServerCore {
     const requested = options.resourceVersion ?? '';
     let listRv = this.#rv;
     let after = '';
-    let entries: Array<[string, JsonObject]>;
+    let entries: readonly (readonly [string, JsonObject])[];
     if (options.continue !== undefined && options.continue !== '') {
       if (requested !== '' && requested !== '0') throw apiErrors.badRequest('specifying resource version is not allowed when using continue');
       const position = decodeContinue(options.continue);
@@ -222,17 +222,31 @@ export class ApiServerCore {
       if (requested !== '' && requested !== '0') this.#checkNotTooLarge(this.#parseRv(requested));
       entries = entry.store.entries();
     }
-    const matching = entries.filter(([key, obj]) => key > after && filter.matches(obj));
     const limit = options.limit !== undefined && Number.isInteger(options.limit) && options.limit > 0 ? options.limit : undefined;
-    const page = limit === undefined ? matching : matching.slice(0, limit);
-    const metadata: RawList['metadata'] = { resourceVersion: String(listRv) };
-    if (limit !== undefined && matching.length > limit) {
-      const last = page[page.length - 1] as [string, JsonObject];
-      metadata.continue = encodeContinue({ rv: listRv, after: last[0] });
-      // As upstream, the count is only known when nothing is filtered out by selectors.
-      if (!filter.hasSelectors) metadata.remainingItemCount = matching.length - limit;
+    // A page starts after the continue key (found by bisection: entries are sorted by key) and
+    // takes the stored objects themselves: deep-frozen, so nobody can change them, and an
+    // informer's initial list shares them instead of holding a second copy of the cluster.
+    const items: JsonObject[] = [];
+    let lastKey = '';
+    let matched = 0;
+    for (let i = after === '' ? 0 : firstKeyAfter(entries, after); i < entries.length; i++) {
+      const [key, obj] = entries[i] as readonly [string, JsonObject];
+      if (!filter.matches(obj)) continue;
+      matched++;
+      if (limit === undefined || items.length < limit) {
+        items.push(obj);
+        lastKey = key;
+      } else if (filter.hasSelectors) {
+        break; // one more exists; the count is not reported with selectors, so stop looking
+      }
     }
-    return { items: page.map(([, obj]) => cloneJson(obj)), metadata };
+    const metadata: RawList['metadata'] = { resourceVersion: String(listRv) };
+    if (limit !== undefined && matched > limit) {
+      metadata.continue = encodeContinue({ rv: listRv, after: lastKey });
+      // As upstream, the count is only known when nothing is filtered out by selectors.
+      if (!filter.hasSelectors) metadata.remainingItemCount = matched - limit;
+    }
+    return { items, metadata };
   }
 
   /**
@@ -766,4 +780,16 @@ function groupResourceOf(type: ResourceType): string {
 /** Whether `entry` is core/v1 Services (the kind with allocated ClusterIPs and node ports). */
 function isServiceEntry(entry: ResourceEntry): boolean {
   return entry.type.group === '' && entry.type.resource === 'services';
+}
+
+/** The index of the first entry whose key sorts after `key` (entries are sorted by key). */
+function firstKeyAfter(entries: readonly (readonly [string, JsonObject])[], key: string): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((entries[mid] as readonly [string, JsonObject])[0] <= key) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -1,7 +1,9 @@
 /**
  * KubeClient views of the simulated API server (a test double). Each request is accounted,
  * checked for cancellation, put through the injected faults and then served by the core; the
- * core works on plain JSON, which these views hand out typed.
+ * core works on plain JSON, which these views hand out typed. `get` and the writes answer copies
+ * the caller may change; list items and watch events are the stored objects themselves,
+ * deep-frozen (clone one before changing it), as an informer's cache hands them out.
  *
  * @module
  */

@@ -55,7 +55,7 @@ describe('ResourceStore', () => {
         const store = new ResourceStore(100, 1);
         const states = new Map<number, string>();
         const current = new Map<string, JsonObject>();
-        const render = (entries: Array<[string, JsonObject]>): string => JSON.stringify(entries);
+        const render = (entries: readonly (readonly [string, JsonObject])[]): string => JSON.stringify(entries);
         states.set(1, render([]));
         let rv = 1;
         for (const { key, del, value } of ops) {

@@ -35,6 +35,13 @@ export class ResourceStore {
   readonly #history: StoredChange[] = [];
   readonly #historyLimit: number;
   #historyStart: number;
+  /** {@link entries}' answer until the next commit (an informer lists page after page). */
+  #sorted: Array<[string, JsonObject]> | undefined;
+  /**
+   * The last state rebuilt by {@link entriesAt}: a state at a past version never changes, and a
+   * paginated list asks for the same one once per page (20 rebuilds of 10,000 objects per list).
+   */
+  #past: { readonly rv: number; readonly entries: Array<[string, JsonObject]> } | undefined;
 
   /**
    * @param historyLimit - number of changes retained.
@@ -56,9 +63,10 @@ export class ResourceStore {
     return this.#objects.size;
   }
 
-  /** Current objects sorted by key (private instances). */
-  entries(): Array<[string, JsonObject]> {
-    return sortByKey([...this.#objects.entries()]);
+  /** Current objects sorted by key (private instances; the array is shared: do not change it). */
+  entries(): readonly (readonly [string, JsonObject])[] {
+    this.#sorted ??= sortByKey([...this.#objects.entries()]);
+    return this.#sorted;
   }
 
   /**
@@ -73,6 +81,7 @@ export class ResourceStore {
   commit(change: StoredChange): void {
     if (change.type === 'DELETED') this.#objects.delete(change.key);
     else this.#objects.set(change.key, change.object);
+    this.#sorted = undefined;
     this.#history.push(change);
     while (this.#history.length > this.#historyLimit) {
       const evicted = this.#history.shift() as StoredChange;
@@ -90,21 +99,26 @@ export class ResourceStore {
    * The objects as they were at `rv`, sorted by key, rebuilt by undoing later changes; undefined
    * when history no longer reaches back that far (etcd would answer "compacted").
    */
-  entriesAt(rv: number): Array<[string, JsonObject]> | undefined {
+  entriesAt(rv: number): readonly (readonly [string, JsonObject])[] | undefined {
     const later = this.changesSince(rv);
     if (later === undefined) return undefined;
+    if (later.length === 0) return this.entries();
+    if (this.#past?.rv === rv) return this.#past.entries;
     const state = new Map(this.#objects);
     for (let i = later.length - 1; i >= 0; i--) {
       const change = later[i] as StoredChange;
       if (change.prev === undefined) state.delete(change.key);
       else state.set(change.key, change.prev);
     }
-    return sortByKey([...state.entries()]);
+    const entries = sortByKey([...state.entries()]);
+    this.#past = { rv, entries };
+    return entries;
   }
 
   /** Forgets all history up to `rv` (the current global resourceVersion). */
   compact(rv: number): void {
     this.#history.length = 0;
+    this.#past = undefined;
     this.#historyStart = Math.max(this.#historyStart, rv);
   }
 }

@@ -59,7 +59,7 @@ export function freezeOwned<T>(value: T): T {
   if (Array.isArray(value)) {
     for (const item of value as unknown[]) freezeOwned(item);
   } else {
-    for (const key of Object.keys(value)) freezeOwned((value as JsonObject)[key]);
+    for (const key in value) if (Object.hasOwn(value, key)) freezeOwned((value as JsonObject)[key]);
   }
   return value;
 }
