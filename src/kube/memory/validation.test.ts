@@ -183,7 +183,7 @@ describe('validateObject', () => {
     );
   });
 
-  it('walks no member an update shares unchanged with the stored object (valid when stored), and every other one', () => {
+  it('walks no member an update keeps unchanged from the stored object (the same or an equal one: valid when stored), and every other one', () => {
     const stored: JsonObject = {
       metadata: { name: 'n1' },
       spec: { podCIDR: '10.0.0.0/24', taints: [{ key: 'a', effect: 'NoSchedule' }] },
@@ -196,7 +196,10 @@ describe('validateObject', () => {
     // What "not walked" means: a kept member is taken as valid (it was, when stored).
     const keptInvalid: JsonObject = { metadata: { name: 'n1' }, spec: { taints: [{ key: '' }] } };
     assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid }, 'full', keptInvalid)), []);
-    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid, spec: { taints: [{ key: '' }] } }, 'full', keptInvalid)), ['spec.taints[0].key', 'spec.taints[0].effect']);
+    // An equal copy (a client sending back what it read) counts as kept; any change is walked.
+    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid, spec: { taints: [{ key: '' }] } }, 'full', keptInvalid)), []);
+    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid, spec: { taints: [{ key: '', value: 'v' }] } }, 'full', keptInvalid)), ['spec.taints[0].key', 'spec.taints[0].effect']);
+    assert.deepEqual(fields(validateObject('', 'Node', { ...keptInvalid, metadata: { name: 'n1', labels: { 'bad key!': 'v' } } }, 'full', keptInvalid)), ['metadata.labels']);
   });
 
   it('formats messages as apimachinery field errors', () => {

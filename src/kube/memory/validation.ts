@@ -12,7 +12,7 @@
 import { isIP } from 'node:net';
 import type { StatusCause } from '../errors.js';
 import { dnsSubdomainErrors, labelKeyErrors, labelValueErrors } from '../selectors/index.js';
-import { isJsonObject } from '../json-value.js';
+import { isJsonObject, jsonEqual } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 
 /** Formats a value the way apimachinery field errors quote it: strings quoted, numbers bare. */
@@ -149,49 +149,57 @@ class Checker {
   }
 
   /**
-   * Whether `obj[key]` is the stored object's own member, shared as is (an update keeps a stored
-   * spec or status): it passed validation when it was stored, and no rule looks across members.
+   * Whether `obj[key]` is the stored object's member unchanged — the same object (an update keeps
+   * a stored spec or status) or an equal copy (a client sends back the metadata it read): it
+   * passed validation when it was stored, and no rule looks across members. Comparing walks the
+   * member without allocating; validating it would build a path string per field.
    */
   kept(obj: JsonObject, key: string): boolean {
     const member = obj[key];
-    return this.#stored !== undefined && typeof member === 'object' && member !== null && member === this.#stored[key];
+    if (this.#stored === undefined || typeof member !== 'object' || member === null) return false;
+    const stored = this.#stored[key];
+    return member === stored || jsonEqual(member, stored);
   }
 
   add(cause: StatusCause): void {
     if (this.rules) this.errors.push(cause);
   }
 
-  #typed<T>(path: string, value: unknown, expected: JsonType, ok: (v: unknown) => v is T): T | undefined {
-    if (value === undefined || value === null) return undefined;
-    if (ok(value)) return value;
-    this.typeErrors.push(fieldErrors.typeInvalid(path, value, expected));
+  // The checks below run for every field of every write: no closure per call, and a path string
+  // only for a field that is wrong.
+
+  #wrong(path: string, value: unknown, expected: JsonType): undefined {
+    if (value !== undefined && value !== null) this.typeErrors.push(fieldErrors.typeInvalid(path, value, expected));
     return undefined;
   }
 
   object(path: string, value: unknown): JsonObject | undefined {
-    return this.#typed(path, value, 'object', isJsonObject);
+    return isJsonObject(value) ? value : this.#wrong(path, value, 'object');
   }
 
   array(path: string, value: unknown): unknown[] | undefined {
-    return this.#typed(path, value, 'array', (v): v is unknown[] => Array.isArray(v));
+    return Array.isArray(value) ? value : this.#wrong(path, value, 'array');
   }
 
   string(path: string, value: unknown): string | undefined {
-    return this.#typed(path, value, 'string', (v): v is string => typeof v === 'string');
+    return typeof value === 'string' ? value : this.#wrong(path, value, 'string');
   }
 
   integer(path: string, value: unknown): number | undefined {
-    return this.#typed(path, value, 'integer', (v): v is number => typeof v === 'number' && Number.isInteger(v));
+    return typeof value === 'number' && Number.isInteger(value) ? value : this.#wrong(path, value, 'integer');
   }
 
   boolean(path: string, value: unknown): boolean | undefined {
-    return this.#typed(path, value, 'boolean', (v): v is boolean => typeof v === 'boolean');
+    return typeof value === 'boolean' ? value : this.#wrong(path, value, 'boolean');
   }
 
-  /** A `map[string]string` such as labels or annotations. */
-  stringMap(path: string, value: unknown): Record<string, string> | undefined {
+  /** A `map[string]string` such as labels or annotations (the object itself when every value is a string). */
+  stringMap(path: string, value: unknown): Readonly<Record<string, string>> | undefined {
     const obj = this.object(path, value);
     if (obj === undefined) return undefined;
+    let wellTyped = true;
+    for (const k in obj) if (Object.hasOwn(obj, k) && typeof obj[k] !== 'string') wellTyped = false;
+    if (wellTyped) return obj as Readonly<Record<string, string>>;
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj)) {
       const s = this.string(`${path}[${k}]`, v);
@@ -264,13 +272,17 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
     for (const p of nameProblemsOf(namespace, 'dns1123-label')) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
   }
 
-  for (const [key, value] of Object.entries(labels)) {
+  for (const key in labels) {
+    if (!Object.hasOwn(labels, key)) continue;
+    const value = labels[key] as string;
     for (const p of labelKeyProblems(key)) c.add(fieldErrors.invalid('metadata.labels', key, p));
     for (const p of labelValueProblems(value)) c.add(fieldErrors.invalid('metadata.labels', value, p));
   }
 
   let bytes = 0;
-  for (const [key, value] of Object.entries(annotations)) {
+  for (const key in annotations) {
+    if (!Object.hasOwn(annotations, key)) continue;
+    const value = annotations[key] as string;
     // As upstream: annotation keys are checked case-insensitively.
     for (const p of labelKeyProblems(key.toLowerCase())) c.add(fieldErrors.invalid('metadata.annotations', key, p));
     bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
@@ -497,7 +509,7 @@ export function nameRuleFor(group: string, kind: string): NameRule {
  */
 export function validateObject(group: string, kind: string, obj: JsonObject, mode: ValidationMode = 'full', stored?: JsonObject): ValidationResult {
   const c = new Checker(mode, stored);
-  checkMetadata(c, obj, nameRuleFor(group, kind));
+  if (!c.kept(obj, 'metadata')) checkMetadata(c, obj, nameRuleFor(group, kind));
   if (group === '' && kind === 'Node') checkNode(c, obj);
   else if (group === '' && kind === 'Service') checkService(c, obj);
   else if (group === 'coordination.k8s.io' && kind === 'Lease') checkLease(c, obj);

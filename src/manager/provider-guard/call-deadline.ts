@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Clock } from '../../kube/clock.js';
+import type { Clock, Timer } from '../../kube/clock.js';
 import { linkAbort } from '../../kube/linked-abort.js';
 import { formatGoDuration } from '../options/duration.js';
 
@@ -92,4 +92,141 @@ export function withDeadline<T>(call: (signal: AbortSignal | undefined) => Promi
 function rejected<T>(err: unknown): Promise<T> {
   // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
   return Promise.reject(err);
+}
+
+/** What {@link SharedDeadlines.run} needs besides the call. */
+export interface SharedDeadlineOptions extends DeadlineOptions {
+  /**
+   * Calls share a signal only within a group (the guard groups by method), so the reason the
+   * shared signal aborts with names the right method.
+   */
+  readonly group: string;
+}
+
+/** The calls that share one rounded deadline, caller signal and group. */
+interface DeadlineGroup {
+  /** The rounded deadline (clock time). */
+  readonly deadline: number;
+  readonly controller: AbortController;
+  readonly unlink: () => void;
+  /** The calls still waiting, each with its own way to time out. */
+  readonly waiting: Set<WaitingCall>;
+  /** Armed while a call waits; cancelled when the last one answers (the group stays for later calls). */
+  timer: Timer | undefined;
+}
+
+interface WaitingCall {
+  readonly timeoutError: () => Error;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The step deadlines are rounded up to: 1% of the timeout, from 1 ms to 1 s (a 5 minute timeout
+ * fires within a second after it is due).
+ */
+export function deadlineStepMs(timeoutMs: number): number {
+  return Math.min(1_000, Math.max(1, Math.floor(timeoutMs / 100)));
+}
+
+/**
+ * Deadlines for many provider calls. A deadline is rounded up to {@link deadlineStepMs}, and calls
+ * with the same rounded deadline, caller signal and group share one AbortController: each still
+ * ends with its own {@link ProviderCallTimeoutError}, at most one step after `timeoutMs`. A timer
+ * runs only while a call of the group waits, so an idle group keeps no clock busy; a group is
+ * dropped once its deadline has passed (at most 100 per group and caller signal exist at once).
+ *
+ * Why share: creating an AbortSignal costs Node 20 about 1.3 KB, and a third of that survives
+ * young-generation collections even when the signal is dropped at once (measured: 300,000 signals
+ * promote 110 MB); with a signal and a timer per call, deadlines were the largest source of
+ * old-generation garbage in a 10,000-Node simulation.
+ */
+export class SharedDeadlines {
+  readonly #clock: Clock;
+  readonly #bySignal = new WeakMap<AbortSignal, Map<string, DeadlineGroup>>();
+  readonly #unsignalled = new Map<string, DeadlineGroup>();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Runs `call` with a signal that aborts at the deadline; rejects at the deadline whatever `call` does. */
+  run<T>(call: (signal: AbortSignal | undefined) => Promise<T>, o: SharedDeadlineOptions): Promise<T> {
+    if (o.timeoutMs <= 0) return withDeadline(call, o);
+    const groups = this.#groupsOf(o.signal);
+    const step = deadlineStepMs(o.timeoutMs);
+    const now = this.#clock.now();
+    const deadline = Math.ceil((now + o.timeoutMs) / step) * step;
+    const key = `${o.group}\u0000${deadline}`;
+    let found = groups.get(key);
+    if (found === undefined || found.controller.signal.aborted) found = this.#open(groups, key, deadline, o.signal);
+    const group = found;
+    return new Promise<T>((resolve, rejectWith) => {
+      // Whatever the provider threw, passed on unchanged (it need not be an Error).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      const reject = (err: unknown): void => rejectWith(err);
+      const waiting: WaitingCall = { timeoutError: o.timeoutError, reject };
+      group.waiting.add(waiting);
+      group.timer ??= this.#clock.setTimer(deadline - now, () => this.#expire(groups, key, group));
+      const leave = (): void => {
+        if (!group.waiting.delete(waiting) || group.waiting.size > 0) return;
+        group.timer?.cancel();
+        group.timer = undefined;
+      };
+      let answer: Promise<T>;
+      try {
+        answer = call(group.controller.signal);
+      } catch (err) {
+        leave();
+        reject(err);
+        return;
+      }
+      answer.then(
+        (value) => {
+          leave();
+          resolve(value);
+        },
+        (err: unknown) => {
+          leave();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  #groupsOf(signal: AbortSignal | undefined): Map<string, DeadlineGroup> {
+    if (signal === undefined) return this.#unsignalled;
+    let groups = this.#bySignal.get(signal);
+    if (groups === undefined) {
+      groups = new Map();
+      this.#bySignal.set(signal, groups);
+    }
+    return groups;
+  }
+
+  #open(groups: Map<string, DeadlineGroup>, key: string, deadline: number, signal: AbortSignal | undefined): DeadlineGroup {
+    // Groups whose deadline has passed take no more calls: drop them (and their link) as new ones open.
+    const now = this.#clock.now();
+    for (const [k, g] of groups) {
+      if (g.deadline <= now && g.waiting.size === 0) {
+        g.unlink();
+        groups.delete(k);
+      }
+    }
+    const controller = new AbortController();
+    const group: DeadlineGroup = { deadline, controller, unlink: linkAbort(signal, controller), waiting: new Set(), timer: undefined };
+    groups.set(key, group);
+    return group;
+  }
+
+  /** The deadline passed with calls waiting: each gets its own timeout error, the shared signal the first. */
+  #expire(groups: Map<string, DeadlineGroup>, key: string, group: DeadlineGroup): void {
+    group.timer = undefined;
+    groups.delete(key);
+    group.unlink();
+    const calls = [...group.waiting];
+    group.waiting.clear();
+    const errors = calls.map((c) => c.timeoutError());
+    group.controller.abort(errors[0]);
+    calls.forEach((c, i) => c.reject(errors[i]));
+  }
 }

@@ -14,7 +14,7 @@ import type { CloudProvider } from '../../cloud/provider.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Logger } from '../../log/logger.js';
 import { checkBoolean, checkInstanceMetadata, checkLoadBalancerLookup, checkLoadBalancerStatus, checkNodeAddresses } from './answer-checks.js';
-import { ProviderCallTimeoutError, withDeadline } from './call-deadline.js';
+import { ProviderCallTimeoutError, SharedDeadlines } from './call-deadline.js';
 
 /** One guarded method: where its options argument sits, how its answer is checked, what it is about. */
 interface MethodRule {
@@ -85,11 +85,12 @@ const FLAG = '--cloud-provider-call-timeout';
 export function guardProvider(cloud: CloudProvider, o: ProviderGuardOptions): CloudProvider {
   // Weak: a provider may hand out a new capability object per call; none must be kept alive here.
   const wrapped = new WeakMap<object, object>();
+  const deadlines = new SharedDeadlines(o.clock);
   const capability = <T extends object>(name: Capability, impl: T | null | undefined): T | undefined => {
     if (impl === undefined || impl === null) return undefined;
     let guarded = wrapped.get(impl);
     if (guarded === undefined) {
-      guarded = guardCapability(cloud.name, name, impl, o);
+      guarded = guardCapability(cloud.name, name, impl, o, deadlines);
       wrapped.set(impl, guarded);
     }
     return guarded as T;
@@ -109,7 +110,7 @@ export function guardProvider(cloud: CloudProvider, o: ProviderGuardOptions): Cl
   return guarded;
 }
 
-function guardCapability<T extends object>(provider: string, name: Capability, impl: T, o: ProviderGuardOptions): T {
+function guardCapability<T extends object>(provider: string, name: Capability, impl: T, o: ProviderGuardOptions, deadlines: SharedDeadlines): T {
   // A new object with the contract's methods (not a Proxy: providers may hand out frozen objects,
   // whose methods a Proxy must return unchanged). Members outside the contract are not carried over.
   const guarded: Record<string, unknown> = {};
@@ -118,12 +119,20 @@ function guardCapability<T extends object>(provider: string, name: Capability, i
     if (typeof source[method] !== 'function') continue;
     // Looked up at call time, as an unguarded call would: a method replaced later is the one called.
     guarded[method] = (...args: unknown[]): Promise<unknown> =>
-      guardedCall(provider, method, rule, args, (a) => (source[method] as (...x: unknown[]) => Promise<unknown>).apply(impl, a), o);
+      guardedCall(provider, method, rule, args, (a) => (source[method] as (...x: unknown[]) => Promise<unknown>).apply(impl, a), o, deadlines);
   }
   return guarded as T;
 }
 
-async function guardedCall(provider: string, method: string, rule: MethodRule, args: unknown[], call: (args: unknown[]) => Promise<unknown>, o: ProviderGuardOptions): Promise<unknown> {
+async function guardedCall(
+  provider: string,
+  method: string,
+  rule: MethodRule,
+  args: unknown[],
+  call: (args: unknown[]) => Promise<unknown>,
+  o: ProviderGuardOptions,
+  deadlines: SharedDeadlines,
+): Promise<unknown> {
   const given = args[rule.options];
   const givenOptions = typeof given === 'object' && given !== null ? (given as { signal?: AbortSignal }) : {};
   const timeout = (): ProviderCallTimeoutError => {
@@ -132,14 +141,14 @@ async function guardedCall(provider: string, method: string, rule: MethodRule, a
     o.onTimeout?.(err, rule.node === undefined ? undefined : args[rule.node]);
     return err;
   };
-  let answer = await withDeadline(
+  let answer = await deadlines.run(
     (signal) => {
       const callArgs = [...args];
       while (callArgs.length < rule.options) callArgs.push(undefined);
       callArgs[rule.options] = { ...givenOptions, ...(signal === undefined ? {} : { signal }) };
       return call(callArgs);
     },
-    { clock: o.clock, timeoutMs: o.callTimeoutMs, signal: givenOptions.signal, timeoutError: timeout },
+    { clock: o.clock, timeoutMs: o.callTimeoutMs, signal: givenOptions.signal, timeoutError: timeout, group: method },
   );
   if (answer === null && rule.nullIsUndefined === true) answer = undefined;
   const problem = rule.check?.(answer);
