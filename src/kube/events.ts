@@ -135,7 +135,11 @@ interface EventLog {
 }
 
 interface AggregateRecord {
-  readonly localKeys: Set<string>;
+  /**
+   * The distinct messages seen (client-go's `localKeys` set): one string until a second message
+   * comes — most objects never get one, and 4,096 records live in the cache at once.
+   */
+  localKeys: string | Set<string>;
   lastTimestamp: number;
 }
 
@@ -176,18 +180,23 @@ class EventCorrelator {
     const now = this.#clock.now();
     const aggKey = aggregateKey(event);
     let record = this.#aggregates.get(aggKey);
+    const message = event.message ?? '';
     if (record === undefined || now - record.lastTimestamp > AGGREGATE_INTERVAL_MS) {
-      record = { localKeys: new Set(), lastTimestamp: now };
+      record = { localKeys: message, lastTimestamp: now };
       this.#aggregates.set(aggKey, record);
+    } else if (typeof record.localKeys === 'string') {
+      // A record found is the most recently used already (get moved it): updated in place, as
+      // upstream's Add of the same key would leave it.
+      if (record.localKeys !== message) record.localKeys = new Set([record.localKeys, message]);
+    } else {
+      record.localKeys.add(message);
     }
-    // A record found is the most recently used already (get moved it): updated in place, as
-    // upstream's Add of the same key would leave it.
-    record.localKeys.add(event.message ?? '');
     record.lastTimestamp = now;
-    if (record.localKeys.size < AGGREGATE_MAX_EVENTS) return [event, eventKey(event)];
+    const keys = record.localKeys;
+    if (typeof keys === 'string' || keys.size < AGGREGATE_MAX_EVENTS) return [event, eventKey(event)];
     // Keep the set bounded, as upstream's PopAny.
-    const first = record.localKeys.values().next();
-    if (first.done !== true) record.localKeys.delete(first.value);
+    const first = keys.values().next();
+    if (first.done !== true) keys.delete(first.value);
     const t = formatTime(now);
     const objectName = event.involvedObject.name ?? '';
     const combined: Event = {
@@ -451,9 +460,9 @@ export class EventBroadcaster {
     }
     // The event we meant to bump may have expired from the API (events have a TTL): create anew.
     if (!update || isNotFound(failure)) {
-      const { resourceVersion: _rv, ...meta } = event.metadata;
       try {
-        written = await events.create({ ...event, metadata: meta });
+        // A create carries no resourceVersion (an event patched before may hold one).
+        written = await events.create(event.metadata.resourceVersion === undefined ? event : { ...event, metadata: withoutResourceVersion(event.metadata) });
         failure = undefined;
       } catch (err) {
         failure = err;
@@ -480,4 +489,9 @@ export class EventBroadcaster {
       count: event.count,
     };
   }
+}
+
+function withoutResourceVersion(meta: Event['metadata']): Event['metadata'] {
+  const { resourceVersion: _rv, ...rest } = meta;
+  return rest;
 }

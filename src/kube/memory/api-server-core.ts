@@ -26,7 +26,7 @@ import type { ChangeType } from './store.js';
 import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
-import { freezeOwned, omitNullMembersInPlace } from './stored-form.js';
+import { freezeOwned, omitNullMembersInPlace, writableMember } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -324,6 +324,8 @@ export class ApiServerCore {
     if (!isJsonObject(patched)) {
       throw apiErrors.invalid(entry.type.kind, entry.type.group, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: 'the patched document is not an object' }]);
     }
+    // A patch that leaves metadata alone shares the stored (frozen) metadata; the server writes to it below.
+    writableMember(patched, 'metadata');
     const meta = metaOf(patched);
     // As upstream's patch handler: the patched object must still be the one named by the URL.
     const patchedName = str(meta['name']) ?? '';

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
+import { deepFreeze } from '../json-value.js';
 import { applyStrategicMergePatch, strategicSchemaFor } from './strategic-merge-patch.js';
 import type { PatchSchema } from './strategic-merge-patch.js';
 import { PatchError } from './patch-error.js';
@@ -432,6 +433,19 @@ describe('applyStrategicMergePatch', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('shares the deep-frozen members a patch does not name, copies the ones it names, and answers as for an unfrozen target', () => {
+    const frozen = deepFreeze(structuredClone(node));
+    const patch = { status: { conditions: [{ type: 'Ready', status: 'False' }] } };
+    const result = applyStrategicMergePatch(frozen, patch, NODE) as Record<string, unknown>;
+    assert.equal(result['metadata'], frozen['metadata'], 'metadata is not named: shared');
+    assert.equal(result['spec'], frozen['spec'], 'spec is not named: shared');
+    assert.notEqual(result['status'], frozen['status'], 'status is named: a private copy');
+    assert.deepEqual(result, applyStrategicMergePatch(structuredClone(node), patch, NODE));
+    // A top-level directive may touch any member: nothing is shared.
+    const retained = applyStrategicMergePatch(frozen, { $retainKeys: ['metadata', 'spec'], spec: { podCIDR: '10.0.0.0/24' } }, NODE) as Record<string, unknown>;
+    assert.notEqual(retained['metadata'], frozen['metadata']);
   });
 });
 

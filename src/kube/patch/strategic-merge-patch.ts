@@ -9,7 +9,7 @@
  * @module
  */
 import { PatchError } from './patch-error.js';
-import { cloneJson, getOwn, isJsonObject, jsonEqual, jsonTypeOf, setOwn } from '../json-value.js';
+import { cloneJson, getOwn, isDeepFrozen, isJsonObject, jsonEqual, jsonTypeOf, setOwn } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 
 /** How a list field is patched; lists the schema does not name are atomic. */
@@ -125,9 +125,33 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, schema
   }
   // Work on private copies: the merge below edits them in place, as the Go code edits its maps.
   const merger = new StrategicMerger(schema);
-  const result = merger.mergeObject(cloneJson(target), cloneJson(patch), ROOT);
+  const result = merger.mergeObject(copyForMerge(target, patch), cloneJson(patch), ROOT);
   // As upstream, `$patch: delete` at the top leaves an empty object.
   return result === DELETE ? {} : result;
+}
+
+/**
+ * A copy of `target` the merge may edit: the members the patch names are copied, and a deep-frozen
+ * member it does not name is shared as it is — the merge never reaches it, and nobody can change
+ * it (the simulated API server's stored objects are frozen: a status patch then copies the status
+ * alone, not the whole object). A top-level directive may touch any member: everything is copied.
+ */
+function copyForMerge(target: JsonObject, patch: JsonObject): JsonObject {
+  if (Object.hasOwn(patch, PATCH_DIRECTIVE) || Object.hasOwn(patch, RETAIN_KEYS)) return cloneJson(target);
+  const named = new Set<string>();
+  for (const key of Object.keys(patch)) {
+    if (key.startsWith(SET_ELEMENT_ORDER)) named.add(key.slice(SET_ELEMENT_ORDER.length));
+    else if (key.startsWith(DELETE_FROM_PRIMITIVE_LIST)) named.add(key.slice(DELETE_FROM_PRIMITIVE_LIST.length));
+    else named.add(key);
+  }
+  const copy: JsonObject = {};
+  for (const key of Object.keys(target)) {
+    const member = target[key];
+    if (member === undefined) continue;
+    const shared = !named.has(key) && typeof member === 'object' && member !== null && isDeepFrozen(member);
+    setOwn(copy, key, shared ? member : cloneJson(member));
+  }
+  return copy;
 }
 
 /** Marks a map removed by `$patch: delete`. */
