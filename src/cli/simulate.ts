@@ -10,7 +10,7 @@ import { InputFileError, readInputText } from '../input/read-input-file.js';
 import { loadProviderModule } from '../cloud/module-loader.js';
 import { ProviderRegistry } from '../cloud/registry.js';
 import { ProviderModuleError } from '../cloud/registry-errors.js';
-import { demoScenario, generateCluster } from '../simulation/generators/index.js';
+import { demoScenario, generateCluster, generateClusterObjects } from '../simulation/generators/index.js';
 import { runLocalDemo } from '../simulation/local-demo/index.js';
 import { CloudStepError, formatReport, runScenario, SimulationSetupError } from '../simulation/runner/index.js';
 import type { SimulationProgress } from '../simulation/runner/index.js';
@@ -208,7 +208,8 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
     } else if (args.demo) {
       scenario = demoScenario();
     } else {
-      scenario = generateCluster({ nodes: args.nodes ?? 0, services: args.services ?? 0, ...(args.seed === undefined ? {} : { seed: args.seed }) });
+      // The objects are made while the run creates them (initialObjects below), not held twice.
+      scenario = generateCluster({ nodes: args.nodes ?? 0, services: args.services ?? 0, objects: false, ...(args.seed === undefined ? {} : { seed: args.seed }) });
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -255,6 +256,7 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
       allowLocalProvider: args.file === undefined || args.allowLocalProvider,
       ...(args.seed === undefined ? {} : { seed: args.seed }),
       detail: !generated,
+      ...(generated ? { initialObjects: generateClusterObjects({ nodes: args.nodes ?? 0, services: args.services ?? 0 }) } : {}),
       ...(args.output === 'text' ? { onProgress, progressEveryMs: generated ? 1_000 : 5_000 } : {}),
       ...(args.verbosity === undefined ? {} : { log: (line: string) => void io.stderr.write(line) }),
     });

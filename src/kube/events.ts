@@ -19,6 +19,7 @@
 import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
+import { formatMetav1Time } from './metav1-time.js';
 import { TokenBucket } from './rate-limiter.js';
 import type { Event, KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
@@ -94,19 +95,6 @@ class Lru<V> {
       if (oldest.done !== true) this.#map.delete(oldest.value);
     }
   }
-}
-
-let lastSecond = NaN;
-let lastFormatted = '';
-
-/** metav1.Time's wire format: RFC 3339 with whole seconds (the last answer reused within its second). */
-function formatTime(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastFormatted = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    lastSecond = second;
-  }
-  return lastFormatted;
 }
 
 // The correlator's keys: the fields joined with no separator, as client-go's strings.Join(…, "").
@@ -197,7 +185,7 @@ class EventCorrelator {
     // Keep the set bounded, as upstream's PopAny.
     const first = keys.values().next();
     if (first.done !== true) keys.delete(first.value);
-    const t = formatTime(now);
+    const t = formatMetav1Time(now);
     const objectName = event.involvedObject.name ?? '';
     const combined: Event = {
       apiVersion: 'v1',
@@ -341,7 +329,7 @@ export class EventBroadcaster {
         return;
       }
       const now = this.#clock.now();
-      const t = formatTime(now);
+      const t = formatMetav1Time(now);
       const involvedObject: Event['involvedObject'] = {
         kind: obj.kind,
         apiVersion: obj.apiVersion,

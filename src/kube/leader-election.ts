@@ -8,6 +8,7 @@
  * @module
  */
 import type { LeaseSpec } from 'kubernetes-types/coordination/v1.js';
+import { formatMetav1MicroTime } from './metav1-time.js';
 import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { isConflict, isNotFound } from './errors.js';
@@ -81,11 +82,6 @@ interface ElectionRecord {
   readonly acquireTime: string;
   readonly renewTime: string;
   readonly leaseTransitions: number;
-}
-
-/** Formats a metav1.MicroTime: RFC 3339 in UTC with six fractional digits. */
-function microTime(ms: number): string {
-  return new Date(Math.floor(ms)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 /** Reads a Lease spec as client-go's `LeaseSpecToLeaderElectionRecord` does (absent ⇒ zero value). */
@@ -386,7 +382,7 @@ export class LeaderElector {
         this.#lease = current;
         // Only a Lease that still names us is handed back, as the server has it now.
         if (current.spec?.holderIdentity !== this.#identity) return;
-        const now = microTime(this.#clock.now());
+        const now = formatMetav1MicroTime(this.#clock.now());
         const record: ElectionRecord = {
           holderIdentity: '',
           leaseDurationSeconds: 1,
@@ -416,8 +412,8 @@ export class LeaderElector {
     const fresh: ElectionRecord = {
       holderIdentity: this.#identity,
       leaseDurationSeconds: Math.floor(this.#leaseDurationMs / 1000),
-      acquireTime: microTime(now),
-      renewTime: microTime(now),
+      acquireTime: formatMetav1MicroTime(now),
+      renewTime: formatMetav1MicroTime(now),
       leaseTransitions: 0,
     };
     // 1. Fast path: the leader updates optimistically from the Lease it last saw.

@@ -9,6 +9,8 @@
  * @module
  */
 import { arch, release } from 'node:os';
+
+import { formatMetav1Time, formatMetav1MicroTime } from '../kube/metav1-time.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { Node, NodeCondition } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../kube/client.js';
@@ -51,21 +53,11 @@ export interface SimulatedKubelets {
   stop(): Promise<void>;
 }
 
-/** Go's RFC 3339 seconds, as `metav1.Time`. */
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-/** `metav1.MicroTime`: microseconds. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
-
 const GO_ARCH: Readonly<Record<string, string>> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' };
 
 function conditions(now: number, transition: number): NodeCondition[] {
-  const t = rfc3339(now);
-  const since = rfc3339(transition);
+  const t = formatMetav1Time(now);
+  const since = formatMetav1Time(transition);
   const ok = (type: string, reason: string, message: string): NodeCondition => ({ type, status: 'False', reason, message, lastHeartbeatTime: t, lastTransitionTime: since });
   return [
     ok('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
@@ -130,7 +122,7 @@ function nodeLease(node: Node, now: number): Lease {
       // As the kubelet: the Lease goes away with its Node.
       ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid ?? '' }],
     },
-    spec: { holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: microTime(now) },
+    spec: { holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: formatMetav1MicroTime(now) },
   };
 }
 
@@ -153,7 +145,7 @@ async function renewLease(kube: KubeClient, node: Node, now: number): Promise<vo
   const name = node.metadata?.name ?? '';
   try {
     const current = await kube.leases.get({ namespace: NODE_LEASE_NAMESPACE, name });
-    await kube.leases.update({ ...current, spec: { ...current.spec, holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: microTime(now) } });
+    await kube.leases.update({ ...current, spec: { ...current.spec, holderIdentity: name, leaseDurationSeconds: NODE_LEASE_DURATION_SECONDS, renewTime: formatMetav1MicroTime(now) } });
   } catch (err) {
     if (!(err instanceof KubeApiError && err.status === 404)) throw err;
     await kube.leases.create(nodeLease(node, now));

@@ -11,6 +11,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { Clock } from '../../kube/clock.js';
 import type { Backoff } from '../../kube/backoff.js';
 import { retryOnConflict } from '../../kube/retry.js';
+import { formatMetav1Time } from '../../kube/metav1-time.js';
 
 /** The condition type (k8s.io/api `NodeNetworkUnavailable`). */
 export const NETWORK_UNAVAILABLE = 'NetworkUnavailable';
@@ -25,11 +26,6 @@ export const MESSAGE_NO_ROUTE_CREATED = 'RouteController failed to create a rout
 
 /** Upstream `updateNetworkConditionBackoff`: 5 tries, 100 ms apart, jitter 1.0 (conflicts only). */
 export const UPDATE_NETWORK_CONDITION_BACKOFF: Backoff = Object.freeze({ steps: 5, durationMs: 100, factor: 1, jitter: 1 });
-
-/** metav1.Time wire format: RFC 3339 with whole seconds. */
-function metaTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
 
 /** The Node's current `NetworkUnavailable` condition, if any. */
 export function networkUnavailableCondition(node: Readonly<Node>): NodeCondition | undefined {
@@ -49,7 +45,7 @@ export function needsNetworkConditionUpdate(node: Readonly<Node>, routesCreated:
 
 /** The condition to write at `nowMs` (both timestamps set to now, as upstream's `SetNodeCondition`). */
 export function desiredNetworkCondition(routesCreated: boolean, nowMs: number): NodeCondition {
-  const now = metaTime(nowMs);
+  const now = formatMetav1Time(nowMs);
   return routesCreated
     ? { type: NETWORK_UNAVAILABLE, status: 'False', reason: REASON_ROUTE_CREATED, message: MESSAGE_ROUTE_CREATED, lastTransitionTime: now, lastHeartbeatTime: now }
     : { type: NETWORK_UNAVAILABLE, status: 'True', reason: REASON_NO_ROUTE_CREATED, message: MESSAGE_NO_ROUTE_CREATED, lastTransitionTime: now, lastHeartbeatTime: now };

@@ -26,6 +26,7 @@ import type { ChangeType } from './store.js';
 import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
+import { formatMetav1Time } from '../metav1-time.js';
 import { freezeOwned, omitNullMembersInPlace, writableMember } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
@@ -86,22 +87,6 @@ const UNKNOWN_RESOURCE_MESSAGE = 'the server could not find the requested resour
 
 function typeKey(type: Pick<ResourceType, 'group' | 'version' | 'resource'>): string {
   return `${type.group}/${type.version}/${type.resource}`;
-}
-
-let lastSecond = NaN;
-let lastRfc3339 = '';
-
-/**
- * RFC 3339 with seconds precision, as metav1.Time serialises. The last answer is reused: on a
- * virtual clock thousands of objects share a second, and so share one string.
- */
-function rfc3339(ms: number): string {
-  const second = Math.floor(ms / 1000);
-  if (second !== lastSecond) {
-    lastRfc3339 = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
-    lastSecond = second;
-  }
-  return lastRfc3339;
 }
 
 /** The metadata object of `obj`, created when missing. */
@@ -391,7 +376,7 @@ export class ApiServerCore {
     if (meta['deletionTimestamp'] !== undefined) return;
     const next = withOwnMetadata(stored);
     const nextMeta = metaOf(next);
-    nextMeta['deletionTimestamp'] = rfc3339(this.#clock.now());
+    nextMeta['deletionTimestamp'] = formatMetav1Time(this.#clock.now());
     nextMeta['deletionGracePeriodSeconds'] = 0;
     const generation = nextMeta['generation'];
     if (typeof generation === 'number' && generation > 0) nextMeta['generation'] = generation + 1;
@@ -540,7 +525,7 @@ export class ApiServerCore {
     // System fields belong to the server: clients cannot set uid, timestamps or deletion state.
     for (const field of ['resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink']) delete meta[field];
     meta['uid'] = this.#newUid();
-    meta['creationTimestamp'] = rfc3339(this.#clock.now());
+    meta['creationTimestamp'] = formatMetav1Time(this.#clock.now());
     if (entry.strategy.tracksGeneration) meta['generation'] = 1;
     else delete meta['generation'];
     if (!entry.type.namespaced) delete meta['namespace'];
@@ -696,7 +681,7 @@ export class ApiServerCore {
     const name = str(metaOf(stored)['name']) ?? '';
     if (metaOf(stored)['deletionTimestamp'] === undefined) {
       const next = withOwnMetadata(stored);
-      metaOf(next)['deletionTimestamp'] = rfc3339(this.#clock.now());
+      metaOf(next)['deletionTimestamp'] = formatMetav1Time(this.#clock.now());
       metaOf(next)['deletionGracePeriodSeconds'] = 0;
       next['status'] = { ...(isJsonObject(stored['status']) ? stored['status'] : {}), phase: 'Terminating' };
       this.#write(entry, 'MODIFIED', key, next, stored);

@@ -8,6 +8,7 @@
  * @module
  */
 import type { TokenRequest } from 'kubernetes-types/authentication/v1.js';
+import { formatMetav1Time } from '../metav1-time.js';
 import type { Clock } from '../clock.js';
 import { apiErrors } from '../errors.js';
 
@@ -30,11 +31,6 @@ export interface TokenIdentity {
 interface Issued {
   readonly identity: TokenIdentity;
   readonly expiresAt: number;
-}
-
-/** Formats a metav1.Time: RFC 3339 in UTC, whole seconds. */
-function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Mints and checks service-account tokens for one simulated server. */
@@ -72,9 +68,9 @@ export class TokenIssuer {
     return {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenRequest',
-      metadata: { name, namespace, creationTimestamp: rfc3339(now) },
+      metadata: { name, namespace, creationTimestamp: formatMetav1Time(now) },
       spec: { ...request.spec, audiences, expirationSeconds },
-      status: { token, expirationTimestamp: rfc3339(expiresAt) },
+      status: { token, expirationTimestamp: formatMetav1Time(expiresAt) },
     };
   }
 

@@ -17,6 +17,12 @@ export interface GenerateClusterOptions {
   readonly withinMs?: number;
   /** Program routes for the nodes' pod CIDRs (default true). */
   readonly routes?: boolean;
+  /**
+   * Default true. False leaves the scenario's `objects` empty: the caller creates them from
+   * {@link generateClusterObjects} as they are made (`runScenario`'s `initialObjects`), so a
+   * 10,000-Node cluster is not held twice — once as input, once in the simulated API — all run.
+   */
+  readonly objects?: boolean;
 }
 
 const UNINITIALIZED_TAINT = 'node.cloudprovider.kubernetes.io/uninitialized';
@@ -72,16 +78,24 @@ function pad(i: number, n: number): string {
   return String(i).padStart(String(Math.max(1, n - 1)).length, '0');
 }
 
+/** The objects of {@link generateCluster}, made one at a time: its Nodes, then its Services. */
+export function* generateClusterObjects(o: Pick<GenerateClusterOptions, 'nodes' | 'services'>): Generator<KubeObject, void, undefined> {
+  for (let i = 0; i < o.nodes; i++) yield kubeletNode(nodeName(i, o.nodes), i);
+  const nodePorts = o.services <= DEFAULT_NODE_PORT_COUNT;
+  for (let i = 0; i < o.services; i++) yield loadBalancerService(`svc-${pad(i, o.services)}`, 'default', { nodePorts });
+}
+
+function nodeName(i: number, nodes: number): string {
+  return `node-${pad(i, nodes)}`;
+}
+
 /**
  * A scenario of `nodes` kubelet-registered tainted nodes and `services` LoadBalancer Services,
  * with the fake provider knowing an instance for every node, that settles to convergence.
  */
 export function generateCluster(o: GenerateClusterOptions): ScenarioFile {
-  const nodes = Array.from({ length: o.nodes }, (_, i) => kubeletNode(`node-${pad(i, o.nodes)}`, i));
-  const nodePorts = o.services <= DEFAULT_NODE_PORT_COUNT;
-  const services = Array.from({ length: o.services }, (_, i) => loadBalancerService(`svc-${pad(i, o.services)}`, 'default', { nodePorts }));
-  const instances = nodes.map((n, i) => ({
-    nodeName: n.metadata?.name ?? '',
+  const instances = Array.from({ length: o.nodes }, (_, i) => ({
+    nodeName: nodeName(i, o.nodes),
     zone: ZONES[i % ZONES.length] ?? 'zone-a',
     instanceType: 'standard-2',
     addresses: [{ type: 'InternalIP', address: nodeIP(i) }],
@@ -93,7 +107,7 @@ export function generateCluster(o: GenerateClusterOptions): ScenarioFile {
     // A /16 of TEST-NET-like space: the fake's default range holds only a /24 of addresses.
     provider: { name: 'fake', config: { instances, loadBalancerIPRange: '198.18.0.0/15' } },
     manager: routes ? { 'cluster-cidr': '10.0.0.0/8', 'allocate-node-cidrs': true } : { 'configure-cloud-routes': false },
-    objects: [...nodes, ...services],
+    objects: o.objects === false ? [] : [...generateClusterObjects(o)],
     steps: [{ settle: { within: o.withinMs ?? 3_600_000 } }],
   };
 }

@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { DEFAULT_NODE_PORT_COUNT, demoScenario, generateCluster, kubeletNode, loadBalancerService } from './generate-cluster.js';
+export { DEFAULT_NODE_PORT_COUNT, demoScenario, generateCluster, generateClusterObjects, kubeletNode, loadBalancerService } from './generate-cluster.js';
 export type { GenerateClusterOptions } from './generate-cluster.js';

@@ -65,6 +65,12 @@ export interface RunScenarioOptions {
   /** Wall time source for the report's `wallMs` (measurement only). */
   readonly wallNow?: () => number;
   /**
+   * Objects to create before the manager starts, after the scenario's own: read once, one at a
+   * time, so a large generated cluster (`generateClusterObjects`) is never held outside the
+   * simulated API.
+   */
+  readonly initialObjects?: Iterable<KubeObject>;
+  /**
    * Called after the last step while a manager still runs (the local provider's listeners are
    * still bound), e.g. to send traffic or serve until Ctrl-C; the run stops when it resolves.
    */
@@ -352,6 +358,10 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   const admin = server.client({ userAgent: SIMULATOR_USER_AGENT });
   const created = new Set<string>();
   for (const [i, obj] of scenario.objects.entries()) await refusedAsSetupError(`${at(['objects', i])} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
+  let extra = 0;
+  for (const obj of options.initialObjects ?? []) {
+    await refusedAsSetupError(`initial object ${extra++} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
+  }
 
   // The provider: by name through a registry, with the scenario's config handed over as its
   // cloud-config text (JSON unless the scenario gives a string). The fake is one cloud that every
