@@ -42,10 +42,13 @@ describe('Logger', () => {
     assert.deepEqual(mem.records[0]?.values, { a: 1, b: 2 });
   });
 
-  it('noopLogger emits nothing and reports disabled', () => {
+  it('noopLogger emits nothing, reports disabled, and derives no new logger', () => {
     assert.equal(noopLogger.enabled(), false);
     noopLogger.error(new Error('x'), 'ignored');
     noopLogger.warning('ignored');
+    assert.equal(noopLogger.withValues({ key: 'default/a' }), noopLogger);
+    assert.equal(noopLogger.withName('events').v(4), noopLogger);
+    assert.equal(noopLogger.v(0).enabled(), false);
   });
 
   it('a warning keeps the logger\'s name and values, even from a logger with every info line off', () => {

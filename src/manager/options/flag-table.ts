@@ -49,7 +49,7 @@ const TABLE: readonly FlagSpec[] = [
   // generic (cloud provider + generic controller manager)
   { group: 'generic', name: 'cloud-provider', type: 'string', default: '', usage: 'Name of the cloud provider to run (required). Upstream\'s "external" is refused: Outrigger runs the provider in this process.' },
   { group: 'generic', name: 'cloud-config', type: 'string', default: '', usage: "Path to the cloud provider's configuration file; leave empty to use none." },
-  { group: 'generic', name: 'cloud-provider-call-timeout', type: 'duration', default: 5 * M, usage: 'Outrigger only: how long one cloud provider call may take before it is abandoned (its AbortSignal aborts), logged and retried; 0 waits for ever.' },
+  { group: 'generic', name: 'cloud-provider-call-timeout', type: 'duration', default: 5 * M, usage: 'Outrigger only: how long one cloud provider call may take before it is abandoned (its AbortSignal aborts, within 1% of this and at most 1s after), logged and retried; 0 waits for ever.' },
   { group: 'generic', name: 'cloud-provider-initialize-timeout', type: 'duration', default: 5 * M, usage: "Outrigger only: how long the provider's initialize may take before /healthz fails and the manager stops (exit 1); 0 waits for ever." },
   { group: 'generic', name: 'provider-module', type: 'stringList', default: [], usage: 'Outrigger only: an npm package or file path imported before --cloud-provider is resolved; may be repeated.' },
   { group: 'generic', name: 'controllers', type: 'stringList', default: ['*'], usage: "Controllers to run: '*' turns on every default-on controller, 'name' turns on the controller called name, and '-name' turns it off." },
