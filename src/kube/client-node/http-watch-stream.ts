@@ -20,6 +20,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 const EVENT_TYPES = new Set<string>(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK']);
 /** Buffered events above which the socket is paused until the consumer catches up. */
 const HIGH_WATER = 1000;
+/**
+ * The longest frame read: client-go's streaming decoder refuses objects over 16 MiB ("object to
+ * decode was longer than maximum allowed size"). Counted in characters, each at least a byte.
+ */
+export const MAX_WATCH_FRAME_CHARS = 16 * 1024 * 1024;
 
 /** Options of an {@link HttpWatchStream}. */
 export interface HttpWatchStreamOptions {
@@ -27,6 +32,8 @@ export interface HttpWatchStreamOptions {
   /** Ends the stream client-side this long after opening, in case the server never does. */
   readonly maxDurationMs?: number;
   readonly signal?: AbortSignal | undefined;
+  /** Default {@link MAX_WATCH_FRAME_CHARS}. */
+  readonly maxFrameChars?: number;
 }
 
 /** A WatchStream reading a chunked JSON event stream. */
@@ -37,12 +44,16 @@ export class HttpWatchStream<T extends KubeObject> implements WatchStream<T> {
   readonly #timer: Timer | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.close();
-  #partial = '';
+  readonly #maxFrameChars: number;
+  /** The start of a frame whose newline has not come yet, in the chunks it came in. */
+  #pending: string[] = [];
+  #pendingChars = 0;
   #ended = false;
 
   constructor(open: OpenStream, options: HttpWatchStreamOptions) {
     this.#open = open;
     this.#signal = options.signal;
+    this.#maxFrameChars = options.maxFrameChars ?? MAX_WATCH_FRAME_CHARS;
     const { response } = open;
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => this.#onData(chunk));
@@ -72,17 +83,39 @@ export class HttpWatchStream<T extends KubeObject> implements WatchStream<T> {
     };
   }
 
+  /**
+   * Splits the stream into lines, looking at each chunk once (a long frame in many chunks is not
+   * rescanned per chunk) and holding at most {@link MAX_WATCH_FRAME_CHARS} of an unfinished one.
+   */
   #onData(chunk: string): void {
     if (this.#ended) return;
-    const text = this.#partial + chunk;
-    const lines = text.split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      this.#onLine(line);
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline !== -1; newline = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, newline);
+      start = newline + 1;
+      const line = this.#pendingChars === 0 ? piece : this.#pending.join('') + piece;
+      this.#pending = [];
+      this.#pendingChars = 0;
+      if (line.length > this.#maxFrameChars) return this.#frameTooLong();
+      if (line.trim() !== '') this.#onLine(line);
       if (this.#ended) return;
     }
+    if (start < chunk.length) {
+      const rest = start === 0 ? chunk : chunk.slice(start);
+      this.#pending.push(rest);
+      this.#pendingChars += rest.length;
+      if (this.#pendingChars > this.#maxFrameChars) return this.#frameTooLong();
+    }
     if (this.#buffer.length > HIGH_WATER) this.#open.response.pause();
+  }
+
+  /** As client-go's StreamWatcher on a decode error: an internal-error Status, then the end of the watch. */
+  #frameTooLong(): void {
+    this.#pending = [];
+    this.#pendingChars = 0;
+    const message = `unable to decode an event from the watch stream: object to decode was longer than maximum allowed size (${this.#maxFrameChars} characters)`;
+    this.#deliver({ kind: 'error', error: new KubeApiError(500, 'InternalError', message) });
+    this.#finish();
   }
 
   #onLine(line: string): void {
