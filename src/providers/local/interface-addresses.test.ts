@@ -14,7 +14,7 @@ function fakeRunner(answers: Record<string, Partial<CommandResult>>): CommandRun
     const line = [command, ...args].join(' ');
     calls.push(line);
     const a = answers[line] ?? {};
-    return { code: a.code ?? 0, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
+    return { code: 'code' in a ? (a.code ?? null) : 0, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
   };
   return {
     calls,
@@ -70,6 +70,19 @@ describe('InterfaceAddresses', () => {
     assert.deepEqual(await manager(runner).add('lan', '198.51.100.10', 'eth1', { probe: false }), { added: true });
     assert.ok(!runner.calls.some((c) => c.startsWith('arping -D')));
     assert.deepEqual(await manager(runner).add('lan', '198.51.100.11', 'eth1', { probe: true }), { added: false });
+  });
+
+  it('lists nothing on an interface that does not exist, and fails (naming the command) when ip fails otherwise', async () => {
+    const missing = fakeRunner({ 'ip -j addr show dev gone0': { code: 1, stderr: 'Device "gone0" does not exist.' } });
+    assert.deepEqual(await manager(missing).list('gone0'), new Set());
+    const timedOut = fakeRunner({ 'ip -j addr show dev eth1': { code: null, stderr: '' } });
+    await assert.rejects(manager(timedOut).list('eth1'), /ip -j addr show dev eth1 timed out/);
+    const broken = fakeRunner({ 'ip -j addr show dev eth1': { code: 255, stderr: 'Cannot send dump request: Operation not permitted' } });
+    await assert.rejects(
+      manager(broken).add('lan', '198.51.100.10', 'eth1', { probe: false }),
+      (err: unknown) => err instanceof InterfaceAddressError && err.code === 'Failed' && /interface "eth1": cannot read the interface's addresses: .*exited 255: Cannot send dump request/.test(err.message),
+    );
+    assert.ok(!broken.calls.some((c) => c.startsWith('ip addr add')), 'nothing added on a guess');
   });
 
   it('removing an address that is already gone is no error; other failures are', async () => {

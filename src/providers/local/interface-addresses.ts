@@ -128,10 +128,17 @@ export class InterfaceAddresses {
     return dev;
   }
 
-  /** The /32 and /128 addresses now on `iface` (empty when it does not exist). */
+  /**
+   * The /32 and /128 addresses now on `iface` (empty when it does not exist).
+   * @throws HostCommandError when `ip` fails otherwise (timed out, killed, …): "no addresses" would
+   * be a guess, and a stale address a guess skips stays on the interface for good.
+   */
   async list(iface: string): Promise<Set<string>> {
-    const result = await this.#runner.run('ip', ['-j', 'addr', 'show', 'dev', iface]);
-    if (result.code !== 0) return new Set();
+    const args = ['-j', 'addr', 'show', 'dev', iface];
+    const result = await this.#runner.run('ip', args);
+    // What iproute2 answers for an interface that is not there: nothing is on it.
+    if (result.code === 1 && /does not exist/.test(result.stderr)) return new Set();
+    if (result.code !== 0) throw new HostCommandError('ip', args, result);
     const links = JSON.parse(result.stdout || '[]') as { addr_info?: { local?: string; prefixlen?: number }[] }[];
     const out = new Set<string>();
     for (const link of links) {
@@ -153,7 +160,13 @@ export class InterfaceAddresses {
   async add(pool: string, address: string, iface: string, options: { readonly probe: boolean }): Promise<AddResult> {
     const ip = parseIp(address);
     if (ip === undefined) throw new InterfaceAddressError('Failed', pool, address, iface, 'not an IP address');
-    if ((await this.list(iface)).has(address)) {
+    let present: Set<string>;
+    try {
+      present = await this.list(iface);
+    } catch (err) {
+      throw new InterfaceAddressError('Failed', pool, address, iface, `cannot read the interface's addresses: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    if (present.has(address)) {
       this.#announce(ip, iface);
       return { added: false };
     }

@@ -28,6 +28,8 @@ class FakeHost implements CommandRunner {
   readonly addresses = new Set<string>();
   readonly calls: string[] = [];
   readonly duplicates = new Set<string>();
+  /** When set, `ip addr show` fails this way (a hung or refused `ip`). */
+  listFailure: CommandResult | undefined;
 
   run(command: string, args: readonly string[]): Promise<CommandResult> {
     return Promise.resolve(this.runSync(command, args));
@@ -39,6 +41,7 @@ class FakeHost implements CommandRunner {
     const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
     if (line === 'ip -j -4 route show table main') return ok(JSON.stringify([{ dst: '127.0.150.0/29', dev: 'lo' }]));
     if (line === 'ip -j link show dev lo') return ok('[]');
+    if (line === 'ip -j addr show dev lo' && this.listFailure !== undefined) return this.listFailure;
     if (line === 'ip -j addr show dev lo') return ok(JSON.stringify([{ addr_info: [...this.addresses].map((a) => ({ local: a, prefixlen: 32 })) }]));
     const add = /^ip addr add (\S+)\/32 dev lo$/.exec(line);
     if (add?.[1] !== undefined) {
@@ -147,5 +150,22 @@ describe('LocalCloudProvider: a pool on an interface (fake ip and arping)', () =
     await provider.localLoadBalancer.removeStaleAddresses();
     assert.deepEqual([...host.addresses], ['127.0.150.5'], "the recorded address is gone, the operator's stays");
     assert.ok(!host.calls.includes('ip addr del 127.0.150.5/32 dev lo'));
+  });
+
+  it('a failure to read the interface is an error, not "no address there": the stale address is not silently left behind', async () => {
+    const host = new FakeHost();
+    host.addresses.add('127.0.150.4');
+    const dir = await mkdtemp(join(tmpdir(), 'outrigger-iface-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'state.json');
+    await writeFile(file, JSON.stringify({ version: 1, allocations: {}, interfaceAddresses: [{ address: '127.0.150.4', interface: 'lo' }] }));
+    const config = parseLocalConfig(`stateFile: ${file}\npools:\n- name: lan\n  ranges: [127.0.150.1-127.0.150.6]\n  interface: lo\n`);
+    host.listFailure = { code: null, stdout: '', stderr: '' };
+    const provider = new LocalCloudProvider({ config, clock: new FakeClock(), logger: noopLogger, runner: host, interfaceOptions: { hasNetAdmin: () => Promise.resolve(true) } });
+    await assert.rejects(provider.localLoadBalancer.removeStaleAddresses(), /ip -j addr show dev lo timed out/);
+    assert.deepEqual([...host.addresses], ['127.0.150.4'], 'still there, and reported');
+    host.listFailure = undefined;
+    await provider.localLoadBalancer.removeStaleAddresses();
+    assert.deepEqual([...host.addresses], [], 'the next pass (initialize runs one) removes it');
   });
 });
