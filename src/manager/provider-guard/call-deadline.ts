@@ -67,25 +67,39 @@ export function withDeadline<T>(call: (signal: AbortSignal | undefined) => Promi
       timer.cancel();
       unlink();
     };
-    let answer: Promise<T>;
-    try {
-      answer = call(deadline.signal);
-    } catch (err) {
-      settle();
-      reject(err);
-      return;
-    }
-    answer.then(
-      (value) => {
-        settle();
-        resolve(value);
-      },
-      (err: unknown) => {
-        settle();
-        reject(err);
-      },
-    );
+    callThen(call, deadline.signal, settle, resolve, reject);
   });
+}
+
+/**
+ * Calls `call(signal)` and, once its answer settles (or it throws at once), runs `done` and hands
+ * the outcome on, unchanged, to `resolve` or `reject`.
+ */
+function callThen<T>(
+  call: (signal: AbortSignal | undefined) => Promise<T>,
+  signal: AbortSignal,
+  done: () => void,
+  resolve: (value: T) => void,
+  reject: (err: unknown) => void,
+): void {
+  let answer: Promise<T>;
+  try {
+    answer = call(signal);
+  } catch (err) {
+    done();
+    reject(err);
+    return;
+  }
+  answer.then(
+    (value) => {
+      done();
+      resolve(value);
+    },
+    (err: unknown) => {
+      done();
+      reject(err);
+    },
+  );
 }
 
 /** A promise rejected with what a provider threw, unchanged (it need not be an Error). */
@@ -172,24 +186,7 @@ export class SharedDeadlines {
         group.timer?.cancel();
         group.timer = undefined;
       };
-      let answer: Promise<T>;
-      try {
-        answer = call(group.controller.signal);
-      } catch (err) {
-        leave();
-        reject(err);
-        return;
-      }
-      answer.then(
-        (value) => {
-          leave();
-          resolve(value);
-        },
-        (err: unknown) => {
-          leave();
-          reject(err);
-        },
-      );
+      callThen(call, group.controller.signal, leave, resolve, reject);
     });
   }
 

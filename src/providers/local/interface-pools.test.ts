@@ -63,6 +63,16 @@ class FakeHost implements CommandRunner {
   }
 }
 
+/** A provider on `host` whose state file records 127.0.150.4 on lo, as a crashed run leaves it. */
+async function providerAfterCrash(host: FakeHost): Promise<LocalCloudProvider> {
+  const dir = await mkdtemp(join(tmpdir(), 'outrigger-iface-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'state.json');
+  await writeFile(file, JSON.stringify({ version: 1, allocations: {}, interfaceAddresses: [{ address: '127.0.150.4', interface: 'lo' }] }));
+  const config = parseLocalConfig(`stateFile: ${file}\npools:\n- name: lan\n  ranges: [127.0.150.1-127.0.150.6]\n  interface: lo\n`);
+  return new LocalCloudProvider({ config, clock: new FakeClock(), logger: noopLogger, runner: host, interfaceOptions: { hasNetAdmin: () => Promise.resolve(true) } });
+}
+
 const NODES: Node[] = [{ metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.151.1' }] } }];
 
 function svc(name: string, ip?: string): Service {
@@ -140,12 +150,7 @@ describe('LocalCloudProvider: a pool on an interface (fake ip and arping)', () =
     const host = new FakeHost();
     host.addresses.add('127.0.150.4');
     host.addresses.add('127.0.150.5');
-    const dir = await mkdtemp(join(tmpdir(), 'outrigger-iface-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'state.json');
-    await writeFile(file, JSON.stringify({ version: 1, allocations: {}, interfaceAddresses: [{ address: '127.0.150.4', interface: 'lo' }] }));
-    const config = parseLocalConfig(`stateFile: ${file}\npools:\n- name: lan\n  ranges: [127.0.150.1-127.0.150.6]\n  interface: lo\n`);
-    const provider = new LocalCloudProvider({ config, clock: new FakeClock(), logger: noopLogger, runner: host, interfaceOptions: { hasNetAdmin: () => Promise.resolve(true) } });
+    const provider = await providerAfterCrash(host);
     // The constructor started the pass; a second one (what initialize runs) ends after it either way.
     await provider.localLoadBalancer.removeStaleAddresses();
     assert.deepEqual([...host.addresses], ['127.0.150.5'], "the recorded address is gone, the operator's stays");
@@ -155,13 +160,8 @@ describe('LocalCloudProvider: a pool on an interface (fake ip and arping)', () =
   it('a failure to read the interface is an error, not "no address there": the stale address is not silently left behind', async () => {
     const host = new FakeHost();
     host.addresses.add('127.0.150.4');
-    const dir = await mkdtemp(join(tmpdir(), 'outrigger-iface-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const file = join(dir, 'state.json');
-    await writeFile(file, JSON.stringify({ version: 1, allocations: {}, interfaceAddresses: [{ address: '127.0.150.4', interface: 'lo' }] }));
-    const config = parseLocalConfig(`stateFile: ${file}\npools:\n- name: lan\n  ranges: [127.0.150.1-127.0.150.6]\n  interface: lo\n`);
     host.listFailure = { code: null, stdout: '', stderr: '' };
-    const provider = new LocalCloudProvider({ config, clock: new FakeClock(), logger: noopLogger, runner: host, interfaceOptions: { hasNetAdmin: () => Promise.resolve(true) } });
+    const provider = await providerAfterCrash(host);
     await assert.rejects(provider.localLoadBalancer.removeStaleAddresses(), /ip -j addr show dev lo timed out/);
     assert.deepEqual([...host.addresses], ['127.0.150.4'], 'still there, and reported');
     host.listFailure = undefined;
