@@ -97,6 +97,17 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a target port is a port number or an IANA service name (validateServicePort)',
+    kind: 'Service',
+    obj: svc({ ports: [{ port: 80, targetPort: 70000 }, { port: 81, targetPort: 'Web--Port' }, { port: 82, targetPort: 'http' }, { port: 83, targetPort: 8080 }, { port: 84, targetPort: 'a-very-long-port-name' }] }),
+    errors: [
+      ['FieldValueInvalid', 'spec.ports[0].targetPort'],
+      ['FieldValueInvalid', 'spec.ports[1].targetPort'],
+      ['FieldValueInvalid', 'spec.ports[1].targetPort'],
+      ['FieldValueInvalid', 'spec.ports[4].targetPort'],
+    ],
+  },
+  {
     name: 'load-balancer ingress needs a valid IP and ipMode only with an IP',
     kind: 'Service',
     obj: svc({ type: 'LoadBalancer' }, { loadBalancer: { ingress: [{ ip: '300.1.1.1' }, { hostname: 'lb.example.com', ipMode: 'VIP' }, { ip: '1.2.3.4', ipMode: 'Tunnel' }] } }),

@@ -407,17 +407,33 @@ function checkServiceSpec(c: Checker, obj: JsonObject): void {
     if (protocol !== undefined && !(PROTOCOLS as readonly string[]).includes(protocol)) {
       c.add(fieldErrors.notSupported(`${path}.protocol`, protocol, PROTOCOLS));
     }
+    // After protocol, as validateServicePort (and after defaulting: an omitted targetPort is the port).
+    const target = port['targetPort'];
+    if (target !== undefined && target !== null && typeof target !== 'string' && !(typeof target === 'number' && Number.isInteger(target))) {
+      c.typeErrors.push(fieldErrors.typeInvalid(`${path}.targetPort`, target, 'integer'));
+    } else if (typeof target === 'number' && (target < 1 || target > 65535)) {
+      c.add(fieldErrors.invalid(`${path}.targetPort`, target, 'must be between 1 and 65535, inclusive'));
+    } else if (typeof target === 'string') {
+      for (const problem of portNameProblems(target)) c.add(fieldErrors.invalid(`${path}.targetPort`, target, problem));
+    }
     const nodePort = c.integer(`${path}.nodePort`, port['nodePort']);
     if (nodePort !== undefined && nodePort !== 0 && (nodePort < 1 || nodePort > 65535)) {
       c.add(fieldErrors.invalid(`${path}.nodePort`, nodePort, 'must be between 1 and 65535, inclusive'));
     }
-    const target = port['targetPort'];
-    if (target !== undefined && target !== null && typeof target !== 'string' && !(typeof target === 'number' && Number.isInteger(target))) {
-      c.typeErrors.push(fieldErrors.typeInvalid(`${path}.targetPort`, target, 'integer'));
-    }
   }
   checkIpFamilies(c, spec);
 
+}
+
+/** apimachinery's `IsValidPortName`: an IANA service name (a named container port). */
+function portNameProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length > 15) problems.push('must be no more than 15 characters');
+  if (!/^[-a-z0-9]+$/.test(name)) problems.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(name)) problems.push('must contain at least one letter (a-z)');
+  if (name.includes('--')) problems.push('must not contain consecutive hyphens');
+  if (name.startsWith('-') || name.endsWith('-')) problems.push('must not begin or end with a hyphen');
+  return problems;
 }
 
 const IP_FAMILIES = ['IPv4', 'IPv6'] as const;

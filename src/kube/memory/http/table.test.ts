@@ -39,6 +39,10 @@ describe('Table answers with kube-apiserver printer columns', () => {
     assert.deepEqual(rows(NODES, [node([{ type: 'Ready', status: 'True' }])]), [['n1', 'Ready', 'control-plane,edge', '30s', 'v1.35.0', '10.0.0.1', '<none>', 'Linux', '<unknown>', '<unknown>']]);
     assert.equal(rows(NODES, [node([{ type: 'Ready', status: 'Unknown' }], { unschedulable: true })])[0]?.[1], 'NotReady,SchedulingDisabled');
     assert.equal(rows(NODES, [node([])])[0]?.[1], 'Unknown');
+    // As kube-apiserver 1.37's printer: the architecture follows the kernel version, known or not.
+    const withArch = (nodeInfo: JsonObject): JsonObject => ({ ...node([]), status: { nodeInfo } });
+    assert.equal(rows(NODES, [withArch({ kernelVersion: '6.8.0', architecture: 'amd64' })])[0]?.[8], '6.8.0 (amd64)');
+    assert.equal(rows(NODES, [withArch({ architecture: 'arm64' })])[0]?.[8], '<unknown> (arm64)');
   });
 
   it('events of both APIs: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE and the wide ones; count defaults to 1', () => {

@@ -149,7 +149,8 @@ const printNode: Printer = (node, now) => {
     nodeAddress(node, 'InternalIP'),
     nodeAddress(node, 'ExternalIP'),
     orUnknown(info['osImage']),
-    orUnknown(info['kernelVersion']),
+    // As kube-apiserver's node printer: the architecture follows the kernel version.
+    `${orUnknown(info['kernelVersion'])}${text(info['architecture']) === '' ? '' : ` (${text(info['architecture'])})`}`,
     orUnknown(info['containerRuntimeVersion']),
   ];
 };
