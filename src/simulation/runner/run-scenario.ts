@@ -346,6 +346,19 @@ interface RunSettings {
   readonly folder: string | undefined;
 }
 
+/**
+ * Creates the scenario's objects, then `initial`'s, before the manager starts. A function of its
+ * own so the keys it remembers (`created`) are not kept by the run's closures for the whole run.
+ */
+async function seedObjects(admin: KubeClient, objects: readonly KubeObject[], initial: Iterable<KubeObject>, at: (path: FieldPath) => string): Promise<void> {
+  const created = new Set<string>();
+  for (const [i, obj] of objects.entries()) await refusedAsSetupError(`${at(['objects', i])} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
+  let extra = 0;
+  for (const obj of initial) {
+    await refusedAsSetupError(`initial object ${extra++} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
+  }
+}
+
 async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, settings: RunSettings): Promise<SimulationReport> {
   const { wallNow, wallStart, seed, detail, count } = settings;
   const at = (path: FieldPath): string => placeOf(scenario, path);
@@ -356,18 +369,13 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   const cloudRandom = seededRandom(seed + 1);
   const server = new SimulatedApiServer({ clock, random: seededRandom(seed + 2), newUid: seededUid(seededRandom(seed + 3)) });
   const admin = server.client({ userAgent: SIMULATOR_USER_AGENT });
-  const created = new Set<string>();
-  for (const [i, obj] of scenario.objects.entries()) await refusedAsSetupError(`${at(['objects', i])} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
-  let extra = 0;
-  for (const obj of options.initialObjects ?? []) {
-    await refusedAsSetupError(`initial object ${extra++} (${describeObject(obj)})`, () => applyObject(admin, obj, created));
-  }
+  await seedObjects(admin, scenario.objects, options.initialObjects ?? [], at);
 
   // The provider: by name through a registry, with the scenario's config handed over as its
   // cloud-config text (JSON unless the scenario gives a string). The fake is one cloud that every
   // replica talks to; other providers get an instance per replica, as separate processes would.
   const callLog = new CloudCallLog(elapsed, detail ? 10_000 : 0);
-  const contents = settings.config === undefined ? undefined : typeof settings.config === 'string' ? settings.config : JSON.stringify(settings.config);
+  let contents = settings.config === undefined ? undefined : typeof settings.config === 'string' ? settings.config : JSON.stringify(settings.config);
   const withContents = (cfg: ProviderConfig): ProviderConfig => (contents === undefined ? cfg : { ...cfg, contents });
   const name = scenario.provider.name;
   let cloud: FakeCloudProvider | undefined;
@@ -382,6 +390,8 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
           // The runner reads only each call's method and time: keeping references (no deep copies)
           // and, without detail, no history at all keeps 10k-node runs small.
           cloud = new FakeCloudProvider({ callHistoryLimit: detail ? 10_000 : 0, ...parsed, name, clock, copyCallArgs: false });
+          // Every replica shares this cloud: its config text (megabytes at 10,000 Nodes) is done with.
+          contents = undefined;
         }
         return wrap(cloud);
       });
