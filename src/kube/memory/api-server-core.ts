@@ -27,7 +27,7 @@ import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
 import { formatMetav1Time } from '../metav1-time.js';
-import { freezeOwned, omitNullMembersInPlace, writableMember } from './stored-form.js';
+import { freezeOwned, omitEmptyListsOf, omitNullMembersInPlace, writableMember } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -548,6 +548,7 @@ export class ApiServerCore {
         if (generate && attempt < GENERATE_NAME_ATTEMPTS) continue;
         throw apiErrors.alreadyExists(entry.type.resource, entry.type.group, name);
       }
+      omitEmptyListsOf(entry.type.group, body);
       // As the apiserver's dry run: the answer has no resourceVersion and nothing is reserved.
       if (dryRun) return cloneJson(body);
       const written = this.#write(entry, 'ADDED', key, body, undefined);
@@ -626,6 +627,7 @@ export class ApiServerCore {
     if (entry.strategy.tracksGeneration && typeof generation === 'number' && entry.strategy.specChanged(stored, candidate)) {
       meta['generation'] = generation + 1;
     }
+    omitEmptyListsOf(entry.type.group, candidate);
     // The candidate may share members with the stored object: answers are copies.
     if (dryRun) return cloneJson(candidate);
     if (old['deletionTimestamp'] !== undefined && finalizersOf(meta).length === 0) {

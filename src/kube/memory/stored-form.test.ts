@@ -5,7 +5,7 @@ import { FakeClock } from '../clock.js';
 import { cloneJson, deepFreeze, isDeepFrozen } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 import { SimulatedApiServer } from './simulated-api-server.js';
-import { freezeOwned, omitNullMembersInPlace, writableMember } from './stored-form.js';
+import { freezeOwned, omitEmptyListsOf, omitNullMembersInPlace, writableMember } from './stored-form.js';
 
 /** How many of the objects and arrays `value` reaches are (not) frozen. */
 function count(value: unknown, frozen: boolean): number {
@@ -90,5 +90,20 @@ describe('SimulatedApiServer: writes share stored members without leaking them',
     const removed = await kube.services.patchStatus(key, { type: 'merge', body: { metadata: { finalizers: null } } });
     assert.equal(Object.isFrozen(removed.spec), false);
     assert.equal(server.objects({ group: '', version: 'v1', resource: 'services', kind: 'Service', namespaced: true, hasStatus: true }).length, 0);
+  });
+});
+
+describe('omitEmptyListsOf', () => {
+  it('drops emptied lists at any depth of a core object, only metadata lists of another group, and leaves frozen subtrees alone', () => {
+    const node = { metadata: { name: 'n1', finalizers: [] }, spec: { taints: [], podCIDRs: ['10.0.0.0/24'] }, status: { conditions: [{ type: 'Ready', reasons: [] }] } };
+    omitEmptyListsOf('', node);
+    assert.deepEqual(node, { metadata: { name: 'n1' }, spec: { podCIDRs: ['10.0.0.0/24'] }, status: { conditions: [{ type: 'Ready' }] } });
+    const role = { metadata: { name: 'r', finalizers: [] }, rules: [] };
+    omitEmptyListsOf('rbac.authorization.k8s.io', role);
+    assert.deepEqual(role, { metadata: { name: 'r' }, rules: [] }, "a Role's rules are not omitempty");
+    const shared = Object.freeze({ items: Object.freeze([]) });
+    const withShared = { spec: shared };
+    omitEmptyListsOf('', withShared);
+    assert.equal(withShared.spec, shared);
   });
 });

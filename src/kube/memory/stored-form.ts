@@ -76,3 +76,33 @@ export function writableMember(obj: JsonObject, key: string): JsonObject | undef
   obj[key] = copy;
   return copy;
 }
+
+/**
+ * Drops the members that are empty lists, as kube-apiserver's encoding does for every `omitempty`
+ * slice (a Node whose last taint is removed is stored without `spec.taints`, not with `[]`), in
+ * place, at any depth of what the server built itself; frozen subtrees came from the store and
+ * are in this form already. Every list of the kinds it applies to is `omitempty` (see
+ * {@link omitEmptyListsOf}).
+ */
+export function omitEmptyListsInPlace(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) omitEmptyListsInPlace(item);
+    return;
+  }
+  const obj = value as JsonObject;
+  for (const key of Object.keys(obj)) {
+    const member = obj[key];
+    if (Array.isArray(member) && member.length === 0) delete obj[key];
+    else omitEmptyListsInPlace(member);
+  }
+}
+
+/**
+ * Puts an object of `group` into that form: all of a core (`v1`) object — every list field of the
+ * core kinds the simulated API serves is `omitempty` — and the metadata of any other (ObjectMeta's
+ * lists are; some of other groups' are not, e.g. a Role's `rules`).
+ */
+export function omitEmptyListsOf(group: string, obj: JsonObject): void {
+  omitEmptyListsInPlace(group === '' ? obj : obj['metadata']);
+}
