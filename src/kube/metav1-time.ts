@@ -15,8 +15,7 @@ let lastFormatted = '';
 export function formatMetav1Time(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
-    // Flat, not a concatenation: the string is kept by every object stamped in this second.
-    lastFormatted = `${new Date(second * 1000).toISOString().slice(0, 19)}Z`;
+    lastFormatted = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     lastSecond = second;
   }
   return lastFormatted;

@@ -553,7 +553,7 @@ describe('SimulatedApiServer: list', () => {
 });
 
 describe('SimulatedApiServer: watch', () => {
-  it('delivers the stored object deep-frozen, one object for every watch: it cannot be changed through them', async () => {
+  it('delivers the stored object deep-frozen, one object for every watch and list: it cannot be changed through them', async () => {
     const { kube, server } = setup();
     await kube.nodes.create(node('a', { metadata: { labels: { a: '1' } }, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } }));
     const one = await kube.nodes.watch();
@@ -584,6 +584,13 @@ describe('SimulatedApiServer: watch', () => {
     const replay = await kube.nodes.watch({ resourceVersion: object.metadata?.resourceVersion ?? '' });
     const [replayed] = await take(replay, 1);
     assert.equal(replayed?.object, modified?.object);
+    // List items are the stored objects too (an informer's initial list shares them), pages included.
+    const listed = (await kube.nodes.list()).items[0];
+    assert.equal(listed, modified?.object);
+    assert.throws(() => {
+      (listed?.metadata?.labels ?? {})['a'] = 'changed';
+    }, TypeError);
+    assert.equal((await kube.nodes.list({ limit: 1 })).items[0], modified?.object);
     one.close();
     two.close();
     replay.close();

@@ -84,7 +84,7 @@ export function writableMember(obj: JsonObject, key: string): JsonObject | undef
  * are in this form already. Every list of the kinds it applies to is `omitempty` (see
  * {@link omitEmptyListsOf}).
  */
-export function omitEmptyListsInPlace(value: unknown): void {
+function omitEmptyListsInPlace(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   if (Array.isArray(value)) {
     for (const item of value as unknown[]) omitEmptyListsInPlace(item);

@@ -218,7 +218,8 @@ export class SharedDeadlines {
   /** The deadline passed with calls waiting: each gets its own timeout error, the shared signal the first. */
   #expire(groups: Map<string, DeadlineGroup>, key: string, group: DeadlineGroup): void {
     group.timer = undefined;
-    groups.delete(key);
+    // A group whose signal the caller aborted may have been replaced under its key meanwhile.
+    if (groups.get(key) === group) groups.delete(key);
     group.unlink();
     const calls = [...group.waiting];
     group.waiting.clear();

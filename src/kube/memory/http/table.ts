@@ -140,6 +140,7 @@ const printNode: Printer = (node, now) => {
   if (obj(node['spec'])['unschedulable'] === true) states.push('SchedulingDisabled');
   const info = obj(status['nodeInfo']);
   const orUnknown = (v: unknown): string => text(v) || '<unknown>';
+  const arch = text(info['architecture']);
   return [
     text(meta(node)['name']),
     states.join(','),
@@ -150,7 +151,7 @@ const printNode: Printer = (node, now) => {
     nodeAddress(node, 'ExternalIP'),
     orUnknown(info['osImage']),
     // As kube-apiserver's node printer: the architecture follows the kernel version.
-    `${orUnknown(info['kernelVersion'])}${text(info['architecture']) === '' ? '' : ` (${text(info['architecture'])})`}`,
+    arch === '' ? orUnknown(info['kernelVersion']) : `${orUnknown(info['kernelVersion'])} (${arch})`,
     orUnknown(info['containerRuntimeVersion']),
   ];
 };
