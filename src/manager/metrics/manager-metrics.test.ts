@@ -57,6 +57,19 @@ describe('createManagerMetrics', () => {
     assert.match(text, /^process_start_time_seconds \d/m);
   });
 
+  it('collects process metrics once per process: no manager registry is held by the GC observer', async () => {
+    const a = createManagerMetrics({ clock: new FakeClock() });
+    const b = createManagerMetrics({ clock: new FakeClock() });
+    const gc = a.registry.getSingleMetric('nodejs_gc_duration_seconds');
+    assert.ok(gc !== undefined, 'the GC histogram is exported');
+    assert.equal(b.registry.getSingleMetric('nodejs_gc_duration_seconds'), gc, 'both managers list the one histogram');
+    // prom-client's GC histogram is fed by a PerformanceObserver that is never removed; what the
+    // histogram registers into stays reachable for the life of the process.
+    const registers = (gc as unknown as { registers: unknown[] }).registers;
+    assert.ok(!registers.includes(a.registry) && !registers.includes(b.registry), 'no manager registry is held');
+    assert.match(await b.registry.metrics(), /^process_cpu_user_seconds_total \d/m);
+  });
+
   it('reports unlabelled controller counters at 0 before anything happened', async () => {
     const lines = await samples(fresh());
     for (const name of ['service_controller_loadbalancer_sync_total', 'service_controller_nodesync_error_total', 'route_controller_route_sync_total']) {

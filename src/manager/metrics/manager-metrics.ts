@@ -21,6 +21,24 @@ import { createWorkQueueMetrics } from './work-queue-metrics.js';
 /** The `manager` label of `running_managed_controllers`, as upstream's CCM sets it. */
 export const CCM_MANAGER_NAME = CLOUD_CONTROLLER_MANAGER;
 
+let processMetricsRegistry: Registry | undefined;
+
+/**
+ * prom-client's process and Node.js runtime metrics, collected once per process. Its GC
+ * histogram subscribes a PerformanceObserver that can never be removed and that holds the
+ * registries the histogram was registered in; were the metrics collected into each manager's own
+ * registry, every manager ever built in a process (tests, simulator runs, library callers) would
+ * stay reachable from that observer for good. So they live in this one registry, and each
+ * manager's registry lists the same metric objects.
+ */
+function processMetrics(): Registry {
+  if (processMetricsRegistry === undefined) {
+    processMetricsRegistry = new Registry();
+    collectDefaultMetrics({ register: processMetricsRegistry });
+  }
+  return processMetricsRegistry;
+}
+
 /** Options of {@link createManagerMetrics}. */
 export interface ManagerMetricsOptions {
   /** The clock the work queues run on, to sample in-flight work (default: wall clock). */
@@ -75,7 +93,13 @@ export const WEBHOOK_LATENCY_BUCKETS: readonly number[] = [0.25, 0.5, 0.7, 1, 1.
 export function createManagerMetrics(options: ManagerMetricsOptions = {}): ManagerMetrics {
   const registry = new Registry();
   const clock = options.clock ?? new RealClock();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) {
+    const shared = processMetrics();
+    for (const { name } of shared.getMetricsAsArray()) {
+      const metric = shared.getSingleMetric(name);
+      if (metric !== undefined) registry.registerMetric(metric);
+    }
+  }
   const running = new Gauge({
     name: 'running_managed_controllers',
     help: 'Whether an instance of a controller is running (1) or not (0) in this manager.',
