@@ -33,6 +33,21 @@ describe('package layering', () => {
     assert.ok(loaded.some((u) => u.endsWith('/dist/manager/run.js')));
     assert.deepEqual(loaded.filter((u) => /\/dist\/providers\//.test(u)), []);
   });
+
+  it('the manager and the simulator load the config parsers (yaml, zod) only when a file is to be parsed', () => {
+    // Module sources and schemas live in every process's heap: zod alone is ~3 MB of it, and a
+    // manager without --leader-migration-config, a simulation of a generated cluster or with the
+    // fake provider never parse a file. (Each of those paths loads them on use; tests of the file
+    // formats cover that they still work.)
+    for (const specifier of ['outrigger/manager', './dist/cli/simulate.js']) {
+      const loaded = loadedBy(specifier);
+      assert.deepEqual(
+        loaded.filter((u) => /node_modules\/(zod|yaml)\/|\/dist\/(simulation\/scenario\/scenario-schema|providers\/local\/local-provider)\.js$/.test(u)),
+        [],
+        specifier,
+      );
+    }
+  });
 });
 
 describe('dependency direction', () => {

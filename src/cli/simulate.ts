@@ -11,10 +11,9 @@ import { loadProviderModule } from '../cloud/module-loader.js';
 import { ProviderRegistry } from '../cloud/registry.js';
 import { ProviderModuleError } from '../cloud/registry-errors.js';
 import { demoScenario, generateCluster, generateClusterObjects } from '../simulation/generators/index.js';
-import { runLocalDemo } from '../simulation/local-demo/index.js';
 import { CloudStepError, formatReport, runScenario, SimulationSetupError } from '../simulation/runner/index.js';
 import type { SimulationProgress } from '../simulation/runner/index.js';
-import { loadScenario, ScenarioError } from '../simulation/scenario/index.js';
+import { ScenarioError } from '../simulation/scenario/scenario-error.js';
 import type { ScenarioFile } from '../simulation/scenario/index.js';
 
 /** Where `outrigger simulate` writes, and whether stdout is a terminal (live progress line). */
@@ -202,6 +201,9 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
         const why = err instanceof InputFileError ? `the file ${err.detail}` : err instanceof Error ? err.message : String(err);
         throw new UsageError(`cannot read ${JSON.stringify(file)}: ${why}`);
       });
+      // Loaded on use, as the local demo below: the scenario schema (and zod with it) would
+      // otherwise sit in the heap of every generated run. See docs/performance.md.
+      const { loadScenario } = await import('../simulation/scenario/load-scenario.js');
       scenario = loadScenario(text, file);
     } else if (args.demoLocal) {
       return await runLocalDemoCommand(args, io);
@@ -275,7 +277,7 @@ export async function runSimulateCommand(argv: readonly string[], io: SimulateIo
 
 async function runLocalDemoCommand(args: SimulateArgs, io: SimulateIo): Promise<number> {
   try {
-    const result = await runLocalDemo({
+    const result = await (await import('../simulation/local-demo/index.js')).runLocalDemo({
       once: args.once,
       // With --output json, stdout carries the JSON alone: the narration goes to stderr.
       out: (text) => void (args.output === 'json' ? io.stderr : io.stdout).write(text),

@@ -13,11 +13,14 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { formatFieldPath } from './field-path.js';
+import type { FieldPath } from './field-path.js';
+
+export { formatFieldPath };
+export type { FieldPath };
 import { oneLine } from './one-line.js';
 import { DEFAULT_INPUT_FILE_LIMIT_BYTES, formatByteSize, readInputText } from './read-input-file.js';
 
-/** A field path as an author addresses it: `['pools', 1, 'ranges', 0]` is `pools[1].ranges[0]`. */
-export type FieldPath = readonly (string | number)[];
 
 /** A 1-based place in the text. */
 export interface TextPosition {
@@ -37,16 +40,6 @@ export interface ConfigProblem {
   readonly detail: string;
 }
 
-/** `pools[1].ranges[0]`, `metadata.labels["topology.kubernetes.io/zone"]`. */
-export function formatFieldPath(path: FieldPath): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
 
 /** The default error of a bad configuration: `<file>:<line>:<col>: <field>: <detail>`. */
 export class ConfigFileError extends Error {

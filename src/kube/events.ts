@@ -358,8 +358,9 @@ export class EventBroadcaster {
         reportingInstance: source.host ?? '',
       };
       // client-go's StartStructuredLogging watcher; every upstream CCM controller starts it at
-      // verbosity 0, so each event is also a log line at the default -v.
-      this.#log.info('Event occurred', {
+      // verbosity 0, so each event is also a log line at the default -v. (Checked first: the
+      // simulator's discarding logger would otherwise get a values object per event.)
+      if (this.#log.enabled()) this.#log.info('Event occurred', {
         object: { name: meta.name, namespace: involvedObject.namespace ?? '' },
         kind: obj.kind,
         apiVersion: obj.apiVersion,

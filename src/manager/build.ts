@@ -25,7 +25,7 @@ import { buildClients } from './clients.js';
 import type { ManagedClient } from './clients.js';
 import { CCM_USER_AGENT, CONTROLLER_CATALOG } from './controllers.js';
 import { guardProvider } from './provider-guard/guard-provider.js';
-import { defaultLeaderMigrationConfig, loadLeaderMigrationConfigFile } from './leader-migration/index.js';
+import { defaultLeaderMigrationConfig } from './leader-migration/default-config.js';
 import type { LeaderMigrationConfiguration } from './leader-migration/index.js';
 import { createManagerMetrics } from './metrics/index.js';
 import type { ManagerMetrics } from './metrics/index.js';
@@ -204,7 +204,10 @@ function checkClusterId(cloud: CloudProvider, options: ManagerOptions, log: Logg
 async function leaderMigrationConfig(options: ManagerOptions): Promise<LeaderMigrationConfiguration | undefined> {
   if (!options.enableLeaderMigration || !options.leaderElection.enabled) return undefined;
   const path = options.leaderMigrationConfig;
-  return path === '' ? defaultLeaderMigrationConfig() : loadLeaderMigrationConfigFile(path);
+  if (path === '') return defaultLeaderMigrationConfig();
+  // The file's schema (zod) is loaded only when there is a file to read.
+  const { loadLeaderMigrationConfigFile } = await import('./leader-migration/config.js');
+  return loadLeaderMigrationConfigFile(path);
 }
 
 /** Feeds every work queue event to both sinks. */

@@ -20,7 +20,7 @@ import { fencedClient, WriteFence } from '../kube/write-fence.js';
 import type { ManagerParts } from './build.js';
 import { CCM_USER_AGENT, MANAGED_CONTROLLERS } from './controllers.js';
 import type { ManagedController } from './controllers.js';
-import { classifyControllers } from './leader-migration/index.js';
+import { classifyControllers } from './leader-migration/classify.js';
 import { ManagedLease } from './lease-group.js';
 import type { LeaseSettings } from './lease-group.js';
 import { ProviderCallTimeoutError, withDeadline } from './provider-guard/call-deadline.js';

@@ -6,8 +6,7 @@
  */
 import type { ProviderConfig, ProviderFactory, ProviderRegistry } from '../../cloud/registry.js';
 import type { Clock } from '../../kube/clock.js';
-import { parseLocalConfig } from './local-config.js';
-import { LocalCloudProvider } from './local-provider.js';
+import type { LocalCloudProvider } from './local-provider.js';
 
 /** The name the local provider registers under by default. */
 export const LOCAL_PROVIDER_NAME = 'local';
@@ -25,7 +24,10 @@ export interface LocalProviderFactoryOptions {
  * file:line, reported by the registry as `could not init cloud provider "local": …`.
  */
 export function localProviderFactory(options: LocalProviderFactoryOptions = {}): ProviderFactory {
-  return (config: ProviderConfig) => {
+  return async (config: ProviderConfig) => {
+    // Loaded when the provider is made: a process that never runs it (most simulations, any
+    // other provider's manager) does not carry its config schema and networking in its heap.
+    const [{ parseLocalConfig }, { LocalCloudProvider }] = await Promise.all([import('./local-config.js'), import('./local-provider.js')]);
     const provider = new LocalCloudProvider({
       config: parseLocalConfig(config.contents, config.path),
       name: options.name ?? LOCAL_PROVIDER_NAME,

@@ -8,7 +8,7 @@ import { RetryError } from '../../cloud/errors.js';
 import type { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
 import { FakeConfigError, parseFakeConfig } from '../../providers/fake/fake-config.js';
 import { isFakeMethod } from '../../providers/fake/fake-methods.js';
-import { MAX_STEP_DURATION_MS } from '../scenario/scenario-schema.js';
+import { MAX_STEP_DURATION_MS } from '../scenario/scenario-limits.js';
 import type { FakeMethod } from '../../providers/fake/fake-methods.js';
 
 /** A `cloud` step the runner cannot apply; the message names the operation and field. */

@@ -11,7 +11,7 @@ import type { Event, ResourceType } from '../../kube/resources.js';
 import { exitCodeFor } from '../../manager/exit.js';
 import { describeStop } from '../../manager/stop-reason.js';
 import type { FakeCloudProvider } from '../../providers/fake/fake-provider.js';
-import { matchPartial } from '../scenario/index.js';
+import { matchPartial } from '../scenario/match-partial.js';
 import type { Expectation, ManagerExpectation } from '../scenario/scenario-types.js';
 import type { LeaseHolders, Replica } from './replica.js';
 import type { AnyObject } from './report.js';

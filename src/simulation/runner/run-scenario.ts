@@ -22,7 +22,6 @@ import { KubeApiError, reasonForHttpStatus } from '../../kube/errors.js';
 import { cloneJson } from '../../kube/json-value.js';
 import { errorMessage } from '../../log/error-message.js';
 import { oneLine } from '../../input/one-line.js';
-import { parseYamlConfig } from '../../input/yaml-config.js';
 import { SimulatedApiServer } from '../../kube/memory/index.js';
 import type { Verb } from '../../kube/memory/index.js';
 import { EVENTS, LEASES, NODES, SERVICES } from '../../kube/resources.js';
@@ -31,7 +30,7 @@ import { isInputError } from '../../cloud/input-error.js';
 import { describeStop } from '../../manager/stop-reason.js';
 import { SimulationSetupError } from './simulation-setup-error.js';
 import { startManager } from './start-manager.js';
-import { formatPath } from '../scenario/index.js';
+import { formatPath } from '../scenario/field-path.js';
 import type { ReplicaAction, ScenarioFile, Step } from '../scenario/scenario-types.js';
 import { evaluateExpectation } from './evaluate-expectation.js';
 import type { ExpectationContext } from './evaluate-expectation.js';
@@ -262,9 +261,11 @@ function insideRunFolder(folder: string, path: string): string | undefined {
 }
 
 /** The provider config as a plain value when it is a mapping (inline, or YAML/JSON text); else undefined. */
-function configMapping(config: unknown): Record<string, unknown> | undefined {
+async function configMapping(config: unknown): Promise<Record<string, unknown> | undefined> {
   let value = config;
   if (typeof config === 'string') {
+    // Only the local provider's text config gets here: its parser (yaml, zod) is loaded on use.
+    const { parseYamlConfig } = await import('../../input/yaml-config.js');
     try {
       value = parseYamlConfig(config).value;
     } catch {
@@ -319,7 +320,7 @@ export async function runScenario(scenario: ScenarioFile, options: RunScenarioOp
   try {
     // Paths a scenario names resolve inside a folder the run owns and removes.
     let config = scenario.provider.config;
-    const mapping = name === LOCAL_PROVIDER_NAME ? configMapping(config) : undefined;
+    const mapping = name === LOCAL_PROVIDER_NAME ? await configMapping(config) : undefined;
     if (mapping !== undefined && typeof mapping['stateFile'] === 'string') {
       folder = await mkdtemp(join(tmpdir(), 'outrigger-simulate-'));
       const inside = insideRunFolder(folder, mapping['stateFile']);

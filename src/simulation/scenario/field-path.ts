@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { formatFieldPath } from '../../input/yaml-config.js';
+import { formatFieldPath } from '../../input/field-path.js';
 
 /** A path as an author writes it: `steps[3].advance`, `metadata.labels["topology.kubernetes.io/zone"]`. */
 export const formatPath = formatFieldPath;

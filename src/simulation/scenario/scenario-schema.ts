@@ -8,32 +8,16 @@
 import { z } from 'zod';
 import { parseDuration, ScenarioDurationError } from './duration.js';
 import { errorMessage } from '../../log/error-message.js';
+import { DEFAULT_SETTLE_WITHIN_MS, MAX_REPLICAS, MAX_STEP_DURATION_MS, NAMESPACED_KINDS, SCENARIO_KINDS } from './scenario-limits.js';
 
-/** The kinds a scenario may hold, with the one apiVersion the simulated apiserver serves each at. */
-export const SCENARIO_KINDS: Readonly<Record<string, string>> = Object.freeze({
-  Node: 'v1',
-  Service: 'v1',
-  Event: 'v1',
-  Lease: 'coordination.k8s.io/v1',
-});
+export { DEFAULT_SETTLE_WITHIN_MS, MAX_REPLICAS, MAX_STEP_DURATION_MS, NAMESPACED_KINDS, SCENARIO_KINDS };
 
-/** Kinds that live in a namespace (the others are cluster-scoped). */
-export const NAMESPACED_KINDS: ReadonlySet<string> = new Set(['Service', 'Event', 'Lease']);
 
 const KIND_NAMES = Object.keys(SCENARIO_KINDS) as [string, ...string[]];
 
 const kind = z.enum(KIND_NAMES).describe('Object kind: Node, Service, Event or Lease.');
 const listMode = z.enum(['equal', 'contains']).describe('How lists compare: same items in order (equal, the default) or an any-order subset (contains).');
 
-/**
- * Longest virtual time one step may ask for (`advance`, `settle.within`, a fault's `latency`): a
- * day. Every virtual second costs wall time (lease renewals, monitor passes, resyncs fire on it),
- * so a scenario cannot ask for a run that never ends.
- */
-export const MAX_STEP_DURATION_MS = 24 * 3_600_000;
-
-/** Most manager replicas a scenario may run (each is a whole manager with its own caches). */
-export const MAX_REPLICAS = 5;
 
 /** A Go duration text such as `30s`, `1h30m` or `250ms`; a bare number other than 0 is refused as ambiguous. */
 const duration = z
@@ -237,8 +221,6 @@ export const STEP_SCHEMAS = {
 /** The step keys, in documentation order. */
 export const STEP_KINDS = Object.keys(STEP_SCHEMAS) as (keyof typeof STEP_SCHEMAS)[];
 
-/** How long `settle` may run by default: ten virtual minutes. */
-export const DEFAULT_SETTLE_WITHIN_MS = 600_000;
 
 const managerValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.string())]);
 
