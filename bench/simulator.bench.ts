@@ -9,7 +9,8 @@
  *   per Service, cloud calls per Node, Events written — each with its ratio to the previous size
  *   of the same series, next to the ratio of the sizes, so linearity shows.
  * - **10k + 10k**: wall time, main-thread CPU and peak RSS, as the CLI runs (it caps V8's heap
- *   growth) and with V8's defaults (`BENCH_V8_DEFAULTS=1` in the probe; target ≤ 250 MiB).
+ *   growth) and with V8's defaults (`BENCH_V8_DEFAULTS=1` in the probe; target ≤ 250 MiB); the
+ *   median and range of `SIMULATOR_BENCH_10K_ROUNDS` (default 3) interleaved rounds.
  *
  * Main-thread CPU is the CLI's main thread only (`/proc/self/task/<pid>/stat`, read by a preload
  * at exit; GC helper threads excluded), peak RSS the kernel's high-water mark (`VmHWM`). Linux only.
@@ -300,33 +301,59 @@ const curve: Benchmark = {
   },
 };
 
+/** Rounds of the 10k + 10k runs: one full collection more or less moves a single run's peak by ~40 MiB. */
+const TEN_BY_TEN_ROUNDS = Number(process.env['SIMULATOR_BENCH_10K_ROUNDS'] ?? 3);
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+/** The median of a figure over the rounds, with its (min–max) range. */
+function overRounds(label: string, runs: readonly Run[], pick: (r: Run) => number, unit: string): Figure {
+  const values = runs.map(pick);
+  return { label, value: median(values), unit, ...(values.length > 1 ? { range: [Math.min(...values), Math.max(...values)] as [number, number] } : {}) };
+}
+
 const tenByTen: Benchmark = {
-  name: 'simulator: --nodes 10000 --services 10000 (compiled CLI, own process)',
+  name: `simulator: --nodes 10000 --services 10000 (compiled CLI, own process), ${TEN_BY_TEN_ROUNDS} interleaved rounds, median (min–max)`,
   async run(): Promise<Figure[]> {
+    if (!(Number.isInteger(TEN_BY_TEN_ROUNDS) && TEN_BY_TEN_ROUNDS >= 1 && TEN_BY_TEN_ROUNDS <= 20)) {
+      throw new Error(`SIMULATOR_BENCH_10K_ROUNDS must be an integer from 1 to 20, got ${JSON.stringify(process.env['SIMULATOR_BENCH_10K_ROUNDS'])}`);
+    }
     const cli = build();
     const baseline = BASELINE === undefined ? undefined : buildBaseline(BASELINE);
-    const old = baseline === undefined ? undefined : await runCli(baseline, 10_000, 10_000);
-    const r = await runCli(cli, 10_000, 10_000);
-    // The same run with V8's own heap growth (the CLI caps it; docs/simulator.md, "Memory").
-    const plain = await runCli(cli, 10_000, 10_000, { v8Defaults: true });
-    if (r.failure !== undefined) console.log(`  did not run to the end: ${r.failure}`);
+    const olds: Run[] = [];
+    const runs: Run[] = [];
+    // The same runs with V8's own heap growth (the CLI caps it; docs/simulator.md, "Memory").
+    const plains: Run[] = [];
+    for (let round = 0; round < TEN_BY_TEN_ROUNDS; round++) {
+      if (baseline !== undefined) olds.push(await runCli(baseline, 10_000, 10_000));
+      runs.push(await runCli(cli, 10_000, 10_000));
+      plains.push(await runCli(cli, 10_000, 10_000, { v8Defaults: true }));
+    }
+    for (const r of [...runs, ...plains]) if (r.failure !== undefined) console.log(`  did not run to the end: ${r.failure}`);
+    const first = runs[0] as Run;
     const figures: Figure[] = [
-      { label: 'converged (1 = every node initialised, every LB ensured)', value: converged(r.report) ? 1 : 0, unit: '' },
-      { label: 'wall time', value: r.wallMs, unit: 'ms' },
-      { label: 'main-thread CPU', value: r.mainThreadCpuMs, unit: 'ms' },
-      { label: 'peak RSS, as the CLI runs', value: r.peakRssMib, unit: 'MiB' },
-      { label: 'peak RSS with V8 defaults (target ≤ 250)', value: plain.peakRssMib, unit: 'MiB' },
-      { label: 'wall time with V8 defaults', value: plain.wallMs, unit: 'ms' },
-      { label: 'main-thread CPU with V8 defaults', value: plain.mainThreadCpuMs, unit: 'ms' },
-      { label: 'Events written', value: r.report === undefined ? Number.NaN : requests(r.report, (v, res) => WRITES.has(v) && res === 'events'), unit: '' },
+      { label: 'converged, every round (1 = every node initialised, every LB ensured)', value: runs.every((r) => converged(r.report)) && plains.every((r) => converged(r.report)) ? 1 : 0, unit: '' },
+      overRounds('wall time', runs, (r) => r.wallMs, 'ms'),
+      overRounds('main-thread CPU', runs, (r) => r.mainThreadCpuMs, 'ms'),
+      overRounds('peak RSS, as the CLI runs', runs, (r) => r.peakRssMib, 'MiB'),
+      overRounds('peak RSS with V8 defaults (target ≤ 250)', plains, (r) => r.peakRssMib, 'MiB'),
+      overRounds('wall time with V8 defaults', plains, (r) => r.wallMs, 'ms'),
+      overRounds('main-thread CPU with V8 defaults', plains, (r) => r.mainThreadCpuMs, 'ms'),
+      { label: 'Events written', value: first.report === undefined ? Number.NaN : requests(first.report, (v, res) => WRITES.has(v) && res === 'events'), unit: '' },
     ];
-    if (old !== undefined) {
+    if (olds.length > 0) {
+      const cpu = (xs: readonly Run[]): number => median(xs.map((r) => r.mainThreadCpuMs));
+      const rss = (xs: readonly Run[]): number => median(xs.map((r) => r.peakRssMib));
       figures.push(
-        { label: 'baseline: wall time', value: old.wallMs, unit: 'ms' },
-        { label: 'baseline: main-thread CPU', value: old.mainThreadCpuMs, unit: 'ms' },
-        { label: 'baseline: peak RSS', value: old.peakRssMib, unit: 'MiB' },
-        { label: 'main CPU new/old', value: r.mainThreadCpuMs / old.mainThreadCpuMs, unit: '×' },
-        { label: 'peak RSS new/old', value: r.peakRssMib / old.peakRssMib, unit: '×' },
+        overRounds('baseline: wall time', olds, (r) => r.wallMs, 'ms'),
+        overRounds('baseline: main-thread CPU', olds, (r) => r.mainThreadCpuMs, 'ms'),
+        overRounds('baseline: peak RSS', olds, (r) => r.peakRssMib, 'MiB'),
+        { label: 'main CPU new/old (medians)', value: cpu(runs) / cpu(olds), unit: '×' },
+        { label: 'peak RSS new/old (medians)', value: rss(runs) / rss(olds), unit: '×' },
       );
     }
     return figures;
