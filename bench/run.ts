@@ -32,6 +32,11 @@ if (selected.length === 0) {
 }
 console.log(`outrigger benchmarks — node ${process.version}, ${selected.length} of ${all.length} selected`);
 for (const bench of selected) {
-  const result = await bench.run();
-  printResult(bench.name, result);
+  try {
+    printResult(bench.name, await bench.run());
+  } catch (err) {
+    // A bad setting (SIMULATOR_BENCH_10K_ROUNDS=abc) or a run that failed: one line, not a stack.
+    console.error(`bench: ${bench.name}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
 }

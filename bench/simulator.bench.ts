@@ -317,7 +317,7 @@ function overRounds(label: string, runs: readonly Run[], pick: (r: Run) => numbe
 }
 
 const tenByTen: Benchmark = {
-  name: `simulator: --nodes 10000 --services 10000 (compiled CLI, own process), ${TEN_BY_TEN_ROUNDS} interleaved rounds, median (min–max)`,
+  name: "simulator: --nodes 10000 --services 10000 (compiled CLI, own process), interleaved rounds, median (min–max)",
   async run(): Promise<Figure[]> {
     if (!(Number.isInteger(TEN_BY_TEN_ROUNDS) && TEN_BY_TEN_ROUNDS >= 1 && TEN_BY_TEN_ROUNDS <= 20)) {
       throw new Error(`SIMULATOR_BENCH_10K_ROUNDS must be an integer from 1 to 20, got ${JSON.stringify(process.env['SIMULATOR_BENCH_10K_ROUNDS'])}`);

@@ -15,12 +15,12 @@ import type { Document, Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { formatFieldPath } from './field-path.js';
 import type { FieldPath } from './field-path.js';
-
-export { formatFieldPath };
-export type { FieldPath };
 import { oneLine } from './one-line.js';
 import { DEFAULT_INPUT_FILE_LIMIT_BYTES, formatByteSize, readInputText } from './read-input-file.js';
 
+// Kept importable from here, where the config parsers' users have always found them.
+export { formatFieldPath };
+export type { FieldPath };
 
 /** A 1-based place in the text. */
 export interface TextPosition {
@@ -39,7 +39,6 @@ export interface ConfigProblem {
   /** What is wrong, without the place. */
   readonly detail: string;
 }
-
 
 /** The default error of a bad configuration: `<file>:<line>:<col>: <field>: <detail>`. */
 export class ConfigFileError extends Error {

@@ -191,4 +191,3 @@ export class SimulatedApiServer {
 function flatRandomUuid(): string {
   return Buffer.from(randomUUID(), 'latin1').toString('latin1');
 }
-
