@@ -55,7 +55,7 @@ describe('NodeSetTracker', () => {
     assert.equal(set.nodes.length, 1);
   });
 
-  it('shares one Backends object while names and providerIDs stay the same, and it holds only the newest snapshot', () => {
+  it('shares one Backends object while names and providerIDs stay the same, and it holds no Nodes', () => {
     const tracker = new NodeSetTracker();
     tracker.upsert(n('a'));
     tracker.upsert(n('b'));
@@ -67,14 +67,58 @@ describe('NodeSetTracker', () => {
     assert.notEqual(second, first);
     assert.ok(second.generation > first.generation);
     assert.equal(second.backends, first.backends);
-    assert.equal(first.backends.nodes, second.nodes, 'the mapping refers to the newest snapshot, so older ones can be collected');
+    // What is remembered of a sent set must not pin a snapshot: 10,000 Services each sent a
+    // different set while Nodes joined would otherwise hold 10,000 lists of up to 10,000 Nodes.
+    assert.deepEqual(Object.keys(first.backends).sort(), ['digest', 'size', 'version']);
     // A providerID change: a new mapping, told apart by its digest.
     tracker.upsert(n('b', {}, 'p://b2'));
     const third = tracker.current();
     assert.notEqual(third.backends, first.backends);
     assert.notEqual(third.backends.digest, first.backends.digest);
+    assert.ok(third.backends.version > first.backends.version);
     assert.deepEqual(Object.keys(third.sent).sort(), ['backends', 'generation'], 'a sent set is remembered without its snapshot');
     assert.equal(tracker.current().sent, third.sent, 'one shared object per snapshot');
+  });
+
+  it('decides a mapping that came back exactly, from the change log, and forgets released changes', () => {
+    const tracker = new NodeSetTracker();
+    tracker.upsert(n('a'));
+    tracker.upsert(n('b'));
+    const before = tracker.current().backends;
+    tracker.remove(n('b'));
+    const without = tracker.current().backends;
+    tracker.upsert(n('b'));
+    const back = tracker.current().backends;
+    tracker.upsert(n('b', {}, 'p://elsewhere'));
+    tracker.upsert(n('c'));
+    tracker.remove(n('c'));
+    const moved = tracker.current().backends;
+    assert.notEqual(back, before, 'a new Backends object');
+    assert.equal(tracker.sameMapping(before, back), true);
+    assert.equal(tracker.sameMapping(back, before), true, 'symmetric');
+    assert.equal(tracker.sameMapping(before, without), false);
+    assert.equal(tracker.sameMapping(before, moved), false, 'same size, b moved to another providerID');
+    assert.equal(tracker.retainedChanges, 7);
+    tracker.releaseChangesBefore(back.version);
+    assert.equal(tracker.retainedChanges, 3);
+    assert.equal(tracker.sameMapping(back, moved), false, 'still decidable after the release');
+    // Beyond the log: "different" (one update too many), never "same" on a guess.
+    assert.equal(tracker.sameMapping(before, back), false);
+    assert.equal(tracker.sameMapping(EMPTY_NODE_SET.backends, { digest: 0, size: 0, version: 99 }), true, 'two empty sets need no log');
+  });
+
+  it('bounds its change log even when nothing is released (property: never a wrong "same")', () => {
+    const tracker = new NodeSetTracker();
+    tracker.upsert(n('a'));
+    const first = tracker.current().backends;
+    // Flapping far past the bound: the log stays bounded.
+    for (let i = 0; i < 20_000; i++) {
+      tracker.remove(n('b'));
+      tracker.upsert(n('b'));
+    }
+    tracker.remove(n('b'));
+    assert.ok(tracker.retainedChanges <= 2 * 4 * (1 + 4096), `log holds ${tracker.retainedChanges}`);
+    assert.equal(tracker.sameMapping(first, tracker.current().backends), false, 'the old end is gone: conservatively different');
   });
 
   it('clear() forgets every Node (a handler registered again replays the cache)', () => {
@@ -86,21 +130,22 @@ describe('NodeSetTracker', () => {
     tracker.upsert(n('a'));
     const after = tracker.current();
     assert.notEqual(after.backends, before.backends);
-    assert.equal(new NodeSetComparer().equal(before, after), true, 'the same mapping as before');
+    assert.equal(tracker.comparer().equal(before, after), true, 'the same mapping as before');
   });
 
-  it('matches a full recomputation after any sequence of Node events (property)', () => {
+  it('matches a full recomputation, and its exact comparison upstream\'s, after any sequence of Node events (property)', () => {
     const nameArb = fc.constantFrom('a', 'b', 'c', 'd', 'e');
     const event = fc.oneof(
       fc.record({ op: fc.constant('upsert' as const), name: nameArb, pid: fc.constantFrom('', 'x', 'y'), excluded: fc.boolean(), tainted: fc.boolean(), deleting: fc.boolean() }),
       fc.record({ op: fc.constant('remove' as const), name: nameArb }),
       fc.record({ op: fc.constant('snapshot' as const) }),
+      fc.record({ op: fc.constant('clear' as const) }),
     );
     fc.assert(
       fc.property(fc.array(event, { maxLength: 40 }), (events) => {
         const tracker = new NodeSetTracker();
         const cache = new Map<string, Node>();
-        const comparer = new NodeSetComparer();
+        const comparer = tracker.comparer();
         const taken = [EMPTY_NODE_SET];
         for (const e of events) {
           if (e.op === 'upsert') {
@@ -114,6 +159,9 @@ describe('NodeSetTracker', () => {
             const node = cache.get(e.name);
             cache.delete(e.name);
             if (node !== undefined) tracker.remove(node);
+          } else if (e.op === 'clear') {
+            cache.clear();
+            tracker.clear();
           } else {
             taken.push(tracker.current());
           }
@@ -123,44 +171,53 @@ describe('NodeSetTracker', () => {
         assert.deepEqual(names(set.nodes), names(want));
         assert.equal(set.backends.digest, backendsDigest(want));
         assert.equal(set.backends.size, want.length);
-        for (const old of taken) assert.equal(comparer.equal(old, set), nodesSufficientlyEqual(old.nodes, set.nodes));
+        for (const old of taken) {
+          const want = nodesSufficientlyEqual(old.nodes, set.nodes);
+          assert.equal(comparer.equal(old, set), want);
+          // The exact comparison itself, which the digest usually spares.
+          assert.equal(tracker.sameMapping(old.backends, set.backends), want);
+        }
       }),
     );
   });
 });
 
 describe('NodeSetComparer', () => {
-  const backends = (nodes: Node[]): Backends => ({ digest: backendsDigest(nodes), size: nodes.length, nodes });
+  let version = 0;
+  const backends = (nodes: Node[]): Backends => ({ digest: backendsDigest(nodes), size: nodes.length, version: ++version });
+  const byNames = new Map<Backends, Node[]>();
+  const exactByNames = (a: Backends, b: Backends): boolean => nodesSufficientlyEqual(byNames.get(a) ?? [], byNames.get(b) ?? []);
+  const remembered = (nodes: Node[]): Backends => {
+    const made = backends(nodes);
+    byNames.set(made, nodes);
+    return made;
+  };
+
   it('compares by name → providerID, in O(1) unless two different mappings have equal digests', () => {
-    const comparer = new NodeSetComparer();
-    const a = { generation: 1, backends: backends([n('a')]) };
-    const b = { generation: 2, backends: backends([n('a')]) };
-    const c = { generation: 3, backends: backends([n('a'), n('b')]) };
+    const comparer = new NodeSetComparer(exactByNames);
+    const a = { generation: 1, backends: remembered([n('a')]) };
+    const b = { generation: 2, backends: remembered([n('a')]) };
+    const c = { generation: 3, backends: remembered([n('a'), n('b')]) };
     assert.equal(comparer.equal(a, b), true);
     assert.equal(comparer.equal(a, c), false);
-    assert.equal(comparer.equal(EMPTY_NODE_SET, { generation: 4, backends: backends([]) }), true);
-    assert.equal(comparer.equal(c, { generation: 5, backends: backends([n('b'), n('a')]) }), true, 'order does not matter');
-    assert.equal(comparer.equal(c, { generation: 6, backends: backends([n('a'), n('b', {}, 'other')]) }), false);
+    assert.equal(comparer.equal(EMPTY_NODE_SET, { generation: 4, backends: remembered([]) }), true);
+    assert.equal(comparer.equal(c, { generation: 5, backends: remembered([n('b'), n('a')]) }), true, 'order does not matter');
+    assert.equal(comparer.equal(c, { generation: 6, backends: remembered([n('a'), n('b', {}, 'other')]) }), false);
   });
 
   it('decides equal digests by the exact comparison, once per pair of mappings', () => {
-    let reads = 0;
-    const counted = (nodes: Node[], digest: number): Backends => ({
-      digest,
-      size: nodes.length,
-      get nodes() {
-        reads++;
-        return nodes;
-      },
+    let asked = 0;
+    const comparer = new NodeSetComparer(() => {
+      asked++;
+      return false;
     });
-    const comparer = new NodeSetComparer();
     // A forged collision: same size, same digest, different mappings.
-    const x = counted([n('a')], 7);
-    const y = counted([n('b')], 7);
+    const x: Backends = { digest: 7, size: 1, version: 1 };
+    const y: Backends = { digest: 7, size: 1, version: 2 };
     assert.equal(comparer.equalBackends(x, y), false);
     assert.equal(comparer.equalBackends(x, y), false);
-    assert.equal(reads, 2, 'both mappings read once, then remembered');
-    assert.equal(comparer.equalBackends(x, counted([n('a')], 8)), false, 'different digests: no read');
-    assert.equal(reads, 2);
+    assert.equal(asked, 1, 'asked once, then remembered');
+    assert.equal(comparer.equalBackends(x, { digest: 8, size: 1, version: 3 }), false, 'different digests: not asked');
+    assert.equal(asked, 1);
   });
 });

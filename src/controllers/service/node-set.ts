@@ -3,18 +3,29 @@
  * recomputed from the whole cache.
  *
  * Upstream lists and filters every Node for every Service in a host-update pass and on every
- * Ensure (O(services × nodes) per pass, and a pass per Node event). Here every Node event updates
- * the set in O(1) — a map name → position, and an order-independent digest of the
- * name → providerID pairs — and a snapshot (a frozen copy of the set, O(nodes) pointer copies) is
- * taken only when an Ensure or a pass asks for the set after a change. Snapshots carry a
- * generation so a slow pass can tell that a fresher set was already sent (the race upstream's
- * `TestSlowNodeSync` pins), and share one {@link Backends} object while the mapping stays the same,
- * so most comparisons are identity checks and the rest are decided by the digest in O(1).
+ * Ensure (O(services × nodes) per pass, and a pass per Node event), and remembers the list it sent
+ * to each Service (O(services × nodes) memory once Ensures have seen many different sets). Here
+ * every Node event updates the set in O(1) — a map name → position, and an order-independent
+ * digest of the name → providerID pairs — and a snapshot (a frozen copy of the set, O(nodes)
+ * pointer copies) is taken only when an Ensure or a pass asks for the set after a change.
+ * Snapshots carry a generation so a slow pass can tell that a fresher set was already sent (the
+ * race upstream's `TestSlowNodeSync` pins), and share one {@link Backends} object while the mapping
+ * stays the same, so most comparisons are identity checks and the rest are decided by the digest
+ * in O(1).
+ *
+ * What is remembered of a sent set is its {@link Backends}: a version, a size and a digest, never
+ * the Nodes. The rare comparison the digest cannot decide (a mapping that came back, or a hash
+ * collision) is answered exactly from the tracker's log of mapping changes between the two
+ * versions, so memory stays O(nodes + changes) however many different sets were sent.
  *
  * @module
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { inStableNodeSet, nodeBackendHash, nodesSufficientlyEqual } from './node-predicates.js';
+import { inStableNodeSet, nodeBackendHash } from './node-predicates.js';
+
+function providerIDOf(node: Readonly<Node>): string {
+  return node.spec?.providerID ?? '';
+}
 
 /**
  * One name → providerID mapping of the set: every snapshot taken while the mapping does not change
@@ -26,10 +37,10 @@ export interface Backends {
   /** Number of backends. */
   readonly size: number;
   /**
-   * The newest snapshot holding this mapping, read only when two digests agree and the exact
-   * comparison must decide.
+   * How many mapping changes (a join, a leave, a providerID change) the tracker had seen when
+   * this mapping was taken: the key into its change log for an exact comparison.
    */
-  readonly nodes: readonly Readonly<Node>[];
+  readonly version: number;
 }
 
 /** What is remembered of a set once sent to the provider (upstream `lastSyncedNodes`). */
@@ -48,12 +59,19 @@ export interface NodeSet extends SentNodeSet {
   readonly sent: SentNodeSet;
 }
 
-/** A {@link Backends} whose `nodes` the tracker moves to its newest snapshot of the same mapping. */
-interface MutableBackends {
-  readonly digest: number;
-  readonly size: number;
-  nodes: readonly Readonly<Node>[];
+/** One entry of the change log: `name`'s providerID before and after (`undefined`: not in the set). */
+interface MappingChange {
+  readonly name: string;
+  readonly from: string | undefined;
+  readonly to: string | undefined;
 }
+
+/**
+ * Changes kept beyond those a live sent set needs: past this, the oldest are dropped and a
+ * comparison reaching back before them answers "different" (one UpdateLoadBalancer too many,
+ * never one too few).
+ */
+const MIN_RETAINED_CHANGES = 4096;
 
 const NO_NODES: readonly Readonly<Node>[] = Object.freeze([]);
 
@@ -63,7 +81,7 @@ function nodeSet(generation: number, nodes: readonly Readonly<Node>[], backends:
 }
 
 /** The empty set every Service starts from (upstream compares against a nil list). */
-export const EMPTY_NODE_SET: NodeSet = nodeSet(0, NO_NODES, Object.freeze({ digest: 0, size: 0, nodes: NO_NODES }));
+export const EMPTY_NODE_SET: NodeSet = nodeSet(0, NO_NODES, Object.freeze({ digest: 0, size: 0, version: 0 }));
 
 /**
  * Keeps the stable node set of a Node cache, fed with every add, update and delete the informer
@@ -83,7 +101,12 @@ export class NodeSetTracker {
   #positions = new Map<string, number>();
   #digest = 0;
   /** The mapping of the last snapshot; `undefined` when the mapping changed since. */
-  #backends: MutableBackends | undefined;
+  #backends: Backends | undefined;
+  /** Mapping changes seen so far (the version of the current mapping). */
+  #version = 0;
+  /** The log of mapping changes; entry `i` made version `#logStart + i + 1`. */
+  #log: MappingChange[] = [];
+  #logStart = 0;
   #current: NodeSet | undefined = EMPTY_NODE_SET;
   #generation = 0;
   /** How many snapshots were taken (for tests and benchmarks). */
@@ -92,6 +115,7 @@ export class NodeSetTracker {
   /** Forgets every Node (before a handler registration replays the cache as adds). */
   clear(): void {
     if (this.#nodes.length === 0) return;
+    for (const node of this.#nodes) this.#logChange(node.metadata?.name ?? '', providerIDOf(node), undefined);
     this.#nodes = [];
     this.#positions = new Map();
     this.#digest = 0;
@@ -108,6 +132,7 @@ export class NodeSetTracker {
       this.#positions.set(name, this.#nodes.length);
       this.#nodes.push(node);
       this.#digest = (this.#digest + nodeBackendHash(node)) >>> 0;
+      this.#logChange(name, undefined, providerIDOf(node));
       this.#changed(true);
       return;
     }
@@ -118,8 +143,11 @@ export class NodeSetTracker {
       return;
     }
     this.#nodes[at] = node;
-    const providerIDChanged = (old.spec?.providerID ?? '') !== (node.spec?.providerID ?? '');
-    if (providerIDChanged) this.#digest = (this.#digest - nodeBackendHash(old) + nodeBackendHash(node)) >>> 0;
+    const providerIDChanged = providerIDOf(old) !== providerIDOf(node);
+    if (providerIDChanged) {
+      this.#digest = (this.#digest - nodeBackendHash(old) + nodeBackendHash(node)) >>> 0;
+      this.#logChange(name, providerIDOf(old), providerIDOf(node));
+    }
     // Even when the mapping stays, the next snapshot carries the new object (its addresses, say).
     this.#changed(providerIDChanged);
   }
@@ -139,7 +167,57 @@ export class NodeSetTracker {
     }
     this.#positions.delete(name);
     this.#digest = (this.#digest - nodeBackendHash(old)) >>> 0;
+    this.#logChange(name, providerIDOf(old), undefined);
     this.#changed(true);
+  }
+
+  #logChange(name: string, from: string | undefined, to: string | undefined): void {
+    this.#version++;
+    this.#log.push({ name, from, to });
+    // Bounded whatever the caller forgets to release: see MIN_RETAINED_CHANGES.
+    const cap = 4 * (this.#nodes.length + MIN_RETAINED_CHANGES);
+    if (this.#log.length > 2 * cap) this.#dropLog(this.#log.length - cap);
+  }
+
+  #dropLog(count: number): void {
+    this.#log.splice(0, count);
+    this.#logStart += count;
+  }
+
+  /**
+   * Lets the log forget the changes that only comparisons with mappings older than `version` would
+   * read; the owner calls it with the oldest version it still remembers (O(changes dropped)).
+   */
+  releaseChangesBefore(version: number): void {
+    const count = Math.min(version, this.#version) - this.#logStart;
+    if (count > 0) this.#dropLog(count);
+  }
+
+  /** Number of mapping changes held in the log (for tests). */
+  get retainedChanges(): number {
+    return this.#log.length;
+  }
+
+  /**
+   * Whether two mappings taken from this tracker are the same, exactly: the changes between their
+   * versions must cancel out name by name. `false` when the log no longer reaches back to the
+   * older one (conservative: the caller then sends an update it may not have needed).
+   */
+  sameMapping(a: Backends, b: Backends): boolean {
+    if (a === b) return true;
+    if (a.size !== b.size) return false;
+    if (a.size === 0) return true;
+    const [older, newer] = a.version <= b.version ? [a, b] : [b, a];
+    if (older.version < this.#logStart || newer.version > this.#version) return false;
+    const before = new Map<string, string | undefined>();
+    const after = new Map<string, string | undefined>();
+    for (let v = older.version; v < newer.version; v++) {
+      const change = this.#log[v - this.#logStart] as MappingChange;
+      if (!before.has(change.name)) before.set(change.name, change.from);
+      after.set(change.name, change.to);
+    }
+    for (const [name, from] of before) if (after.get(name) !== from) return false;
+    return true;
   }
 
   #changed(mapping: boolean): void {
@@ -157,17 +235,15 @@ export class NodeSetTracker {
     if (this.#current === undefined) {
       this.#snapshots++;
       const nodes = Object.freeze(this.#nodes.slice());
-      let backends = this.#backends;
-      if (backends === undefined) {
-        backends = { digest: this.#digest, size: nodes.length, nodes };
-        this.#backends = backends;
-      } else {
-        // Same mapping: the newest snapshot stands for it, so older ones can be collected.
-        backends.nodes = nodes;
-      }
-      this.#current = nodeSet(++this.#generation, nodes, backends);
+      this.#backends ??= Object.freeze({ digest: this.#digest, size: nodes.length, version: this.#version });
+      this.#current = nodeSet(++this.#generation, nodes, this.#backends);
     }
     return this.#current;
+  }
+
+  /** A comparer for the mappings of this tracker, for one pass. */
+  comparer(): NodeSetComparer {
+    return new NodeSetComparer((a, b) => this.sameMapping(a, b));
   }
 
   /** How many snapshots were taken. */
@@ -179,11 +255,17 @@ export class NodeSetTracker {
 /**
  * Compares node sets by name → providerID: by identity of their {@link Backends}, then size and
  * digest (O(1)); only two different mappings with equal digests — a mapping that came back, or a
- * hash collision — get the exact O(nodes) comparison, remembered per pair for the comparer's life
- * (one pass).
+ * hash collision — get the exact comparison ({@link NodeSetTracker.sameMapping}), remembered per
+ * pair for the comparer's life (one pass).
  */
 export class NodeSetComparer {
   readonly #memo = new Map<Backends, Map<Backends, boolean>>();
+  readonly #exact: (a: Backends, b: Backends) => boolean;
+
+  /** `exact` decides two different mappings with equal sizes and digests. */
+  constructor(exact: (a: Backends, b: Backends) => boolean) {
+    this.#exact = exact;
+  }
 
   /** Whether `x` and `y` hold the same name → providerID mapping (upstream `nodesSufficientlyEqual`). */
   equal(x: SentNodeSet, y: SentNodeSet): boolean {
@@ -201,7 +283,7 @@ export class NodeSetComparer {
     }
     let answer = row.get(b);
     if (answer === undefined) {
-      answer = nodesSufficientlyEqual(a.nodes, b.nodes);
+      answer = this.#exact(a, b);
       row.set(b, answer);
     }
     return answer;

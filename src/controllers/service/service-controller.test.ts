@@ -891,6 +891,29 @@ describe(`ServiceController: bursts of Node changes (host-update passes at most 
     }
   });
 
+  it('Services ensured one by one while Nodes join each remember their set without its Nodes; the pass releases the change log', async () => {
+    const h = await start({ nodes: [node('node0')], services: [] });
+    try {
+      await h.advance(NODE_SYNC_MIN_INTERVAL_MS);
+      // Each Ensure sees a different set: 40 different sets remembered at once.
+      for (let i = 1; i <= 40; i++) {
+        await h.admin.nodes.create(node(`node${i}`));
+        await h.admin.services.create(lbService(`s${i}`));
+        await h.clock.advance(0);
+      }
+      const ensured = h.cloud.calls('ensureLoadBalancer').map((c) => c.args[2].length);
+      assert.equal(new Set(ensured).size, 40, 'every Ensure carried a set of its own');
+      // The first join ran a pass at once (nothing was remembered yet); s1 holds the oldest set since.
+      assert.equal(h.controller.nodeSetChangesRetained, 39, 'the log covers the changes since the oldest remembered set');
+      await h.settle();
+      for (let i = 1; i <= 40; i++) assert.equal(hostsOf(h, `s${i}`).length, 41);
+      // Every Service now holds the settled set: no change is needed to compare against it.
+      assert.equal(h.controller.nodeSetChangesRetained, 0);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('a Service ensured during a burst gets the set of that moment, and the final pass brings it to the settled set', async () => {
     const h = await start({ nodes: [node('node0')], services: [lbService('s0')] });
     try {

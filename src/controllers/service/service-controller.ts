@@ -29,8 +29,8 @@ import type { HandlerBinding } from '../informer-handlers.js';
 import { copyIngress } from './load-balancer-status.js';
 import type { ServiceControllerMetrics } from './metrics.js';
 import { shouldSyncUpdatedNode } from './node-predicates.js';
-import { NodeSetComparer, NodeSetTracker } from './node-set.js';
-import type { Backends, NodeSet, SentNodeSet } from './node-set.js';
+import { NodeSetTracker } from './node-set.js';
+import type { Backends, NodeSet, NodeSetComparer, SentNodeSet } from './node-set.js';
 import { servicePatch } from './service-patch.js';
 import type { ServicePatchIntent } from './service-patch.js';
 import { needsCleanup, needsUpdate, wantsLoadBalancer } from './service-predicates.js';
@@ -252,6 +252,14 @@ export class ServiceController implements Controller {
     return this.#nodeSet.computations;
   }
 
+  /**
+   * How many Node mapping changes the controller still remembers to compare sent sets exactly
+   * (for tests and benchmarks): after a pass, only those since the oldest set a Service holds.
+   */
+  get nodeSetChangesRetained(): number {
+    return this.#nodeSet.retainedChanges;
+  }
+
   /** How many host-update passes started (for tests and benchmarks). */
   get nodeSyncPasses(): number {
     return this.#nodeSync.runs;
@@ -446,7 +454,7 @@ export class ServiceController implements Controller {
   async #syncNodes({ signal, log }: ReconcileContext): Promise<void> {
     const started = this.#ctx.clock.now();
     const set = this.#nodeSet.current();
-    const comparer = new NodeSetComparer();
+    const comparer = this.#nodeSet.comparer();
     const keys: string[] = [];
     for (const [backends, group] of this.#sentGroups) if (!comparer.equalBackends(backends, set.backends)) keys.push(...group);
     const retry: string[] = [];
@@ -456,11 +464,19 @@ export class ServiceController implements Controller {
       if (await this.#nodeSyncService(key, set, comparer, signal, log)) retry.push(key);
     });
     for (const key of retry) this.#serviceLoop.enqueue(key);
+    this.#releaseNodeSetChanges();
     log.v(2).info('Updated load balancers to direct traffic to the updated set of nodes', {
       succeeded: this.#cache.size - retry.length,
       total: this.#cache.size,
     });
     this.#metrics.nodeSyncLatencySeconds?.((this.#ctx.clock.now() - started) / 1000);
+  }
+
+  /** Lets the node set forget the changes no remembered set can be compared across any more. */
+  #releaseNodeSetChanges(): void {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const backends of this.#sentGroups.keys()) oldest = Math.min(oldest, backends.version);
+    this.#nodeSet.releaseChangesBefore(oldest);
   }
 
   /** Brings one Service's backends to `set`; returns true when it must be retried. */

@@ -153,12 +153,13 @@ export class FakeLoadBalancers {
   #names(nodes: readonly Readonly<Node>[]): readonly string[] {
     const known = this.#namesOfFrozen.get(nodes);
     if (known !== undefined) return known;
-    // The same names in the same order as the last list: the same sorted answer, without sorting.
-    const unsorted = nodes.map((node) => node.metadata?.name ?? '');
+    // The same names in the same order as the last list: the same sorted answer, without sorting
+    // or even copying (each Ensure gets a fresh snapshot while Nodes change, names or not).
     let names: readonly string[];
-    if (sameStrings(unsorted, this.#lastUnsorted)) {
+    if (sameNames(nodes, this.#lastUnsorted)) {
       names = this.#lastNames;
     } else {
+      const unsorted = nodes.map((node) => node.metadata?.name ?? '');
       names = Object.freeze(unsorted.slice().sort(compareStrings));
       if (sameStrings(names, this.#lastNames)) names = this.#lastNames;
       else this.#lastNames = names;
@@ -201,6 +202,12 @@ function isImmutableNodeList(nodes: readonly Readonly<Node>[]): boolean {
     if (!Object.isFrozen(node)) return false;
     if (node.metadata !== undefined && !Object.isFrozen(node.metadata)) return false;
   }
+  return true;
+}
+
+function sameNames(nodes: readonly Readonly<Node>[], names: readonly string[]): boolean {
+  if (nodes.length !== names.length) return false;
+  for (let i = 0; i < nodes.length; i++) if ((nodes[i]?.metadata?.name ?? '') !== names[i]) return false;
   return true;
 }
 
