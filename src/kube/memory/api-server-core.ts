@@ -27,7 +27,7 @@ import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
 import { formatMetav1Time } from '../metav1-time.js';
-import { freezeOwned, omitEmptyListsOf, omitNullMembersInPlace, writableMember } from './stored-form.js';
+import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember } from './stored-form.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -710,14 +710,15 @@ export class ApiServerCore {
   }
 
   /**
-   * Assigns the next resourceVersion, deep-freezes the object (stored objects never change: every
-   * answer but a watch event is a copy, and watch events share the frozen object itself), stores
-   * the change and tells the watches. Members shared with the stored object are frozen already.
+   * Assigns the next resourceVersion, brings the object to its stored form (deep-frozen: stored
+   * objects never change, every answer but a watch event is a copy, and watch events share the
+   * frozen object itself; members shared with the stored object are frozen already), stores the
+   * change and tells the watches. Returns the stored object.
    */
-  #write(entry: ResourceEntry, type: ChangeType, key: string, object: JsonObject, prev: JsonObject | undefined): JsonObject {
+  #write(entry: ResourceEntry, type: ChangeType, key: string, owned: JsonObject, prev: JsonObject | undefined): JsonObject {
     this.#rv++;
-    metaOf(object)['resourceVersion'] = String(this.#rv);
-    freezeOwned(object);
+    metaOf(owned)['resourceVersion'] = String(this.#rv);
+    const object = toStoredForm(owned);
     const change = { rv: this.#rv, type, key, object, prev };
     entry.store.commit(change);
     entry.hub.dispatch(change);

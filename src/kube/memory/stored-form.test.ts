@@ -5,7 +5,8 @@ import { FakeClock } from '../clock.js';
 import { cloneJson, deepFreeze, isDeepFrozen } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 import { SimulatedApiServer } from './simulated-api-server.js';
-import { freezeOwned, omitEmptyListsOf, omitNullMembersInPlace, writableMember } from './stored-form.js';
+import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember } from './stored-form.js';
+import { MIN_SIGHTINGS, builderFor } from './compact-object.js';
 
 /** How many of the objects and arrays `value` reaches are (not) frozen. */
 function count(value: unknown, frozen: boolean): number {
@@ -39,12 +40,46 @@ describe('stored form helpers', () => {
     assert.ok(Object.isFrozen(dirty) && dirty.a === null, 'the frozen original is untouched');
   });
 
-  it('freezeOwned freezes what is not frozen and does not walk frozen subtrees', () => {
+  it('toStoredForm freezes what is not frozen, keeps frozen subtrees as they are, and rebuilds common shapes', () => {
     const shared = deepFreeze({ x: { y: [1, 2] } });
-    const value = { own: { list: [{ z: 1 }] }, shared };
-    freezeOwned(value);
-    assert.ok(isDeepFrozen(value));
-    assert.equal(unfrozen(value), 0);
+    for (let i = 0; i < MIN_SIGHTINGS + 2; i++) {
+      const value = { own: { list: [{ z: i }] }, shared, 'odd key "\u2028': i };
+      const stored = toStoredForm(value);
+      assert.ok(isDeepFrozen(stored));
+      assert.equal(unfrozen(stored), 0);
+      assert.equal(stored.shared, shared, 'a frozen subtree is shared, not walked or copied');
+      assert.deepEqual(stored, { own: { list: [{ z: i }] }, shared, 'odd key "\u2028': i });
+      assert.deepEqual(Object.keys(stored), ['own', 'shared', 'odd key "\u2028']);
+      // Once the shape was met often enough, objects of it are new ones built by its literal.
+      if (i < MIN_SIGHTINGS - 1) assert.equal(stored, value, 'frozen in place');
+      else assert.notEqual(stored, value, 'rebuilt');
+    }
+    assert.notEqual(builderFor(['own', 'shared', 'odd key "\u2028']), undefined);
+  });
+
+  it('toStoredForm gives an equal value with the same key order, frozen (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1, maxLength: 12 }), (values) => {
+        // Repeats make shapes common enough to be rebuilt.
+        for (const value of [...values, ...values, ...values, ...values, ...values, ...values, ...values, ...values, ...values]) {
+          const want = JSON.stringify(value);
+          const stored = toStoredForm(cloneJson(value));
+          assert.equal(JSON.stringify(stored), want);
+          assert.ok(isDeepFrozen(stored));
+        }
+      }),
+    );
+  });
+
+  it('toStoredForm keeps an own `__proto__` member as a member (never as the prototype)', () => {
+    for (let i = 0; i < MIN_SIGHTINGS + 2; i++) {
+      const value = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as JsonObject;
+      const stored = toStoredForm(value);
+      assert.equal(Object.getPrototypeOf(stored), Object.prototype);
+      assert.deepEqual(Object.keys(stored), ['__proto__', 'a']);
+      assert.equal(({} as JsonObject)['polluted'], undefined);
+    }
+    assert.equal(builderFor(['__proto__', 'a']), undefined);
   });
 
   it('writableMember copies a frozen member before it is written, and hands out an unfrozen one as is', () => {

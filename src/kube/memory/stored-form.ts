@@ -11,6 +11,7 @@
  */
 import { cloneJson, isJsonObject } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
+import { builderFor } from './compact-object.js';
 
 /**
  * Drops `null` (and `undefined`) object members at any depth of a value the server built itself,
@@ -50,18 +51,27 @@ function hasNullMember(value: object): boolean {
 }
 
 /**
- * Deep-freezes a value the server built, stopping at subtrees that are frozen already (shared
- * with the store, so deep-frozen: see the module invariant) instead of walking them again.
+ * The stored form of a value the server built: deep-frozen, stopping at subtrees that are frozen
+ * already (shared with the store, so deep-frozen: see the module invariant) instead of walking
+ * them again, and with each object it freezes rebuilt with its members inside it where its shape
+ * is a common one ({@link builderFor}). Equal to `value` member for member, keys in the same
+ * order; returns the new top object when that one was rebuilt.
  */
-export function freezeOwned<T>(value: T): T {
+export function toStoredForm<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
   if (Array.isArray(value)) {
-    for (const item of value as unknown[]) freezeOwned(item);
-  } else {
-    for (const key in value) if (Object.hasOwn(value, key)) freezeOwned((value as JsonObject)[key]);
+    const items = value as unknown[];
+    for (let i = 0; i < items.length; i++) items[i] = toStoredForm(items[i]);
+    return Object.freeze(value);
   }
-  return value;
+  const obj = value as JsonObject;
+  const keys = Object.keys(obj);
+  const values = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) values[i] = toStoredForm(obj[keys[i] as string]);
+  const build = builderFor(keys);
+  if (build !== undefined) return Object.freeze(build(values)) as T;
+  for (let i = 0; i < keys.length; i++) obj[keys[i] as string] = values[i];
+  return Object.freeze(value);
 }
 
 /**
