@@ -28,7 +28,7 @@ import { informerHandler, whileHandling } from '../informer-handlers.js';
 import { formatCidr, parseClusterCidrs, type Cidr } from './cidr.js';
 import type { RouteControllerMetrics } from './metrics.js';
 import { UPDATE_NETWORK_CONDITION_BACKOFF, updateNetworkCondition } from './network-condition.js';
-import { planRoutes, type RouteCreation, type RoutePlan } from './route-plan.js';
+import { planRoutes, routeToCreate, type RouteCreation, type RoutePlan } from './route-plan.js';
 import { watchRoutesRateLimiter } from './watch-rate-limiter.js';
 import { errorMessage } from '../../log/error-message.js';
 
@@ -307,7 +307,8 @@ export class RouteController implements Controller {
 
   /** Creates one route; on success its action becomes `keep`, on failure the Node gets a Warning event. */
   async #createRoute(routes: Routes, creation: RouteCreation, plan: RoutePlan, limit: ConcurrencyLimit, signal: AbortSignal, log: Logger): Promise<boolean> {
-    const { nodeName, nameHint, route } = creation;
+    const { nodeName, nameHint } = creation;
+    const route = routeToCreate(creation);
     const { clock, random, recorder } = this.#ctx;
     try {
       // Inside a retry-on-conflict loop as upstream (in practice one attempt for cloud errors).

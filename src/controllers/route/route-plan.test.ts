@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { Node, NodeAddress } from 'kubernetes-types/core/v1.js';
 import type { Route } from '../../cloud/routes.js';
 import { parseCidr, parseClusterCidrs } from './cidr.js';
-import { equalNodeAddresses, isResponsibleForRoute, planRoutes, podCidrsOf, routeAction } from './route-plan.js';
+import { equalNodeAddresses, isResponsibleForRoute, planRoutes, podCidrsOf, routeAction, routeToCreate } from './route-plan.js';
+import type { RouteCreation } from './route-plan.js';
 
 const ip = (address: string, type = 'InternalIP'): NodeAddress => ({ type, address });
 
@@ -81,9 +82,10 @@ describe('planRoutes', () => {
 
   it('creates one route per distinct pod CIDR, named by the Node UID, with the Node addresses', () => {
     const plan = planRoutes([node('n1', ['10.120.0.0/24', '10.120.0.0/24'])], [], cidrs);
-    assert.deepEqual(plan.creations, [
-      { nodeName: 'n1', nameHint: 'uid-n1', route: { name: '', targetNode: 'n1', targetNodeAddresses: [ip('10.0.0.1')], destinationCIDR: '10.120.0.0/24' } },
-    ]);
+    assert.deepEqual(plan.creations, [{ nodeName: 'n1', nameHint: 'uid-n1', destinationCIDR: '10.120.0.0/24', targetNodeAddresses: [ip('10.0.0.1')] }]);
+    const route = routeToCreate(plan.creations[0] as RouteCreation);
+    assert.deepEqual(route, { name: '', targetNode: 'n1', targetNodeAddresses: [ip('10.0.0.1')], destinationCIDR: '10.120.0.0/24' });
+    assert.notEqual(route.targetNodeAddresses?.[0], plan.creations[0]?.targetNodeAddresses[0], 'the route holds copies: the provider may keep it');
     assert.deepEqual([...(plan.actions.get('n1') ?? [])], [['10.120.0.0/24', 'add']]);
   });
 

@@ -8,7 +8,7 @@ import type { Node, NodeAddress } from 'kubernetes-types/core/v1.js';
 import { InstanceNotFoundError } from '../../cloud/errors.js';
 import type { InstanceMetadata } from '../../cloud/instances-v2.js';
 import type { Zone } from '../../cloud/zones.js';
-import { cloneJson, deepFreeze } from '../../kube/json-value.js';
+import { cloneJson, deepFreeze, isDeepFrozen } from '../../kube/json-value.js';
 
 /**
  * How a test describes an instance. At least one of `nodeName` and `providerID` is required.
@@ -112,10 +112,11 @@ export class FakeInstanceStore {
           `${JSON.stringify(instance.providerID)} belong to two different instances; remove one of them first`,
       );
     }
-    // A deep copy: update() derives from the stored spec, which must not follow the caller's later
-    // edits. A JSON copy shares the (immutable) strings, where structuredClone copies every one:
-    // a generated cluster holds 10,000 of these.
-    this.#replace(byName ?? byID, { spec: deepFreeze(cloneJson(spec)), instance });
+    // A deep copy unless it is deep-frozen already (as parsed configs are): update() derives from
+    // the stored spec, which must not follow the caller's later edits. A JSON copy shares the
+    // (immutable) strings, where structuredClone copies every one: a generated cluster holds
+    // 10,000 of these.
+    this.#replace(byName ?? byID, { spec: isDeepFrozen(spec) ? spec : deepFreeze(cloneJson(spec)), instance });
     return instance;
   }
 
@@ -294,7 +295,8 @@ export class FakeInstanceStore {
       instanceType: spec.instanceType ?? '',
       zone: spec.zone,
       region: spec.region,
-      addresses: copyAddresses(spec.addresses ?? []),
+      // A frozen list (a stored or parsed spec's) is shared: the instance is frozen too.
+      addresses: spec.addresses !== undefined && isDeepFrozen(spec.addresses) ? spec.addresses : copyAddresses(spec.addresses ?? []),
       additionalLabels: spec.additionalLabels === undefined || Object.keys(spec.additionalLabels).length === 0 ? NO_LABELS : { ...spec.additionalLabels },
     });
   }
