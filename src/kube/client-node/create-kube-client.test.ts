@@ -84,6 +84,28 @@ describe('createKubeClient: faults over HTTP', () => {
     }
   });
 
+  it('refuses a response body over maxResponseBytes, success or error, with a protocol error, and reads the next answer normally', async () => {
+    const f = await fixture({ maxResponseBytes: 4096 });
+    try {
+      const big = 'x'.repeat(8192);
+      for (const status of [200, 500]) {
+        f.face.faults.inject({ pathPrefix: '/api/v1/nodes/big', times: 1, action: { kind: 'respond', status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ big }) } });
+        const err = await f.client.nodes.get({ name: 'big' }).then(() => assert.fail('expected failure'), (e: unknown) => e);
+        assert.ok(err instanceof KubeTransportError, `status ${status}: ${String(err)}`);
+        assert.equal(err.failure, 'protocol');
+        assert.match(err.message, /GET \/api\/v1\/nodes\/big: the server at http:\/\/127\.0\.0\.1:\d+ answered with a body over 4096 bytes/);
+      }
+      await f.sim.client().nodes.create({ metadata: { name: 'small' } });
+      assert.equal((await f.client.nodes.get({ name: 'small' })).metadata?.name, 'small');
+    } finally {
+      await f.close();
+    }
+  });
+
+  it('refuses a maxResponseBytes that is not a positive integer', async () => {
+    await assert.rejects(createKubeClient({ master: 'http://127.0.0.1:1', env: {}, maxResponseBytes: 0 }), /maxResponseBytes must be a positive integer, got 0/);
+  });
+
   it('retries a 429 with Retry-After after waiting that long on the clock, then succeeds', async () => {
     const clock = new FakeClock();
     const f = await fixture({ clock, timeoutMs: 60_000 });

@@ -42,6 +42,11 @@ export interface CreateKubeClientOptions extends KubeConfigSource {
    * its CA still come from the kubeconfig); `--use-service-account-credentials` passes one per controller.
    */
   readonly bearerToken?: BearerTokenSource;
+  /**
+   * Largest response body read, in bytes (default 256 MiB): a larger answer fails with a
+   * {@link KubeTransportError} (`protocol`) instead of exhausting memory.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** The adapter's KubeClient: the seam plus lifecycle and metrics. */
@@ -121,6 +126,7 @@ export async function createKubeClient(options: CreateKubeClientOptions = {}): P
   if (qps > 0 && qps !== Infinity) positive('--kube-api-burst', burst, true);
   positive('timeoutMs', timeoutMs, false);
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new KubeConfigError(`maxRetries must be an integer >= 0, got ${maxRetries}`);
+  if (options.maxResponseBytes !== undefined) positive('maxResponseBytes', options.maxResponseBytes, true);
   const loaded = loadKubeConfig(options);
   const clock = options.clock ?? new RealClock();
   const metrics = options.metrics ?? new InMemoryRequestMetrics();
@@ -137,6 +143,7 @@ export async function createKubeClient(options: CreateKubeClientOptions = {}): P
       metrics,
       maxRetries,
       bearerToken: options.bearerToken,
+      ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
     });
   } catch (err) {
     // Unreadable CA/cert/key files and failing credential plugins surface here.

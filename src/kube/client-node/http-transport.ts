@@ -79,7 +79,16 @@ export interface HttpTransportOptions {
   readonly maxRetries: number;
   /** Replaces the kubeconfig's credentials (see {@link BearerTokenSource}). */
   readonly bearerToken?: BearerTokenSource | undefined;
+  /** Largest response body read, in bytes (default {@link MAX_RESPONSE_BYTES}). */
+  readonly maxResponseBytes?: number;
 }
+
+/**
+ * The largest response body read: 256 MiB. Far above any page an informer lists (500 objects),
+ * and below what one string can hold (V8's limit is ~512 Mi characters): a larger body would end
+ * in an out-of-memory crash or an obscure string error, so it fails as a protocol error instead.
+ */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 /** The shape of client-node's (private in its typings) per-request credential hook. */
 interface AuthorizationHook {
@@ -189,7 +198,7 @@ export class HttpTransport {
   async request(req: TransportRequest): Promise<unknown> {
     return this.#withDeadline(req, async (signal, describe) => {
       const answer = await this.#exchange(req, signal);
-      const text = await readAll(answer.response);
+      const text = await this.#readAll(answer.response, describe);
       if (answer.status < 200 || answer.status > 299) throw apiErrorFromResponse(answer.status, answer.headers['retry-after'], text, describe);
       if (text.trim() === '') return undefined;
       try {
@@ -213,7 +222,7 @@ export class HttpTransport {
     return this.#withDeadline(req, async (signal, describe) => {
       const answer = await this.#exchange(req, signal);
       if (answer.status < 200 || answer.status > 299) {
-        const text = await readAll(answer.response);
+        const text = await this.#readAll(answer.response, describe);
         throw apiErrorFromResponse(answer.status, answer.headers['retry-after'], text, describe);
       }
       return { request: answer.request, response: answer.response };
@@ -331,6 +340,26 @@ export class HttpTransport {
     });
   }
 
+  /** Reads a whole response body as UTF-8, at most `maxResponseBytes` of it (the request's deadline bounds the time). */
+  async #readAll(response: IncomingMessage, describe: string): Promise<string> {
+    const max = this.#o.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    for await (const chunk of response) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > max) {
+        response.destroy();
+        throw new KubeTransportError(`${describe}: the server at ${this.server.origin} answered with a body over ${max} bytes; not reading more`, {
+          failure: 'protocol',
+          server: this.server.origin,
+          request: describe,
+        });
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
   #transportError(err: unknown, describe: string): KubeTransportError {
     const code = errnoCode(err);
     const server = this.server.origin;
@@ -353,9 +382,4 @@ export class HttpTransport {
   }
 }
 
-/** Reads a whole response body as UTF-8. */
-async function readAll(response: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+
