@@ -167,6 +167,24 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
   refused('apply: an IP family the cluster does not serve', async () => ({ ipFamilies: ['IPv6'], ports: [{ port: 9090 }] }));
   refused('apply: a port out of range', async () => ({ ports: [{ port: 70000 }] }));
   refused('apply: a target port name that is no IANA service name', async () => ({ ports: [{ port: 9090, targetPort: 'Web--Port' }] }));
+  // A body whose kind is not the URL's: kube-apiserver decodes the body's kind and refuses it.
+  it('create --raw: a body of another kind (served, unknown, another group) is refused as kube-apiserver refuses it, and nothing is stored', async () => {
+    const bodies = [
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      { kind: 'Node' },
+      { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+      { apiVersion: 'apps/v1', kind: 'Service' },
+      { apiVersion: 'v1', kind: 'Foo' },
+    ];
+    for (const typeMeta of bodies) {
+      const body = JSON.stringify({ ...typeMeta, metadata: { name: 'mismatched' }, spec: { ports: [{ port: 80 }] } });
+      const out = await both(['create', '--raw', '/api/v1/namespaces/default/services', '-f', '-'], undefined, async () => body);
+      assert.match(out.real, /^exit 1\n.*BadRequest/s, JSON.stringify(typeMeta));
+      assert.equal(out.simulated, out.real, JSON.stringify(typeMeta));
+    }
+    const stored = await both(['get', 'svc,cm', 'mismatched', '--ignore-not-found', '-o', 'name']);
+    assert.equal(stored.simulated, stored.real);
+  });
   step('get svc hello after the dry run', ['get', 'svc', 'hello', '-o', 'name']);
   step('auth can-i delete services', ['auth', 'can-i', 'delete', 'services']);
   step('auth can-i, as anonymous', ['auth', 'can-i', 'list', 'nodes', '--as=system:anonymous'], undefined, 'waiting on request authorization in the simulated API: it honours --as (the review is system:anonymous\'s, "no") but does not authorize the review\'s own create, which kube-apiserver forbids for system:anonymous (docs/deviations.md)');

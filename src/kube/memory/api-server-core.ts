@@ -28,6 +28,7 @@ import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
 import { formatMetav1Time } from '../metav1-time.js';
 import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember } from './stored-form.js';
+import { bodyTypeMismatch } from './body-type.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
 /** Dependencies of the core. */
@@ -494,6 +495,8 @@ export class ApiServerCore {
     const { kind, version } = entry.type;
     const body = cloneJson(input, STORED_FORM);
     if (!isJsonObject(body)) throw apiErrors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: the body is not a JSON object`);
+    const mismatch = bodyTypeMismatch(entry.type, body, (apiVersion, otherKind) => this.#serves(apiVersion, otherKind));
+    if (mismatch !== undefined) throw apiErrors.badRequest(mismatch);
     // Types only, as the apiserver's decode: the rules run once, on the object as it will be stored.
     const typeErrors = validateObject(entry.type.group, kind, body, 'types').typeErrors;
     if (typeErrors.length > 0) {
@@ -503,6 +506,12 @@ export class ApiServerCore {
       });
     }
     return body;
+  }
+
+  /** Whether some served resource has this apiVersion and kind. */
+  #serves(apiVersion: string, kind: string): boolean {
+    for (const entry of this.#entries.values()) if (entry.type.kind === kind && apiVersionOf(entry.type) === apiVersion) return true;
+    return false;
   }
 
   #stampTypeMeta(entry: ResourceEntry, obj: JsonObject): void {
