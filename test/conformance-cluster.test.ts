@@ -517,7 +517,7 @@ const TRAFFIC_MUTANTS: readonly (MutantCase & { slot: number })[] = [
     name: 'LB not deleted on type change (data plane): ensureLoadBalancerDeleted does nothing, the controller still clears status and finalizer',
     mutant: lbMutant(() => ({ ensureLoadBalancerDeleted: () => Promise.resolve() })),
     caseId: 'lb.type-change-cleanup',
-    message: /^lb\.type-change-cleanup: 127\.0\.170\.\d+:18080 no longer answering after the change to ClusterIP \(the load balancer must be deleted\) not seen within 15 s \(last seen: answered\)/,
+    message: /^lb\.type-change-cleanup: 127\.0\.170\.\d+:18080 no longer answering \(3 probes in a row\) after the change to ClusterIP \(the load balancer must be deleted\) not seen within 15 s \(last seen: answered\)/,
   },
   {
     slot: 2,
@@ -527,7 +527,7 @@ const TRAFFIC_MUTANTS: readonly (MutantCase & { slot: number })[] = [
       updateLoadBalancer: (cluster, svc, nodes, o) => lb.updateLoadBalancer(cluster, withoutSourceRanges(svc), nodes, o),
     })),
     caseId: 'lb.source-ranges-traffic',
-    message: /^lb\.source-ranges-traffic: 127\.0\.170\.\d+:18080 no longer answering with loadBalancerSourceRanges \[192\.0\.2\.0\/24\], which excludes the client not seen within 15 s \(last seen: answered\)/,
+    message: /^lb\.source-ranges-traffic: 127\.0\.170\.\d+:18080 no longer answering \(3 probes in a row\) with loadBalancerSourceRanges \[192\.0\.2\.0\/24\], which excludes the client not seen within 15 s \(last seen: answered\)/,
   },
   {
     slot: 3,

@@ -295,16 +295,28 @@ function ingressHost(svc: Service): string {
   return first?.ip ?? first?.hostname ?? '';
 }
 
-/** Waits until a probe of the Service's first ingress point on `port` is answered (`answered`), or is not. */
+/**
+ * Probes in a row that must go unanswered before "no longer answering" holds: one lost or slow
+ * probe is no proof that a load balancer stopped serving.
+ */
+const UNANSWERED_IN_A_ROW = 3;
+
+/**
+ * Waits until a probe of the Service's first ingress point on `port` is answered (`want`), or
+ * until {@link UNANSWERED_IN_A_ROW} probes in a row are not (an answer starts the count again).
+ */
 async function awaitTraffic(ctx: ClusterCaseContext, svc: Service, port: number, want: boolean, when: string): Promise<void> {
   const host = ingressHost(svc);
   let last = '';
+  let unanswered = 0;
   await ctx.deadline.until(
-    want ? `an answer through ${host}:${port} ${when}` : `${host}:${port} no longer answering ${when}`,
+    want ? `an answer through ${host}:${port} ${when}` : `${host}:${port} no longer answering (${UNANSWERED_IN_A_ROW} probes in a row) ${when}`,
     async () => {
       const r = await probeHttp(host, port, PROBE_TIMEOUT_MS, ctx.session.clock, ctx.session.signal);
       last = r.answered ? 'answered' : r.why;
-      return r.answered === want ? true : undefined;
+      if (want) return r.answered ? true : undefined;
+      unanswered = r.answered ? 0 : unanswered + 1;
+      return unanswered >= UNANSWERED_IN_A_ROW ? true : undefined;
     },
     () => last,
   );
