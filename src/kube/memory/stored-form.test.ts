@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -69,6 +71,19 @@ describe('stored form helpers', () => {
         }
       }),
     );
+  });
+
+  it('toStoredForm still stores (frozen, equal) where code generation is disallowed, and makes no builder', () => {
+    const here = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+    const script = [
+      `import { toStoredForm } from ${JSON.stringify(here('./stored-form.ts'))};`,
+      `import { compactBuilderCount } from ${JSON.stringify(here('./compact-object.ts'))};`,
+      'let last; for (let i = 0; i < 20; i++) last = toStoredForm({ a: i, b: { c: i } });',
+      'console.log(JSON.stringify([last, Object.isFrozen(last) && Object.isFrozen(last.b), compactBuilderCount()]));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout) as unknown, [{ a: 19, b: { c: 19 } }, true, 0]);
   });
 
   it('toStoredForm keeps an own `__proto__` member as a member (never as the prototype)', () => {
