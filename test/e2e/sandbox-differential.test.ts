@@ -9,7 +9,9 @@
 // difference: it runs and reports, and becomes a plain test once the outputs match.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
@@ -185,6 +187,52 @@ describe('one kubectl script, the sandbox vs a real kube-apiserver', { timeout: 
     const stored = await both(['get', 'svc,cm', 'mismatched', '--ignore-not-found', '-o', 'name']);
     assert.equal(stored.simulated, stored.real);
   });
+  // No credentials at all: kube-apiserver's anonymous user may read health and version
+  // (system:public-info-viewer) and is refused everything else with 403, not 401. (kubectl
+  // would prompt for a password without credentials: plain HTTPS requests here.)
+  it('without credentials: health and version answer, everything else is 403 for system:anonymous', async () => {
+    const anonymousGet = async (side: Side, path: string, method = 'GET'): Promise<string> => {
+      type ClusterEntry = { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
+      const config = parseYaml(await readFile(run(side).kubeconfig, 'utf8')) as { clusters: { cluster: ClusterEntry }[] };
+      const cluster = config.clusters[0]?.cluster;
+      if (cluster === undefined) throw new Error('no cluster in the kubeconfig');
+      const url = new URL(path, cluster.server);
+      const caFile = cluster['certificate-authority'];
+      const ca = caFile !== undefined ? await readFile(caFile) : Buffer.from(cluster['certificate-authority-data'] ?? '', 'base64');
+      return await new Promise<string>((resolve, reject) => {
+        const req = httpsRequest(url, { method, ca, headers: { Accept: 'application/json' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve(`${res.statusCode ?? 0} ${body.trim()}`));
+        });
+        req.on('error', reject);
+        req.end(method === 'POST' ? JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'anon' } }) : undefined);
+      });
+    };
+    const steps: [string, string?][] = [
+      ['/healthz'],
+      ['/livez'],
+      ['/readyz'],
+      ['/version'],
+      ['/api'],
+      ['/apis'],
+      ['/api/v1/nodes'],
+      ['/api/v1/nodes/node-0'],
+      ['/api/v1/namespaces/default/services/hello'],
+      ['/api/v1/namespaces/default/configmaps', 'POST'],
+      ['/no/such/path'],
+    ];
+    const differences: string[] = [];
+    for (const [path, method] of steps) {
+      const real = await anonymousGet('real', path, method);
+      const simulated = await anonymousGet('simulated', path, method);
+      const shown = (answer: string): string => (path === '/version' ? answer.replace(/\{.*"gitVersion".*\}/s, '<version info>') : answer);
+      if (shown(simulated) !== shown(real)) differences.push(`${method ?? 'GET'} ${path}\n  real:      ${shown(real)}\n  simulated: ${shown(simulated)}`);
+    }
+    assert.deepEqual(differences, []);
+  });
+
   step('get svc hello after the dry run', ['get', 'svc', 'hello', '-o', 'name']);
   step('auth can-i delete services', ['auth', 'can-i', 'delete', 'services']);
   step('auth can-i, as anonymous', ['auth', 'can-i', 'list', 'nodes', '--as=system:anonymous'], undefined, 'waiting on request authorization in the simulated API: it honours --as (the review is system:anonymous\'s, "no") but does not authorize the review\'s own create, which kube-apiserver forbids for system:anonymous (docs/deviations.md)');

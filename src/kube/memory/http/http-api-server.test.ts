@@ -167,10 +167,38 @@ describe('HttpApiServer: REST', () => {
     });
   });
 
-  it('answers 401 without the configured bearer token', async () => {
+  it('with a token configured: 401 for a wrong token, 403 as system:anonymous without one (health and version excepted)', async () => {
     await withFace(
       async (face) => {
-        assert.equal((await call(face, 'GET', '/api/v1/nodes')).status, 401);
+        const wrong = await fetch(`${face.url}/api/v1/nodes`, { headers: { authorization: 'Bearer wrong' } });
+        assert.equal(wrong.status, 401);
+        assert.equal((await fetch(`${face.url}/healthz`, { headers: { authorization: 'Bearer wrong' } })).status, 401, 'bad credentials are refused everywhere');
+        for (const path of ['/healthz', '/livez', '/readyz', '/version']) assert.equal((await call(face, 'GET', path)).status, 200, path);
+        // The apiserver's words (test/e2e/sandbox-differential.test.ts compares them with kube-apiserver's).
+        const refused: [string, string, string, Record<string, unknown>][] = [
+          ['GET', '/api', 'forbidden: User "system:anonymous" cannot get path "/api"', {}],
+          ['GET', '/healthz/ping', 'forbidden: User "system:anonymous" cannot get path "/healthz/ping"', {}],
+          ['GET', '/api/v1/nodes', 'nodes is forbidden: User "system:anonymous" cannot list resource "nodes" in API group "" at the cluster scope', { kind: 'nodes' }],
+          ['GET', '/api/v1/nodes?watch=true', 'nodes is forbidden: User "system:anonymous" cannot watch resource "nodes" in API group "" at the cluster scope', { kind: 'nodes' }],
+          ['GET', '/api/v1/nodes/n1', 'nodes "n1" is forbidden: User "system:anonymous" cannot get resource "nodes" in API group "" at the cluster scope', { name: 'n1', kind: 'nodes' }],
+          [
+            'PATCH',
+            '/api/v1/namespaces/default/services/web/status',
+            'services "web" is forbidden: User "system:anonymous" cannot patch resource "services/status" in API group "" in the namespace "default"',
+            { name: 'web', kind: 'services' },
+          ],
+          [
+            'DELETE',
+            '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases',
+            'leases.coordination.k8s.io is forbidden: User "system:anonymous" cannot deletecollection resource "leases" in API group "coordination.k8s.io" in the namespace "kube-system"',
+            { group: 'coordination.k8s.io', kind: 'leases' },
+          ],
+        ];
+        for (const [method, path, message, details] of refused) {
+          const answer = await call(face, method, path);
+          assert.equal(answer.status, 403, path);
+          assert.deepEqual({ message: answer.json['message'], reason: answer.json['reason'], details: answer.json['details'] }, { message, reason: 'Forbidden', details }, `${method} ${path}`);
+        }
         const ok = await fetch(`${face.url}/api/v1/nodes`, { headers: { authorization: 'Bearer t0ken' } });
         assert.equal(ok.status, 200);
         assert.ok(face.kubeconfig().includes('token: "t0ken"'));

@@ -15,6 +15,8 @@ import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { DeleteOptions, JsonPatchOperation, KubeClient, ListOptions, Patch, ResourceClient, WatchOptions, WriteOptions } from '../../client.js';
 import { apiErrors, KubeApiError } from '../../errors.js';
+import { anonymousForbidden, anonymousMayRequest } from './anonymous-access.js';
+import type { ResourceRequest } from './anonymous-access.js';
 import type { ApiStatus } from '../../errors.js';
 import { BUILTIN_RESOURCES, NAMESPACES, SERVICE_ACCOUNTS, apiVersionOf } from '../../resources.js';
 import type { KubeObject, ResourceType } from '../../resources.js';
@@ -249,8 +251,14 @@ export class HttpApiServer {
     const abort = new AbortController();
     res.on('close', () => abort.abort(new DOMException('client disconnected', 'AbortError')));
     try {
-      if (this.#token !== undefined && !this.#authenticated(req.headers.authorization)) {
-        throw new KubeApiError(401, 'Unauthorized', 'Unauthorized');
+      if (this.#token !== undefined) {
+        const header = req.headers.authorization;
+        if (header === undefined) {
+          // No credentials: kube-apiserver's anonymous user, who may only read health and version.
+          if (!anonymousMayRequest(method, url.pathname)) throw anonymousForbidden(method, url.pathname, this.#resourceRequestOf(url.pathname, watch));
+        } else if (!this.#authenticated(header)) {
+          throw new KubeApiError(401, 'Unauthorized', 'Unauthorized');
+        }
       }
       if (this.#serveMeta(method, url.pathname, req.headers.accept, res)) return;
       const review = reviewRoute(url.pathname);
@@ -269,6 +277,16 @@ export class HttpApiServer {
       if (abort.signal.aborted) return;
       this.#sendError(res, err);
     }
+  }
+
+  /** The resource a path names, as the apiserver's authorizer sees it; undefined for other paths. */
+  #resourceRequestOf(pathname: string, watch: boolean): ResourceRequest | undefined {
+    const review = reviewRoute(pathname);
+    if (review !== undefined) return { type: review.resource, namespace: review.namespace, watch: false };
+    const route = routeRestPath(pathname, this.#types);
+    if (!route.ok) return undefined;
+    const { type, namespace, name, subresource } = route.target;
+    return { type, namespace, name, subresource, watch };
   }
 
   /** The face's own token, or a live service-account token minted by the simulated server. */
