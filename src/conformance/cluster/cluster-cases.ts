@@ -471,7 +471,7 @@ const lbSourceRanges: ClusterConformanceCase = {
 
 const lbEtpLocal: ClusterConformanceCase = {
   id: 'lb.external-traffic-policy-local',
-  title: 'externalTrafficPolicy Local with its healthCheckNodePort is served; switching to Cluster is ensured again',
+  title: 'externalTrafficPolicy Local gets ingress and a healthCheckNodePort (neither traffic nor the health check is probed); switching to Cluster is ensured again',
   group: 'loadBalancer',
   upstream: `${E2E_LB} (ESIPP "should work for type=LoadBalancer", "should handle updates to ExternalTrafficPolicy field")`,
   skipReason: (f) => lbSkip(f, 'externalTrafficPolicyLocal'),
