@@ -53,6 +53,11 @@ export function inStableNodeSet(node: Readonly<Node>): boolean {
   return nodeNotDeleted(node) && nodeIncluded(node) && nodeUnTainted(node);
 }
 
+/** A Node's `spec.providerID`, `''` when absent: the value a backend maps its name to. */
+export function providerIDOf(node: Readonly<Node>): string {
+  return node.spec?.providerID ?? '';
+}
+
 /**
  * Whether a Node update must trigger a host update: the exclude label flipped inclusion, or
  * `spec.providerID` was set, unset or changed. Taint, readiness and deletionTimestamp changes alone
@@ -60,7 +65,7 @@ export function inStableNodeSet(node: Readonly<Node>): boolean {
  */
 export function shouldSyncUpdatedNode(oldNode: Readonly<Node>, newNode: Readonly<Node>): boolean {
   if (nodeIncluded(oldNode) !== nodeIncluded(newNode)) return true;
-  return (oldNode.spec?.providerID ?? '') !== (newNode.spec?.providerID ?? '');
+  return providerIDOf(oldNode) !== providerIDOf(newNode);
 }
 
 /**
@@ -78,7 +83,7 @@ export function backendHash(name: string, providerID: string): number {
 
 /** {@link backendHash} of a Node: its name and `spec.providerID` (absent ⇒ empty). */
 export function nodeBackendHash(node: Readonly<Node>): number {
-  return backendHash(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+  return backendHash(node.metadata?.name ?? '', providerIDOf(node));
 }
 
 /**
@@ -100,12 +105,12 @@ export function nodesSufficientlyEqual(oldNodes: readonly Readonly<Node>[], newN
   if (oldNodes === newNodes) return true;
   if (oldNodes.length !== newNodes.length) return false;
   const byName = new Map<string, string>();
-  for (const node of oldNodes) byName.set(node.metadata?.name ?? '', node.spec?.providerID ?? '');
+  for (const node of oldNodes) byName.set(node.metadata?.name ?? '', providerIDOf(node));
   const seen = new Set<string>();
   for (const node of newNodes) {
     const name = node.metadata?.name ?? '';
     const providerID = byName.get(name);
-    if (providerID === undefined || providerID !== (node.spec?.providerID ?? '')) return false;
+    if (providerID === undefined || providerID !== providerIDOf(node)) return false;
     seen.add(name);
   }
   // Duplicate names can make equal lengths hide a difference; the name sets must match too.

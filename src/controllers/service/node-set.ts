@@ -21,11 +21,7 @@
  * @module
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { inStableNodeSet, nodeBackendHash } from './node-predicates.js';
-
-function providerIDOf(node: Readonly<Node>): string {
-  return node.spec?.providerID ?? '';
-}
+import { inStableNodeSet, nodeBackendHash, providerIDOf } from './node-predicates.js';
 
 /**
  * One name → providerID mapping of the set: every snapshot taken while the mapping does not change
