@@ -24,7 +24,7 @@ import type { Cidr } from '../../net/cidr.js';
 import type { ConformanceFixture } from '../fixture.js';
 import { EXCLUDED_BY_ANNOTATION, check, eventCount, fail, getService, json, listNodes, suiteLabels } from './session.js';
 import type { CaseDeadline, ClusterSession } from './session.js';
-import { probeHttp } from './traffic.js';
+import { probeHttp, stoppedAnsweringAfter } from './traffic.js';
 
 /** What a cluster case runs with. */
 export interface ClusterCaseContext {
@@ -308,15 +308,14 @@ const UNANSWERED_IN_A_ROW = 3;
 async function awaitTraffic(ctx: ClusterCaseContext, svc: Service, port: number, want: boolean, when: string): Promise<void> {
   const host = ingressHost(svc);
   let last = '';
-  let unanswered = 0;
+  const stopped = stoppedAnsweringAfter(UNANSWERED_IN_A_ROW);
   await ctx.deadline.until(
     want ? `an answer through ${host}:${port} ${when}` : `${host}:${port} no longer answering (${UNANSWERED_IN_A_ROW} probes in a row) ${when}`,
     async () => {
       const r = await probeHttp(host, port, PROBE_TIMEOUT_MS, ctx.session.clock, ctx.session.signal);
       last = r.answered ? 'answered' : r.why;
       if (want) return r.answered ? true : undefined;
-      unanswered = r.answered ? 0 : unanswered + 1;
-      return unanswered >= UNANSWERED_IN_A_ROW ? true : undefined;
+      return stopped(r) ? true : undefined;
     },
     () => last,
   );

@@ -38,3 +38,15 @@ export function probeHttp(host: string, port: number, timeoutMs: number, clock: 
     socket.once('error', (err: NodeJS.ErrnoException) => finish({ answered: false, why: err.code ?? err.message }));
   });
 }
+
+/**
+ * Tells, probe by probe, whether an ingress point has stopped answering: once `need` probes in a
+ * row went unanswered (an answer starts the count again). One lost or slow probe proves nothing.
+ */
+export function stoppedAnsweringAfter(need: number): (result: ProbeResult) => boolean {
+  let unanswered = 0;
+  return (result) => {
+    unanswered = result.answered ? 0 : unanswered + 1;
+    return unanswered >= need;
+  };
+}
