@@ -20,6 +20,8 @@ import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
 import { formatMetav1Time } from './metav1-time.js';
+import { Lru } from './lru.js';
+import type { LruEntry } from './lru.js';
 import { TokenBucket } from './rate-limiter.js';
 import type { Event, KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
@@ -68,75 +70,77 @@ const SPAM_BURST = 25;
 const SPAM_QPS = 1 / 300;
 const AGGREGATE_PREFIX = '(combined from similar events): ';
 
-/** A small least-recently-used map, as client-go's `golang/groupcache/lru`. */
-class Lru<V> {
-  readonly #max: number;
-  readonly #map = new Map<string, V>();
-
-  constructor(max: number) {
-    this.#max = max;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#map.get(key);
-    if (value !== undefined) {
-      // Map keeps insertion order: re-inserting marks the entry most recently used.
-      this.#map.delete(key);
-      this.#map.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.#max) {
-      const oldest = this.#map.keys().next();
-      if (oldest.done !== true) this.#map.delete(oldest.value);
-    }
-  }
-}
-
 // The correlator's keys: the fields joined with no separator, as client-go's strings.Join(…, "").
-// Concatenated directly: they are built several times per event.
+// Joined from a list rather than concatenated: `a + b + …` makes a chain of ten string pieces, and
+// a cache holding such a key holds the chain's head as well as the flat copy V8 makes to hash it.
 
 function eventKey(e: Event): string {
   const o = e.involvedObject;
-  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.fieldPath ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}${e.reason ?? ''}${e.message ?? ''}`;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message].join('');
 }
 
 function spamKey(e: Event): string {
   const o = e.involvedObject;
-  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}`;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type].join('');
 }
 
 function aggregateKey(e: Event): string {
   const o = e.involvedObject;
-  return `${e.source?.component ?? ''}${e.source?.host ?? ''}${o.kind ?? ''}${o.namespace ?? ''}${o.name ?? ''}${o.uid ?? ''}${o.apiVersion ?? ''}${e.type ?? ''}${e.reason ?? ''}${e.reportingComponent ?? ''}${e.reportingInstance ?? ''}`;
+  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance].join('');
 }
 
-interface EventLog {
-  readonly count: number;
-  readonly firstTimestamp: string | undefined;
-  readonly name: string;
-  readonly resourceVersion: string | undefined;
+/** What the dedup cache remembers of the last write of an event (client-go's `eventLog`). */
+class EventLog implements LruEntry<EventLog> {
+  newer: EventLog | undefined;
+  older: EventLog | undefined;
+  constructor(
+    readonly key: string,
+    public count: number,
+    public firstTimestamp: string | undefined,
+    public name: string,
+    public resourceVersion: string | undefined,
+  ) {}
 }
 
-interface AggregateRecord {
-  /**
-   * The distinct messages seen (client-go's `localKeys` set): one string until a second message
-   * comes — most objects never get one, and 4,096 records live in the cache at once.
-   */
-  localKeys: string | Set<string>;
-  lastTimestamp: number;
+/** The aggregation cache's record of one aggregate key (client-go's `aggregateRecord`). */
+class AggregateRecord implements LruEntry<AggregateRecord> {
+  newer: AggregateRecord | undefined;
+  older: AggregateRecord | undefined;
+  constructor(
+    readonly key: string,
+    /**
+     * The distinct messages seen (client-go's `localKeys` set): one string until a second message
+     * comes — most objects never get one, and 4,096 records live in the cache at once.
+     */
+    public localKeys: string | Set<string>,
+    public lastTimestamp: number,
+  ) {}
 }
 
-type Correlation = { readonly skip: true } | { readonly skip: false; readonly event: Event; readonly patch: Record<string, unknown> | undefined };
+/** The spam filter's token bucket of one source and object. */
+class SpamRecord implements LruEntry<SpamRecord> {
+  newer: SpamRecord | undefined;
+  older: SpamRecord | undefined;
+  constructor(
+    readonly key: string,
+    readonly bucket: TokenBucket,
+  ) {}
+}
+
+type Correlation =
+  | { readonly skip: true }
+  | {
+      readonly skip: false;
+      readonly event: Event;
+      readonly patch: Record<string, unknown> | undefined;
+      /** The dedup key the write's outcome is remembered under, when known before the write (see `updateState`). */
+      readonly key: string | undefined;
+    };
 
 /** client-go's `EventCorrelator`: aggregate, then observe (dedup), then spam-filter. */
 class EventCorrelator {
   readonly #clock: Clock;
-  readonly #spam = new Lru<TokenBucket>(LRU_SIZE);
+  readonly #spam = new Lru<SpamRecord>(LRU_SIZE);
   readonly #aggregates = new Lru<AggregateRecord>(LRU_SIZE);
   readonly #observed = new Lru<EventLog>(LRU_SIZE);
   readonly #nextName: (objectName: string, ms: number) => string;
@@ -151,17 +155,32 @@ class EventCorrelator {
     const [observed, patch] = this.#observe(aggregated, key);
     // As upstream, the spam filter runs last, so even a dropped event counts in the dedup cache.
     if (this.#filter(observed)) return { skip: true };
-    return { skip: false, event: observed, patch };
+    // A combined event was looked up by its aggregate key but is remembered under its own event
+    // key, as upstream's updateState computes it from the written event.
+    return { skip: false, event: observed, patch, key: aggregated === event ? key : undefined };
   }
 
-  /** Records the server's copy, so the next duplicate patches the right name/resourceVersion. */
-  updateState(written: Event): void {
-    this.#observed.set(eventKey(written), {
-      count: written.count ?? 1,
-      firstTimestamp: written.firstTimestamp,
-      name: written.metadata.name ?? '',
-      resourceVersion: written.metadata.resourceVersion,
-    });
+  /**
+   * Records the server's copy, so the next duplicate patches the right name/resourceVersion.
+   * `key` is the dedup key computed before the write: the server echoes every field it is made
+   * of (source, object reference, type, reason, message), so computing it again from `written`,
+   * as upstream does, would give the same string.
+   */
+  updateState(written: Event, key: string = eventKey(written)): void {
+    this.#remember(key, this.#observed.get(key), written.count ?? 1, written.firstTimestamp, written.metadata.name ?? '', written.metadata.resourceVersion);
+  }
+
+  /** Remembers a write under `key` (upstream's cache Add): in place when `held` is its record. */
+  #remember(key: string, held: EventLog | undefined, count: number, firstTimestamp: string | undefined, name: string, resourceVersion: string | undefined): void {
+    if (held === undefined) {
+      this.#observed.add(new EventLog(key, count, firstTimestamp, name, resourceVersion));
+      return;
+    }
+    // The held record is the most recently used already (the get that found it marked it).
+    held.count = count;
+    held.firstTimestamp = firstTimestamp;
+    held.name = name;
+    held.resourceVersion = resourceVersion;
   }
 
   #aggregate(event: Event): [Event, string] {
@@ -170,10 +189,10 @@ class EventCorrelator {
     let record = this.#aggregates.get(aggKey);
     const message = event.message ?? '';
     if (record === undefined || now - record.lastTimestamp > AGGREGATE_INTERVAL_MS) {
-      record = { localKeys: message, lastTimestamp: now };
-      this.#aggregates.set(aggKey, record);
+      record = new AggregateRecord(aggKey, message, now);
+      this.#aggregates.add(record);
     } else if (typeof record.localKeys === 'string') {
-      // A record found is the most recently used already (get moved it): updated in place, as
+      // A record found is the most recently used already (get marked it): updated in place, as
       // upstream's Add of the same key would leave it.
       if (record.localKeys !== message) record.localKeys = new Set([record.localKeys, message]);
     } else {
@@ -222,23 +241,18 @@ class EventCorrelator {
       // Upstream's two-way strategic merge patch between the event with and without these three.
       patch = { count: observed.count, lastTimestamp: observed.lastTimestamp, message: observed.message };
     }
-    this.#observed.set(key, {
-      count: observed.count ?? 1,
-      firstTimestamp: observed.firstTimestamp,
-      name: observed.metadata.name ?? '',
-      resourceVersion: observed.metadata.resourceVersion,
-    });
+    this.#remember(key, last, observed.count ?? 1, observed.firstTimestamp, observed.metadata.name ?? '', observed.metadata.resourceVersion);
     return [observed, patch];
   }
 
   #filter(event: Event): boolean {
     const key = spamKey(event);
-    let bucket = this.#spam.get(key);
-    if (bucket === undefined) {
-      bucket = new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock);
-      this.#spam.set(key, bucket);
+    let record = this.#spam.get(key);
+    if (record === undefined) {
+      record = new SpamRecord(key, new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock));
+      this.#spam.add(record);
     }
-    return !bucket.tryAccept();
+    return !record.bucket.tryAccept();
   }
 }
 
@@ -415,7 +429,7 @@ export class EventBroadcaster {
       return;
     }
     for (let tries = 0; ; ) {
-      if (await this.#write(result.event, result.patch)) return;
+      if (await this.#write(result.event, result.patch, result.key)) return;
       tries++;
       if (tries >= MAX_TRIES_PER_EVENT) {
         this.#log.error(new Error('retry limit exceeded'), 'Unable to write event (retry limit exceeded!)', this.#describe(result.event));
@@ -433,7 +447,7 @@ export class EventBroadcaster {
   }
 
   /** One write attempt (client-go `recordEvent`); true when done, successfully or for good. */
-  async #write(event: Event, patch: Record<string, unknown> | undefined): Promise<boolean> {
+  async #write(event: Event, patch: Record<string, unknown> | undefined, key: string | undefined): Promise<boolean> {
     const events = this.#client.events;
     const name = event.metadata.name ?? '';
     const namespace = event.metadata.namespace ?? 'default';
@@ -458,7 +472,7 @@ export class EventBroadcaster {
       }
     }
     if (written !== undefined && failure === undefined) {
-      this.#correlator.updateState(written);
+      this.#correlator.updateState(written, key);
       return true;
     }
     if (!isRetriable(failure)) {

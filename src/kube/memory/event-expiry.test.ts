@@ -94,4 +94,17 @@ describe('ExpiryQueue', () => {
     assert.equal(queue.length, 0);
     assert.throws(() => new ExpiryQueue(0), /TTL/);
   });
+
+  it('keeps order across its chunks when writes and expiries interleave, a used-up partial chunk included', () => {
+    const queue = new ExpiryQueue(1);
+    const seen: number[] = [];
+    let rv = 0;
+    // Sizes chosen to end on, and straddle, the 1,024-entry chunk boundary.
+    for (const burst of [1, 1_023, 1, 1_024, 2_047, 3, 1_025]) {
+      for (let i = 0; i < burst; i++) queue.written(`k${rv}`, rv, rv++);
+      queue.expire(rv, (_key, at) => seen.push(at));
+      assert.equal(queue.length, 0, `after a burst of ${burst}`);
+    }
+    assert.deepEqual(seen, Array.from({ length: rv }, (_, i) => i));
+  });
 });

@@ -16,15 +16,28 @@
 /** Default `--event-ttl` of kube-apiserver: one hour. */
 export const DEFAULT_EVENT_TTL_MS = 3_600_000;
 
+/**
+ * Entries per chunk of an {@link ExpiryQueue}. The queue grows by chunks rather than by copying
+ * one list into a longer one: 40,000 Events in one list meant lists of 300 KiB and more, each
+ * regrowth allocated straight into V8's old generation and the old copy left behind as garbage.
+ */
+const CHUNK_SIZE = 1024;
+
+/** Up to {@link CHUNK_SIZE} entries as three parallel lists (a boxed object per entry costs three times as much). */
+class ExpiryChunk {
+  readonly keys: string[] = [];
+  readonly rvs: number[] = [];
+  readonly dues: number[] = [];
+}
+
 /** The pending expiries of one resource, in due order. */
 export class ExpiryQueue {
   readonly #ttlMs: number;
-  // Three parallel lists rather than one object per entry: a large simulation keeps tens of
-  // thousands of Events, and an entry object with its boxed due time costs three times as much.
-  #keys: string[] = [];
-  #rvs: number[] = [];
-  #dues: number[] = [];
+  /** Oldest first; only the last one is ever appended to. */
+  readonly #chunks: ExpiryChunk[] = [];
+  /** Entries of the first chunk already handed out. */
   #head = 0;
+  #length = 0;
 
   /** @param ttlMs - time to live after each write (> 0). */
   constructor(ttlMs: number) {
@@ -34,14 +47,20 @@ export class ExpiryQueue {
 
   /** An object was written at `now` with resourceVersion `rv`: it is due at `now + ttl` unless written again. */
   written(key: string, rv: number, now: number): void {
-    this.#keys.push(key);
-    this.#rvs.push(rv);
-    this.#dues.push(now + this.#ttlMs);
+    let last = this.#chunks[this.#chunks.length - 1];
+    if (last === undefined || last.keys.length === CHUNK_SIZE) {
+      last = new ExpiryChunk();
+      this.#chunks.push(last);
+    }
+    last.keys.push(key);
+    last.rvs.push(rv);
+    last.dues.push(now + this.#ttlMs);
+    this.#length++;
   }
 
   /** Entries waiting (stale ones included). */
   get length(): number {
-    return this.#keys.length - this.#head;
+    return this.#length;
   }
 
   /**
@@ -49,17 +68,19 @@ export class ExpiryQueue {
    * when it is still at that version (a later write renewed it otherwise).
    */
   expire(now: number, expire: (key: string, rv: number) => void): void {
-    while (this.#head < this.#keys.length) {
+    for (let first = this.#chunks[0]; first !== undefined; first = this.#chunks[0]) {
+      if (this.#head === first.keys.length) {
+        // Used up: dropped once full (a partly filled last chunk still receives entries).
+        if (first.keys.length < CHUNK_SIZE) return;
+        this.#chunks.shift();
+        this.#head = 0;
+        continue;
+      }
       const at = this.#head;
-      if ((this.#dues[at] as number) > now) break;
+      if ((first.dues[at] as number) > now) return;
       this.#head++;
-      expire(this.#keys[at] as string, this.#rvs[at] as number);
-    }
-    if (this.#head > 1024 && this.#head * 2 > this.#keys.length) {
-      this.#keys = this.#keys.slice(this.#head);
-      this.#rvs = this.#rvs.slice(this.#head);
-      this.#dues = this.#dues.slice(this.#head);
-      this.#head = 0;
+      this.#length--;
+      expire(first.keys[at] as string, first.rvs[at] as number);
     }
   }
 }
