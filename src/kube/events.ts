@@ -71,8 +71,13 @@ const SPAM_QPS = 1 / 300;
 const AGGREGATE_PREFIX = '(combined from similar events): ';
 
 // The correlator's keys: the fields joined with no separator, as client-go's strings.Join(…, "").
-// Joined from a list rather than concatenated: `a + b + …` makes a chain of ten string pieces, and
-// a cache holding such a key holds the chain's head as well as the flat copy V8 makes to hash it.
+// Each cache keeps a key per entry for 4,096 entries, so a key is built to be cheap to keep:
+// - joined from a list rather than concatenated piece by piece (`a + b + …` is a chain of ten
+//   string pieces, kept whole by the cache, plus the flat copy V8 makes to hash it);
+// - the object-identifying part every key starts with (the spam filter's key) is one string per
+//   object, and the rest (reason and reporter, or reason and message) one string per distinct
+//   text, so a key built as `identity + suffix` costs a 32-byte string header, not a 150-byte copy.
+//   With an empty fieldPath (which a CCM's events always have) the event key is such a join too.
 
 function eventKey(e: Event): string {
   const o = e.involvedObject;
@@ -84,10 +89,18 @@ function spamKey(e: Event): string {
   return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type].join('');
 }
 
-function aggregateKey(e: Event): string {
-  const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance].join('');
+/** The suffix of the aggregate key after {@link spamKey}. */
+function aggregateSuffix(e: Event): string {
+  return [e.reason, e.reportingComponent, e.reportingInstance].join('');
 }
+
+/** The suffix of the event key after {@link spamKey}, when the reference has no fieldPath. */
+function eventSuffix(e: Event): string {
+  return [e.reason, e.message].join('');
+}
+
+/** How many distinct key suffixes are kept as one shared copy each (forgotten all at once when full). */
+const SUFFIX_POOL_SIZE = 1024;
 
 /** What the dedup cache remembers of the last write of an event (client-go's `eventLog`). */
 class EventLog implements LruEntry<EventLog> {
@@ -143,6 +156,7 @@ class EventCorrelator {
   readonly #spam = new Lru<SpamRecord>(LRU_SIZE);
   readonly #aggregates = new Lru<AggregateRecord>(LRU_SIZE);
   readonly #observed = new Lru<EventLog>(LRU_SIZE);
+  readonly #suffixes = new Map<string, string>();
   readonly #nextName: (objectName: string, ms: number) => string;
 
   constructor(clock: Clock, nextName: (objectName: string, ms: number) => string) {
@@ -151,13 +165,37 @@ class EventCorrelator {
   }
 
   correlate(event: Event): Correlation {
-    const [aggregated, key] = this.#aggregate(event);
+    const identity = this.#identityOf(event);
+    const [aggregated, key] = this.#aggregate(event, identity);
     const [observed, patch] = this.#observe(aggregated, key);
     // As upstream, the spam filter runs last, so even a dropped event counts in the dedup cache.
-    if (this.#filter(observed)) return { skip: true };
+    // (`identity` is the observed event's spam key too: aggregation and dedup keep its source,
+    // reference and type.)
+    if (this.#filter(identity)) return { skip: true };
     // A combined event was looked up by its aggregate key but is remembered under its own event
     // key, as upstream's updateState computes it from the written event.
     return { skip: false, event: observed, patch, key: aggregated === event ? key : undefined };
+  }
+
+  /** The event's spam key: the spam cache's copy when it holds one, so all keys share it. */
+  #identityOf(event: Event): string {
+    const key = spamKey(event);
+    return this.#spam.peek(key)?.key ?? key;
+  }
+
+  /** The pool's copy of `suffix` (see the key notes above). */
+  #shared(suffix: string): string {
+    const held = this.#suffixes.get(suffix);
+    if (held !== undefined) return held;
+    if (this.#suffixes.size >= SUFFIX_POOL_SIZE) this.#suffixes.clear();
+    this.#suffixes.set(suffix, suffix);
+    return suffix;
+  }
+
+  /** The dedup key of `event`, whose spam key is `identity`. */
+  #eventKeyOf(event: Event, identity: string): string {
+    const fieldPath = event.involvedObject.fieldPath;
+    return fieldPath === undefined || fieldPath === '' ? identity + this.#shared(eventSuffix(event)) : eventKey(event);
   }
 
   /**
@@ -183,9 +221,9 @@ class EventCorrelator {
     held.resourceVersion = resourceVersion;
   }
 
-  #aggregate(event: Event): [Event, string] {
+  #aggregate(event: Event, identity: string): [Event, string] {
     const now = this.#clock.now();
-    const aggKey = aggregateKey(event);
+    const aggKey = identity + this.#shared(aggregateSuffix(event));
     let record = this.#aggregates.get(aggKey);
     const message = event.message ?? '';
     if (record === undefined || now - record.lastTimestamp > AGGREGATE_INTERVAL_MS) {
@@ -200,7 +238,7 @@ class EventCorrelator {
     }
     record.lastTimestamp = now;
     const keys = record.localKeys;
-    if (typeof keys === 'string' || keys.size < AGGREGATE_MAX_EVENTS) return [event, eventKey(event)];
+    if (typeof keys === 'string' || keys.size < AGGREGATE_MAX_EVENTS) return [event, this.#eventKeyOf(event, identity)];
     // Keep the set bounded, as upstream's PopAny.
     const first = keys.values().next();
     if (first.done !== true) keys.delete(first.value);
@@ -245,8 +283,7 @@ class EventCorrelator {
     return [observed, patch];
   }
 
-  #filter(event: Event): boolean {
-    const key = spamKey(event);
+  #filter(key: string): boolean {
     let record = this.#spam.get(key);
     if (record === undefined) {
       record = new SpamRecord(key, new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock));
@@ -254,6 +291,24 @@ class EventCorrelator {
     }
     return !record.bucket.tryAccept();
   }
+}
+
+/**
+ * The event's reference to its object (client-go's `GetReference` of a typed object), built
+ * without spreading optional members in: an event is recorded for every sync of every object, and
+ * each spread is an object made and copied.
+ */
+function referenceTo(kind: string, apiVersion: string, meta: NonNullable<KubeObject['metadata']>): Event['involvedObject'] {
+  const { namespace, uid, resourceVersion } = meta;
+  const name = meta.name as string;
+  if (namespace !== undefined && namespace !== '' && uid !== undefined && resourceVersion !== undefined) {
+    return { kind, apiVersion, name, namespace, uid, resourceVersion };
+  }
+  const reference: Event['involvedObject'] = { kind, apiVersion, name };
+  if (namespace !== undefined && namespace !== '') reference.namespace = namespace;
+  if (uid !== undefined) reference.uid = uid;
+  if (resourceVersion !== undefined) reference.resourceVersion = resourceVersion;
+  return reference;
 }
 
 /** Whether a failed write is worth another attempt (see the module comment for 429/5xx). */
@@ -298,7 +353,9 @@ export class EventBroadcaster {
 
   /** A recorder stamping events with `source`. */
   newRecorder(source: EventSourceInfo): EventRecorder {
-    return { event: (obj, type, reason, message) => this.#record(source, obj, type, reason, message) };
+    // One frozen copy is every event's `source` (writes copy or serialise it).
+    const stamp: EventSourceInfo = Object.freeze({ component: source.component, ...(source.host === undefined ? {} : { host: source.host }) });
+    return { event: (obj, type, reason, message) => this.#record(stamp, obj, type, reason, message) };
   }
 
   /** Resolves once every queued event has been written or given up on. */
@@ -322,7 +379,9 @@ export class EventBroadcaster {
     let nanos = BigInt(Math.floor(ms)) * 1_000_000n;
     if (nanos <= this.#lastNanos) nanos = this.#lastNanos + 1n;
     this.#lastNanos = nanos;
-    return `${objectName}.${nanos.toString(16)}`;
+    // Joined, not concatenated: the API keeps every Event's name, and a concatenation is kept as
+    // its pieces plus a header (108 bytes a name against 64).
+    return [objectName, nanos.toString(16)].join('.');
   }
 
   #record(source: EventSourceInfo, obj: KubeObject, type: EventType, reason: string, message: string): void {
@@ -344,14 +403,7 @@ export class EventBroadcaster {
       }
       const now = this.#clock.now();
       const t = formatMetav1Time(now);
-      const involvedObject: Event['involvedObject'] = {
-        kind: obj.kind,
-        apiVersion: obj.apiVersion,
-        name: meta.name,
-        ...(meta.namespace === undefined || meta.namespace === '' ? {} : { namespace: meta.namespace }),
-        ...(meta.uid === undefined ? {} : { uid: meta.uid }),
-        ...(meta.resourceVersion === undefined ? {} : { resourceVersion: meta.resourceVersion }),
-      };
+      const involvedObject = referenceTo(obj.kind, obj.apiVersion, meta);
       const event: Event = {
         apiVersion: 'v1',
         kind: 'Event',
@@ -364,7 +416,7 @@ export class EventBroadcaster {
         reason,
         message,
         type,
-        source: { component: source.component, ...(source.host === undefined ? {} : { host: source.host }) },
+        source,
         firstTimestamp: t,
         lastTimestamp: t,
         count: 1,

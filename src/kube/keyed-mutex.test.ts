@@ -28,6 +28,39 @@ describe('KeyedMutex', () => {
     assert.equal(mutex.size, 0, 'no key left behind');
   });
 
+  it('keeps a queue of three in order, through one that throws, with each starting only after the one before ended', async () => {
+    const mutex = new KeyedMutex();
+    const log: string[] = [];
+    let releaseFirst!: () => void;
+    const tasks = [
+      mutex.run('k', async () => {
+        log.push('1 start');
+        await new Promise<void>((r) => {
+          releaseFirst = r;
+        });
+        log.push('1 end');
+      }),
+      mutex.run('k', async () => {
+        log.push('2');
+        throw new Error('two');
+      }),
+      mutex.run('k', async () => {
+        log.push('3');
+      }),
+    ];
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(log, ['1 start']);
+    releaseFirst();
+    const outcomes = await Promise.allSettled(tasks);
+    assert.deepEqual(log, ['1 start', '1 end', '2', '3']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.equal(mutex.size, 0);
+  });
+
   it('releases the key when a task throws', async () => {
     const mutex = new KeyedMutex();
     await assert.rejects(mutex.run('k', async () => Promise.reject(new Error('boom'))), /boom/);

@@ -15,20 +15,23 @@ export class KeyedMutex {
 
   /** Runs `task` once every earlier task for `key` has settled; resolves or rejects with it. */
   async run<R>(key: string, task: () => Promise<R>): Promise<R> {
-    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const previous = this.#tails.get(key);
     let release!: () => void;
+    // The next task for the key waits for this one's tail alone: it is released only after this
+    // task ran, which was only after the previous tail, so the chain needs no link of its own.
+    // (One promise per task: the service controller runs one per Service per pass.)
     const tail = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const chained = previous.then(() => tail);
-    this.#tails.set(key, chained);
+    this.#tails.set(key, tail);
     try {
+      // Also when the key is free: the task starts on a later turn, never inside the caller's.
       await previous;
       return await task();
     } finally {
       release();
       // The last holder cleans up, so the map only holds keys with waiting or running tasks.
-      if (this.#tails.get(key) === chained) this.#tails.delete(key);
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
     }
   }
 

@@ -37,6 +37,8 @@ describe('Lru', () => {
     const lru = new Lru<Entry>(2);
     lru.add(new Entry('a', 1));
     lru.add(new Entry('b', 2));
+    assert.equal(lru.peek('a')?.value, 1);
+    assert.deepEqual([...lru.keys()], ['a', 'b'], 'a peek is not a use');
     assert.equal(lru.get('a')?.value, 1);
     lru.add(new Entry('c', 3));
     assert.deepEqual([...lru.keys()], ['a', 'c']);

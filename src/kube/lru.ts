@@ -47,6 +47,11 @@ export class Lru<E extends LruEntry<E>> {
     return entry;
   }
 
+  /** The entry under `key` without marking it used; undefined when absent. */
+  peek(key: string): E | undefined {
+    return this.#byKey.get(key);
+  }
+
   /**
    * Holds `entry` as the most recently used one under `entry.key`, replacing another held under
    * that key; forgets the least recently used entry when that makes one too many.

@@ -85,12 +85,12 @@ export function nameProblems(name: string, rule: NameRule): string[] {
 }
 
 /**
- * Answers of the pure string checks, remembered: the same label keys and values, names and CIDRs
- * come back on every write of every object. Bounded: forgotten all at once when full. Kept small
- * on purpose: what repeats often (label keys, zone and instance-type values) fits many times
- * over, while what rarely repeats (an Event's name, a hostname label) only churns the
- * memo: one of 10,000 regrew through tables of up to 450 KiB, which V8 allocates straight into
- * the old generation, about six times in a 10,000-Node run.
+ * Answers of the pure string checks, remembered: the same label keys and values, namespaces and
+ * CIDRs come back on every write of every object. Bounded: forgotten all at once when full.
+ * Kept small on purpose: what repeats often (label keys, zone and instance-type values) fits
+ * many times over, while what rarely repeats (a hostname label's value) only churns the memo:
+ * one of 10,000 regrew through tables of up to 450 KiB, which V8 allocates straight into the old
+ * generation, about six times in a 10,000-Node run.
  */
 const MEMO_LIMIT = 1024;
 const NO_PROBLEMS: readonly string[] = Object.freeze([]);
@@ -114,15 +114,15 @@ function remembered<T>(check: (value: string) => T): (value: string) => T {
 
 const labelKeyProblems = remembered((key) => frozenProblems(labelKeyErrors(key)));
 const labelValueProblems = remembered((value) => frozenProblems(labelValueErrors(value)));
-const NAME_PROBLEMS: Readonly<Record<NameRule, (name: string) => readonly string[]>> = {
-  'dns1123-subdomain': remembered((name) => frozenProblems(nameProblems(name, 'dns1123-subdomain'))),
-  'dns1123-label': remembered((name) => frozenProblems(nameProblems(name, 'dns1123-label'))),
-  'dns1035-label': remembered((name) => frozenProblems(nameProblems(name, 'dns1035-label'))),
-};
+/** Namespace names are few and come with every write: remembered. */
+const namespaceProblems = remembered((namespace) => frozenProblems(nameProblems(namespace, 'dns1123-label')));
 
-/** {@link nameProblems}, remembered. */
+/**
+ * {@link nameProblems} of an object's name, not remembered: at scale an object's name comes back
+ * long after a bounded memo forgot it (and an Event's never comes back), so a memo only churned.
+ */
 function nameProblemsOf(name: string, rule: NameRule): readonly string[] {
-  return NAME_PROBLEMS[rule](name);
+  return frozenProblems(nameProblems(name, rule));
 }
 
 // --- the checker --------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ function checkMetadata(c: Checker, obj: JsonObject, nameRule: NameRule): void {
     for (const p of nameProblemsOf(masked, nameRule)) c.add(fieldErrors.invalid('metadata.generateName', generateName, p));
   }
   if (namespace !== undefined && namespace !== '') {
-    for (const p of nameProblemsOf(namespace, 'dns1123-label')) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
+    for (const p of namespaceProblems(namespace)) c.add(fieldErrors.invalid('metadata.namespace', namespace, p));
   }
 
   for (const key in labels) {
