@@ -415,6 +415,14 @@ export class ApiServerCore {
       .map(([, obj]) => obj);
   }
 
+  /** How many stored objects of a resource satisfy `predicate` (the frozen objects themselves). */
+  count(type: ResourceType, predicate: (obj: JsonObject) => boolean): number {
+    this.#expireEvents();
+    let n = 0;
+    for (const obj of this.#entry(type, 'main').store.values()) if (predicate(obj)) n++;
+    return n;
+  }
+
   /** Copies of all objects of a resource, sorted by key. */
   snapshot(type: ResourceType): JsonObject[] {
     this.#expireEvents();

@@ -484,6 +484,15 @@ describe('SimulatedApiServer: list', () => {
     { name: 'filters by field selector', options: { fieldSelector: 'spec.type=ClusterIP' }, expected: ['default/c'] },
     { name: 'combines namespace and selectors', options: { namespace: 'prod', labelSelector: '!missing', fieldSelector: 'metadata.name!=a' }, expected: ['prod/b'] },
   ];
+  it('counts stored objects, all or those a predicate accepts, deleted ones gone', async () => {
+    const { kube, server } = await seeded();
+    assert.equal(server.count(SERVICES), 4);
+    assert.equal(server.count(SERVICES, (s) => s.metadata?.namespace === 'prod'), 2);
+    await kube.services.delete({ namespace: 'prod', name: 'a' });
+    assert.equal(server.count(SERVICES, (s) => s.metadata?.namespace === 'prod'), 1);
+    assert.equal(server.count(NODES), 0);
+  });
+
   for (const c of table) {
     it(c.name, async () => {
       const { kube, server } = await seeded();

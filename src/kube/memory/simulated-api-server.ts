@@ -176,6 +176,15 @@ export class SimulatedApiServer {
     return this.#core.objects(type).map((obj) => obj as unknown as T);
   }
 
+  /**
+   * How many stored objects of a resource satisfy `predicate`, which reads the deep-frozen stored
+   * objects themselves. For counters polled while a large simulation runs: no list is built or
+   * sorted.
+   */
+  count<T extends KubeObject = KubeObject>(type: ResourceType<T>, predicate: (obj: Readonly<T>) => boolean = () => true): number {
+    return this.#core.count(type, (obj) => predicate(obj as unknown as T));
+  }
+
   /** Deep copies of all objects of a resource, sorted by key, for assertions. */
   snapshot<T extends KubeObject = KubeObject>(type: ResourceType<T>): T[] {
     return this.#core.snapshot(type).map((obj) => obj as unknown as T);

@@ -37,6 +37,34 @@ describe('ResourceStore', () => {
     assert.deepEqual(store.changesSince(5), []);
   });
 
+  it('keeps the last historyLimit changes whole, across any number of wraps, as a list would (property)', () => {
+    fc.assert(
+      fc.property(fc.nat(5), fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom('a', 'b')), { maxLength: 40 }), fc.nat(40), (limit, steps, compactAfter) => {
+        const store = new ResourceStore(limit, 1);
+        // The reference: a list trimmed from the front, as the history was kept before.
+        let reference: StoredChange[] = [];
+        let start = 1;
+        let rv = 1;
+        steps.forEach(([gap, key], i) => {
+          rv += gap;
+          const c = change(rv, 'MODIFIED', key, obj(key, rv), obj(key, rv - gap));
+          store.commit(c);
+          reference.push(c);
+          while (reference.length > limit) start = (reference.shift() as StoredChange).rv;
+          if (i === compactAfter) {
+            store.compact(rv);
+            reference = [];
+            start = Math.max(start, rv);
+          }
+          assert.equal(store.historyStart, start);
+          for (let from = start; from <= rv; from++) assert.deepEqual(store.changesSince(from), reference.filter((r) => r.rv > from));
+          assert.equal(store.changesSince(start - 1), undefined);
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('forgets all history on compact', () => {
     const store = new ResourceStore(10, 1);
     store.commit(change(2, 'ADDED', 'a', obj('a', 2)));

@@ -213,8 +213,8 @@ async function patchObject(client: ResourceClient<KubeObject>, key: { namespace?
 }
 
 function nodeInitialised(node: AnyObject): boolean {
-  const taints = ((node['spec'] as { taints?: { key?: string }[] } | undefined)?.taints ?? []);
-  return !taints.some((t) => t.key === UNINITIALIZED_TAINT);
+  const taints = (node['spec'] as { taints?: { key?: string }[] } | undefined)?.taints;
+  return taints === undefined || !taints.some((t) => t.key === UNINITIALIZED_TAINT);
 }
 
 function isLbService(svc: AnyObject): boolean {
@@ -530,16 +530,15 @@ async function runInFolder(scenario: ScenarioFile, options: RunScenarioOptions, 
   const expectations: ExpectationResult[] = [];
   const settles: SettleResult[] = [];
 
-  const progress = (): SimulationProgress => {
-    // Read without copying: the stored objects are frozen.
-    const nodes = server.objects(NODES) as readonly AnyObject[];
-    const services = (server.objects(SERVICES) as readonly AnyObject[]).filter(isLbService);
-    return {
-      virtualMs: elapsed(),
-      nodes: { total: nodes.length, initialised: nodes.filter(nodeInitialised).length },
-      loadBalancers: { services: services.length, ensured: services.filter(lbEnsured).length },
-    };
-  };
+  // Counted in place, polled every virtual second: no list of 10,000 objects built for a count.
+  const progress = (): SimulationProgress => ({
+    virtualMs: elapsed(),
+    nodes: { total: server.count(NODES), initialised: server.count(NODES, (n) => nodeInitialised(n as AnyObject)) },
+    loadBalancers: {
+      services: server.count(SERVICES, (s) => isLbService(s as AnyObject)),
+      ensured: server.count(SERVICES, (s) => isLbService(s as AnyObject) && lbEnsured(s as AnyObject)),
+    },
+  });
 
   // Idle: every replica that runs has no work owed, and — under leader election, while any
   // replica runs — a running replica leads with synced caches: a failover under way (the Lease
