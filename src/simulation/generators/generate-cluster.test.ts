@@ -23,4 +23,12 @@ describe('generateCluster', () => {
     assert.equal(services.length, 3);
     assert.ok(services.every((s) => s.spec?.allocateLoadBalancerNodePorts === undefined));
   });
+
+  it('without objects, gives the same provider config as JSON text (a scale run keeps half the memory)', () => {
+    const withObjects = generateCluster({ nodes: 5, services: 1 });
+    const withoutObjects = generateCluster({ nodes: 5, services: 1, objects: false });
+    assert.equal(typeof withoutObjects.provider.config, 'string');
+    assert.deepEqual(JSON.parse(withoutObjects.provider.config as string), withObjects.provider.config);
+    assert.deepEqual(withoutObjects.objects, []);
+  });
 });
