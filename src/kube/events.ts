@@ -22,7 +22,7 @@ import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
 import { formatMetav1Time } from './metav1-time.js';
 import { Lru } from './lru.js';
 import type { LruEntry } from './lru.js';
-import { TokenBucket } from './rate-limiter.js';
+import { refilledTokens } from './rate-limiter.js';
 import type { Event, KubeObject } from './resources.js';
 import { noopLogger } from '../log/logger.js';
 import type { Logger } from '../log/logger.js';
@@ -130,14 +130,27 @@ class AggregateRecord implements LruEntry<AggregateRecord> {
   ) {}
 }
 
-/** The spam filter's token bucket of one source and object. */
+/**
+ * The spam filter's token bucket of one source and object: its two numbers kept here (a
+ * {@link TokenBucket} per object was twice the size, and the cache churns through thousands).
+ */
 class SpamRecord implements LruEntry<SpamRecord> {
   newer: SpamRecord | undefined;
   older: SpamRecord | undefined;
   constructor(
     readonly key: string,
-    readonly bucket: TokenBucket,
+    public tokens: number,
+    public last: number,
   ) {}
+
+  /** Takes a token if one is left at `now` (flowcontrol `TryAccept`). */
+  tryAccept(now: number): boolean {
+    const tokens = refilledTokens(this.tokens, this.last, now, SPAM_QPS, SPAM_BURST) - 1;
+    if (tokens < 0) return false;
+    this.tokens = tokens;
+    this.last = now;
+    return true;
+  }
 }
 
 type Correlation =
@@ -284,12 +297,13 @@ class EventCorrelator {
   }
 
   #filter(key: string): boolean {
+    const now = this.#clock.now();
     let record = this.#spam.get(key);
     if (record === undefined) {
-      record = new SpamRecord(key, new TokenBucket(SPAM_QPS, SPAM_BURST, this.#clock));
+      record = new SpamRecord(key, SPAM_BURST, now);
       this.#spam.add(record);
     }
-    return !record.bucket.tryAccept();
+    return !record.tryAccept(now);
   }
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FakeClock } from './clock.js';
 import {
+  refilledTokens,
   BucketRateLimiter,
   defaultControllerRateLimiter,
   ItemExponentialFailureRateLimiter,
@@ -190,6 +191,15 @@ describe('TokenBucket', () => {
     assert.throws(() => new TokenBucket(10, 0, clock), /burst must be an integer >= 1/);
     assert.throws(() => new TokenBucket(10, 1.5, clock), RangeError);
     assert.throws(() => new TokenBucket(Number.NaN, 1, clock), RangeError);
+  });
+});
+
+describe('refilledTokens', () => {
+  it('adds qps per second since the last update, caps at burst, and never goes back in time', () => {
+    assert.equal(refilledTokens(0, 1_000, 3_000, 2, 25), 4);
+    assert.equal(refilledTokens(24, 0, 10_000, 1, 25), 25);
+    assert.equal(refilledTokens(-1, 0, 500, 2, 5), 0, 'a reservation debt refills too');
+    assert.equal(refilledTokens(3, 5_000, 4_000, 10, 25), 3, 'a clock behind the last update adds nothing');
   });
 });
 

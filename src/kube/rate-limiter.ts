@@ -100,6 +100,17 @@ export class ItemFastSlowRateLimiter implements RateLimiter {
 }
 
 /**
+ * A token bucket's tokens at `now` (ms), given `tokens` at `last` (ms): what was left plus the
+ * refill since, at `qps` tokens per second, capped at `burst` (x/time `advance`). For callers
+ * that keep a bucket's two numbers themselves, by the thousand ({@link TokenBucket} is the whole
+ * limiter).
+ */
+export function refilledTokens(tokens: number, last: number, now: number, qps: number, burst: number): number {
+  const elapsed = Math.max(0, now - last);
+  return Math.min(burst, tokens + (elapsed * qps) / 1000);
+}
+
+/**
  * A token bucket with `golang.org/x/time/rate` semantics: it starts full with `burst` tokens,
  * refills continuously at `qps` tokens per second up to `burst`, and a reservation takes a token
  * now even when none is left, returning how long the caller must wait for it (later callers queue
@@ -195,8 +206,7 @@ export class TokenBucket {
 
   /** Tokens at `now`: what was left plus the refill since the last update, capped at burst. */
   #advance(now: number): number {
-    const elapsed = Math.max(0, now - this.#last);
-    return Math.min(this.burst, this.#tokens + (elapsed * this.qps) / 1000);
+    return refilledTokens(this.#tokens, this.#last, now, this.qps, this.burst);
   }
 
   #commit(now: number, tokens: number, lastEvent: number): void {
