@@ -1,8 +1,8 @@
 /**
  * The V8 heap setting `outrigger simulate` runs with. A simulation keeps its whole cluster in
  * memory and allocates fast; V8's default lets the heap grow up to 4× the live heap between two
- * full collections, so a run of 10,000 Nodes and 10,000 Services with ≈100 MB live peaks at
- * 270–305 MiB of RSS, much of it garbage. Capping the growth at 1.5× trades a few more
+ * full collections, so a run of 10,000 Nodes and 10,000 Services with ≈75 MB live peaks at
+ * ≈240 MiB of RSS (sometimes ≈290), much of it garbage. Capping the growth at 1.5× trades a few more
  * (incremental, mostly concurrent) full collections for that memory. See docs/simulator.md.
  *
  * @module
