@@ -27,7 +27,7 @@ import { validateObject, validateUpdate } from './validation.js';
 import { ServiceAllocations } from './service-allocations.js';
 import type { ServiceRanges } from './service-allocations.js';
 import { formatMetav1Time } from '../metav1-time.js';
-import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember } from './stored-form.js';
+import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableTop } from './stored-form.js';
 import { bodyTypeMismatch } from './body-type.js';
 import { SimulatedWatchStream, WatchHub, eventFor } from './watch-hub.js';
 
@@ -310,8 +310,9 @@ export class ApiServerCore {
     if (!isJsonObject(patched)) {
       throw apiErrors.invalid(entry.type.kind, entry.type.group, name, [{ reason: 'FieldValueInvalid', field: 'patch', message: 'the patched document is not an object' }]);
     }
-    // A patch that leaves metadata alone shares the stored (frozen) metadata; the server writes to it below.
-    writableMember(patched, 'metadata');
+    // A patch that leaves metadata alone shares the stored (frozen) metadata; the server sets
+    // members of it below (name, namespace, uid, generation, resourceVersion), never inside one.
+    writableTop(patched, 'metadata');
     const meta = metaOf(patched);
     // As upstream's patch handler: the patched object must still be the one named by the URL.
     const patchedName = str(meta['name']) ?? '';

@@ -8,7 +8,7 @@
 import type { ResourceType } from '../resources.js';
 import { cloneJson, isJsonObject, jsonEqual } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
-import { writableMember } from './stored-form.js';
+import { writableMember, writableTop } from './stored-form.js';
 
 /** Which part of a resource a write goes through. */
 export type Subresource = 'main' | 'status';
@@ -206,7 +206,7 @@ const NAMESPACE: KindStrategy = {
     if (!isJsonObject(meta) || typeof meta['name'] !== 'string') return;
     const labels = meta['labels'];
     if (isJsonObject(labels) && labels['kubernetes.io/metadata.name'] === meta['name']) return;
-    const own = writableMember(obj, 'metadata') ?? meta;
+    const own = writableTop(obj, 'metadata') ?? meta;
     own['labels'] = { ...(isJsonObject(labels) ? labels : {}), 'kubernetes.io/metadata.name': meta['name'] };
   },
   specChanged: () => false,

@@ -390,6 +390,30 @@ describe('SimulatedApiServer: patch', () => {
     assert.deepEqual(patched.metadata?.labels, { b: '2', c: '3' });
   });
 
+  it('a strategic patch stores a new version that shares every part it did not touch with the last one', async () => {
+    const { kube, server } = setup();
+    await kube.nodes.create(
+      node('n', {
+        metadata: { name: 'n', labels: { a: '1' } },
+        spec: { podCIDRs: ['10.0.0.0/24'] },
+        status: { addresses: [{ type: 'InternalIP', address: '10.1.0.1' }], conditions: [{ type: 'Ready', status: 'True' }] },
+      }),
+    );
+    const [v1] = server.objects(NODES);
+    await kube.nodes.patchStatus({ name: 'n' }, { type: 'strategic', body: { status: { conditions: [{ type: 'NetworkUnavailable', status: 'False' }] } } });
+    const [v2] = server.objects(NODES);
+    assert.equal(v2?.metadata?.labels, v1?.metadata?.labels, 'labels: not touched, shared');
+    assert.equal(v2?.status?.addresses, v1?.status?.addresses, 'addresses: beside the patched conditions, shared');
+    assert.deepEqual(v2?.status?.conditions?.map((c) => c.type), ['NetworkUnavailable', 'Ready'], 'patch items first, as upstream');
+    assert.notEqual(v2?.metadata?.resourceVersion, v1?.metadata?.resourceVersion);
+    await kube.nodes.patch({ name: 'n' }, { type: 'strategic', body: { metadata: { labels: { b: '2' } } } });
+    const [v3] = server.objects(NODES);
+    assert.deepEqual(v3?.metadata?.labels, { a: '1', b: '2' });
+    assert.equal(v1?.metadata?.labels?.['b'], undefined, 'the earlier version is unchanged');
+    assert.equal(v3?.spec?.podCIDRs, v1?.spec?.podCIDRs);
+    assert.ok(Object.isFrozen(v3?.metadata?.labels) && Object.isFrozen(v3?.metadata));
+  });
+
   it('applies a JSON patch', async () => {
     const { kube } = setup();
     await kube.nodes.create(node('n', { spec: { taints: [{ key: 'a', effect: 'NoSchedule' }] } }));

@@ -75,6 +75,22 @@ export function toStoredForm<T>(value: T): T {
 }
 
 /**
+ * `obj[key]` as a private object whose own members may be set: a frozen (shared) one is replaced
+ * by a shallow copy, its members still shared and frozen. For writes that only set or replace
+ * members (the server stamping `metadata.resourceVersion` on a patched object), so labels,
+ * annotations and owner references are not copied with every write.
+ */
+export function writableTop(obj: JsonObject, key: string): JsonObject | undefined {
+  const member = obj[key];
+  if (!isJsonObject(member)) return undefined;
+  if (!Object.isFrozen(member)) return member;
+  const copy: JsonObject = {};
+  for (const k of Object.keys(member)) copy[k] = member[k];
+  obj[key] = copy;
+  return copy;
+}
+
+/**
  * `obj[key]` as a private, unfrozen object to write to: a frozen (shared) one is replaced by a
  * copy first. For defaults that must change a subtree the object may share with the store.
  */

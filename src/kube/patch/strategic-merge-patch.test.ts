@@ -430,6 +430,16 @@ describe('applyStrategicMergePatch', () => {
         }
         assert.deepStrictEqual(t, targetCopy);
         assert.deepStrictEqual(p, patchCopy);
+        // A deep-frozen target (shared where the patch does not reach) answers exactly the same.
+        const answer = (target: unknown): unknown => {
+          try {
+            return applyStrategicMergePatch(target, p, NODE);
+          } catch (err) {
+            assert.ok(err instanceof PatchError, `unexpected ${String(err)}`);
+            return err.message;
+          }
+        };
+        assert.deepStrictEqual(answer(deepFreeze(structuredClone(t))), answer(structuredClone(t)));
       }),
       { numRuns: 300 },
     );
@@ -442,6 +452,10 @@ describe('applyStrategicMergePatch', () => {
     assert.equal(result['metadata'], frozen['metadata'], 'metadata is not named: shared');
     assert.equal(result['spec'], frozen['spec'], 'spec is not named: shared');
     assert.notEqual(result['status'], frozen['status'], 'status is named: a private copy');
+    const status = result['status'] as Record<string, unknown>;
+    const frozenStatus = frozen['status'] as Record<string, unknown>;
+    assert.equal(status['addresses'], frozenStatus['addresses'], 'inside status, addresses are not named: shared');
+    assert.notEqual(status['conditions'], frozenStatus['conditions'], 'conditions are named: a private copy');
     assert.deepEqual(result, applyStrategicMergePatch(structuredClone(node), patch, NODE));
     // A top-level directive may touch any member: nothing is shared.
     const retained = applyStrategicMergePatch(frozen, { $retainKeys: ['metadata', 'spec'], spec: { podCIDR: '10.0.0.0/24' } }, NODE) as Record<string, unknown>;

@@ -131,10 +131,12 @@ export function applyStrategicMergePatch(target: unknown, patch: unknown, schema
 }
 
 /**
- * A copy of `target` the merge may edit: the members the patch names are copied, and a deep-frozen
- * member it does not name is shared as it is — the merge never reaches it, and nobody can change
- * it (the simulated API server's stored objects are frozen: a status patch then copies the status
- * alone, not the whole object). A top-level directive may touch any member: everything is copied.
+ * A copy of `target` the merge may edit: what the patch names is copied, and a deep-frozen member
+ * it does not name is shared as it is — the merge never reaches it, and nobody can change it. The
+ * same holds at every depth where the patch holds a map for a map: a status patch of conditions
+ * copies the status object and the conditions, and shares the addresses, node info and capacity
+ * (the simulated API server's stored objects are frozen, and every write of one made a copy of
+ * all of what it touched). A directive may touch any member of its map: that map is copied whole.
  */
 function copyForMerge(target: JsonObject, patch: JsonObject): JsonObject {
   if (Object.hasOwn(patch, PATCH_DIRECTIVE) || Object.hasOwn(patch, RETAIN_KEYS)) return cloneJson(target);
@@ -148,8 +150,15 @@ function copyForMerge(target: JsonObject, patch: JsonObject): JsonObject {
   for (const key of Object.keys(target)) {
     const member = target[key];
     if (member === undefined) continue;
-    const shared = !named.has(key) && typeof member === 'object' && member !== null && isDeepFrozen(member);
-    setOwn(copy, key, shared ? member : cloneJson(member));
+    let kept: unknown;
+    if (!named.has(key)) kept = typeof member === 'object' && member !== null && isDeepFrozen(member) ? member : cloneJson(member);
+    else {
+      const patched = patch[key];
+      // A map patched with a map: the merge goes no further than that patch names. (A list's
+      // directives name lists, never maps.)
+      kept = isJsonObject(member) && isJsonObject(patched) ? copyForMerge(member, patched) : cloneJson(member);
+    }
+    setOwn(copy, key, kept);
   }
   return copy;
 }
