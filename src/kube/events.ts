@@ -20,6 +20,7 @@ import type { Clock } from './clock.js';
 import type { KubeClient } from './client.js';
 import { KubeApiError, isAlreadyExists, isNotFound } from './errors.js';
 import { formatMetav1Time } from './metav1-time.js';
+import { boundedMemo } from './bounded-memo.js';
 import { Lru } from './lru.js';
 import type { LruEntry } from './lru.js';
 import { refilledTokens } from './rate-limiter.js';
@@ -99,7 +100,7 @@ function eventSuffix(e: Event): string {
   return [e.reason, e.message].join('');
 }
 
-/** How many distinct key suffixes are kept as one shared copy each (forgotten all at once when full). */
+/** How many distinct key suffixes are kept as one shared copy each (see {@link boundedMemo}). */
 const SUFFIX_POOL_SIZE = 1024;
 
 /** What the dedup cache remembers of the last write of an event (client-go's `eventLog`). */
@@ -169,7 +170,8 @@ class EventCorrelator {
   readonly #spam = new Lru<SpamRecord>(LRU_SIZE);
   readonly #aggregates = new Lru<AggregateRecord>(LRU_SIZE);
   readonly #observed = new Lru<EventLog>(LRU_SIZE);
-  readonly #suffixes = new Map<string, string>();
+  /** One shared copy of each distinct key suffix (see the key notes above). */
+  readonly #shared = boundedMemo(SUFFIX_POOL_SIZE, (suffix) => suffix);
   readonly #nextName: (objectName: string, ms: number) => string;
 
   constructor(clock: Clock, nextName: (objectName: string, ms: number) => string) {
@@ -194,15 +196,6 @@ class EventCorrelator {
   #identityOf(event: Event): string {
     const key = spamKey(event);
     return this.#spam.peek(key)?.key ?? key;
-  }
-
-  /** The pool's copy of `suffix` (see the key notes above). */
-  #shared(suffix: string): string {
-    const held = this.#suffixes.get(suffix);
-    if (held !== undefined) return held;
-    if (this.#suffixes.size >= SUFFIX_POOL_SIZE) this.#suffixes.clear();
-    this.#suffixes.set(suffix, suffix);
-    return suffix;
   }
 
   /** The dedup key of `event`, whose spam key is `identity`. */

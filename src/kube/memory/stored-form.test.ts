@@ -7,7 +7,7 @@ import { FakeClock } from '../clock.js';
 import { cloneJson, deepFreeze, isDeepFrozen } from '../json-value.js';
 import type { JsonObject } from '../json-value.js';
 import { SimulatedApiServer } from './simulated-api-server.js';
-import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember } from './stored-form.js';
+import { omitEmptyListsOf, omitNullMembersInPlace, toStoredForm, writableMember, writableTop } from './stored-form.js';
 import { MIN_SIGHTINGS, builderFor } from './compact-object.js';
 
 /** How many of the objects and arrays `value` reaches are (not) frozen. */
@@ -106,6 +106,23 @@ describe('stored form helpers', () => {
     assert.equal(obj['spec'], spec);
     assert.equal(writableMember(obj, 'status'), obj['status']);
     assert.equal(writableMember(obj, 'missing'), undefined);
+  });
+
+  it('writableTop copies a frozen member one level deep, its members shared, an own __proto__ kept a member', () => {
+    const labels = deepFreeze({ a: '1' });
+    const meta = Object.freeze(JSON.parse('{"name":"n","labels":{},"__proto__":{"x":1}}') as JsonObject);
+    const frozen: JsonObject = Object.freeze({ ...meta, labels });
+    const obj: JsonObject = { metadata: frozen };
+    const own = writableTop(obj, 'metadata') as JsonObject;
+    assert.notEqual(own, frozen);
+    assert.equal(obj['metadata'], own);
+    assert.ok(!Object.isFrozen(own));
+    assert.equal(own['labels'], labels, 'members are shared, not copied');
+    assert.deepEqual(Object.keys(own), ['name', 'labels', '__proto__']);
+    assert.equal(Object.getPrototypeOf(own), Object.prototype);
+    own['resourceVersion'] = '2';
+    assert.equal(frozen['resourceVersion'], undefined);
+    assert.equal(writableTop(obj, 'metadata'), own, 'an unfrozen member is handed out as is');
   });
 });
 

@@ -84,8 +84,8 @@ export function writableTop(obj: JsonObject, key: string): JsonObject | undefine
   const member = obj[key];
   if (!isJsonObject(member)) return undefined;
   if (!Object.isFrozen(member)) return member;
-  const copy: JsonObject = {};
-  for (const k of Object.keys(member)) copy[k] = member[k];
+  // A spread defines members (an own `__proto__` stays a member; an assignment would set the prototype).
+  const copy: JsonObject = { ...member };
   obj[key] = copy;
   return copy;
 }

@@ -10,6 +10,7 @@
  * @module
  */
 import { isIP } from 'node:net';
+import { boundedMemo } from '../bounded-memo.js';
 import type { StatusCause } from '../errors.js';
 import { dnsSubdomainErrors, labelKeyErrors, labelValueErrors } from '../selectors/index.js';
 import { isJsonObject, jsonEqual } from '../json-value.js';
@@ -99,23 +100,10 @@ function frozenProblems(problems: string[]): readonly string[] {
   return problems.length === 0 ? NO_PROBLEMS : Object.freeze(problems);
 }
 
-function remembered<T>(check: (value: string) => T): (value: string) => T {
-  const answers = new Map<string, T>();
-  return (value) => {
-    let answer = answers.get(value);
-    if (answer === undefined) {
-      answer = check(value);
-      if (answers.size >= MEMO_LIMIT) answers.clear();
-      answers.set(value, answer);
-    }
-    return answer;
-  };
-}
-
-const labelKeyProblems = remembered((key) => frozenProblems(labelKeyErrors(key)));
-const labelValueProblems = remembered((value) => frozenProblems(labelValueErrors(value)));
+const labelKeyProblems = boundedMemo(MEMO_LIMIT, (key) => frozenProblems(labelKeyErrors(key)));
+const labelValueProblems = boundedMemo(MEMO_LIMIT, (value) => frozenProblems(labelValueErrors(value)));
 /** Namespace names are few and come with every write: remembered. */
-const namespaceProblems = remembered((namespace) => frozenProblems(nameProblems(namespace, 'dns1123-label')));
+const namespaceProblems = boundedMemo(MEMO_LIMIT, (namespace) => frozenProblems(nameProblems(namespace, 'dns1123-label')));
 
 /**
  * {@link nameProblems} of an object's name, not remembered: at scale an object's name comes back
@@ -306,7 +294,7 @@ const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 const IP_MODES = ['VIP', 'Proxy'] as const;
 const METAV1_CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 
-const isCidr = remembered((value): boolean => {
+const isCidr = boundedMemo(MEMO_LIMIT, (value): boolean => {
   const [ip = '', bits, ...rest] = value.split('/');
   const family = isIP(ip);
   const max = family === 6 ? 128 : 32;
